@@ -1,0 +1,199 @@
+package org.xrootd.hook.build;
+
+import io.fabric8.kubernetes.api.model.Capabilities;
+import io.fabric8.kubernetes.api.model.CapabilitiesBuilder;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.ProbeBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.xrootd.hook.model.Catalog;
+import org.xrootd.hook.model.XrootdSpec;
+
+/**
+ * The redirector and worker StatefulSets. Each pod runs cmsd and xrootd from the same image, sharing an
+ * admin-path emptyDir; workers keep their data on a volume from the claim template.
+ */
+public final class StatefulSets {
+    /** Pod template annotation whose value changes whenever the pod's configuration does. */
+    public static final String CONFIG_HASH = "xrootd.org/config-hash";
+
+    private StatefulSets() {}
+
+    public static StatefulSet build(XrootdSpec spec, Component component, Catalog.Resolved image) {
+        String name = Names.statefulSet(spec, component);
+        int replicas = component == Component.REDIRECTOR ? spec.redirector().replicas() : spec.worker().replicas();
+        StatefulSetBuilder builder = new StatefulSetBuilder()
+                .withNewMetadata()
+                    .withName(name)
+                    .withNamespace(spec.namespace())
+                    .withLabels(Labels.of(spec, component, image.version()))
+                .endMetadata()
+                .withNewSpec()
+                    .withReplicas(replicas)
+                    .withServiceName(Names.headlessService(spec, component))
+                    // Pods of one role do not depend on each other's order; start them together.
+                    .withPodManagementPolicy("Parallel")
+                    .withNewSelector().withMatchLabels(Labels.selector(spec, component)).endSelector()
+                    .withNewUpdateStrategy().withType("RollingUpdate").endUpdateStrategy()
+                    .withNewTemplate()
+                        .withNewMetadata()
+                            .withLabels(Labels.of(spec, component, image.version()))
+                            .withAnnotations(Map.of(CONFIG_HASH, XrootdConfig.hash(spec, component)))
+                        .endMetadata()
+                        .withNewSpec()
+                            .withNewSecurityContext()
+                                .withRunAsNonRoot(true)
+                                .withRunAsUser(spec.security().runAsUser())
+                                .withRunAsGroup(spec.security().runAsGroup())
+                                .withFsGroup(spec.security().fsGroup())
+                                .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+                            .endSecurityContext()
+                            .withContainers(cmsd(spec, component, image), xrootd(spec, component, image))
+                            .withVolumes(volumes(spec))
+                        .endSpec()
+                    .endTemplate()
+                .endSpec();
+        if (component == Component.WORKER) {
+            builder.editSpec().withVolumeClaimTemplates(dataClaim(spec)).endSpec();
+        }
+        return builder.build();
+    }
+
+    private static Container cmsd(XrootdSpec spec, Component component, Catalog.Resolved image) {
+        ContainerBuilder container = daemon("cmsd", spec, component, image);
+        if (component == Component.REDIRECTOR) {
+            container.withPorts(containerPort("cmsd", spec.ports().cmsd()))
+                    .withLivenessProbe(new ProbeBuilder()
+                            .withNewTcpSocket().withPort(new IntOrString(spec.ports().cmsd())).endTcpSocket()
+                            .withInitialDelaySeconds(10)
+                            .withPeriodSeconds(20)
+                            .withTimeoutSeconds(5)
+                            .build());
+        }
+        return container.build();
+    }
+
+    private static Container xrootd(XrootdSpec spec, Component component, Catalog.Resolved image) {
+        return daemon("xrootd", spec, component, image)
+                .withPorts(containerPort("xrootd", spec.ports().xrootd()))
+                .withReadinessProbe(readiness(spec, component))
+                .withLivenessProbe(liveness(spec))
+                .build();
+    }
+
+    private static ContainerBuilder daemon(String daemon, XrootdSpec spec, Component component, Catalog.Resolved image) {
+        List<EnvVar> env = new ArrayList<>();
+        env.add(new EnvVar("XRD_INSTANCE", component.instance(), null));
+        env.add(new EnvVar("XRD_CONFIG", PodLayout.CONFIG_FILE, null));
+        env.add(new EnvVar("XRD_ADMIN_DIR", PodLayout.ADMIN_DIR, null));
+        if (component == Component.WORKER) {
+            env.add(new EnvVar("XRD_DATA_DIR", PodLayout.DATA_DIR, null));
+        }
+        return new ContainerBuilder()
+                .withName(daemon)
+                .withImage(image.image())
+                .withImagePullPolicy(spec.imagePullPolicy())
+                .withCommand("/bin/sh", PodLayout.START_SCRIPT, daemon)
+                .withEnv(env)
+                .withVolumeMounts(mounts(component))
+                .withNewSecurityContext()
+                    .withAllowPrivilegeEscalation(false)
+                    .withCapabilities(dropAll())
+                .endSecurityContext();
+    }
+
+    /**
+     * Redirector: its xrootd reaches a manager cmsd that serves (a worker has subscribed). Worker: its
+     * xrootd is attached to the pod's own cmsd. See xrootd-ops.md section 3.10.
+     */
+    public static Probe readiness(XrootdSpec spec, Component component) {
+        String state = component == Component.REDIRECTOR ? "/c" : "/a";
+        return new ProbeBuilder()
+                .withNewExec()
+                    .withCommand("/bin/sh", "-c",
+                            "xrdfs localhost:" + spec.ports().xrootd() + " query config cms | grep -q '" + state + "'")
+                .endExec()
+                .withInitialDelaySeconds(2)
+                .withPeriodSeconds(5)
+                .withTimeoutSeconds(5)
+                .withFailureThreshold(3)
+                .build();
+    }
+
+    /** xrootd answers a configuration query: cheap, and true on every role. */
+    public static Probe liveness(XrootdSpec spec) {
+        return new ProbeBuilder()
+                .withNewExec()
+                    .withCommand("xrdfs", "localhost:" + spec.ports().xrootd(), "query", "config", "version")
+                .endExec()
+                .withInitialDelaySeconds(15)
+                .withPeriodSeconds(20)
+                .withTimeoutSeconds(10)
+                .withFailureThreshold(3)
+                .build();
+    }
+
+    private static List<VolumeMount> mounts(Component component) {
+        List<VolumeMount> mounts = new ArrayList<>();
+        mounts.add(new VolumeMountBuilder().withName(PodLayout.CONFIG_VOLUME).withMountPath(PodLayout.CONFIG_DIR).withReadOnly(true).build());
+        mounts.add(new VolumeMountBuilder().withName(PodLayout.ADMIN_VOLUME).withMountPath(PodLayout.ADMIN_DIR).build());
+        mounts.add(new VolumeMountBuilder().withName(PodLayout.TMP_VOLUME).withMountPath(PodLayout.TMP_DIR).build());
+        if (component == Component.WORKER) {
+            mounts.add(new VolumeMountBuilder().withName(PodLayout.DATA_VOLUME).withMountPath(PodLayout.DATA_DIR).build());
+        }
+        return mounts;
+    }
+
+    private static List<Volume> volumes(XrootdSpec spec) {
+        return List.of(
+                new VolumeBuilder().withName(PodLayout.CONFIG_VOLUME)
+                        .withNewConfigMap().withName(Names.configMap(spec)).endConfigMap().build(),
+                new VolumeBuilder().withName(PodLayout.ADMIN_VOLUME).withNewEmptyDir().endEmptyDir().build(),
+                new VolumeBuilder().withName(PodLayout.TMP_VOLUME).withNewEmptyDir().endEmptyDir().build());
+    }
+
+    /**
+     * Spelled as the API server stores it (apiVersion, kind, volumeMode, status), because Metacontroller
+     * replaces this list wholesale and would otherwise see a difference on every sync.
+     */
+    private static PersistentVolumeClaim dataClaim(XrootdSpec spec) {
+        PersistentVolumeClaimBuilder claim = new PersistentVolumeClaimBuilder()
+                .withApiVersion("v1")
+                .withKind("PersistentVolumeClaim")
+                .withNewMetadata().withName(PodLayout.DATA_VOLUME).endMetadata()
+                .withNewSpec()
+                    .withAccessModes("ReadWriteOnce")
+                    .withVolumeMode("Filesystem")
+                    .withNewResources().addToRequests("storage", new Quantity(spec.storage().capacity())).endResources()
+                .endSpec()
+                .withNewStatus().withPhase("Pending").endStatus();
+        if (spec.storage().storageClass() != null) {
+            claim.editSpec().withStorageClassName(spec.storage().storageClass()).endSpec();
+        }
+        return claim.build();
+    }
+
+    private static ContainerPort containerPort(String name, int port) {
+        return new ContainerPortBuilder().withName(name).withContainerPort(port).withProtocol("TCP").build();
+    }
+
+    private static Capabilities dropAll() {
+        return new CapabilitiesBuilder().withDrop("ALL").build();
+    }
+}

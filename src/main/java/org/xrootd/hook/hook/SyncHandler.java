@@ -1,0 +1,115 @@
+package org.xrootd.hook.hook;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.xrootd.hook.Json;
+import org.xrootd.hook.build.Children;
+import org.xrootd.hook.build.Component;
+import org.xrootd.hook.build.XrootdConfig;
+import org.xrootd.hook.model.Catalog;
+import org.xrootd.hook.model.Problem;
+import org.xrootd.hook.model.SpecParser;
+import org.xrootd.hook.model.XrootdSpec;
+import org.xrootd.hook.status.StatusBuilder;
+
+/**
+ * The sync and finalize hooks: a pure function from a request to the desired children and status. It
+ * never returns a child set that would make Metacontroller delete or roll back what exists, unless the
+ * parent is being deleted.
+ */
+public final class SyncHandler {
+    /** While pods roll or start, look again even if no child event arrives. */
+    static final int RESYNC_WHILE_PROGRESSING = 30;
+    static final int RESYNC_WHILE_FINALIZING = 5;
+
+    private SyncHandler() {}
+
+    /** What a sync produced, with a one-word outcome for logs and metrics. */
+    public record Outcome(HookResponse response, String result) {}
+
+    public static Outcome handle(HookRequest request) {
+        return request.finalizing() ? finalize(request) : sync(request);
+    }
+
+    static Outcome sync(HookRequest request) {
+        ObjectNode parent = request.parent();
+        ObservedChildren observed = request.children();
+        SpecParser.Result parsed = SpecParser.parse(parent);
+        if (!parsed.ok()) {
+            String message = "invalid spec: " + parsed.problems().stream().map(Problem::toString)
+                    .collect(Collectors.joining("; "));
+            ObjectNode status = StatusBuilder.forProblem(parent, observed, declaredVersion(parent), "InvalidSpec", message);
+            return new Outcome(new HookResponse(status, new ArrayList<>(observed.allUnchanged()), 0, false), "invalid");
+        }
+        XrootdSpec spec = parsed.spec();
+        StringBuilder why = new StringBuilder();
+        Optional<Catalog.Resolved> resolved = Catalog.resolve(spec, request.related().get(Catalog.RELATED_KEY), why);
+        if (resolved.isEmpty()) {
+            ObjectNode status = StatusBuilder.forProblem(parent, observed, spec.version(), "VersionNotFound", why.toString());
+            return new Outcome(new HookResponse(status, keepOrCreateWithoutImage(spec, observed), 0, false), "version-not-found");
+        }
+        Catalog.Resolved image = resolved.get();
+        List<JsonNode> children = Children.all(spec, image);
+        ObjectNode status = StatusBuilder.forDesired(parent, observed, new StatusBuilder.Desired(
+                image.version(), image.image(), spec.redirector().replicas(), spec.worker().replicas(),
+                XrootdConfig.hash(spec, Component.REDIRECTOR), XrootdConfig.hash(spec, Component.WORKER)));
+        boolean progressing = isTrue(status, StatusBuilder.PROGRESSING);
+        return new Outcome(new HookResponse(status, children, progressing ? RESYNC_WHILE_PROGRESSING : 0, false), "synced");
+    }
+
+    /**
+     * Without an image nothing that runs can be built. On a first create the image-free children
+     * (Services, ConfigMap) are created; once StatefulSets exist, everything stays exactly as applied,
+     * so that a typo in spec.version never touches a running cluster.
+     */
+    private static List<JsonNode> keepOrCreateWithoutImage(XrootdSpec spec, ObservedChildren observed) {
+        if (!observed.ofKind(ObservedChildren.STATEFUL_SET).isEmpty()) {
+            return new ArrayList<>(observed.allUnchanged());
+        }
+        return Children.withoutImage(spec);
+    }
+
+    /**
+     * Deletion: return no children, so Metacontroller deletes them (the StatefulSets' volume claims are
+     * not children and stay), and report finalized once none is observed any more.
+     */
+    static Outcome finalize(HookRequest request) {
+        ObservedChildren observed = request.children();
+        boolean done = observed.isEmpty();
+        ObjectNode status = StatusBuilder.forDeletion(request.parent(), observed, declaredVersion(request.parent()));
+        return new Outcome(new HookResponse(status, List.of(), done ? 0 : RESYNC_WHILE_FINALIZING, done),
+                done ? "finalized" : "finalizing");
+    }
+
+    private static String declaredVersion(JsonNode parent) {
+        JsonNode version = parent.path("spec").path("version");
+        return version.isTextual() && version.asText().length() <= 63 ? version.asText() : null;
+    }
+
+    private static boolean isTrue(ObjectNode status, String type) {
+        for (JsonNode condition : status.path("conditions")) {
+            if (type.equals(condition.path("type").asText())) {
+                return "True".equals(condition.path("status").asText());
+            }
+        }
+        return false;
+    }
+
+    /** The customize hook: ask Metacontroller to send the catalog entry named by spec.version. */
+    public static ObjectNode customize(HookRequest request) {
+        ObjectNode response = Json.MAPPER.createObjectNode();
+        var rules = response.putArray("relatedResources");
+        JsonNode version = request.parent().path("spec").path("version");
+        if (version.isTextual() && !version.asText().isBlank()) {
+            ObjectNode rule = rules.addObject();
+            rule.put("apiVersion", Catalog.API_VERSION);
+            rule.put("resource", Catalog.RESOURCE);
+            rule.putArray("names").add(version.asText());
+        }
+        return response;
+    }
+}

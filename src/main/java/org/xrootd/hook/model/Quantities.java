@@ -1,0 +1,91 @@
+package org.xrootd.hook.model;
+
+import io.fabric8.kubernetes.api.model.Quantity;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.regex.Pattern;
+
+/**
+ * Storage quantities. fabric8 parses them; the canonical spelling follows the API server's, because
+ * Metacontroller replaces {@code volumeClaimTemplates} wholesale and compares with what the server
+ * stored: any other spelling of the same size would look like a change on every sync.
+ */
+public final class Quantities {
+    /** The API server's quantity grammar (k8s.io/apimachinery resource.Quantity). */
+    private static final Pattern GRAMMAR = Pattern.compile(
+            "^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$");
+    private static final String[] BINARY = {"", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"};
+    private static final String[] DECIMAL = {"", "k", "M", "G", "T", "P", "E"};
+    private static final BigInteger KIBI = BigInteger.valueOf(1024);
+    private static final BigInteger KILO = BigInteger.valueOf(1000);
+
+    private Quantities() {}
+
+    /** A whole, positive number of bytes, with its canonical spelling. */
+    public record Bytes(BigInteger bytes, String canonical) {}
+
+    /** Parses a storage size; throws IllegalArgumentException with a message meant for users. */
+    public static Bytes parseBytes(String text) {
+        if (text == null || text.isBlank() || !GRAMMAR.matcher(text).matches()) {
+            throw new IllegalArgumentException("'" + text + "' is not a Kubernetes quantity (e.g. 1Gi, 500Mi, 10G)");
+        }
+        BigDecimal amount;
+        Quantity quantity;
+        try {
+            quantity = Quantity.parse(text);
+            amount = Quantity.getAmountInBytes(quantity);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("'" + text + "' is not a Kubernetes quantity (e.g. 1Gi, 500Mi, 10G)");
+        }
+        if (amount.signum() <= 0) {
+            throw new IllegalArgumentException("'" + text + "' must be greater than zero");
+        }
+        BigInteger bytes;
+        try {
+            bytes = amount.stripTrailingZeros().toBigIntegerExact();
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("'" + text + "' is not a whole number of bytes");
+        }
+        if (bytes.bitLength() > 62) {
+            throw new IllegalArgumentException("'" + text + "' is larger than Kubernetes allows");
+        }
+        String format = quantity.getFormat() == null ? "" : quantity.getFormat();
+        if (format.startsWith("e") || format.startsWith("E")) {
+            return new Bytes(bytes, canonicalExponent(bytes));
+        }
+        return new Bytes(bytes, canonical(bytes, format.endsWith("i")));
+    }
+
+    /** Largest suffix that keeps the number whole, as the API server prints it. */
+    static String canonical(BigInteger bytes, boolean binary) {
+        BigInteger base = binary ? KIBI : KILO;
+        String[] suffixes = binary ? BINARY : DECIMAL;
+        int exponent = 0;
+        BigInteger value = bytes;
+        while (exponent < suffixes.length - 1 && value.mod(base).signum() == 0) {
+            value = value.divide(base);
+            exponent++;
+        }
+        if (binary && exponent == 0) {
+            // A binary size below one KiB is printed in decimal form, as the API server does.
+            return canonical(bytes, false);
+        }
+        return value + suffixes[exponent];
+    }
+
+    /** Exponent spelling (1e9), kept as the API server keeps it: mantissa and a multiple of three. */
+    static String canonicalExponent(BigInteger bytes) {
+        int exponent = 0;
+        BigInteger value = bytes;
+        while (value.mod(KILO).signum() == 0) {
+            value = value.divide(KILO);
+            exponent += 3;
+        }
+        return exponent == 0 ? value.toString() : value + "e" + exponent;
+    }
+
+    /** Size in whole mebibytes, rounded down (used for xrootd's space thresholds). */
+    public static long mebibytes(BigInteger bytes) {
+        return bytes.shiftRight(20).longValue();
+    }
+}

@@ -1,0 +1,203 @@
+package org.xrootd.hook.status;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
+import org.xrootd.hook.Json;
+import org.xrootd.hook.build.Component;
+import org.xrootd.hook.build.Labels;
+import org.xrootd.hook.build.StatefulSets;
+import org.xrootd.hook.hook.ObservedChildren;
+
+/**
+ * The parent's status, computed only from observed children (what is, not what was asked for), so it is
+ * the same on every resync until something really changes: Metacontroller writes it whenever it differs,
+ * and every write triggers another sync.
+ */
+public final class StatusBuilder {
+    public static final String READY = "Ready";
+    public static final String PROGRESSING = "Progressing";
+    public static final String DEGRADED = "Degraded";
+
+    /** What the cluster should look like, for comparison with what is observed. */
+    public record Desired(String version, String image, int redirectors, int workers,
+                          String redirectorHash, String workerHash) {}
+
+    private record Condition(String type, boolean status, String reason, String message) {}
+
+    private StatusBuilder() {}
+
+    public static ObjectNode forDesired(JsonNode parent, ObservedChildren observed, Desired desired) {
+        RoleState redirector = state(observed, Component.REDIRECTOR);
+        RoleState worker = state(observed, Component.WORKER);
+        List<Condition> conditions = new ArrayList<>();
+        String counts = counts(redirector, desired.redirectors(), worker, desired.workers());
+        boolean allReady = redirector.exists() && worker.exists()
+                && redirector.readyReplicas() >= desired.redirectors() && worker.readyReplicas() >= desired.workers();
+        if (!redirector.exists() && !worker.exists()) {
+            conditions.add(new Condition(READY, false, "Creating", counts));
+            conditions.add(new Condition(PROGRESSING, true, "Creating",
+                    "creating " + desired.redirectors() + " redirectors and " + desired.workers() + " workers"));
+            conditions.add(new Condition(DEGRADED, false, "AsExpected", "nothing is wrong"));
+        } else {
+            conditions.add(new Condition(READY, allReady, allReady ? "AllReplicasReady" : "ReplicasNotReady", counts));
+            String progress = progress(desired, redirector, worker);
+            if (progress != null) {
+                conditions.add(new Condition(PROGRESSING, true, progress, rollout(desired, redirector, worker)));
+                conditions.add(new Condition(DEGRADED, false, "AsExpected", "nothing is wrong"));
+            } else {
+                conditions.add(new Condition(PROGRESSING, false, "RolloutComplete",
+                        "every pod runs " + desired.image() + " with the current configuration"));
+                conditions.add(allReady
+                        ? new Condition(DEGRADED, false, "AsExpected", "nothing is wrong")
+                        : new Condition(DEGRADED, true, "ReplicasUnavailable", counts));
+            }
+        }
+        return status(parent, observed, desired.version(), desired.image(),
+                redirector, desired.redirectors(), worker, desired.workers(), conditions);
+    }
+
+    /**
+     * A parent the hook cannot act on (invalid spec, unknown version): its children are kept as they
+     * are, and all three conditions say why.
+     */
+    public static ObjectNode forProblem(JsonNode parent, ObservedChildren observed, String version,
+                                        String reason, String message) {
+        RoleState redirector = state(observed, Component.REDIRECTOR);
+        RoleState worker = state(observed, Component.WORKER);
+        List<Condition> conditions = List.of(
+                new Condition(READY, false, reason, message),
+                new Condition(PROGRESSING, false, reason, "nothing changes until this is fixed; existing children are kept as they are"),
+                new Condition(DEGRADED, true, reason, message));
+        return status(parent, observed, version, null,
+                redirector, redirector.specReplicas(), worker, worker.specReplicas(), conditions);
+    }
+
+    /** While the finalize hook removes the children (persistent volumes stay). */
+    public static ObjectNode forDeletion(JsonNode parent, ObservedChildren observed, String version) {
+        RoleState redirector = state(observed, Component.REDIRECTOR);
+        RoleState worker = state(observed, Component.WORKER);
+        List<Condition> conditions = List.of(
+                new Condition(READY, false, "Deleting", "the Xrootd is being deleted; worker volumes are kept"),
+                new Condition(PROGRESSING, true, "Deleting", observed.all().size() + " children left to delete"),
+                new Condition(DEGRADED, false, "AsExpected", "nothing is wrong"));
+        return status(parent, observed, version, null,
+                redirector, redirector.specReplicas(), worker, worker.specReplicas(), conditions);
+    }
+
+    /** Reason Progressing=True gives, or null once every pod runs what is desired. */
+    private static String progress(Desired desired, RoleState redirector, RoleState worker) {
+        boolean imageDiffers = differs(redirector.image(), desired.image()) || differs(worker.image(), desired.image());
+        if (imageDiffers || !redirector.exists() || !worker.exists()) {
+            return imageDiffers ? "Upgrading" : "Creating";
+        }
+        if (redirector.specReplicas() != desired.redirectors() || worker.specReplicas() != desired.workers()
+                || redirector.replicas() != desired.redirectors() || worker.replicas() != desired.workers()) {
+            return "Scaling";
+        }
+        if (differs(redirector.configHash(), desired.redirectorHash()) || differs(worker.configHash(), desired.workerHash())) {
+            return "Reconfiguring";
+        }
+        if (!settled(redirector, desired.redirectors()) || !settled(worker, desired.workers())) {
+            return "RollingUpdate";
+        }
+        return null;
+    }
+
+    private static boolean settled(RoleState role, int desired) {
+        return role.generationObserved() && role.revisionsMatch() && role.updatedReplicas() >= desired;
+    }
+
+    private static boolean differs(String observed, String desired) {
+        return observed == null || !observed.equals(desired);
+    }
+
+    private static String rollout(Desired desired, RoleState redirector, RoleState worker) {
+        return "redirectors: " + role(redirector, desired.redirectors()) + "; workers: " + role(worker, desired.workers())
+                + "; target " + desired.image();
+    }
+
+    private static String role(RoleState role, int desired) {
+        if (!role.exists()) {
+            return "not created yet";
+        }
+        return role.updatedReplicas() + "/" + desired + " updated, " + role.readyReplicas() + " ready"
+                + (role.image() == null ? "" : ", template " + role.image());
+    }
+
+    private static String counts(RoleState redirector, int redirectors, RoleState worker, int workers) {
+        return redirector.readyReplicas() + "/" + redirectors + " redirectors and "
+                + worker.readyReplicas() + "/" + workers + " workers ready";
+    }
+
+    private static RoleState state(ObservedChildren observed, Component component) {
+        for (JsonNode statefulSet : observed.ofKind(ObservedChildren.STATEFUL_SET)) {
+            if (component.label().equals(statefulSet.path("metadata").path("labels").path(Labels.COMPONENT).asText())) {
+                return RoleState.of(statefulSet, StatefulSets.CONFIG_HASH, Labels.VERSION);
+            }
+        }
+        return RoleState.MISSING;
+    }
+
+    private static ObjectNode status(JsonNode parent, ObservedChildren observed, String version, String image,
+                                     RoleState redirector, int redirectors, RoleState worker, int workers,
+                                     List<Condition> conditions) {
+        ObjectNode status = Json.MAPPER.createObjectNode();
+        if (version != null) {
+            status.put("version", version);
+        }
+        if (image != null) {
+            status.put("image", image);
+        }
+        status.set("redirector", roleStatus(redirector, redirectors));
+        status.set("worker", roleStatus(worker, workers));
+        status.set("conditions", conditions(parent, observed, conditions));
+        return status;
+    }
+
+    private static ObjectNode roleStatus(RoleState role, int desired) {
+        ObjectNode node = Json.MAPPER.createObjectNode();
+        node.put("replicas", role.replicas());
+        node.put("readyReplicas", role.readyReplicas());
+        node.put("updatedReplicas", role.updatedReplicas());
+        node.put("ready", role.readyReplicas() + "/" + desired);
+        if (role.version() != null) {
+            node.put("version", role.version());
+        }
+        if (role.image() != null) {
+            node.put("image", role.image());
+        }
+        return node;
+    }
+
+    /**
+     * A condition keeps its lastTransitionTime while its status stays the same, so an unchanged cluster
+     * gives byte-identical status on every resync.
+     */
+    private static ArrayNode conditions(JsonNode parent, ObservedChildren observed, List<Condition> conditions) {
+        long generation = parent.path("metadata").path("generation").asLong(0);
+        String now = ObservedClock.latest(parent, observed.all());
+        ArrayNode array = Json.MAPPER.createArrayNode();
+        for (Condition condition : conditions) {
+            String status = condition.status() ? "True" : "False";
+            String since = now;
+            for (JsonNode previous : parent.path("status").path("conditions")) {
+                if (condition.type().equals(previous.path("type").asText())
+                        && status.equals(previous.path("status").asText())
+                        && previous.path("lastTransitionTime").isTextual()) {
+                    since = previous.path("lastTransitionTime").asText();
+                }
+            }
+            ObjectNode node = array.addObject();
+            node.put("type", condition.type());
+            node.put("status", status);
+            node.put("observedGeneration", generation);
+            node.put("lastTransitionTime", since);
+            node.put("reason", condition.reason());
+            node.put("message", condition.message());
+        }
+        return array;
+    }
+}
