@@ -120,20 +120,35 @@ public final class StatefulSets {
 
     /**
      * Redirector: its xrootd reaches a manager cmsd that serves (a worker has subscribed). Worker: its
-     * xrootd is attached to the pod's own cmsd. See xrootd-ops.md section 3.10.
+     * xrootd is attached to the pod's own cmsd ({@code /a}) and that cmsd holds a connection to a
+     * redirector's cmsd port. The attachment alone is true without any redirector (seen on real daemons):
+     * the worker would count as ready, and a rolling update would move on, before it is back in the
+     * cluster. See xrootd-ops.md section 3.10.
      */
     public static Probe readiness(XrootdSpec spec, Component component) {
-        String state = component == Component.REDIRECTOR ? "/c" : "/a";
+        String query = "xrdfs localhost:" + spec.ports().xrootd() + " query config cms";
+        String command = component == Component.REDIRECTOR
+                ? query + " | grep -q '/c'"
+                : query + " | grep -q '/a' && " + connectedToRedirector(spec.ports().cmsd());
         return new ProbeBuilder()
                 .withNewExec()
-                    .withCommand("/bin/sh", "-c",
-                            "xrdfs localhost:" + spec.ports().xrootd() + " query config cms | grep -q '" + state + "'")
+                    .withCommand("/bin/sh", "-c", command)
                 .endExec()
                 .withInitialDelaySeconds(2)
                 .withPeriodSeconds(5)
                 .withTimeoutSeconds(5)
                 .withFailureThreshold(3)
                 .build();
+    }
+
+    /**
+     * True while a TCP connection from this pod to some redirector's cmsd port is established: the
+     * worker cmsd's login. A cmsd that a redirector rejects is disconnected, so this is login, not mere
+     * reachability. Reads the pod's socket table, which both containers share, with grep alone.
+     */
+    static String connectedToRedirector(int cmsdPort) {
+        String port = String.format("%04X", cmsdPort);
+        return "grep -qsE '^ *[0-9]+: [0-9A-F]+:[0-9A-F]{4} [0-9A-F]+:" + port + " 01 ' /proc/net/tcp /proc/net/tcp6";
     }
 
     /** xrootd answers a configuration query: cheap, and true on every role. */

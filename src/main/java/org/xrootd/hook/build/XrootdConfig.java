@@ -23,6 +23,8 @@ public final class XrootdConfig {
      * 5 s (lookup) and stall creates for 10 min after a worker disappears (drop).
      */
     static final String MANAGER_DELAYS = "cms.delay startup 1 servers 1 lookup 1 qdl 1 drop 60";
+    /** How long (in tenths of a second) a worker's xrootd waits for its cmsd's socket before starting anyway. */
+    static final int CMSD_SOCKET_WAIT_TENTHS = 300;
 
     private XrootdConfig() {}
 
@@ -126,6 +128,20 @@ public final class XrootdConfig {
                 "  # Every export must exist on every worker, or listings through a redirector report failures.",
                 "  mkdir -p" + mkdirs,
                 "fi",
+                "if [ \"$daemon\" = xrootd ] && [ \"$XRD_INSTANCE\" = worker ]; then",
+                "  # A worker's xrootd looks for its cmsd's socket only every 10 s (cms.conwait does not apply), and",
+                "  # the cmsd logs in to the redirectors only once its xrootd has: start xrootd when the socket exists.",
+                "  sock=\"$XRD_ADMIN_DIR/$XRD_INSTANCE/.olb/olbd.admin\"",
+                "  waited=0",
+                "  while [ ! -S \"$sock\" ] && [ \"$waited\" -lt " + CMSD_SOCKET_WAIT_TENTHS + " ]; do",
+                "    sleep 0.1",
+                "    waited=$((waited + 1))",
+                "  done",
+                "  [ -S \"$sock\" ] || echo \"xrootd-hook: no cmsd socket at $sock yet; xrootd will keep looking\" >&2",
+                "fi",
+                "# The daemons make <working directory>/<instance> their home (core files go there): use the",
+                "# writable " + PodLayout.TMP_DIR + " volume, not the image's working directory.",
+                "cd " + PodLayout.TMP_DIR,
                 "# No -l: both daemons log to stderr, where kubectl logs finds them.",
                 "exec \"$daemon\" -c \"$XRD_CONFIG\" -n \"$XRD_INSTANCE\"",
                 "");
