@@ -1,0 +1,340 @@
+package org.xrootd.hook.daemons;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One pod of a generated StatefulSet, run as local processes the way the kubelet would run it, from
+ * nothing but the pod template:
+ *
+ * <ul>
+ *   <li>Each container runs its own {@code command} + {@code args} with exactly its {@code env} (plus
+ *       what a container runtime adds: PATH, HOSTNAME, HOME), from working directory "/".
+ *   <li>Network: the pod's own network namespace ({@link PodNetwork}), shared by its containers.
+ *   <li>Hostname: a UTS namespace per container, set to the pod name, as Kubernetes sets it.
+ *   <li>Volumes: a private mount namespace per container with every {@code volumeMount} bind-mounted at
+ *       its {@code mountPath} (read-only where the template says so). A configMap volume is a directory
+ *       holding the ConfigMap's data as files (mode 0644), an emptyDir a fresh directory per pod
+ *       incarnation (0777), a volumeClaimTemplate a directory that outlives the pod, as a PVC does. The
+ *       pod's fsGroup owns them all, set-group-ID, as the kubelet arranges.
+ *   <li>Identity: runAsUser/runAsGroup with fsGroup as supplementary group; no_new_privs for
+ *       allowPrivilegeEscalation: false; every capability dropped for capabilities.drop: [ALL].
+ * </ul>
+ *
+ * Not emulated: the image (the host's Debian xrootd packages stand in for it), seccomp, resource limits,
+ * Service environment variables.
+ */
+final class LocalPod {
+    static final List<String> RUNTIME_PATH = List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    private static final Duration SETUP_TIMEOUT = Duration.ofSeconds(20);
+
+    final String name;
+    final String statefulSet;
+    final int ordinal;
+    final PodNetwork.Host host;
+    private final JsonNode podSpec;
+    private final Map<String, JsonNode> configMaps;
+    private final Path podDir;
+    private final Path claimsDir;
+    private final Path workDir;
+    private final Procs procs;
+    private final Map<String, Process> running = new LinkedHashMap<>();
+    private final Map<String, Path> claims = new LinkedHashMap<>();
+    private Map<String, Path> volumes = Map.of();
+    private int incarnation;
+
+    LocalPod(String statefulSet, int ordinal, PodNetwork.Host host, JsonNode podSpec, Map<String, JsonNode> configMaps,
+             Path workDir, Procs procs) {
+        this.name = statefulSet + "-" + ordinal;
+        this.statefulSet = statefulSet;
+        this.ordinal = ordinal;
+        this.host = host;
+        this.podSpec = podSpec;
+        this.configMaps = configMaps;
+        this.workDir = workDir;
+        this.podDir = workDir.resolve("pods").resolve(name);
+        this.claimsDir = workDir.resolve("claims");
+        this.procs = procs;
+    }
+
+    /** The data claim's directory, which a StatefulSet pod keeps across restarts. */
+    Path claim(String claimTemplate) {
+        return claimsDir.resolve(claimTemplate + "-" + name);
+    }
+
+    List<String> containerNames() {
+        List<String> names = new ArrayList<>();
+        podSpec.path("containers").forEach(c -> names.add(c.path("name").asText()));
+        return names;
+    }
+
+    JsonNode container(String containerName) {
+        for (JsonNode c : podSpec.path("containers")) {
+            if (containerName.equals(c.path("name").asText())) {
+                return c;
+            }
+        }
+        throw new IllegalArgumentException(name + " has no container " + containerName);
+    }
+
+    Path log(String containerName) {
+        return workDir.resolve("logs").resolve(name + "_" + containerName + "_" + incarnation + ".log");
+    }
+
+    /**
+     * Where a path inside a container is on the host (latest incarnation): through the volume mounted
+     * on the longest matching mountPath. Claims survive the pod, so this works after a kill too.
+     */
+    Path hostPath(String containerName, String containerPath) {
+        JsonNode best = null;
+        for (JsonNode mount : container(containerName).path("volumeMounts")) {
+            String mountPath = mount.path("mountPath").asText();
+            if (Path.of(containerPath).startsWith(mountPath)
+                    && (best == null || mountPath.length() > best.path("mountPath").asText().length())) {
+                best = mount;
+            }
+        }
+        if (best == null) {
+            throw new IllegalArgumentException(containerPath + " is on no volume of " + name + "/" + containerName);
+        }
+        String volume = best.path("name").asText();
+        Path source = claims.containsKey(volume) ? claims.get(volume) : volumes.get(volume);
+        if (source == null) {
+            throw new IllegalStateException(name + " has not been started; volume " + volume + " does not exist");
+        }
+        return source.resolve(Path.of(best.path("mountPath").asText()).relativize(Path.of(containerPath)).toString());
+    }
+
+    /** Every mountPath of every container, so that the mount points can exist before any pod starts. */
+    List<String> mountPaths() {
+        List<String> paths = new ArrayList<>();
+        for (JsonNode c : podSpec.path("containers")) {
+            c.path("volumeMounts").forEach(m -> paths.add(m.path("mountPath").asText()));
+        }
+        return paths;
+    }
+
+    /** Creates (a new incarnation of) the pod: fresh emptyDirs, then every container in template order. */
+    void start() {
+        if (!running.isEmpty()) {
+            throw new IllegalStateException(name + " is running");
+        }
+        incarnation++;
+        volumes = prepareVolumes();
+        for (String containerName : containerNames()) {
+            JsonNode c = container(containerName);
+            running.put(containerName, procs.start(launcher(c, volumes), log(containerName)));
+        }
+    }
+
+    /** Deletes the pod: every container's process is killed by its PID (SIGKILL, like a lost node). */
+    void kill() {
+        for (Process process : running.values()) {
+            Procs.kill(process);
+        }
+        running.clear();
+    }
+
+    boolean isRunning() {
+        return !running.isEmpty() && running.values().stream().allMatch(Process::isAlive);
+    }
+
+    /** PIDs of the running containers, which are the daemons' own PIDs: every wrapper exec()s. */
+    Map<String, Long> pids() {
+        Map<String, Long> pids = new LinkedHashMap<>();
+        running.forEach((k, v) -> pids.put(k, v.pid()));
+        return pids;
+    }
+
+    private Map<String, Path> prepareVolumes() {
+        Map<String, Path> volumes = new LinkedHashMap<>();
+        long fsGroup = podSpec.path("securityContext").path("fsGroup").asLong(-1);
+        Path incarnationDir = podDir.resolve("incarnation-" + incarnation);
+        try {
+            for (JsonNode volume : podSpec.path("volumes")) {
+                String volumeName = volume.path("name").asText();
+                Path dir = incarnationDir.resolve(volumeName);
+                Files.createDirectories(dir);
+                if (volume.has("configMap")) {
+                    String cmName = volume.path("configMap").path("name").asText();
+                    JsonNode cm = configMaps.get(cmName);
+                    if (cm == null) {
+                        throw new IllegalStateException("pod " + name + " mounts ConfigMap " + cmName + ", which the hook did not return");
+                    }
+                    var keys = cm.path("data").fields();
+                    while (keys.hasNext()) {
+                        var entry = keys.next();
+                        Path file = dir.resolve(entry.getKey());
+                        Files.writeString(file, entry.getValue().asText(), StandardCharsets.UTF_8);
+                        ownedBy(file, fsGroup, "0644");
+                    }
+                    ownedBy(dir, fsGroup, "2755");
+                } else if (volume.has("emptyDir")) {
+                    ownedBy(dir, fsGroup, "2777");
+                } else {
+                    throw new IllegalStateException("volume kind not emulated: " + volume);
+                }
+                volumes.put(volumeName, dir);
+            }
+            for (Map.Entry<String, Path> claim : claims.entrySet()) {
+                Files.createDirectories(claim.getValue());
+                ownedBy(claim.getValue(), fsGroup, "2775");
+                volumes.put(claim.getKey(), claim.getValue());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return volumes;
+    }
+
+    /** The StatefulSet's volumeClaimTemplates: one persistent directory per claim and pod. */
+    LocalPod withClaims(JsonNode volumeClaimTemplates) {
+        for (JsonNode template : volumeClaimTemplates) {
+            String claimName = template.path("metadata").path("name").asText();
+            claims.put(claimName, claim(claimName));
+        }
+        return this;
+    }
+
+    private void ownedBy(Path path, long group, String mode) {
+        if (group >= 0) {
+            procs.check(List.of("chgrp", Long.toString(group), path.toString()), SETUP_TIMEOUT);
+        }
+        procs.check(List.of("chmod", mode, path.toString()), SETUP_TIMEOUT);
+    }
+
+    /** ip netns exec (network, hosts file) + unshare (mounts, hostname) + setpriv (identity) + env -i. */
+    private List<String> launcher(JsonNode c, Map<String, Path> volumes) {
+        StringBuilder script = new StringBuilder("set -e\n");
+        List<JsonNode> mounts = new ArrayList<>();
+        c.path("volumeMounts").forEach(mounts::add);
+        // A mount over a directory that holds the test's own files (e.g. /tmp) goes last, so that every
+        // source is still reachable when it is bound.
+        mounts.sort(Comparator.comparing(m -> workDir.startsWith(Path.of(m.path("mountPath").asText()))));
+        for (JsonNode mount : mounts) {
+            Path source = volumes.get(mount.path("name").asText());
+            if (source == null) {
+                throw new IllegalStateException(name + "/" + c.path("name").asText() + " mounts unknown volume " + mount);
+            }
+            if (mount.has("subPath")) {
+                throw new IllegalStateException("subPath mounts are not emulated: " + mount);
+            }
+            String target = mount.path("mountPath").asText();
+            script.append("mount --bind ").append(quote(source.toString())).append(' ').append(quote(target)).append('\n');
+            if (mount.path("readOnly").asBoolean(false)) {
+                script.append("mount -o remount,bind,ro ").append(quote(target)).append('\n');
+            }
+        }
+        script.append("hostname ").append(quote(name)).append('\n');
+        script.append("cd /\n");
+        script.append("exec \"$@\"\n");
+
+        List<String> command = new ArrayList<>(PodNetwork.inNamespace(host));
+        command.addAll(List.of("unshare", "--mount", "--uts", "--propagation", "private", "--", "/bin/sh", "-c", script.toString(), "pod-" + name));
+        command.addAll(asContainerUser(c));
+        command.addAll(containerCommand(c));
+        return command;
+    }
+
+    /** setpriv + env -i: the container's user, privileges and environment; exec()s, so PIDs carry over. */
+    List<String> asContainerUser(JsonNode c) {
+        JsonNode pod = podSpec.path("securityContext");
+        JsonNode own = c.path("securityContext");
+        long uid = own.has("runAsUser") ? own.path("runAsUser").asLong() : pod.path("runAsUser").asLong(0);
+        long gid = own.has("runAsGroup") ? own.path("runAsGroup").asLong() : pod.path("runAsGroup").asLong(uid);
+        if (uid == 0 && (pod.path("runAsNonRoot").asBoolean(false) || own.path("runAsNonRoot").asBoolean(false))) {
+            throw new IllegalStateException(name + ": runAsNonRoot with user 0; the kubelet would refuse this pod");
+        }
+        List<String> command = new ArrayList<>(List.of("setpriv", "--reuid=" + uid, "--regid=" + gid));
+        command.add(pod.has("fsGroup") ? "--groups=" + pod.path("fsGroup").asLong() : "--clear-groups");
+        if (!own.path("allowPrivilegeEscalation").asBoolean(true)) {
+            command.add("--no-new-privs");
+        }
+        for (JsonNode drop : own.path("capabilities").path("drop")) {
+            if ("ALL".equals(drop.asText())) {
+                command.add("--inh-caps=-all");
+                command.add("--bounding-set=-all");
+            }
+        }
+        command.add("--");
+        command.addAll(List.of("env", "-i"));
+        command.addAll(RUNTIME_PATH);
+        command.add("HOSTNAME=" + name);
+        command.add("HOME=/");
+        for (JsonNode env : c.path("env")) {
+            if (!env.has("value")) {
+                throw new IllegalStateException("env valueFrom is not emulated: " + env);
+            }
+            command.add(env.path("name").asText() + "=" + env.path("value").asText());
+        }
+        return command;
+    }
+
+    private static List<String> containerCommand(JsonNode c) {
+        List<String> command = new ArrayList<>();
+        c.path("command").forEach(a -> command.add(a.asText()));
+        c.path("args").forEach(a -> command.add(a.asText()));
+        if (command.isEmpty()) {
+            throw new IllegalStateException("container " + c.path("name").asText() + " relies on the image's entrypoint");
+        }
+        return command;
+    }
+
+    /**
+     * Runs one of the container's probes as the kubelet would: an exec probe inside the running
+     * container (its network, mounts, hostname, user and env), a tcpSocket probe as a connection to the
+     * pod's IP from outside the pod. True when the probe succeeds within its timeoutSeconds.
+     */
+    Procs.Result probe(String containerName, String probeField, PodNetwork.Host kubelet) {
+        JsonNode c = container(containerName);
+        JsonNode probe = c.path(probeField);
+        if (probe.isMissingNode()) {
+            throw new IllegalArgumentException(name + "/" + containerName + " has no " + probeField);
+        }
+        Duration timeout = Duration.ofSeconds(probe.path("timeoutSeconds").asLong(1));
+        if (probe.has("exec")) {
+            List<String> argv = new ArrayList<>();
+            probe.path("exec").path("command").forEach(a -> argv.add(a.asText()));
+            return exec(containerName, argv, timeout);
+        }
+        if (probe.has("tcpSocket")) {
+            int port = probe.path("tcpSocket").path("port").asInt();
+            List<String> command = new ArrayList<>(PodNetwork.inNamespace(kubelet));
+            command.addAll(List.of("bash", "-c", "exec 3<>/dev/tcp/$0/$1", host.ip(), Integer.toString(port)));
+            return procs.run(command, timeout);
+        }
+        throw new IllegalStateException("probe kind not emulated: " + probe);
+    }
+
+    /** Like kubectl exec: runs a command inside a running container, as its user, with its env. */
+    Procs.Result exec(String containerName, List<String> argv, Duration timeout) {
+        Process process = running.get(containerName);
+        if (process == null || !process.isAlive()) {
+            return new Procs.Result(argv, 1, "container not running", false, Duration.ZERO);
+        }
+        List<String> command = new ArrayList<>(List.of("nsenter", "--target", Long.toString(process.pid()),
+                "--net", "--mount", "--uts", "--"));
+        command.addAll(asContainerUser(container(containerName)));
+        command.addAll(argv);
+        return procs.run(command, timeout);
+    }
+
+    private static String quote(String text) {
+        return "'" + text.replace("'", "'\\''") + "'";
+    }
+
+    @Override
+    public String toString() {
+        return name + " (" + host.ip() + ")";
+    }
+}

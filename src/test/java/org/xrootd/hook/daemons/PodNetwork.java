@@ -1,0 +1,188 @@
+package org.xrootd.hook.daemons;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the Kubernetes pod network and cluster DNS give each pod, made from Linux network namespaces:
+ * one namespace per pod (its own IP, so every pod uses the same ports, as in Kubernetes), all joined by
+ * veth pairs to a bridge that lives in a namespace of its own. Nothing is attached to the machine's own
+ * network: the addresses exist only inside these namespaces.
+ *
+ * <p>DNS is replaced by hosts files: {@code ip netns exec} bind-mounts {@code /etc/netns/NS/hosts} over
+ * {@code /etc/hosts}. Each pod's file starts like the kubelet-managed {@code /etc/hosts} (its own IP,
+ * FQDN and hostname) and then lists every pod's name as the headless Services publish it (with
+ * {@code publishNotReadyAddresses}), both relative to the cluster domain and fully qualified.
+ */
+final class PodNetwork implements AutoCloseable {
+    /** A private range that exists only inside the test's namespaces. */
+    static final String SUBNET = "10.213.0.";
+    static final String CLUSTER_DOMAIN = "cluster.local";
+    private static final Duration IP_TIMEOUT = Duration.ofSeconds(20);
+    private static final Path NETNS_ETC = Path.of("/etc/netns");
+
+    /** One network namespace: a pod, or the test's client (which also stands in for the kubelet). */
+    record Host(String namespace, String ip, String hostname, String fqdn, List<String> dnsNames) {}
+
+    private final Procs procs;
+    private final String prefix;
+    private final String bridgeNamespace;
+    private final Map<String, Host> hosts = new LinkedHashMap<>();
+    private final List<String> created = new ArrayList<>();
+    private boolean createdNetnsEtc;
+
+    PodNetwork(Procs procs, String prefix) {
+        this.procs = procs;
+        this.prefix = prefix;
+        this.bridgeNamespace = prefix + "-br";
+    }
+
+    /** Names the test's namespaces start with; any of them found at start belong to a dead run. */
+    static String namespacePrefixPattern() {
+        return "xh[0-9a-f]{4}-.*";
+    }
+
+    Host add(String key, String hostname, String fqdn, List<String> dnsNames) {
+        int index = hosts.size();
+        String ip = SUBNET + (10 + index);
+        Host host = new Host(prefix + "-" + index, ip, hostname, fqdn, List.copyOf(dnsNames));
+        hosts.put(key, host);
+        return host;
+    }
+
+    Host host(String key) {
+        Host host = hosts.get(key);
+        if (host == null) {
+            throw new IllegalArgumentException("no host " + key);
+        }
+        return host;
+    }
+
+    /** Creates the bridge and every namespace, and writes the hosts files. */
+    void create() throws IOException {
+        if (!Files.isDirectory(NETNS_ETC)) {
+            Files.createDirectories(NETNS_ETC);
+            createdNetnsEtc = true;
+        }
+        ip("netns", "add", bridgeNamespace);
+        created.add(bridgeNamespace);
+        ip("-n", bridgeNamespace, "link", "add", "br0", "type", "bridge");
+        ip("-n", bridgeNamespace, "link", "set", "br0", "up");
+        int index = 0;
+        for (Host host : hosts.values()) {
+            String veth = prefix + "v" + index++;
+            ip("netns", "add", host.namespace());
+            created.add(host.namespace());
+            ip("-n", bridgeNamespace, "link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", host.namespace());
+            ip("-n", bridgeNamespace, "link", "set", veth, "master", "br0");
+            ip("-n", bridgeNamespace, "link", "set", veth, "up");
+            ip("-n", host.namespace(), "link", "set", "lo", "up");
+            ip("-n", host.namespace(), "addr", "add", host.ip() + "/24", "dev", "eth0");
+            ip("-n", host.namespace(), "link", "set", "eth0", "up");
+            writeEtc(host);
+        }
+    }
+
+    private void writeEtc(Host self) throws IOException {
+        List<String> lines = new ArrayList<>();
+        lines.add("# Written by RealDaemonClusterTest: the kubelet's /etc/hosts plus cluster DNS for the test's pods.");
+        lines.add("127.0.0.1\tlocalhost");
+        lines.add("::1\tlocalhost ip6-localhost ip6-loopback");
+        if (self.fqdn() != null) {
+            lines.add(self.ip() + "\t" + self.fqdn() + "\t" + self.hostname());
+        }
+        for (Host other : hosts.values()) {
+            if (!other.dnsNames().isEmpty()) {
+                lines.add(other.ip() + "\t" + String.join(" ", other.dnsNames()));
+            }
+        }
+        Path dir = NETNS_ETC.resolve(self.namespace());
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("hosts"), String.join("\n", lines) + "\n", StandardCharsets.UTF_8);
+        // No name server: every name the cluster uses is in the hosts file, and nothing leaves the namespace.
+        Files.writeString(dir.resolve("resolv.conf"), "search " + searchPath(self) + "\noptions ndots:5\n",
+                StandardCharsets.UTF_8);
+    }
+
+    private static String searchPath(Host host) {
+        if (host.fqdn() == null) {
+            return "svc." + CLUSTER_DOMAIN + " " + CLUSTER_DOMAIN;
+        }
+        // <pod>.<service>.<namespace>.svc.cluster.local -> <namespace>.svc.cluster.local ...
+        String[] parts = host.fqdn().split("\\.");
+        String namespace = parts.length > 2 ? parts[2] : "default";
+        return namespace + ".svc." + CLUSTER_DOMAIN + " svc." + CLUSTER_DOMAIN + " " + CLUSTER_DOMAIN;
+    }
+
+    /** The command prefix that runs something inside a host's namespace, with its /etc/hosts. */
+    static List<String> inNamespace(Host host) {
+        return List.of("ip", "netns", "exec", host.namespace());
+    }
+
+    private void ip(String... args) {
+        List<String> command = new ArrayList<>();
+        command.add("ip");
+        command.addAll(List.of(args));
+        procs.check(command, IP_TIMEOUT);
+    }
+
+    /** Deletes the namespaces this network made (after their processes are gone) and their /etc/netns files. */
+    @Override
+    public void close() {
+        for (int i = created.size() - 1; i >= 0; i--) {
+            deleteNamespace(procs, created.get(i));
+        }
+        created.clear();
+        if (createdNetnsEtc) {
+            try {
+                Files.deleteIfExists(NETNS_ETC);
+            } catch (IOException e) {
+                System.err.println("left " + NETNS_ETC + ": " + e);
+            }
+            createdNetnsEtc = false;
+        }
+    }
+
+    /** Stops every process still inside a namespace (by PID), deletes it and its /etc/netns directory. */
+    static void deleteNamespace(Procs procs, String namespace) {
+        Procs.Result pids = procs.run(List.of("ip", "netns", "pids", namespace), IP_TIMEOUT);
+        if (pids.ok()) {
+            for (String line : pids.output().split("\\s+")) {
+                if (line.matches("[0-9]+")) {
+                    ProcessHandle.of(Long.parseLong(line)).ifPresent(ProcessHandle::destroyForcibly);
+                }
+            }
+        }
+        procs.run(List.of("ip", "netns", "delete", namespace), IP_TIMEOUT);
+        Path dir = NETNS_ETC.resolve(namespace);
+        try {
+            Files.deleteIfExists(dir.resolve("hosts"));
+            Files.deleteIfExists(dir.resolve("resolv.conf"));
+            Files.deleteIfExists(dir);
+        } catch (IOException e) {
+            System.err.println("could not remove " + dir + ": " + e);
+        }
+    }
+
+    /** Removes namespaces left by an earlier run that died without its teardown (the run lock is held). */
+    static void removeStale(Procs procs) {
+        Procs.Result list = procs.run(List.of("ip", "netns", "list"), IP_TIMEOUT);
+        if (!list.ok()) {
+            return;
+        }
+        for (String line : list.output().split("\n")) {
+            String name = line.split("\\s+")[0];
+            if (name.matches(namespacePrefixPattern())) {
+                System.out.println("removing namespace " + name + " left by an earlier run");
+                deleteNamespace(procs, name);
+            }
+        }
+    }
+}
