@@ -94,6 +94,7 @@ final class LocalCluster implements AutoCloseable {
     /** Takes the machine's run lock, clears what a dead run left, creates mount points and the network. */
     static LocalCluster create(JsonNode response, Path workDir, Procs procs) throws IOException, InterruptedException {
         LocalCluster cluster = new LocalCluster(response, workDir, procs);
+        procs.onShutdown(cluster::close);
         try {
             cluster.lock();
             PodNetwork.removeStale(procs);
@@ -228,7 +229,7 @@ final class LocalCluster implements AutoCloseable {
 
     /** Stops every pod by PID, deletes the namespaces, removes created mount points, releases the lock. */
     @Override
-    public void close() {
+    public synchronized void close() {
         try {
             killAllPods();
         } finally {
@@ -246,9 +247,11 @@ final class LocalCluster implements AutoCloseable {
                 try {
                     if (lock != null) {
                         lock.release();
+                        lock = null;
                     }
                     if (lockChannel != null) {
                         lockChannel.close();
+                        lockChannel = null;
                     }
                 } catch (IOException e) {
                     System.err.println("could not release " + LOCK + ": " + e);

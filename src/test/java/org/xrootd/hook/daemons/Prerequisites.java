@@ -55,6 +55,8 @@ final class Prerequisites {
         if (inCi()) {
             Assertions.fail(message + " (CI=true: this test must run in CI)");
         }
+        // Surefire does not print why a class was skipped: say it where a developer looks.
+        System.err.println("SKIPPED RealDaemonClusterTest: " + message);
         Assumptions.abort(message);
     }
 

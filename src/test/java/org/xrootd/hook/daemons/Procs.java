@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class Procs implements AutoCloseable {
     private final List<Process> started = new ArrayList<>();
-    private final Thread shutdownHook = new Thread(this::killAll, "stop-test-processes");
+    private final List<Runnable> teardowns = new ArrayList<>();
+    private final Thread shutdownHook = new Thread(this::onShutdown, "stop-test-processes");
 
     Procs() {
         Runtime.getRuntime().addShutdownHook(shutdownHook);
@@ -116,6 +117,26 @@ final class Procs implements AutoCloseable {
             process.waitFor(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Something to undo if the JVM is stopped before the test's own teardown ran (after every process is killed). */
+    synchronized void onShutdown(Runnable teardown) {
+        teardowns.add(teardown);
+    }
+
+    private void onShutdown() {
+        killAll();
+        List<Runnable> actions;
+        synchronized (this) {
+            actions = new ArrayList<>(teardowns);
+        }
+        for (Runnable action : actions) {
+            try {
+                action.run();
+            } catch (RuntimeException e) {
+                System.err.println("teardown at shutdown failed: " + e);
+            }
         }
     }
 

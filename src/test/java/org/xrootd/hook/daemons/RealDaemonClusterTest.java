@@ -205,14 +205,22 @@ class RealDaemonClusterTest {
             cluster.allPods().forEach(LocalPod::start);
             waitFor(Duration.ofSeconds(30), () -> cluster.accepts(r0, cluster.xrootdPort), r0 + " accepting connections");
             long deadline = start + Duration.ofSeconds(60).toNanos();
+            Duration portOpen = Duration.ofNanos(System.nanoTime() - start);
             Procs.Result result;
+            int attempts = 0;
             do {
+                attempts++;
                 result = write(r0, "coldstart-" + serial++ + ".txt", Duration.ofSeconds(20));
+                if (!result.ok()) {
+                    System.out.println("cold-start write attempt " + attempts + " failed: " + result);
+                }
             } while (!result.ok() && System.nanoTime() < deadline && sleep(Duration.ofMillis(200)));
             Duration firstWrite = Duration.ofNanos(System.nanoTime() - start);
             assertTrue(result.ok(), "no write succeeded within 60 s of starting the pods: " + result);
             timings.put("cold start: all pods started -> first successful write", seconds(firstWrite)
-                    + (firstWrite.compareTo(FIRST_WRITE_GOAL) <= 0 ? " (goal <= 5 s met)" : " (goal <= 5 s MISSED)"));
+                    + (firstWrite.compareTo(FIRST_WRITE_GOAL) <= 0 ? " (goal <= 5 s met)" : " (goal <= 5 s MISSED)")
+                    + "; redirector port open after " + seconds(portOpen) + ", " + attempts + " xrdcp attempt(s), the last "
+                    + seconds(result.took()));
             // Far below the 10 s a worker's xrootd waits when it misses its cmsd (fixed in start.sh): a
             // regression of that fix fails here, whatever the machine's speed.
             assertTrue(firstWrite.compareTo(Duration.ofSeconds(15)) < 0, "first write after " + seconds(firstWrite));
@@ -331,9 +339,10 @@ class RealDaemonClusterTest {
             assertTrue(put.ok(), "write with " + killed + " gone: " + put);
             assertTrue(onlyHolder(export + "/after-kill.txt") != killed);
             timings.put("worker killed -> next new-file write succeeds (cms.delay drop " + dropSeconds + ")", seconds(sinceKill));
-            // Within the drop delay, plus the client's retry granularity (its stalls are lookup/qdl-long).
-            assertTrue(sinceKill.compareTo(Duration.ofSeconds(dropSeconds + 5)) <= 0,
-                    "write took " + seconds(sinceKill) + ", more than drop " + dropSeconds + " s + 5 s");
+            // The drop delay bounds the stall; the client then still waits out the stall it was last
+            // given (up to a few seconds: 60.2-62.5 s measured with drop 60).
+            assertTrue(sinceKill.compareTo(Duration.ofSeconds(dropSeconds + 10)) <= 0,
+                    "write took " + seconds(sinceKill) + ", more than drop " + dropSeconds + " s + 10 s");
             for (LocalPod r : cluster.redirectors) {
                 assertTrue(failing(r, "readinessProbe").isEmpty(), r + " stays ready with the remaining workers");
             }
@@ -361,6 +370,29 @@ class RealDaemonClusterTest {
             assertArrayEquals(written.get(lfn), bytes(back));
             timings.put("restarted worker: pod started -> its file read through a redirector", seconds(Duration.ofNanos(System.nanoTime() - start)));
             waitFor(Duration.ofSeconds(20), () -> failing(killed, "readinessProbe").isEmpty(), killed + " ready again");
+        });
+    }
+
+    @Test
+    @Order(8)
+    @Timeout(180)
+    void aWorkerBackWithinTheDropDelayEndsTheWriteStallAtOnce() {
+        explain(() -> {
+            // What a rolling update or a kubelet restart does: the pod is gone only for seconds.
+            LocalPod worker = cluster.workers.stream().filter(w -> w != killed).findFirst().orElseThrow();
+            worker.kill();
+            long killedNow = System.nanoTime();
+            worker.start();
+            Procs.Result put = write(cluster.redirectors.get(1), "after-restart.txt", Duration.ofSeconds(dropSeconds + 60));
+            Duration sinceKill = Duration.ofNanos(System.nanoTime() - killedNow);
+            assertTrue(put.ok(), "write while " + worker + " restarts: " + put);
+            onlyHolder(export + "/after-restart.txt");
+            timings.put("worker killed and restarted at once -> next new-file write succeeds", seconds(sinceKill));
+            // Not held until the drop: the returning worker ends the stall.
+            assertTrue(sinceKill.compareTo(Duration.ofSeconds(dropSeconds / 2)) < 0, "write took " + seconds(sinceKill));
+            for (LocalPod r : cluster.redirectors) {
+                waitFor(Duration.ofSeconds(30), () -> cluster.subscribedServers(r).contains(worker.host.ip()), worker + " back in " + r + "'s cluster map");
+            }
         });
     }
 
