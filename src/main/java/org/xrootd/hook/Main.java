@@ -1,7 +1,11 @@
 package org.xrootd.hook;
 
+import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.xrootd.hook.http.HookServer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -16,12 +20,35 @@ public final class Main implements Callable<Integer> {
     ServeOptions serve = new ServeOptions();
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Main()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    static CommandLine commandLine() {
+        return new CommandLine(new Main()).registerConverter(Duration.class, Main::duration);
     }
 
     @Override
     public Integer call() throws Exception {
         return serve.run();
+    }
+
+    /** "5s", "500ms", "1m", "0" or an ISO-8601 duration ("PT5S"). */
+    static Duration duration(String text) {
+        Matcher m = Pattern.compile("^(\\d+)(ms|s|m)?$").matcher(text.trim().toLowerCase(Locale.ROOT));
+        if (m.matches()) {
+            long amount = Long.parseLong(m.group(1));
+            String unit = m.group(2) == null ? "s" : m.group(2);
+            return switch (unit) {
+                case "ms" -> Duration.ofMillis(amount);
+                case "m" -> Duration.ofMinutes(amount);
+                default -> Duration.ofSeconds(amount);
+            };
+        }
+        try {
+            return Duration.parse(text.trim());
+        } catch (RuntimeException e) {
+            throw new CommandLine.TypeConversionException("'" + text + "' is not a duration (e.g. 5s, 500ms, 1m)");
+        }
     }
 
     /** Options of the HTTP service; env PORT is read when --port is not given. */
@@ -31,6 +58,15 @@ public final class Main implements Callable<Integer> {
 
         @Option(names = "--host", defaultValue = "0.0.0.0", description = "address to listen on (default: ${DEFAULT-VALUE})")
         String host;
+
+        @Option(names = "--drain-delay", defaultValue = "0s", paramLabel = "DURATION",
+                description = "after SIGTERM, stay up but unready this long so Kubernetes can take the pod out of "
+                        + "the Service before it stops listening (default: ${DEFAULT-VALUE})")
+        Duration drainDelay;
+
+        @Option(names = "--stop-timeout", defaultValue = "20s", paramLabel = "DURATION",
+                description = "then wait at most this long for requests in flight (default: ${DEFAULT-VALUE})")
+        Duration stopTimeout;
 
         int resolvedPort() {
             if (port != null) {
@@ -48,10 +84,13 @@ public final class Main implements Callable<Integer> {
         }
 
         int run() throws InterruptedException {
-            HookServer server = HookServer.start(host, resolvedPort());
+            HookServer server = HookServer.start(new HookServer.Settings(host, resolvedPort(),
+                    drainDelay == null ? Duration.ZERO : drainDelay,
+                    stopTimeout == null ? HookServer.Settings.DEFAULT_STOP_TIMEOUT : stopTimeout));
             CountDownLatch stopped = new CountDownLatch(1);
+            // SIGTERM and SIGINT run this: drain, finish requests in flight, then let the JVM exit.
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                server.close();
+                server.shutdown();
                 stopped.countDown();
             }, "shutdown"));
             stopped.await();
