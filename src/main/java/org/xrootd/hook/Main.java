@@ -1,5 +1,11 @@
 package org.xrootd.hook;
 
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -7,14 +13,17 @@ import java.util.concurrent.CountDownLatch;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.xrootd.hook.http.HookServer;
+import org.xrootd.hook.render.Renderer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
-/** Command line: {@code serve} (the default) runs the hook service. */
+/** Command line: {@code serve} (the default) runs the hook service; {@code render} previews children offline. */
 @Command(name = "xrootd-hook", mixinStandardHelpOptions = true, version = "xrootd-hook 0.1.0",
         description = "Metacontroller hooks that run XRootD clusters on Kubernetes.",
-        subcommands = {Main.Serve.class})
+        subcommands = {Main.Serve.class, Main.Render.class})
 public final class Main implements Callable<Integer> {
     @CommandLine.Mixin
     ServeOptions serve = new ServeOptions();
@@ -106,6 +115,71 @@ public final class Main implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             return options.run();
+        }
+    }
+
+    @Command(name = "render", mixinStandardHelpOptions = true,
+            description = "Print the children the sync hook would create for the Xrootd resources in FILE, as YAML,"
+                    + " without a cluster (like 'helm template'). XrootdVersion objects in FILE or in the catalog"
+                    + " give the images. Exit status: 0 rendered, 1 the input has problems (listed on stderr).")
+    static final class Render implements Callable<Integer> {
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "FILE", description = "YAML with one or more Xrootd objects ('-' reads standard input)")
+        String file;
+
+        @Option(names = "--catalog", paramLabel = "FILE", description = "YAML with XrootdVersion objects (several documents, or a List)")
+        String catalog;
+
+        @Option(names = {"-n", "--namespace"}, paramLabel = "NAMESPACE",
+                description = "namespace to render into (default: the object's metadata.namespace, else 'default')")
+        String namespace;
+
+        @Override
+        public Integer call() {
+            PrintWriter err = spec.commandLine().getErr();
+            PrintWriter out = spec.commandLine().getOut();
+            Renderer.Source parents;
+            Renderer.Source catalogSource = null;
+            try {
+                parents = read(file);
+                if (catalog != null) {
+                    catalogSource = read(catalog);
+                }
+            } catch (UnreadableFile e) {
+                err.println(e.getMessage());
+                err.flush();
+                return 1;
+            }
+            Renderer.Result result = Renderer.render(parents, catalogSource, namespace);
+            if (!result.ok()) {
+                result.errors().forEach(err::println);
+                err.flush();
+                return 1;
+            }
+            out.print(result.yaml());
+            out.flush();
+            return 0;
+        }
+
+        private static Renderer.Source read(String name) throws UnreadableFile {
+            try {
+                if (name.equals("-")) {
+                    return new Renderer.Source("<stdin>", new String(System.in.readAllBytes(), StandardCharsets.UTF_8));
+                }
+                return new Renderer.Source(name, Files.readString(Path.of(name), StandardCharsets.UTF_8));
+            } catch (NoSuchFileException e) {
+                throw new UnreadableFile(name + ": no such file");
+            } catch (IOException | RuntimeException e) {
+                throw new UnreadableFile(name + ": cannot read: " + e.getMessage());
+            }
+        }
+    }
+
+    private static final class UnreadableFile extends Exception {
+        UnreadableFile(String message) {
+            super(message);
         }
     }
 }
