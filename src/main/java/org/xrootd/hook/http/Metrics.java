@@ -169,8 +169,20 @@ public final class Metrics {
         return HOOKS.contains(hook) ? hook : "other";
     }
 
+    /** The project version, from a resource Maven fills in at build time. */
     static String version() {
-        String version = Metrics.class.getPackage().getImplementationVersion();
-        return version == null ? "dev" : version;
+        try (java.io.InputStream in = Metrics.class.getResourceAsStream("/xrootd-hook.properties")) {
+            if (in != null) {
+                java.util.Properties properties = new java.util.Properties();
+                properties.load(in);
+                String version = properties.getProperty("version", "");
+                if (!version.isBlank() && !version.startsWith("${")) {
+                    return version;
+                }
+            }
+        } catch (IOException e) {
+            // fall through
+        }
+        return "dev";
     }
 }

@@ -70,6 +70,8 @@ class OperabilityTest {
         assertTrue(value(text, "xrootd_hook_request_duration_seconds_count{hook=\"customize\"}") >= 1, text);
         assertTrue(value(text, "xrootd_hook_request_size_bytes_sum{hook=\"sync\"}") > 80_000, text);
         assertEquals((double) HookServer.MAX_REQUEST_BYTES, value(text, "xrootd_hook_max_request_bytes"), text);
+        assertTrue(text.contains("xrootd_hook_build_info{version=\"") && !text.contains("xrootd_hook_build_info{version=\"dev\"}"),
+                "the build's version, filled in by Maven");
         assertTrue(text.contains("jvm_memory_used_bytes{area=\"heap\"}"), "JVM metrics are exported");
         assertTrue(text.contains("process_cpu_seconds_total"), "process metrics are exported");
         // No label names a parent: cardinality stays bounded whatever the cluster holds.
