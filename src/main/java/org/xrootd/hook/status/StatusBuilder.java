@@ -47,12 +47,17 @@ public final class StatusBuilder {
             if (progress != null) {
                 conditions.add(new Condition(PROGRESSING, true, progress, rollout(desired, redirector, worker)));
                 conditions.add(new Condition(DEGRADED, false, "AsExpected", "nothing is wrong"));
-            } else {
+            } else if (allReady || wasReady(parent)) {
                 conditions.add(new Condition(PROGRESSING, false, "RolloutComplete",
                         "every pod runs " + desired.image() + " with the current configuration"));
                 conditions.add(allReady
                         ? new Condition(DEGRADED, false, "AsExpected", "nothing is wrong")
                         : new Condition(DEGRADED, true, "ReplicasUnavailable", counts));
+            } else {
+                // Every pod runs the current template but not all have become ready since the last change:
+                // still starting (a pure function cannot tell slow from stuck; the message gives the counts).
+                conditions.add(new Condition(PROGRESSING, true, "PodsStarting", counts));
+                conditions.add(new Condition(DEGRADED, false, "AsExpected", "nothing is wrong"));
             }
         }
         return status(parent, observed, desired.version(), desired.image(),
@@ -67,11 +72,14 @@ public final class StatusBuilder {
                                         String reason, String message) {
         RoleState redirector = state(observed, Component.REDIRECTOR);
         RoleState worker = state(observed, Component.WORKER);
+        String running = redirector.exists() || worker.exists()
+                ? "; the running cluster is left as it is (" + counts(redirector, redirector.specReplicas(), worker, worker.specReplicas()) + ")"
+                : "; nothing is created until this is fixed";
         List<Condition> conditions = List.of(
-                new Condition(READY, false, reason, message),
+                new Condition(READY, false, reason, message + running),
                 new Condition(PROGRESSING, false, reason, "nothing changes until this is fixed; existing children are kept as they are"),
                 new Condition(DEGRADED, true, reason, message));
-        return status(parent, observed, version, null,
+        return status(parent, observed, inUse(redirector, worker, version), inUse(redirector, worker),
                 redirector, redirector.specReplicas(), worker, worker.specReplicas(), conditions);
     }
 
@@ -83,8 +91,39 @@ public final class StatusBuilder {
                 new Condition(READY, false, "Deleting", "the Xrootd is being deleted; worker volumes are kept"),
                 new Condition(PROGRESSING, true, "Deleting", observed.all().size() + " children left to delete"),
                 new Condition(DEGRADED, false, "AsExpected", "nothing is wrong"));
-        return status(parent, observed, version, null,
+        return status(parent, observed, inUse(redirector, worker, version), inUse(redirector, worker),
                 redirector, redirector.specReplicas(), worker, worker.specReplicas(), conditions);
+    }
+
+    /** The version both roles' templates name, when the hook cannot tell what is desired; else the declared one. */
+    private static String inUse(RoleState redirector, RoleState worker, String declared) {
+        if (redirector.version() != null && redirector.version().equals(worker.version())) {
+            return redirector.version();
+        }
+        return declared;
+    }
+
+    private static String inUse(RoleState redirector, RoleState worker) {
+        if (redirector.image() != null && redirector.image().equals(worker.image())) {
+            return redirector.image();
+        }
+        return null;
+    }
+
+    /**
+     * Whether the cluster was whole (Ready) or already known to have lost pods (Degraded) when the status
+     * was last written: then missing pods are a loss, not a start.
+     */
+    private static boolean wasReady(JsonNode parent) {
+        for (JsonNode condition : parent.path("status").path("conditions")) {
+            String type = condition.path("type").asText();
+            if ((READY.equals(type) || DEGRADED.equals(type)) && "True".equals(condition.path("status").asText())
+                    && !"InvalidSpec".equals(condition.path("reason").asText())
+                    && !"VersionNotFound".equals(condition.path("reason").asText())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Reason Progressing=True gives, or null once every pod runs what is desired. */
@@ -186,7 +225,7 @@ public final class StatusBuilder {
             for (JsonNode previous : parent.path("status").path("conditions")) {
                 if (condition.type().equals(previous.path("type").asText())
                         && status.equals(previous.path("status").asText())
-                        && previous.path("lastTransitionTime").isTextual()) {
+                        && ObservedClock.isTimestamp(previous.path("lastTransitionTime"))) {
                     since = previous.path("lastTransitionTime").asText();
                 }
             }
