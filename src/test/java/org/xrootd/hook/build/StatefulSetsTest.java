@@ -114,4 +114,67 @@ class StatefulSetsTest {
                     .forEach(c -> c.getPorts().forEach(p -> assertEquals("TCP", p.getProtocol())));
         }
     }
+
+    @Test
+    void schedulingPassthroughReachesThePods() {
+        ObjectNode parent = TestSpecs.parent("x");
+        ObjectNode workerNode = (ObjectNode) TestSpecs.spec(parent).get("worker");
+        workerNode.putObject("resources").putObject("limits").put("memory", "2Gi");
+        workerNode.putObject("nodeSelector").put("disk", "ssd");
+        workerNode.putObject("podLabels").put("team", "hep");
+        workerNode.putObject("podAnnotations").put("prometheus.io/scrape", "false");
+        workerNode.putArray("topologySpreadConstraints").addObject().put("maxSkew", 1)
+                .put("topologyKey", "kubernetes.io/hostname").put("whenUnsatisfiable", "ScheduleAnyway");
+        TestSpecs.spec(parent).putArray("imagePullSecrets").addObject().put("name", "regcred");
+        TestSpecs.spec(parent).put("serviceAccountName", "xrootd");
+        StatefulSet built = StatefulSets.build(TestSpecs.model(parent), Component.WORKER, TestSpecs.image());
+        PodSpec pod = built.getSpec().getTemplate().getSpec();
+        assertEquals("2Gi", pod.getContainers().get(1).getResources().getLimits().get("memory").toString());
+        assertEquals("ssd", pod.getNodeSelector().get("disk"));
+        assertEquals("kubernetes.io/hostname", pod.getTopologySpreadConstraints().get(0).getTopologyKey());
+        assertEquals("regcred", pod.getImagePullSecrets().get(0).getName());
+        assertEquals("xrootd", pod.getServiceAccountName());
+        assertEquals("hep", built.getSpec().getTemplate().getMetadata().getLabels().get("team"));
+        assertEquals("false", built.getSpec().getTemplate().getMetadata().getAnnotations().get("prometheus.io/scrape"));
+        assertTrue(built.getSpec().getTemplate().getMetadata().getAnnotations().containsKey(StatefulSets.CONFIG_HASH));
+        assertFalse(built.getSpec().getSelector().getMatchLabels().containsKey("team"), "selectors never change");
+    }
+
+    @Test
+    void podsMeetThePodSecurityStandardRestricted() {
+        for (StatefulSet statefulSet : List.of(redirector, worker)) {
+            PodSpec pod = statefulSet.getSpec().getTemplate().getSpec();
+            assertEquals("RuntimeDefault", pod.getSecurityContext().getSeccompProfile().getType());
+            assertFalse(pod.getAutomountServiceAccountToken());
+            for (Container container : pod.getContainers()) {
+                assertEquals(List.of("ALL"), container.getSecurityContext().getCapabilities().getDrop());
+                assertTrue(container.getSecurityContext().getReadOnlyRootFilesystem());
+            }
+        }
+    }
+
+    @Test
+    void sssKeytabComesFromTheNamedSecretWithMode0400() {
+        ObjectNode parent = TestSpecs.parent("x");
+        TestSpecs.spec(parent).putObject("sss").put("secretName", "xrd-keytab").put("key", "keytab");
+        PodSpec pod = StatefulSets.build(TestSpecs.model(parent), Component.WORKER, TestSpecs.image()).getSpec().getTemplate().getSpec();
+        var volume = pod.getVolumes().stream().filter(v -> v.getName().equals(PodLayout.SSS_VOLUME)).findFirst().orElseThrow();
+        assertEquals("xrd-keytab", volume.getSecret().getSecretName());
+        assertEquals(0400, volume.getSecret().getDefaultMode());
+        Container xrootd = pod.getContainers().get(1);
+        assertTrue(xrootd.getEnv().stream().anyMatch(e -> e.getName().equals("XRD_SSS_SOURCE")
+                && e.getValue().equals(PodLayout.SSS_SECRET_DIR + "/keytab")));
+        assertTrue(pod.getContainers().get(0).getVolumeMounts().stream().noneMatch(m -> m.getName().equals(PodLayout.SSS_VOLUME)),
+                "cmsd does not need the keytab");
+    }
+
+    @Test
+    void claimsAreKeptUnlessDeletionIsOptedIn() {
+        assertNull(worker.getSpec().getPersistentVolumeClaimRetentionPolicy());
+        ObjectNode parent = TestSpecs.parent("x");
+        ((ObjectNode) TestSpecs.spec(parent).get("worker").get("storage")).put("whenDeleted", "Delete");
+        StatefulSet built = StatefulSets.build(TestSpecs.model(parent), Component.WORKER, TestSpecs.image());
+        assertEquals("Delete", built.getSpec().getPersistentVolumeClaimRetentionPolicy().getWhenDeleted());
+        assertEquals("Retain", built.getSpec().getPersistentVolumeClaimRetentionPolicy().getWhenScaled());
+    }
 }

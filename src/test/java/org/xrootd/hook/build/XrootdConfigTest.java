@@ -82,8 +82,39 @@ class XrootdConfigTest {
     @Test
     void startScriptCreatesEveryExport() {
         ObjectNode parent = TestSpecs.parent("x");
-        TestSpecs.spec(parent).putArray("exports").add("/data").add("/store/user");
+        TestSpecs.spec(parent).putObject("config").putArray("exports").add("/data").add("/store/user");
         String script = XrootdConfig.startScript(TestSpecs.model(parent));
         assertTrue(script.contains("mkdir -p \"$XRD_DATA_DIR/data\" \"$XRD_DATA_DIR/store/user\""), script);
+    }
+
+    @Test
+    void userDirectivesLandInTheirRolesBlock() {
+        ObjectNode parent = TestSpecs.parent("x");
+        ObjectNode config = TestSpecs.spec(parent).putObject("config");
+        config.putArray("all").add("xrootd.trace emsg");
+        config.putArray("worker").add("oss.defaults nomig");
+        XrootdSpec spec = TestSpecs.model(parent);
+        assertTrue(XrootdConfig.renderFor(spec, Component.WORKER).contains("oss.defaults nomig"));
+        assertFalse(XrootdConfig.renderFor(spec, Component.REDIRECTOR).contains("oss.defaults nomig"));
+        assertTrue(XrootdConfig.renderFor(spec, Component.REDIRECTOR).contains("xrootd.trace emsg"));
+        String full = XrootdConfig.render(spec);
+        assertTrue(full.indexOf("oss.defaults nomig") > full.indexOf("else") && full.indexOf("oss.defaults nomig") < full.indexOf("fi\n"));
+    }
+
+    @Test
+    void sssRequiresTheKeytabFromThePrivateCopy() {
+        ObjectNode parent = TestSpecs.parent("x");
+        TestSpecs.spec(parent).putObject("sss").put("secretName", "kt");
+        String config = XrootdConfig.render(TestSpecs.model(parent));
+        assertTrue(config.contains("sec.protocol sss -s " + PodLayout.SSS_KEYTAB));
+        assertTrue(config.contains("sec.protbind * only sss"));
+        assertFalse(XrootdConfig.render(TestSpecs.sample()).contains("sec.protocol"));
+    }
+
+    @Test
+    void tlsUsesTheCertificateCopies() {
+        ObjectNode parent = TestSpecs.parent("x");
+        TestSpecs.spec(parent).putObject("tls").put("secretName", "tls");
+        assertTrue(XrootdConfig.render(TestSpecs.model(parent)).contains("xrd.tls " + PodLayout.TLS_CERT + " " + PodLayout.TLS_KEY));
     }
 }
