@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.Affinity;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.TopologySpreadConstraint;
@@ -142,8 +143,8 @@ public final class SpecParser {
             return new XrootdSpec.Role(replicas, maxUnavailable, directives, XrootdSpec.Pod.NONE);
         }
         XrootdSpec.Pod pod = new XrootdSpec.Pod(
-                kube(node.get("resources"), field + ".resources", new TypeReference<ResourceRequirements>() {}, null),
-                kube(node.get("cmsdResources"), field + ".cmsdResources", new TypeReference<ResourceRequirements>() {}, null),
+                resources(node.get("resources"), field + ".resources"),
+                resources(node.get("cmsdResources"), field + ".cmsdResources"),
                 stringMap(node.get("nodeSelector"), field + ".nodeSelector", false),
                 kube(node.get("affinity"), field + ".affinity", new TypeReference<Affinity>() {}, null),
                 kube(node.get("tolerations"), field + ".tolerations", new TypeReference<List<Toleration>>() {}, List.of()),
@@ -153,6 +154,35 @@ public final class SpecParser {
                 stringMap(node.get("podLabels"), field + ".podLabels", true),
                 stringMap(node.get("podAnnotations"), field + ".podAnnotations", false));
         return new XrootdSpec.Role(replicas, maxUnavailable, directives, pod);
+    }
+
+    /**
+     * Requests and limits with every quantity in canonical spelling: the API server stores "0.5" as
+     * "500m", and any other spelling would look like a change to Metacontroller on every sync.
+     */
+    private ResourceRequirements resources(JsonNode node, String field) {
+        ResourceRequirements resources = kube(node, field, new TypeReference<ResourceRequirements>() {}, null);
+        if (resources == null) {
+            return null;
+        }
+        resources.setRequests(canonical(resources.getRequests(), field + ".requests"));
+        resources.setLimits(canonical(resources.getLimits(), field + ".limits"));
+        return resources;
+    }
+
+    private Map<String, Quantity> canonical(Map<String, Quantity> quantities, String field) {
+        if (quantities == null || quantities.isEmpty()) {
+            return quantities;
+        }
+        Map<String, Quantity> result = new java.util.TreeMap<>();
+        quantities.forEach((name, quantity) -> {
+            try {
+                result.put(name, new Quantity(Quantities.canonical(quantity.toString())));
+            } catch (IllegalArgumentException e) {
+                problems.add(new Problem(field + "." + name, e.getMessage()));
+            }
+        });
+        return result;
     }
 
     private XrootdSpec.Storage storage(JsonNode node) {

@@ -30,4 +30,19 @@ class QuantitiesTest {
     void rejectsSizesBeyondWhatKubernetesStores() {
         assertThrows(IllegalArgumentException.class, () -> Quantities.parseBytes("9000Ei"));
     }
+
+    @Test
+    void resourceQuantitiesTakeTheApiServersSpelling() {
+        assertEquals("500m", Quantities.canonical("0.5"));
+        assertEquals("1500m", Quantities.canonical("1.5"));
+        assertEquals("1", Quantities.canonical("1000m"));
+        assertEquals("2k", Quantities.canonical("2000"));
+        assertEquals("2Gi", Quantities.canonical("2048Mi"));
+        assertEquals("512Mi", Quantities.canonical("0.5Gi"));
+        assertEquals("100m", Quantities.canonical("100m"));
+        assertEquals("1e3", Quantities.canonical("1e3"));
+        assertEquals("0", Quantities.canonical("0"));
+        assertEquals("1n", Quantities.canonical("0.0000000001"));
+        assertThrows(IllegalArgumentException.class, () -> Quantities.canonical("lots"));
+    }
 }
