@@ -29,12 +29,13 @@ public final class HookServer implements AutoCloseable {
     /**
      * Largest request body accepted; larger ones get 413. Measured by RequestSizeTest, with every object as
      * the API server returns it (managedFields, last-applied annotations, defaults, status): a sync request
-     * is about 45 KiB, the same for 1, 64 or 500 workers, because the children are two StatefulSets, three
-     * Services and one ConfigMap whatever the replica counts; the six children are 85% of it. With 16
-     * redirectors and 64 exports it is about 65 KiB. If every one of the nine objects (controller, parent,
-     * six children, catalog entry) also carried 200 KiB of other annotations (the API server caps an object's
-     * annotations at 256 KiB) it would be about 1.9 MB. 8 MiB is four times that, 128 times the large real
-     * request, and small enough that a few requests at the limit fit the heap of a 256 MiB container.
+     * is about 54 KiB, the same for 1, 64 or 500 workers, because the children are two StatefulSets, three
+     * Services, one ConfigMap and two PodDisruptionBudgets whatever the replica counts; the children are
+     * 85% of it. With 16 redirectors and 64 exports it is about 74 KiB. If every one of the eleven objects
+     * (controller, parent, eight children, catalog entry) also carried 200 KiB of other annotations (the API
+     * server caps an object's annotations at 256 KiB) it would be about 2.3 MB. 8 MiB is 3.5 times that,
+     * over 100 times the large real request, and small enough that a few requests at the limit fit the
+     * heap of the 384 MiB container.
      */
     public static final long MAX_REQUEST_BYTES = 8L * 1024 * 1024;
 

@@ -163,6 +163,7 @@ public final class Renderer {
         children.putObject(ObservedChildren.STATEFUL_SET);
         children.putObject(ObservedChildren.SERVICE);
         children.putObject(ObservedChildren.CONFIG_MAP);
+        children.putObject("PodDisruptionBudget.policy/v1");
         ObjectNode related = request.putObject("related").putObject(Catalog.RELATED_KEY);
         for (Located entry : entries) {
             JsonNode entryNamespace = entry.node().path("metadata").path("namespace");

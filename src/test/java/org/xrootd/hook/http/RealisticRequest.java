@@ -3,19 +3,18 @@ package org.xrootd.hook.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.math.BigInteger;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.xrootd.hook.Json;
 import org.xrootd.hook.build.Children;
-import org.xrootd.hook.build.Component;
-import org.xrootd.hook.build.XrootdConfig;
 import org.xrootd.hook.hook.ObservedChildren;
 import org.xrootd.hook.model.Catalog;
 import org.xrootd.hook.model.XrootdSpec;
-import org.xrootd.hook.status.StatusBuilder;
+import org.xrootd.hook.hook.HookRequest;
+import org.xrootd.hook.hook.SyncHandler;
+import org.xrootd.hook.model.SpecParser;
 
 /**
  * A sync request as Metacontroller (hook v1, dynamic-apply) sends it for a cluster that has been running
@@ -48,6 +47,15 @@ final class RealisticRequest {
         return new RealisticRequest(workers, 2, List.of("/data"), 0);
     }
 
+    /** How many children the request carries as observed (every child the hook builds). */
+    int observedChildren() {
+        int count = 0;
+        for (JsonNode kind : json().get("children")) {
+            count += kind.size();
+        }
+        return count;
+    }
+
     byte[] bytes() {
         try {
             return Json.MAPPER.writeValueAsBytes(json());
@@ -57,29 +65,68 @@ final class RealisticRequest {
     }
 
     ObjectNode json() {
-        // The children were built for the same spec; XrootdSpec is built directly so that worker counts the
-        // parser refuses (above 64) can still be measured.
-        XrootdSpec spec = new XrootdSpec(NAME, NAMESPACE, 7, "5.6.4", null, "IfNotPresent",
-                new XrootdSpec.Role(redirectors), new XrootdSpec.Role(workers),
-                new XrootdSpec.Storage("500Gi", BigInteger.valueOf(500L << 30), "fast-ssd"),
-                new XrootdSpec.Ports(1094, 3121), new XrootdSpec.Security(1000, 1000, 1000), exports);
         Catalog.Resolved image = new Catalog.Resolved("5.6.4", "registry.example.org/xrootd/xrootd:5.6.4", false, true);
+        ObjectNode applied = appliedParent();
+        // The children are built by the hook's own builders from the parsed spec. The parser refuses more
+        // than 64 workers (a cmsd's limit), so a larger count is written into the worker StatefulSet
+        // afterwards: nothing else in the children depends on it.
+        ObjectNode parseable = applied.deepCopy();
+        ((ObjectNode) parseable.at("/spec/worker")).put("replicas", Math.min(workers, SpecParser.MAX_WORKERS));
+        ((ObjectNode) parseable.get("metadata")).put("generation", 7);
+        SpecParser.Result parsed = SpecParser.parse(parseable);
+        if (!parsed.ok()) {
+            throw new IllegalStateException("the measured parent must be valid: " + parsed.problems());
+        }
+        XrootdSpec spec = parsed.spec();
 
         ObjectNode request = Json.MAPPER.createObjectNode();
         request.set("controller", controller());
-        request.set("parent", parent(spec, image));
         ObjectNode children = request.putObject("children");
         children.putObject(ObservedChildren.STATEFUL_SET);
         children.putObject(ObservedChildren.SERVICE);
         children.putObject(ObservedChildren.CONFIG_MAP);
         for (JsonNode desired : Children.all(spec, image)) {
-            ObjectNode observed = observed((ObjectNode) desired);
+            ObjectNode child = desired.deepCopy();
+            if (child.path("kind").asText().equals("StatefulSet") && child.path("spec").path("volumeClaimTemplates").size() > 0) {
+                ((ObjectNode) child.get("spec")).put("replicas", workers);
+            }
+            ObjectNode observed = observed(child);
             String key = observed.path("kind").asText() + "." + observed.path("apiVersion").asText();
-            ((ObjectNode) children.get(key)).set(observed.path("metadata").path("name").asText(), observed);
+            obj(children, key).set(observed.path("metadata").path("name").asText(), observed);
         }
         request.putObject("related").putObject(Catalog.RELATED_KEY).set("5.6.4", catalogEntry(image));
         request.put("finalizing", false);
+        // The parent last: its status is what the hook computes from these children (a running cluster).
+        request.set("parent", parseable.deepCopy());
+        request.set("parent", parent(applied, status(request)));
         return request;
+    }
+
+    /** What the hook answers as status for this request: the status Metacontroller has written back. */
+    private static ObjectNode status(ObjectNode request) {
+        try {
+            ObjectNode status = SyncHandler.handle(HookRequest.parse(Json.MAPPER.writeValueAsBytes(request))).response().status();
+            status.put("observedGeneration", 7);
+            return status;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The parent as a user applies it with kubectl. */
+    private ObjectNode appliedParent() {
+        ObjectNode applied = Json.MAPPER.createObjectNode();
+        applied.put("apiVersion", "xrootd.org/v1alpha1");
+        applied.put("kind", "Xrootd");
+        applied.putObject("metadata").put("name", NAME).put("namespace", NAMESPACE);
+        ObjectNode s = applied.putObject("spec");
+        s.put("version", "5.6.4");
+        s.putObject("redirector").put("replicas", redirectors);
+        ObjectNode worker = s.putObject("worker").put("replicas", workers);
+        worker.putObject("storage").put("capacity", "500Gi").put("class", "fast-ssd");
+        ArrayNode exportList = obj(s, "config").putArray("exports");
+        exports.forEach(exportList::add);
+        return applied;
     }
 
     private ObjectNode controller() {
@@ -90,7 +137,8 @@ final class RealisticRequest {
         spec.put("generateSelector", true);
         spec.putObject("parentResource").put("apiVersion", "xrootd.org/v1alpha1").put("resource", "xrootds");
         ArrayNode childResources = spec.putArray("childResources");
-        for (String[] child : new String[][] {{"apps/v1", "statefulsets"}, {"v1", "services"}, {"v1", "configmaps"}}) {
+        for (String[] child : new String[][] {{"apps/v1", "statefulsets"}, {"v1", "services"}, {"v1", "configmaps"},
+                {"policy/v1", "poddisruptionbudgets"}}) {
             ObjectNode entry = childResources.addObject().put("apiVersion", child[0]).put("resource", child[1]);
             entry.putObject("updateStrategy").put("method", "InPlace");
         }
@@ -107,33 +155,19 @@ final class RealisticRequest {
         return cc;
     }
 
-    private ObjectNode parent(XrootdSpec spec, Catalog.Resolved image) {
-        ObjectNode applied = Json.MAPPER.createObjectNode();
-        applied.put("apiVersion", "xrootd.org/v1alpha1");
-        applied.put("kind", "Xrootd");
-        applied.putObject("metadata").put("name", NAME).put("namespace", NAMESPACE);
-        ObjectNode s = applied.putObject("spec");
-        s.put("version", spec.version());
-        s.putObject("redirector").put("replicas", redirectors);
-        ObjectNode worker = s.putObject("worker").put("replicas", workers);
-        worker.putObject("storage").put("capacity", "500Gi").put("class", "fast-ssd");
-        ArrayNode exportList = s.putArray("exports");
-        exports.forEach(exportList::add);
-
+    /** The parent as stored: CRD defaults, identity, kubectl's annotation, finalizer, status, managedFields. */
+    private ObjectNode parent(ObjectNode applied, ObjectNode status) {
         ObjectNode parent = applied.deepCopy();
-        // What the CRD's defaults add on the server.
         ObjectNode storedSpec = (ObjectNode) parent.get("spec");
         storedSpec.put("imagePullPolicy", "IfNotPresent");
         storedSpec.putObject("ports").put("xrootd", 1094).put("cmsd", 3121);
-        storedSpec.putObject("securityContext").put("runAsUser", 1000);
+        storedSpec.putObject("securityContext").put("runAsUser", 1000).put("readOnlyRootFilesystem", true);
+        ((ObjectNode) storedSpec.get("redirector")).put("maxUnavailable", 1);
+        ((ObjectNode) storedSpec.get("worker")).put("maxUnavailable", 1);
+        ((ObjectNode) storedSpec.at("/worker/storage")).put("whenDeleted", "Retain");
         stored(parent, NAME, parentUid, applied, KUBECTL_LAST_APPLIED, "kubectl-client-side-apply");
         ((ObjectNode) parent.get("metadata")).put("generation", 7)
                 .putArray("finalizers").add("metacontroller.io/compositecontroller-xrootd-controller");
-        // A running cluster's status, as the hook itself computes it from ready StatefulSets.
-        ObservedChildren none = emptyChildren();
-        ObjectNode status = StatusBuilder.forDesired(parent, none, new StatusBuilder.Desired(image.version(), image.image(),
-                redirectors, workers, XrootdConfig.hash(spec, Component.REDIRECTOR), XrootdConfig.hash(spec, Component.WORKER)));
-        status.put("observedGeneration", 7);
         parent.set("status", status);
         ArrayNode managed = (ArrayNode) parent.get("metadata").get("managedFields");
         managed.add(managedEntry("metacontroller", "Update", null, fields(Json.MAPPER.createObjectNode()
@@ -141,14 +175,6 @@ final class RealisticRequest {
         managed.add(managedEntry("metacontroller", "Update", "status",
                 fields(Json.MAPPER.createObjectNode().set("status", status))));
         return parent;
-    }
-
-    private static ObservedChildren emptyChildren() {
-        try {
-            return org.xrootd.hook.hook.HookRequest.parse("{\"parent\":{\"metadata\":{\"name\":\"x\"}}}".getBytes()).children();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private ObjectNode catalogEntry(Catalog.Resolved image) {
@@ -181,6 +207,18 @@ final class RealisticRequest {
         ObjectNode owner = metadata.putArray("ownerReferences").addObject();
         owner.put("apiVersion", "xrootd.org/v1alpha1").put("kind", "Xrootd").put("name", NAME).put("uid", parentUid)
                 .put("controller", true).put("blockOwnerDeletion", true);
+        if (kind.equals("PodDisruptionBudget")) {
+            metadata.put("generation", 1);
+            ObjectNode status = Json.MAPPER.createObjectNode();
+            status.put("observedGeneration", 1).put("currentHealthy", workers).put("desiredHealthy", Math.max(0, workers - 1))
+                    .put("disruptionsAllowed", 1).put("expectedPods", workers);
+            status.putArray("conditions").addObject().put("type", "DisruptionAllowed").put("status", "True")
+                    .put("reason", "SufficientPods").put("message", "").put("observedGeneration", 1)
+                    .put("lastTransitionTime", TIME);
+            object.set("status", status);
+            ((ArrayNode) metadata.get("managedFields")).add(managedEntry("kube-controller-manager", "Update", "status",
+                    fields(Json.MAPPER.createObjectNode().set("status", status))));
+        }
         if (kind.equals("StatefulSet")) {
             metadata.put("generation", 3);
             ObjectNode status = statefulSetStatus(object.path("spec").path("replicas").asInt());
