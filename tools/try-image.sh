@@ -41,7 +41,7 @@ for _ in $(seq 1 150); do
   sleep 0.2
 done
 echo "readyz: $code"
-curl -s "http://127.0.0.1:$port/metrics" | grep -E '^(xrootd_hook_build_info|xrootd_hook_max_request_bytes) ' || true
+curl -s "http://127.0.0.1:$port/metrics" | grep -E '^(xrootd_hook_build_info\{|xrootd_hook_max_request_bytes )' || true
 echo "process: $(ps -o user=,pid=,args= -p "$pid" | cut -c1-120)"
 kill -TERM "$pid"
 wait "$pid" || status=$?
