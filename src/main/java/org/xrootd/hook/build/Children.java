@@ -15,7 +15,20 @@ public final class Children {
         List<JsonNode> children = withoutImage(spec);
         children.add(tree(StatefulSets.build(spec, Component.REDIRECTOR, image)));
         children.add(tree(StatefulSets.build(spec, Component.WORKER, image)));
+        children.add(tree(Pdbs.build(spec, Component.REDIRECTOR)));
+        children.add(tree(Pdbs.build(spec, Component.WORKER)));
         return children;
+    }
+
+    /** The Kubernetes resource (plural) of a child kind, to match the CompositeController's childResources. */
+    public static String resource(JsonNode child) {
+        return switch (child.path("kind").asText()) {
+            case "StatefulSet" -> "statefulsets";
+            case "Service" -> "services";
+            case "ConfigMap" -> "configmaps";
+            case "PodDisruptionBudget" -> "poddisruptionbudgets";
+            default -> child.path("kind").asText().toLowerCase(java.util.Locale.ROOT) + "s";
+        };
     }
 
     /** The children that run nothing: they can exist before the version is known. */

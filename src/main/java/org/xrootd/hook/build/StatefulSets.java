@@ -10,6 +10,8 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -22,6 +24,7 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.xrootd.hook.model.Catalog;
 import org.xrootd.hook.model.XrootdSpec;
 
@@ -53,30 +56,67 @@ public final class StatefulSets {
                     .withNewUpdateStrategy().withType("RollingUpdate").endUpdateStrategy()
                     .withNewTemplate()
                         .withNewMetadata()
-                            .withLabels(Labels.of(spec, component, image.version()))
-                            .withAnnotations(Map.of(CONFIG_HASH, XrootdConfig.hash(spec, component)))
+                            .withLabels(podLabels(spec, component, image))
+                            .withAnnotations(podAnnotations(spec, component))
                         .endMetadata()
-                        .withNewSpec()
-                            .withNewSecurityContext()
-                                .withRunAsNonRoot(true)
-                                .withRunAsUser(spec.security().runAsUser())
-                                .withRunAsGroup(spec.security().runAsGroup())
-                                .withFsGroup(spec.security().fsGroup())
-                                .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
-                            .endSecurityContext()
-                            .withContainers(cmsd(spec, component, image), xrootd(spec, component, image))
-                            .withVolumes(volumes(spec))
-                        .endSpec()
+                        .withSpec(podSpec(spec, component, image))
                     .endTemplate()
                 .endSpec();
         if (component == Component.WORKER) {
             builder.editSpec().withVolumeClaimTemplates(dataClaim(spec)).endSpec();
+            if (spec.storage().deleteWithXrootd()) {
+                // Opt-in only: by default (Kubernetes' default, Retain) worker data outlives the Xrootd.
+                builder.editSpec().withNewPersistentVolumeClaimRetentionPolicy()
+                        .withWhenDeleted("Delete").withWhenScaled("Retain")
+                        .endPersistentVolumeClaimRetentionPolicy().endSpec();
+            }
         }
         return builder.build();
     }
 
+    private static XrootdSpec.Role role(XrootdSpec spec, Component component) {
+        return component == Component.REDIRECTOR ? spec.redirector() : spec.worker();
+    }
+
+    private static Map<String, String> podLabels(XrootdSpec spec, Component component, Catalog.Resolved image) {
+        Map<String, String> labels = new TreeMap<>(role(spec, component).pod().labels());
+        labels.putAll(Labels.of(spec, component, image.version()));
+        return labels;
+    }
+
+    private static Map<String, String> podAnnotations(XrootdSpec spec, Component component) {
+        Map<String, String> annotations = new TreeMap<>(role(spec, component).pod().annotations());
+        annotations.put(CONFIG_HASH, XrootdConfig.hash(spec, component));
+        return annotations;
+    }
+
+    private static PodSpec podSpec(XrootdSpec spec, Component component, Catalog.Resolved image) {
+        XrootdSpec.Pod pod = role(spec, component).pod();
+        return new PodSpecBuilder()
+                .withNewSecurityContext()
+                    .withRunAsNonRoot(true)
+                    .withRunAsUser(spec.security().runAsUser())
+                    .withRunAsGroup(spec.security().runAsGroup())
+                    .withFsGroup(spec.security().fsGroup())
+                    .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+                .endSecurityContext()
+                // The daemons never talk to the Kubernetes API.
+                .withAutomountServiceAccountToken(false)
+                .withServiceAccountName(spec.serviceAccountName())
+                .withImagePullSecrets(spec.imagePullSecrets())
+                .withContainers(cmsd(spec, component, image), xrootd(spec, component, image))
+                .withVolumes(volumes(spec))
+                .withNodeSelector(pod.nodeSelector().isEmpty() ? null : new TreeMap<>(pod.nodeSelector()))
+                .withAffinity(pod.affinity())
+                .withTolerations(pod.tolerations())
+                .withTopologySpreadConstraints(pod.topologySpreadConstraints())
+                .withPriorityClassName(pod.priorityClassName())
+                .build();
+    }
+
     private static Container cmsd(XrootdSpec spec, Component component, Catalog.Resolved image) {
-        ContainerBuilder container = daemon("cmsd", spec, component, image);
+        ContainerBuilder container = daemon("cmsd", spec, component, image)
+                .withResources(role(spec, component).pod().cmsdResources());
         if (component == Component.REDIRECTOR) {
             container.withPorts(containerPort("cmsd", spec.ports().cmsd()))
                     .withLivenessProbe(new ProbeBuilder()
@@ -90,7 +130,19 @@ public final class StatefulSets {
     }
 
     private static Container xrootd(XrootdSpec spec, Component component, Catalog.Resolved image) {
-        return daemon("xrootd", spec, component, image)
+        ContainerBuilder container = daemon("xrootd", spec, component, image)
+                .withResources(role(spec, component).pod().resources());
+        if (spec.security().sss() != null) {
+            container.addToEnv(new EnvVar("XRD_SSS_SOURCE", PodLayout.SSS_SECRET_DIR + "/" + spec.security().sss().key(), null))
+                    .addToVolumeMounts(new VolumeMountBuilder().withName(PodLayout.SSS_VOLUME)
+                            .withMountPath(PodLayout.SSS_SECRET_DIR).withReadOnly(true).build());
+        }
+        if (spec.security().tlsSecret() != null) {
+            container.addToEnv(new EnvVar("XRD_TLS_SOURCE", PodLayout.TLS_SECRET_DIR, null))
+                    .addToVolumeMounts(new VolumeMountBuilder().withName(PodLayout.TLS_VOLUME)
+                            .withMountPath(PodLayout.TLS_SECRET_DIR).withReadOnly(true).build());
+        }
+        return container
                 .withPorts(containerPort("xrootd", spec.ports().xrootd()))
                 .withReadinessProbe(readiness(spec, component))
                 .withLivenessProbe(liveness(spec))
@@ -102,6 +154,8 @@ public final class StatefulSets {
         env.add(new EnvVar("XRD_INSTANCE", component.instance(), null));
         env.add(new EnvVar("XRD_CONFIG", PodLayout.CONFIG_FILE, null));
         env.add(new EnvVar("XRD_ADMIN_DIR", PodLayout.ADMIN_DIR, null));
+        // The root filesystem is read-only: anything that writes under $HOME writes to the /tmp emptyDir.
+        env.add(new EnvVar("HOME", PodLayout.TMP_DIR, null));
         if (component == Component.WORKER) {
             env.add(new EnvVar("XRD_DATA_DIR", PodLayout.DATA_DIR, null));
         }
@@ -115,6 +169,7 @@ public final class StatefulSets {
                 .withNewSecurityContext()
                     .withAllowPrivilegeEscalation(false)
                     .withCapabilities(dropAll())
+                    .withReadOnlyRootFilesystem(spec.security().readOnlyRootFilesystem())
                 .endSecurityContext();
     }
 
@@ -176,11 +231,27 @@ public final class StatefulSets {
     }
 
     private static List<Volume> volumes(XrootdSpec spec) {
-        return List.of(
+        List<Volume> volumes = new ArrayList<>(List.of(
                 new VolumeBuilder().withName(PodLayout.CONFIG_VOLUME)
                         .withNewConfigMap().withName(Names.configMap(spec)).endConfigMap().build(),
                 new VolumeBuilder().withName(PodLayout.ADMIN_VOLUME).withNewEmptyDir().endEmptyDir().build(),
-                new VolumeBuilder().withName(PodLayout.TMP_VOLUME).withNewEmptyDir().endEmptyDir().build());
+                new VolumeBuilder().withName(PodLayout.TMP_VOLUME).withNewEmptyDir().endEmptyDir().build()));
+        if (spec.security().sss() != null) {
+            volumes.add(new VolumeBuilder().withName(PodLayout.SSS_VOLUME).withNewSecret()
+                    .withSecretName(spec.security().sss().secretName())
+                    .addNewItem().withKey(spec.security().sss().key()).withPath(spec.security().sss().key()).endItem()
+                    .withDefaultMode(0400)
+                    .endSecret().build());
+        }
+        if (spec.security().tlsSecret() != null) {
+            volumes.add(new VolumeBuilder().withName(PodLayout.TLS_VOLUME).withNewSecret()
+                    .withSecretName(spec.security().tlsSecret())
+                    .addNewItem().withKey("tls.crt").withPath("tls.crt").endItem()
+                    .addNewItem().withKey("tls.key").withPath("tls.key").endItem()
+                    .withDefaultMode(0400)
+                    .endSecret().build());
+        }
+        return volumes;
     }
 
     /**

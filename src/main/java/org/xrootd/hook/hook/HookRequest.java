@@ -4,13 +4,25 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.util.Set;
+import java.util.TreeSet;
 import org.xrootd.hook.Json;
 
 /**
  * A sync, finalize or customize request as Metacontroller sends it (contract section 3). Only the shape is
  * checked here; what the parent's spec means is the model's business.
  */
-public record HookRequest(ObjectNode parent, ObservedChildren children, JsonNode related, boolean finalizing) {
+public record HookRequest(ObjectNode parent, ObservedChildren children, JsonNode related, boolean finalizing,
+                          Set<String> declaredChildren) {
+
+    /**
+     * "apiVersion/resource" of every child type the CompositeController declares, or null when the request
+     * does not say (then every kind is assumed declared). A child of an undeclared type must never be
+     * returned: Metacontroller has no informer for it and would try to create it on every sync.
+     */
+    public boolean declares(String apiVersion, String resource) {
+        return declaredChildren == null || declaredChildren.contains(apiVersion + "/" + resource);
+    }
 
     public static HookRequest parse(byte[] body) throws BadRequestException {
         JsonNode root = readJson(body);
@@ -39,7 +51,19 @@ public record HookRequest(ObjectNode parent, ObservedChildren children, JsonNode
         }
         JsonNode related = objectMap(root, "related");
         return new HookRequest((ObjectNode) parent, ObservedChildren.of(objectMap(root, "children")),
-                related, finalizing != null && finalizing.asBoolean(false));
+                related, finalizing != null && finalizing.asBoolean(false), declaredChildren(root.path("controller")));
+    }
+
+    private static Set<String> declaredChildren(JsonNode controller) {
+        JsonNode rules = controller.path("spec").path("childResources");
+        if (!rules.isArray()) {
+            return null;
+        }
+        Set<String> declared = new TreeSet<>();
+        for (JsonNode rule : rules) {
+            declared.add(rule.path("apiVersion").asText() + "/" + rule.path("resource").asText());
+        }
+        return declared;
     }
 
     /** Reads JSON strictly: one value, no duplicate keys, no NaN. */
@@ -48,7 +72,7 @@ public record HookRequest(ObjectNode parent, ObservedChildren children, JsonNode
             throw new BadRequestException("the request body is empty");
         }
         try {
-            JsonNode root = Json.MAPPER.readTree(body);
+            JsonNode root = Json.STRICT_READER.readTree(body);
             if (root == null || root.isMissingNode()) {
                 throw new BadRequestException("the request body is empty");
             }

@@ -50,12 +50,13 @@ public final class SyncHandler {
         Optional<Catalog.Resolved> resolved = Catalog.resolve(spec, request.related().get(Catalog.RELATED_KEY), why);
         if (resolved.isEmpty()) {
             ObjectNode status = StatusBuilder.forProblem(parent, observed, spec.version(), "VersionNotFound", why.toString());
-            return new Outcome(new HookResponse(status, keepOrCreateWithoutImage(spec, observed), 0, false), "version-not-found");
+            return new Outcome(new HookResponse(status, declared(request, keepOrCreateWithoutImage(spec, observed)), 0, false),
+                    "version-not-found");
         }
         Catalog.Resolved image = resolved.get();
-        List<JsonNode> children = Children.all(spec, image);
+        List<JsonNode> children = declared(request, Children.all(spec, image));
         ObjectNode status = StatusBuilder.forDesired(parent, observed, new StatusBuilder.Desired(
-                image.version(), image.image(), spec.redirector().replicas(), spec.worker().replicas(),
+                image.version(), image.image(), image.deprecated(), spec.redirector().replicas(), spec.worker().replicas(),
                 XrootdConfig.hash(spec, Component.REDIRECTOR), XrootdConfig.hash(spec, Component.WORKER)));
         boolean progressing = isTrue(status, StatusBuilder.PROGRESSING);
         return new Outcome(new HookResponse(status, children, progressing ? RESYNC_WHILE_PROGRESSING : 0, false), "synced");
@@ -71,6 +72,17 @@ public final class SyncHandler {
             return new ArrayList<>(observed.allUnchanged());
         }
         return Children.withoutImage(spec);
+    }
+
+    /** Leaves out kinds the CompositeController does not declare (e.g. PDBs on a cluster without policy/v1). */
+    private static List<JsonNode> declared(HookRequest request, List<JsonNode> children) {
+        List<JsonNode> kept = new ArrayList<>();
+        for (JsonNode child : children) {
+            if (request.declares(child.path("apiVersion").asText(), Children.resource(child))) {
+                kept.add(child);
+            }
+        }
+        return kept;
     }
 
     /**

@@ -1,11 +1,16 @@
 package org.xrootd.hook.http;
 
+import static net.logstash.logback.argument.StructuredArguments.v;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
-import java.util.function.Function;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xrootd.hook.Json;
@@ -14,73 +19,213 @@ import org.xrootd.hook.hook.HookRequest;
 import org.xrootd.hook.hook.SyncHandler;
 
 /**
- * The HTTP edge: Metacontroller's hook endpoints and health. Everything below it is pure; this class
- * only turns bytes into requests and outcomes into JSON, and keeps any failure away from the client as a
- * JSON error instead of a stack trace.
+ * The HTTP edge: Metacontroller's hook endpoints, health, readiness and metrics. Everything below it is
+ * pure; this class only turns bytes into requests and outcomes into JSON, keeps any failure away from
+ * the client as a JSON error instead of a stack trace, counts what it answers and logs one line per sync.
  */
 public final class HookServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HookServer.class);
-    /** Metacontroller sends full objects with managedFields and last-applied annotations. */
-    public static final long MAX_REQUEST_BYTES = 32L * 1024 * 1024;
+
+    /**
+     * Largest request body accepted; larger ones get 413. Measured by RequestSizeTest, with every object as
+     * the API server returns it (managedFields, last-applied annotations, defaults, status): a sync request
+     * is about 54 KiB, the same for 1, 64 or 500 workers, because the children are two StatefulSets, three
+     * Services, one ConfigMap and two PodDisruptionBudgets whatever the replica counts; the children are
+     * 85% of it. With 16 redirectors and 64 exports it is about 74 KiB. If every one of the eleven objects
+     * (controller, parent, eight children, catalog entry) also carried 200 KiB of other annotations (the API
+     * server caps an object's annotations at 256 KiB) it would be about 2.3 MB. 8 MiB is 3.5 times that,
+     * over 100 times the large real request, and small enough that a few requests at the limit fit the
+     * heap of the 384 MiB container.
+     */
+    public static final long MAX_REQUEST_BYTES = 8L * 1024 * 1024;
+
+    /** What the process is doing; only {@link State#SERVING} is ready. */
+    public enum State { STARTING, SERVING, DRAINING, STOPPED }
+
+    /**
+     * How to run: where to listen, how long to stay up but unready after shutdown begins (so that
+     * Kubernetes takes the pod out of the Service before it stops listening), and how long to wait for
+     * requests in flight once it stops.
+     */
+    public record Settings(String host, int port, Duration drainDelay, Duration stopTimeout) {
+        public static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(20);
+
+        public Settings {
+            Objects.requireNonNull(host, "host");
+            Objects.requireNonNull(drainDelay, "drainDelay");
+            Objects.requireNonNull(stopTimeout, "stopTimeout");
+        }
+
+        public static Settings of(String host, int port) {
+            return new Settings(host, port, Duration.ZERO, DEFAULT_STOP_TIMEOUT);
+        }
+    }
+
+    /** A hook's answer: the JSON body and, for sync and finalize, the one-word outcome. */
+    private record Answer(JsonNode body, SyncHandler.Outcome outcome) {}
+
+    @FunctionalInterface
+    private interface Hook {
+        Answer apply(HookRequest request);
+    }
 
     private final Javalin app;
+    private final Settings settings;
+    private final Metrics metrics;
+    private final AtomicReference<State> state;
 
-    private HookServer(Javalin app) {
+    private HookServer(Javalin app, Settings settings, Metrics metrics, AtomicReference<State> state) {
         this.app = app;
+        this.settings = settings;
+        this.metrics = metrics;
+        this.state = state;
     }
 
     public static HookServer start(String host, int port) {
+        return start(Settings.of(host, port));
+    }
+
+    public static HookServer start(Settings settings) {
+        Metrics metrics = new Metrics();
+        AtomicReference<State> state = new AtomicReference<>(State.STARTING);
         Javalin app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.http.maxRequestSize = MAX_REQUEST_BYTES;
-            config.routes.post("/sync", ctx -> hook(ctx, "sync", request -> SyncHandler.handle(request)));
-            config.routes.post("/finalize", ctx -> hook(ctx, "finalize", request -> SyncHandler.handle(request)));
-            config.routes.post("/customize", ctx -> customize(ctx));
-            config.routes.get("/healthz", ctx -> ctx.json(Json.MAPPER.createObjectNode().put("status", "ok")));
-            config.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), e.getMessage()));
+            config.jetty.modifyServer(server -> {
+                // Graceful stop: stop accepting, let requests in flight finish, for at most stopTimeout.
+                server.insertHandler(new GracefulHandler());
+                server.setStopTimeout(settings.stopTimeout().toMillis());
+            });
+            config.events.serverStarted(() -> state.compareAndSet(State.STARTING, State.SERVING));
+            config.routes.before(ctx -> {
+                // Refuse an oversized body before reading it, when its length is declared.
+                if (ctx.contentLength() > MAX_REQUEST_BYTES) {
+                    throw new HttpResponseException(413, "the request body of " + ctx.contentLength()
+                            + " bytes is larger than the limit of " + MAX_REQUEST_BYTES + " bytes");
+                }
+            });
+            config.routes.post("/sync", ctx -> hook(ctx, metrics, "sync", HookServer::sync));
+            config.routes.post("/finalize", ctx -> hook(ctx, metrics, "finalize", HookServer::sync));
+            config.routes.post("/customize", ctx -> hook(ctx, metrics, "customize", HookServer::customize));
+            config.routes.get("/healthz", ctx -> status(ctx, 200, "ok"));
+            config.routes.get("/readyz", ctx -> {
+                State now = state.get();
+                status(ctx, now == State.SERVING ? 200 : 503, now.name().toLowerCase());
+            });
+            config.routes.get("/metrics", ctx -> ctx.status(200).contentType(metrics.contentType()).result(metrics.scrape()));
+            config.routes.exception(HttpResponseException.class, (e, ctx) -> {
+                if (e.getStatus() == 413) {
+                    metrics.error(hookOf(ctx), Metrics.TOO_LARGE);
+                    LOG.warn("{}: request too large: {}", v("hook", hookOf(ctx)), e.getMessage());
+                    error(ctx, 413, e.getMessage() == null || e.getMessage().isBlank()
+                            ? "the request body is larger than the limit of " + MAX_REQUEST_BYTES + " bytes"
+                            : e.getMessage().contains("limit") ? e.getMessage()
+                            : e.getMessage() + ": the limit is " + MAX_REQUEST_BYTES + " bytes");
+                } else {
+                    error(ctx, e.getStatus(), e.getMessage());
+                }
+            });
             config.routes.exception(Exception.class, (e, ctx) -> {
+                metrics.error(hookOf(ctx), Metrics.INTERNAL);
                 LOG.error("unexpected failure on {} {}", ctx.method(), ctx.path(), e);
                 error(ctx, 500, "internal error; the hook's log has the details");
             });
             config.routes.error(404, ctx -> error(ctx, 404, "no such endpoint: " + ctx.method() + " " + ctx.path()));
             config.routes.error(405, ctx -> error(ctx, 405, "method not allowed: " + ctx.method() + " " + ctx.path()));
         });
-        app.start(host, port);
-        return new HookServer(app);
+        app.start(settings.host(), settings.port());
+        HookServer server = new HookServer(app, settings, metrics, state);
+        LOG.atInfo().addKeyValue("event", "started").addKeyValue("version", Metrics.version())
+                .log("xrootd-hook {} serving Metacontroller hooks on {}:{}, at most {} bytes a request",
+                        Metrics.version(), settings.host(), server.port(), MAX_REQUEST_BYTES);
+        return server;
     }
 
     public int port() {
         return app.port();
     }
 
-    @Override
-    public void close() {
-        app.stop();
+    public State state() {
+        return state.get();
     }
 
-    private static void hook(Context ctx, String hook, Function<HookRequest, SyncHandler.Outcome> handler) {
-        long started = System.nanoTime();
-        HookRequest request;
-        try {
-            request = HookRequest.parse(ctx.bodyAsBytes());
-        } catch (BadRequestException e) {
-            LOG.warn("{}: bad request: {}", hook, e.getMessage());
-            error(ctx, 400, e.getMessage());
+    /**
+     * Graceful shutdown, as on SIGTERM: /readyz answers 503 at once, requests are still served for the
+     * drain delay (while Kubernetes removes the pod from the Service's endpoints), then the server stops
+     * accepting and waits up to the stop timeout for requests in flight. Safe to call more than once.
+     */
+    public synchronized void shutdown() {
+        if (state.get() == State.STOPPED) {
             return;
         }
-        SyncHandler.Outcome outcome = handler.apply(request);
-        write(ctx, outcome.response().toJson());
-        JsonNode metadata = request.parent().path("metadata");
-        LOG.info("{} {}/{}: {} in {} ms", hook, metadata.path("namespace").asText(""), metadata.path("name").asText(),
-                outcome.result(), (System.nanoTime() - started) / 1_000_000);
+        State before = state.getAndSet(State.DRAINING);
+        if (before != State.DRAINING) {
+            LOG.atInfo().addKeyValue("event", "draining").log("shutting down: unready now, draining for {} ms, then waiting up to {} ms for requests in flight",
+                    settings.drainDelay().toMillis(), settings.stopTimeout().toMillis());
+        }
+        if (!settings.drainDelay().isZero()) {
+            try {
+                Thread.sleep(settings.drainDelay().toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        app.stop();
+        state.set(State.STOPPED);
+        LOG.atInfo().addKeyValue("event", "stopped").log("stopped");
     }
 
-    private static void customize(Context ctx) {
+    @Override
+    public void close() {
+        shutdown();
+    }
+
+    private static void hook(Context ctx, Metrics metrics, String hook, Hook handler) {
+        long started = System.nanoTime();
+        long size = -1;
+        metrics.begin();
         try {
-            write(ctx, SyncHandler.customize(HookRequest.parse(ctx.bodyAsBytes())));
-        } catch (BadRequestException e) {
-            error(ctx, 400, e.getMessage());
+            byte[] body = ctx.bodyAsBytes();
+            size = body.length;
+            HookRequest request;
+            try {
+                request = HookRequest.parse(body);
+            } catch (BadRequestException e) {
+                metrics.error(hook, Metrics.BAD_REQUEST);
+                LOG.warn("{}: bad request: {}", v("hook", hook), e.getMessage());
+                error(ctx, 400, e.getMessage());
+                return;
+            }
+            Answer answer = handler.apply(request);
+            write(ctx, answer.body());
+            if (answer.outcome() != null) {
+                JsonNode metadata = request.parent().path("metadata");
+                String namespace = metadata.path("namespace").asText("");
+                String name = metadata.path("name").asText();
+                String result = answer.outcome().result();
+                metrics.sync(hook, namespace, name, result);
+                LOG.info("{} {}/{}: {} in {} ms", v("hook", hook), v("namespace", namespace), v("name", name),
+                        v("result", result), v("durationMs", (System.nanoTime() - started) / 1_000_000));
+            }
+        } finally {
+            metrics.end();
+            metrics.observe(hook, System.nanoTime() - started, size);
         }
+    }
+
+    private static Answer customize(HookRequest request) {
+        return new Answer(SyncHandler.customize(request), null);
+    }
+
+    private static Answer sync(HookRequest request) {
+        SyncHandler.Outcome outcome = SyncHandler.handle(request);
+        return new Answer(outcome.response().toJson(), outcome);
+    }
+
+    /** The hook named by the request path, for metrics of requests that failed before a handler ran. */
+    private static String hookOf(Context ctx) {
+        String path = ctx.path();
+        return Metrics.hook(path.startsWith("/") ? path.substring(1) : path);
     }
 
     private static void write(Context ctx, JsonNode body) {
@@ -89,6 +234,11 @@ public final class HookServer implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("a response tree always serializes", e);
         }
+    }
+
+    private static void status(Context ctx, int code, String status) {
+        write(ctx, Json.MAPPER.createObjectNode().put("status", status));
+        ctx.status(code);
     }
 
     private static void error(Context ctx, int status, String message) {

@@ -84,6 +84,53 @@ public final class Quantities {
         return exponent == 0 ? value.toString() : value + "e" + exponent;
     }
 
+    /**
+     * Any quantity (CPU, memory) in the API server's canonical spelling: "0.5" becomes "500m", "2048Mi"
+     * becomes "2Gi". Throws IllegalArgumentException for what is not a quantity.
+     */
+    public static String canonical(String text) {
+        if (text == null || text.isBlank() || !GRAMMAR.matcher(text).matches()) {
+            throw new IllegalArgumentException("'" + text + "' is not a Kubernetes quantity");
+        }
+        Quantity quantity;
+        BigDecimal amount;
+        try {
+            quantity = Quantity.parse(text);
+            amount = Quantity.getAmountInBytes(quantity);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("'" + text + "' is not a Kubernetes quantity");
+        }
+        if (amount.abs().compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
+            throw new IllegalArgumentException("'" + text + "' is larger than Kubernetes allows");
+        }
+        String format = quantity.getFormat() == null ? "" : quantity.getFormat();
+        // The API server keeps nanounits at most, rounding up.
+        BigDecimal value = amount.setScale(9, java.math.RoundingMode.CEILING).stripTrailingZeros();
+        boolean whole = value.scale() <= 0;
+        if (whole && value.signum() > 0 && format.startsWith("e") || whole && value.signum() > 0 && format.startsWith("E")) {
+            return canonicalExponent(value.toBigIntegerExact());
+        }
+        if (whole && format.endsWith("i") && value.abs().compareTo(BigDecimal.valueOf(1024)) >= 0) {
+            return canonical(value.toBigIntegerExact(), true);
+        }
+        return decimal(value);
+    }
+
+    /** Decimal SI: the largest suffix from n to E that keeps the number whole. */
+    private static String decimal(BigDecimal value) {
+        if (value.signum() == 0) {
+            return "0";
+        }
+        String[] suffixes = {"n", "u", "m", "", "k", "M", "G", "T", "P", "E"};
+        for (int i = suffixes.length - 1; i >= 0; i--) {
+            BigDecimal scaled = value.movePointLeft(3 * (i - 3));
+            if (scaled.stripTrailingZeros().scale() <= 0) {
+                return scaled.toBigIntegerExact() + suffixes[i];
+            }
+        }
+        return value.toPlainString();
+    }
+
     /** Size in whole mebibytes, rounded down (used for xrootd's space thresholds). */
     public static long mebibytes(BigInteger bytes) {
         return bytes.shiftRight(20).longValue();

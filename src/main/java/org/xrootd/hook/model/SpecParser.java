@@ -1,10 +1,21 @@
 package org.xrootd.hook.model;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.fabric8.kubernetes.api.model.Affinity;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.Toleration;
+import io.fabric8.kubernetes.api.model.TopologySpreadConstraint;
+import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.xrootd.hook.Json;
 
 /**
  * Reads an Xrootd parent into an {@link XrootdSpec}: defaults applied, every field checked. Wrong input
@@ -25,10 +36,27 @@ public final class SpecParser {
     public static final int DEFAULT_XROOTD_PORT = 1094;
     public static final int DEFAULT_CMSD_PORT = 3121;
     public static final long DEFAULT_UID = 1000;
+    public static final String DEFAULT_SSS_KEY = "sss.keytab";
+
+    /**
+     * Directives that define the cluster's shape, which the generated configuration owns: overriding any
+     * of them would split the cluster or point the daemons at paths that do not exist in the pod.
+     */
+    static final Set<String> RESERVED_DIRECTIVES = Set.of("all.role", "all.manager", "all.adminpath", "all.pidpath",
+            "oss.localroot", "xrd.port", "all.export", "if", "else", "fi", "continue");
+    /** Labels the controller sets and selects by. */
+    static final Set<String> RESERVED_LABELS = Set.of("app.kubernetes.io/name", "app.kubernetes.io/instance",
+            "app.kubernetes.io/component", "app.kubernetes.io/managed-by", "app.kubernetes.io/part-of",
+            "app.kubernetes.io/version", "controller-uid");
 
     private static final Pattern DNS_LABEL = Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
-    private static final Pattern LABEL_VALUE = Pattern.compile("^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$");
+    private static final Pattern DNS_SUBDOMAIN = Pattern.compile("^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$");
+    private static final Pattern LABEL_VALUE = Pattern.compile("^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$");
+    private static final Pattern LABEL_KEY = Pattern.compile(
+            "^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$");
     private static final Pattern EXPORT_PATH = Pattern.compile("^/[A-Za-z0-9._/-]*$");
+    private static final Pattern DIRECTIVE = Pattern.compile("^[a-z]+\\.[A-Za-z_.]+( [^\\p{Cntrl}]*)?$");
+    private static final Pattern SECRET_KEY = Pattern.compile("^[-._a-zA-Z0-9]{1,253}$");
     private static final Set<String> PULL_POLICIES = Set.of("Always", "IfNotPresent", "Never");
 
     /** Either a spec, or the problems that prevent one. */
@@ -64,7 +92,7 @@ public final class SpecParser {
             return new Result(null, List.copyOf(problems));
         }
         String version = requiredString(spec, "version", "spec.version");
-        if (version != null && !LABEL_VALUE.matcher(version).matches()) {
+        if (version != null && (version.isEmpty() || !LABEL_VALUE.matcher(version).matches())) {
             problems.add(new Problem("spec.version", "'" + version + "' must be a catalog name of at most 63 letters, digits, '.', '_' or '-'"));
         }
         String image = optionalString(spec, "image", "spec.image", null);
@@ -72,11 +100,23 @@ public final class SpecParser {
         if (pullPolicy != null && !PULL_POLICIES.contains(pullPolicy)) {
             problems.add(new Problem("spec.imagePullPolicy", "must be one of Always, IfNotPresent, Never"));
         }
+        List<LocalObjectReference> pullSecrets = kube(spec.get("imagePullSecrets"), "spec.imagePullSecrets",
+                new TypeReference<List<LocalObjectReference>>() {}, List.of());
+        String serviceAccount = optionalString(spec, "serviceAccountName", "spec.serviceAccountName", null);
+        if (serviceAccount != null && !DNS_SUBDOMAIN.matcher(serviceAccount).matches()) {
+            problems.add(new Problem("spec.serviceAccountName", "'" + serviceAccount + "' is not a valid ServiceAccount name"));
+        }
+
+        JsonNode config = object(spec, "config", "spec.config");
+        List<String> exports = exports(config);
+        List<String> allDirectives = directives(config, "all", "spec.config.all");
 
         JsonNode redirectorNode = object(spec, "redirector", "spec.redirector");
         JsonNode workerNode = object(spec, "worker", "spec.worker");
-        int redirectors = integer(redirectorNode, "replicas", "spec.redirector.replicas", 1, 1, MAX_REDIRECTORS);
-        int workers = integer(workerNode, "replicas", "spec.worker.replicas", 1, 0, MAX_WORKERS);
+        XrootdSpec.Role redirector = role(redirectorNode, "spec.redirector", 1, 1, MAX_REDIRECTORS,
+                directives(config, "redirector", "spec.config.redirector"));
+        XrootdSpec.Role worker = role(workerNode, "spec.worker", 1, 0, MAX_WORKERS,
+                directives(config, "worker", "spec.config.worker"));
         XrootdSpec.Storage storage = storage(object(workerNode, "storage", "spec.worker.storage"));
 
         JsonNode portsNode = object(spec, "ports", "spec.ports");
@@ -86,51 +126,132 @@ public final class SpecParser {
             problems.add(new Problem("spec.ports", "xrootd and cmsd need different ports"));
         }
 
-        JsonNode securityNode = object(spec, "securityContext", "spec.securityContext");
-        long uid = integer(securityNode, "runAsUser", "spec.securityContext.runAsUser", DEFAULT_UID, 1, Integer.MAX_VALUE);
-        long gid = integer(securityNode, "runAsGroup", "spec.securityContext.runAsGroup", uid, 1, Integer.MAX_VALUE);
-        long fsGroup = integer(securityNode, "fsGroup", "spec.securityContext.fsGroup", gid, 1, Integer.MAX_VALUE);
-
-        List<String> exports = exports(spec);
+        XrootdSpec.Security security = security(spec);
 
         if (!problems.isEmpty()) {
             return new Result(null, List.copyOf(problems));
         }
-        return new Result(new XrootdSpec(name, namespace, generation, version, image, pullPolicy,
-                new XrootdSpec.Role(redirectors), new XrootdSpec.Role(workers), storage,
-                new XrootdSpec.Ports(xrootdPort, cmsdPort), new XrootdSpec.Security(uid, gid, fsGroup),
-                exports), List.of());
+        return new Result(new XrootdSpec(name, namespace, generation, version, image, pullPolicy, pullSecrets,
+                serviceAccount, redirector, worker, storage, new XrootdSpec.Ports(xrootdPort, cmsdPort), security,
+                exports, allDirectives), List.of());
+    }
+
+    private XrootdSpec.Role role(JsonNode node, String field, int defaultReplicas, int min, int max, List<String> directives) {
+        int replicas = integer(node, "replicas", field + ".replicas", defaultReplicas, min, max);
+        int maxUnavailable = integer(node, "maxUnavailable", field + ".maxUnavailable", 1, 1, max);
+        if (node == null) {
+            return new XrootdSpec.Role(replicas, maxUnavailable, directives, XrootdSpec.Pod.NONE);
+        }
+        XrootdSpec.Pod pod = new XrootdSpec.Pod(
+                resources(node.get("resources"), field + ".resources"),
+                resources(node.get("cmsdResources"), field + ".cmsdResources"),
+                stringMap(node.get("nodeSelector"), field + ".nodeSelector", false),
+                kube(node.get("affinity"), field + ".affinity", new TypeReference<Affinity>() {}, null),
+                kube(node.get("tolerations"), field + ".tolerations", new TypeReference<List<Toleration>>() {}, List.of()),
+                kube(node.get("topologySpreadConstraints"), field + ".topologySpreadConstraints",
+                        new TypeReference<List<TopologySpreadConstraint>>() {}, List.of()),
+                optionalString(node, "priorityClassName", field + ".priorityClassName", null),
+                stringMap(node.get("podLabels"), field + ".podLabels", true),
+                stringMap(node.get("podAnnotations"), field + ".podAnnotations", false));
+        return new XrootdSpec.Role(replicas, maxUnavailable, directives, pod);
+    }
+
+    /**
+     * Requests and limits with every quantity in canonical spelling: the API server stores "0.5" as
+     * "500m", and any other spelling would look like a change to Metacontroller on every sync.
+     */
+    private ResourceRequirements resources(JsonNode node, String field) {
+        ResourceRequirements resources = kube(node, field, new TypeReference<ResourceRequirements>() {}, null);
+        if (resources == null) {
+            return null;
+        }
+        resources.setRequests(canonical(resources.getRequests(), field + ".requests"));
+        resources.setLimits(canonical(resources.getLimits(), field + ".limits"));
+        return resources;
+    }
+
+    private Map<String, Quantity> canonical(Map<String, Quantity> quantities, String field) {
+        if (quantities == null || quantities.isEmpty()) {
+            return quantities;
+        }
+        Map<String, Quantity> result = new java.util.TreeMap<>();
+        quantities.forEach((name, quantity) -> {
+            try {
+                result.put(name, new Quantity(Quantities.canonical(quantity.toString())));
+            } catch (IllegalArgumentException e) {
+                problems.add(new Problem(field + "." + name, e.getMessage()));
+            }
+        });
+        return result;
     }
 
     private XrootdSpec.Storage storage(JsonNode node) {
         String capacity = optionalString(node, "capacity", "spec.worker.storage.capacity", DEFAULT_CAPACITY);
         String storageClass = optionalString(node, "class", "spec.worker.storage.class", null);
+        String whenDeleted = optionalString(node, "whenDeleted", "spec.worker.storage.whenDeleted", "Retain");
+        if (whenDeleted != null && !whenDeleted.equals("Retain") && !whenDeleted.equals("Delete")) {
+            problems.add(new Problem("spec.worker.storage.whenDeleted", "must be Retain (keep the data) or Delete"));
+        }
         if (capacity == null) {
             return null;
         }
         try {
             Quantities.Bytes bytes = Quantities.parseBytes(capacity);
-            return new XrootdSpec.Storage(bytes.canonical(), bytes.bytes(), storageClass);
+            return new XrootdSpec.Storage(bytes.canonical(), bytes.bytes(), storageClass, "Delete".equals(whenDeleted));
         } catch (IllegalArgumentException e) {
             problems.add(new Problem("spec.worker.storage.capacity", e.getMessage()));
             return null;
         }
     }
 
-    private List<String> exports(JsonNode spec) {
-        JsonNode node = spec.get("exports");
+    private XrootdSpec.Security security(JsonNode spec) {
+        JsonNode node = object(spec, "securityContext", "spec.securityContext");
+        long uid = integer(node, "runAsUser", "spec.securityContext.runAsUser", DEFAULT_UID, 1, Integer.MAX_VALUE);
+        long gid = integer(node, "runAsGroup", "spec.securityContext.runAsGroup", uid, 1, Integer.MAX_VALUE);
+        long fsGroup = integer(node, "fsGroup", "spec.securityContext.fsGroup", gid, 1, Integer.MAX_VALUE);
+        boolean readOnlyRoot = bool(node, "readOnlyRootFilesystem", "spec.securityContext.readOnlyRootFilesystem", true);
+
+        XrootdSpec.SecretKey sss = null;
+        JsonNode sssNode = object(spec, "sss", "spec.sss");
+        if (sssNode != null) {
+            String secret = secretName(sssNode, "spec.sss.secretName");
+            String key = optionalString(sssNode, "key", "spec.sss.key", DEFAULT_SSS_KEY);
+            if (key != null && !SECRET_KEY.matcher(key).matches()) {
+                problems.add(new Problem("spec.sss.key", "'" + key + "' is not a valid Secret key"));
+            }
+            sss = new XrootdSpec.SecretKey(secret, key);
+        }
+        String tls = null;
+        JsonNode tlsNode = object(spec, "tls", "spec.tls");
+        if (tlsNode != null) {
+            tls = secretName(tlsNode, "spec.tls.secretName");
+        }
+        return new XrootdSpec.Security(uid, gid, fsGroup, readOnlyRoot, sss, tls);
+    }
+
+    private String secretName(JsonNode node, String field) {
+        String name = requiredString(node, "secretName", field);
+        if (name != null && !DNS_SUBDOMAIN.matcher(name).matches()) {
+            problems.add(new Problem(field, "'" + name + "' is not a valid Secret name"));
+        }
+        return name;
+    }
+
+    private List<String> exports(JsonNode config) {
+        JsonNode node = config == null ? null : config.get("exports");
         if (node == null || node.isNull()) {
             return List.of("/data");
         }
         if (!node.isArray() || node.isEmpty()) {
-            problems.add(new Problem("spec.exports", "must be a non-empty list of absolute paths"));
+            problems.add(new Problem("spec.config.exports", "must be a non-empty list of absolute paths"));
             return List.of();
         }
         List<String> paths = new ArrayList<>();
         for (int i = 0; i < node.size(); i++) {
             JsonNode path = node.get(i);
-            String field = "spec.exports[" + i + "]";
-            if (!path.isTextual() || !EXPORT_PATH.matcher(path.asText()).matches() || path.asText().contains("..")) {
+            String field = "spec.config.exports[" + i + "]";
+            if (!path.isTextual() || !EXPORT_PATH.matcher(path.asText()).matches() || path.asText().contains("..")
+                    || path.asText().length() > 512) {
                 problems.add(new Problem(field, "must be an absolute path of letters, digits, '.', '_', '-' and '/'"));
             } else if (paths.contains(path.asText())) {
                 problems.add(new Problem(field, "'" + path.asText() + "' is listed twice"));
@@ -139,6 +260,82 @@ public final class SpecParser {
             }
         }
         return List.copyOf(paths);
+    }
+
+    /** Extra xrootd.cf lines: one directive each, none that would change the cluster's shape. */
+    private List<String> directives(JsonNode config, String key, String field) {
+        JsonNode node = config == null ? null : config.get(key);
+        if (node == null || node.isNull()) {
+            return List.of();
+        }
+        if (!node.isArray()) {
+            problems.add(new Problem(field, "must be a list of xrootd directives, one per entry"));
+            return List.of();
+        }
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < node.size(); i++) {
+            JsonNode line = node.get(i);
+            String entry = field + "[" + i + "]";
+            if (!line.isTextual() || line.asText().length() > 1024) {
+                problems.add(new Problem(entry, "must be a string of at most 1024 characters"));
+                continue;
+            }
+            String text = line.asText().strip();
+            String directive = text.split("\\s+", 2)[0];
+            if (RESERVED_DIRECTIVES.contains(directive)) {
+                problems.add(new Problem(entry, "'" + directive + "' is managed by the controller and cannot be set here"
+                        + (directive.equals("all.export") ? "; use spec.config.exports" : "")));
+            } else if (!DIRECTIVE.matcher(text).matches()) {
+                problems.add(new Problem(entry, "'" + abbreviate(text) + "' is not one xrootd directive (prefix.name followed by its arguments, on one line)"));
+            } else {
+                lines.add(text);
+            }
+        }
+        return List.copyOf(lines);
+    }
+
+    private <T> T kube(JsonNode node, String field, TypeReference<T> type, T fallback) {
+        if (node == null || node.isNull()) {
+            return fallback;
+        }
+        try {
+            T value = Json.MAPPER.convertValue(node, type);
+            return value == null ? fallback : value;
+        } catch (IllegalArgumentException e) {
+            problems.add(new Problem(field, "is not a valid Kubernetes " + simpleName(type)));
+            return fallback;
+        }
+    }
+
+    private static String simpleName(TypeReference<?> type) {
+        String name = type.getType().getTypeName();
+        return name.substring(name.lastIndexOf('.') + 1).replace(">", "") + (name.startsWith("java.util.List") ? " list" : "");
+    }
+
+    private Map<String, String> stringMap(JsonNode node, String field, boolean labels) {
+        if (node == null || node.isNull()) {
+            return Map.of();
+        }
+        if (!node.isObject()) {
+            problems.add(new Problem(field, "must be a map of strings"));
+            return Map.of();
+        }
+        Map<String, String> map = new LinkedHashMap<>();
+        node.fields().forEachRemaining(entry -> {
+            String key = entry.getKey();
+            if (!entry.getValue().isTextual()) {
+                problems.add(new Problem(field + "." + key, "must be a string"));
+            } else if (!LABEL_KEY.matcher(key).matches()) {
+                problems.add(new Problem(field, "'" + abbreviate(key) + "' is not a valid key"));
+            } else if (labels && RESERVED_LABELS.contains(key)) {
+                problems.add(new Problem(field + "." + key, "is set by the controller"));
+            } else if (labels && !LABEL_VALUE.matcher(entry.getValue().asText()).matches()) {
+                problems.add(new Problem(field + "." + key, "'" + abbreviate(entry.getValue().asText()) + "' is not a valid label value"));
+            } else {
+                map.put(key, entry.getValue().asText());
+            }
+        });
+        return Map.copyOf(map);
     }
 
     private JsonNode object(JsonNode parent, String key, String field) {
@@ -187,6 +384,18 @@ public final class SpecParser {
         return text;
     }
 
+    private boolean bool(JsonNode parent, String key, String field, boolean fallback) {
+        JsonNode node = parent == null ? null : parent.get(key);
+        if (node == null || node.isNull()) {
+            return fallback;
+        }
+        if (!node.isBoolean()) {
+            problems.add(new Problem(field, "must be true or false"));
+            return fallback;
+        }
+        return node.asBoolean();
+    }
+
     private int integer(JsonNode parent, String key, String field, long fallback, long min, long max) {
         JsonNode node = parent == null ? null : parent.get(key);
         if (node == null || node.isNull()) {
@@ -196,18 +405,22 @@ public final class SpecParser {
             problems.add(new Problem(field, "must be an integer"));
             return (int) fallback;
         }
-        java.math.BigInteger value = node.decimalValue().toBigInteger();
-        if (value.compareTo(java.math.BigInteger.valueOf(min)) < 0 || value.compareTo(java.math.BigInteger.valueOf(max)) > 0) {
-            problems.add(new Problem(field, "must be between " + min + " and " + max + ", got " + value
+        BigInteger value = node.decimalValue().toBigInteger();
+        if (value.compareTo(BigInteger.valueOf(min)) < 0 || value.compareTo(BigInteger.valueOf(max)) > 0) {
+            problems.add(new Problem(field, "must be between " + min + " and " + max + ", got " + abbreviate(value.toString())
                     + hint(field)));
             return (int) fallback;
         }
         return value.intValue();
     }
 
+    private static String abbreviate(String text) {
+        return text.length() <= 64 ? text : text.substring(0, 61) + "...";
+    }
+
     private static String hint(String field) {
         if (field.equals("spec.worker.replicas")) {
-            return " (a redirector's cmsd accepts at most 64 workers; larger clusters need supervisors, which this controller does not build yet)";
+            return " (a redirector's cmsd accepts at most 64 workers; larger clusters need supervisors, which this controller does not build)";
         }
         if (field.startsWith("spec.ports")) {
             return " (the daemons run unprivileged and cannot bind ports below 1024)";

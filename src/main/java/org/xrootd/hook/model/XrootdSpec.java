@@ -1,6 +1,13 @@
 package org.xrootd.hook.model;
 
+import io.fabric8.kubernetes.api.model.Affinity;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.Toleration;
+import io.fabric8.kubernetes.api.model.TopologySpreadConstraint;
+import java.math.BigInteger;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A validated Xrootd parent: everything the builders need, with defaults applied. Builders never look
@@ -13,22 +20,47 @@ public record XrootdSpec(
         String version,
         String imageOverride,
         String imagePullPolicy,
+        List<LocalObjectReference> imagePullSecrets,
+        String serviceAccountName,
         Role redirector,
         Role worker,
         Storage storage,
         Ports ports,
         Security security,
-        List<String> exports) {
+        List<String> exports,
+        List<String> directives) {
 
-    /** Per-role settings. */
-    public record Role(int replicas) {}
+    /** Per-role settings: size, extra xrootd directives, and what is passed through to the pods. */
+    public record Role(int replicas, int maxUnavailable, List<String> directives, Pod pod) {}
 
-    /** The worker's persistent volume: size in canonical spelling and bytes, optional class. */
-    public record Storage(String capacity, java.math.BigInteger bytes, String storageClass) {}
+    /** Scheduling and metadata passed through to a role's pod template, unchanged. */
+    public record Pod(
+            ResourceRequirements resources,
+            ResourceRequirements cmsdResources,
+            Map<String, String> nodeSelector,
+            Affinity affinity,
+            List<Toleration> tolerations,
+            List<TopologySpreadConstraint> topologySpreadConstraints,
+            String priorityClassName,
+            Map<String, String> labels,
+            Map<String, String> annotations) {
+
+        public static final Pod NONE = new Pod(null, null, Map.of(), null, List.of(), List.of(), null, Map.of(), Map.of());
+    }
+
+    /** The worker's persistent volume: size in canonical spelling and bytes, optional class, fate on deletion. */
+    public record Storage(String capacity, BigInteger bytes, String storageClass, boolean deleteWithXrootd) {}
 
     /** xrootd's data port (xroot and HTTP) and the redirectors' cmsd port. */
     public record Ports(int xrootd, int cmsd) {}
 
-    /** The unprivileged identity both daemons run as. */
-    public record Security(long runAsUser, long runAsGroup, long fsGroup) {}
+    /**
+     * The unprivileged identity both daemons run as, and the optional secrets: an sss keytab for
+     * authentication and a TLS certificate for HTTPS on the xroot port.
+     */
+    public record Security(long runAsUser, long runAsGroup, long fsGroup, boolean readOnlyRootFilesystem,
+                           SecretKey sss, String tlsSecret) {}
+
+    /** A key of a user-named Secret. */
+    public record SecretKey(String secretName, String key) {}
 }

@@ -41,10 +41,16 @@ public final class ObservedClock {
     private static List<JsonNode> candidates(JsonNode metadata) {
         List<JsonNode> times = new java.util.ArrayList<>();
         times.add(metadata.path("creationTimestamp"));
+        times.add(metadata.path("deletionTimestamp"));
         for (JsonNode entry : metadata.path("managedFields")) {
             times.add(entry.path("time"));
         }
         return times;
+    }
+
+    /** A carried-over time must still be valid RFC 3339, or the CRD's date-time format rejects the status. */
+    static boolean isTimestamp(JsonNode node) {
+        return parse(node) != null;
     }
 
     private static Instant parse(JsonNode node) {

@@ -13,9 +13,15 @@ record RoleState(
         boolean revisionsMatch,
         String image,
         String version,
-        String configHash) {
+        String configHash,
+        String currentVersion) {
 
-    static final RoleState MISSING = new RoleState(false, 0, 0, 0, 0, false, false, null, null, null);
+    static final RoleState MISSING = new RoleState(false, 0, 0, 0, 0, false, false, null, null, null, null);
+
+    RoleState withCurrentVersion(String version) {
+        return new RoleState(exists, specReplicas, replicas, readyReplicas, updatedReplicas, generationObserved,
+                revisionsMatch, image, this.version, configHash, version);
+    }
 
     static RoleState of(JsonNode statefulSet, String configHashAnnotation, String versionLabel) {
         if (statefulSet == null) {
@@ -42,6 +48,7 @@ record RoleState(
                 currentRevision.equals(updateRevision),
                 image,
                 template.path("metadata").path("labels").path(versionLabel).asText(null),
-                template.path("metadata").path("annotations").path(configHashAnnotation).asText(null));
+                template.path("metadata").path("annotations").path(configHashAnnotation).asText(null),
+                null);
     }
 }

@@ -22,16 +22,20 @@ public final class StatusBuilder {
     public static final String DEGRADED = "Degraded";
 
     /** What the cluster should look like, for comparison with what is observed. */
-    public record Desired(String version, String image, int redirectors, int workers,
+    public record Desired(String version, String image, boolean deprecated, int redirectors, int workers,
                           String redirectorHash, String workerHash) {}
+
+    public static final String VERSION_DEPRECATED = "VersionDeprecated";
 
     private record Condition(String type, boolean status, String reason, String message) {}
 
     private StatusBuilder() {}
 
     public static ObjectNode forDesired(JsonNode parent, ObservedChildren observed, Desired desired) {
-        RoleState redirector = state(observed, Component.REDIRECTOR);
-        RoleState worker = state(observed, Component.WORKER);
+        RoleState redirector = state(observed, Component.REDIRECTOR)
+                .withCurrentVersion(currentVersion(parent, Component.REDIRECTOR, state(observed, Component.REDIRECTOR), desired.redirectors()));
+        RoleState worker = state(observed, Component.WORKER)
+                .withCurrentVersion(currentVersion(parent, Component.WORKER, state(observed, Component.WORKER), desired.workers()));
         List<Condition> conditions = new ArrayList<>();
         String counts = counts(redirector, desired.redirectors(), worker, desired.workers());
         boolean allReady = redirector.exists() && worker.exists()
@@ -45,18 +49,47 @@ public final class StatusBuilder {
             conditions.add(new Condition(READY, allReady, allReady ? "AllReplicasReady" : "ReplicasNotReady", counts));
             String progress = progress(desired, redirector, worker);
             if (progress != null) {
-                conditions.add(new Condition(PROGRESSING, true, progress, rollout(desired, redirector, worker)));
+                String message = progress.equals("Reconfiguring") ? reconfiguring(desired, redirector, worker)
+                        : rollout(desired, redirector, worker);
+                conditions.add(new Condition(PROGRESSING, true, progress, message));
                 conditions.add(new Condition(DEGRADED, false, "AsExpected", "nothing is wrong"));
-            } else {
+            } else if (allReady || wasReady(parent)) {
                 conditions.add(new Condition(PROGRESSING, false, "RolloutComplete",
                         "every pod runs " + desired.image() + " with the current configuration"));
                 conditions.add(allReady
                         ? new Condition(DEGRADED, false, "AsExpected", "nothing is wrong")
                         : new Condition(DEGRADED, true, "ReplicasUnavailable", counts));
+            } else {
+                // Every pod runs the current template but not all have become ready since the last change:
+                // still starting (a pure function cannot tell slow from stuck; the message gives the counts).
+                conditions.add(new Condition(PROGRESSING, true, "PodsStarting", counts));
+                conditions.add(new Condition(DEGRADED, false, "AsExpected", "nothing is wrong"));
             }
+        }
+        if (desired.deprecated()) {
+            conditions.add(new Condition(VERSION_DEPRECATED, true, "DeprecatedInCatalog", "XrootdVersion '"
+                    + desired.version() + "' is marked deprecated: move spec.version to a newer catalog entry"));
         }
         return status(parent, observed, desired.version(), desired.image(),
                 redirector, desired.redirectors(), worker, desired.workers(), conditions);
+    }
+
+    /** A role as observed, with the version its pods ran when the status was last written. */
+    private static RoleState carried(JsonNode parent, ObservedChildren observed, Component component) {
+        JsonNode previous = parent.path("status").path(component.label()).path("currentVersion");
+        return state(observed, component).withCurrentVersion(previous.isTextual() ? previous.asText() : null);
+    }
+
+    /**
+     * The version every pod of a role runs: the template's once the rollout has finished, else what the
+     * last written status said (StatefulSets do not report the old revision's image).
+     */
+    private static String currentVersion(JsonNode parent, Component component, RoleState role, int desiredReplicas) {
+        if (role.exists() && settled(role, desiredReplicas) && role.replicas() == role.specReplicas() && role.version() != null) {
+            return role.version();
+        }
+        JsonNode previous = parent.path("status").path(component.label()).path("currentVersion");
+        return previous.isTextual() ? previous.asText() : null;
     }
 
     /**
@@ -65,31 +98,66 @@ public final class StatusBuilder {
      */
     public static ObjectNode forProblem(JsonNode parent, ObservedChildren observed, String version,
                                         String reason, String message) {
-        RoleState redirector = state(observed, Component.REDIRECTOR);
-        RoleState worker = state(observed, Component.WORKER);
+        RoleState redirector = carried(parent, observed, Component.REDIRECTOR);
+        RoleState worker = carried(parent, observed, Component.WORKER);
+        String running = redirector.exists() || worker.exists()
+                ? "; the running cluster is left as it is (" + counts(redirector, redirector.specReplicas(), worker, worker.specReplicas()) + ")"
+                : "; nothing is created until this is fixed";
         List<Condition> conditions = List.of(
-                new Condition(READY, false, reason, message),
+                new Condition(READY, false, reason, message + running),
                 new Condition(PROGRESSING, false, reason, "nothing changes until this is fixed; existing children are kept as they are"),
                 new Condition(DEGRADED, true, reason, message));
-        return status(parent, observed, version, null,
+        return status(parent, observed, inUse(redirector, worker, version), inUse(redirector, worker),
                 redirector, redirector.specReplicas(), worker, worker.specReplicas(), conditions);
     }
 
     /** While the finalize hook removes the children (persistent volumes stay). */
     public static ObjectNode forDeletion(JsonNode parent, ObservedChildren observed, String version) {
-        RoleState redirector = state(observed, Component.REDIRECTOR);
-        RoleState worker = state(observed, Component.WORKER);
+        RoleState redirector = carried(parent, observed, Component.REDIRECTOR);
+        RoleState worker = carried(parent, observed, Component.WORKER);
         List<Condition> conditions = List.of(
                 new Condition(READY, false, "Deleting", "the Xrootd is being deleted; worker volumes are kept"),
                 new Condition(PROGRESSING, true, "Deleting", observed.all().size() + " children left to delete"),
                 new Condition(DEGRADED, false, "AsExpected", "nothing is wrong"));
-        return status(parent, observed, version, null,
+        return status(parent, observed, inUse(redirector, worker, version), inUse(redirector, worker),
                 redirector, redirector.specReplicas(), worker, worker.specReplicas(), conditions);
+    }
+
+    /** The version both roles' templates name, when the hook cannot tell what is desired; else the declared one. */
+    private static String inUse(RoleState redirector, RoleState worker, String declared) {
+        if (redirector.version() != null && redirector.version().equals(worker.version())) {
+            return redirector.version();
+        }
+        return declared;
+    }
+
+    private static String inUse(RoleState redirector, RoleState worker) {
+        if (redirector.image() != null && redirector.image().equals(worker.image())) {
+            return redirector.image();
+        }
+        return null;
+    }
+
+    /**
+     * Whether the cluster was whole (Ready) or already known to have lost pods (Degraded) when the status
+     * was last written: then missing pods are a loss, not a start.
+     */
+    private static boolean wasReady(JsonNode parent) {
+        for (JsonNode condition : parent.path("status").path("conditions")) {
+            String type = condition.path("type").asText();
+            if ((READY.equals(type) || DEGRADED.equals(type)) && "True".equals(condition.path("status").asText())
+                    && !"InvalidSpec".equals(condition.path("reason").asText())
+                    && !"VersionNotFound".equals(condition.path("reason").asText())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Reason Progressing=True gives, or null once every pod runs what is desired. */
     private static String progress(Desired desired, RoleState redirector, RoleState worker) {
-        boolean imageDiffers = differs(redirector.image(), desired.image()) || differs(worker.image(), desired.image());
+        boolean imageDiffers = differs(redirector.image(), desired.image()) || differs(worker.image(), desired.image())
+                || behind(redirector, desired.version()) || behind(worker, desired.version());
         if (imageDiffers || !redirector.exists() || !worker.exists()) {
             return imageDiffers ? "Upgrading" : "Creating";
         }
@@ -106,6 +174,11 @@ public final class StatusBuilder {
         return null;
     }
 
+    /** Some pods of the role still run another version than the desired one. */
+    private static boolean behind(RoleState role, String version) {
+        return role.currentVersion() != null && !role.currentVersion().equals(version);
+    }
+
     private static boolean settled(RoleState role, int desired) {
         return role.generationObserved() && role.revisionsMatch() && role.updatedReplicas() >= desired;
     }
@@ -119,12 +192,23 @@ public final class StatusBuilder {
                 + "; target " + desired.image();
     }
 
+    private static String reconfiguring(Desired desired, RoleState redirector, RoleState worker) {
+        boolean redirectors = differs(redirector.configHash(), desired.redirectorHash());
+        boolean workers = differs(worker.configHash(), desired.workerHash());
+        String who = redirectors && workers ? "redirector and worker pods roll" : redirectors ? "redirector pods roll; workers are unchanged"
+                : "worker pods roll; redirectors are unchanged";
+        return "the configuration changed: " + who;
+    }
+
     private static String role(RoleState role, int desired) {
         if (!role.exists()) {
             return "not created yet";
         }
+        String versions = role.currentVersion() != null && role.version() != null && !role.currentVersion().equals(role.version())
+                ? ", " + role.updatedReplicas() + " on " + role.version() + ", the others on " + role.currentVersion()
+                : "";
         return role.updatedReplicas() + "/" + desired + " updated, " + role.readyReplicas() + " ready"
-                + (role.image() == null ? "" : ", template " + role.image());
+                + (role.image() == null ? "" : ", template " + role.image()) + versions;
     }
 
     private static String counts(RoleState redirector, int redirectors, RoleState worker, int workers) {
@@ -169,6 +253,9 @@ public final class StatusBuilder {
         if (role.image() != null) {
             node.put("image", role.image());
         }
+        if (role.currentVersion() != null) {
+            node.put("currentVersion", role.currentVersion());
+        }
         return node;
     }
 
@@ -186,7 +273,7 @@ public final class StatusBuilder {
             for (JsonNode previous : parent.path("status").path("conditions")) {
                 if (condition.type().equals(previous.path("type").asText())
                         && status.equals(previous.path("status").asText())
-                        && previous.path("lastTransitionTime").isTextual()) {
+                        && ObservedClock.isTimestamp(previous.path("lastTransitionTime"))) {
                     since = previous.path("lastTransitionTime").asText();
                 }
             }

@@ -28,7 +28,8 @@ import java.util.Map;
  *       incarnation (0777), a volumeClaimTemplate a directory that outlives the pod, as a PVC does. The
  *       pod's fsGroup owns them all, set-group-ID, as the kubelet arranges.
  *   <li>Identity: runAsUser/runAsGroup with fsGroup as supplementary group; no_new_privs for
- *       allowPrivilegeEscalation: false; every capability dropped for capabilities.drop: [ALL].
+ *       allowPrivilegeEscalation: false; every capability dropped for capabilities.drop: [ALL]; a
+ *       read-only "/" for readOnlyRootFilesystem: true.
  * </ul>
  *
  * Not emulated: the image (the host's Debian xrootd packages stand in for it), seccomp, resource limits,
@@ -234,6 +235,10 @@ final class LocalPod {
             if (mount.path("readOnly").asBoolean(false)) {
                 script.append("mount -o remount,bind,ro ").append(quote(target)).append('\n');
             }
+        }
+        if (c.path("securityContext").path("readOnlyRootFilesystem").asBoolean(false)) {
+            // Only this namespace's view of "/" becomes read-only; the volumes stay writable.
+            script.append("mount -o remount,bind,ro /\n");
         }
         script.append("hostname ").append(quote(name)).append('\n');
         script.append("cd /\n");

@@ -1,0 +1,42 @@
+package org.xrootd.hook;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.xrootd.hook.model.Catalog;
+import org.xrootd.hook.model.SpecParser;
+import org.xrootd.hook.model.XrootdSpec;
+
+/** Small parents for unit tests: the sample from the issue, adjustable field by field. */
+public final class TestSpecs {
+    private TestSpecs() {}
+
+    public static ObjectNode parent(String name) {
+        ObjectNode parent = Json.MAPPER.createObjectNode();
+        parent.put("apiVersion", "xrootd.org/v1alpha1").put("kind", "Xrootd");
+        parent.putObject("metadata").put("name", name).put("namespace", "ns1").put("generation", 3);
+        ObjectNode spec = parent.putObject("spec");
+        spec.put("version", "4.11.2");
+        spec.putObject("redirector").put("replicas", 2);
+        spec.putObject("worker").put("replicas", 3).putObject("storage").put("capacity", "1Gi").put("class", "default");
+        return parent;
+    }
+
+    public static ObjectNode spec(ObjectNode parent) {
+        return (ObjectNode) parent.get("spec");
+    }
+
+    public static XrootdSpec model(ObjectNode parent) {
+        SpecParser.Result result = SpecParser.parse(parent);
+        if (!result.ok()) {
+            throw new AssertionError("expected a valid spec: " + result.problems());
+        }
+        return result.spec();
+    }
+
+    public static XrootdSpec sample() {
+        return model(parent("base-xrootd"));
+    }
+
+    public static Catalog.Resolved image() {
+        return new Catalog.Resolved("4.11.2", "qserv/xrootd:v4.11.2", false, true);
+    }
+}

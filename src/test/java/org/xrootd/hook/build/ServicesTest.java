@@ -1,0 +1,49 @@
+package org.xrootd.hook.build;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import org.junit.jupiter.api.Test;
+import org.xrootd.hook.TestSpecs;
+import org.xrootd.hook.model.XrootdSpec;
+
+class ServicesTest {
+    private final XrootdSpec spec = TestSpecs.sample();
+
+    @Test
+    void headlessServicesPublishNotReadyPodsForCmsdDiscovery() {
+        for (Component component : Component.values()) {
+            Service service = Services.headless(spec, component);
+            assertEquals("None", service.getSpec().getClusterIP());
+            assertTrue(service.getSpec().getPublishNotReadyAddresses());
+            assertEquals(Names.statefulSet(spec, component), service.getMetadata().getName());
+            assertEquals(Labels.selector(spec, component), service.getSpec().getSelector());
+        }
+    }
+
+    @Test
+    void redirectorHeadlessServiceCarriesTheCmsdPort() {
+        assertEquals(2, Services.headless(spec, Component.REDIRECTOR).getSpec().getPorts().size());
+        assertEquals(1, Services.headless(spec, Component.WORKER).getSpec().getPorts().size());
+    }
+
+    @Test
+    void clientServiceSelectsOnlyRedirectorsOnTheXrootdPort() {
+        Service client = Services.client(spec);
+        assertEquals("base-xrootd-xrootd", client.getMetadata().getName());
+        assertEquals("redirector", client.getSpec().getSelector().get(Labels.COMPONENT));
+        assertEquals(1094, client.getSpec().getPorts().get(0).getPort());
+    }
+
+    @Test
+    void everyPortSaysTcp() {
+        for (Service service : new Service[] {Services.client(spec), Services.headless(spec, Component.REDIRECTOR),
+                Services.headless(spec, Component.WORKER)}) {
+            for (ServicePort port : service.getSpec().getPorts()) {
+                assertEquals("TCP", port.getProtocol());
+            }
+        }
+    }
+}
