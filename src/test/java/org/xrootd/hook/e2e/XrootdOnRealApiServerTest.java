@@ -86,6 +86,7 @@ class XrootdOnRealApiServerTest {
             if ("true".equals(System.getenv("CI"))) {
                 throw new IllegalStateException(message + "; under CI=true the end-to-end suite must run");
             }
+            System.err.println("XrootdOnRealApiServerTest skipped: " + message);
             Assumptions.abort(message);
         }
         cluster = E2eCluster.start(RESYNC_SECONDS);
