@@ -20,4 +20,10 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends $(printf '%s\n' "${need_apt[@]}" | sort -u)
 fi
 
+# The end-to-end tier (src/test/java/org/xrootd/hook/e2e) runs against a real kube-apiserver and
+# kube-controller-manager v1.20.2, built once from Debian's source package and cached outside the
+# repository (~6 min cold on 2 cores, under a second warm). Its last stdout line is the bin dir.
+XROOTD_K8S_BIN="$(bash tests/e2e/provision-k8s.sh </dev/null | tail -n1)"
+export XROOTD_K8S_BIN
+
 mvn -B -ntp verify "$@"

@@ -54,7 +54,7 @@ public final class SyncHandler {
                     "version-not-found");
         }
         Catalog.Resolved image = resolved.get();
-        List<JsonNode> children = declared(request, Children.all(spec, image));
+        List<JsonNode> children = declared(request, keepVolumeClaimTemplates(Children.all(spec, image), observed));
         ObjectNode status = StatusBuilder.forDesired(parent, observed, new StatusBuilder.Desired(
                 image.version(), image.image(), image.deprecated(), spec.redirector().replicas(), spec.worker().replicas(),
                 XrootdConfig.hash(spec, Component.REDIRECTOR), XrootdConfig.hash(spec, Component.WORKER)));
@@ -72,6 +72,33 @@ public final class SyncHandler {
             return new ArrayList<>(observed.allUnchanged());
         }
         return Children.withoutImage(spec);
+    }
+
+    /**
+     * An existing StatefulSet keeps its volumeClaimTemplates exactly as observed. The field is immutable, and
+     * the API server stores it with fields of its own (1.20 adds {@code metadata.creationTimestamp: null} to
+     * each template). Metacontroller replaces this list wholesale (its items share none of its merge keys)
+     * and compares the result with the observed object by deep equality, so any other spelling is an update
+     * on every sync: a no-op the server accepts, or, after a change of capacity or class, one it rejects,
+     * which would fail every later update of the StatefulSet too.
+     */
+    static List<JsonNode> keepVolumeClaimTemplates(List<JsonNode> children, ObservedChildren observed) {
+        for (JsonNode child : children) {
+            if (!"StatefulSet".equals(child.path("kind").asText()) || !(child.get("spec") instanceof ObjectNode spec)) {
+                continue;
+            }
+            Optional<ObjectNode> existing = observed.get(ObservedChildren.STATEFUL_SET, child.path("metadata").path("name").asText());
+            if (existing.isEmpty()) {
+                continue;
+            }
+            JsonNode templates = existing.get().path("spec").get("volumeClaimTemplates");
+            if (templates != null && templates.isArray()) {
+                spec.set("volumeClaimTemplates", templates.deepCopy());
+            } else {
+                spec.remove("volumeClaimTemplates");
+            }
+        }
+        return children;
     }
 
     /** Leaves out kinds the CompositeController does not declare (e.g. PDBs on a cluster without policy/v1). */

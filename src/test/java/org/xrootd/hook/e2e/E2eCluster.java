@@ -1,0 +1,175 @@
+package org.xrootd.hook.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import org.xrootd.hook.http.HookServer;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * Everything an end-to-end test runs against, on loopback: a real control plane (etcd, kube-apiserver and
+ * kube-controller-manager with the garbage collector and StatefulSet controllers), the repository's CRDs,
+ * the real hook service, the Metacontroller emulation driving it, and a fake kubelet. {@link #close()} stops
+ * all of it, the processes by PID, whatever happened before.
+ */
+final class E2eCluster implements AutoCloseable {
+    /** The CompositeController's child types that a 1.20 API server does not serve. */
+    static final String PDB_RESOURCE = "poddisruptionbudgets";
+
+    final ControlPlane controlPlane;
+    final KubeApi api;
+    final HookServer hook;
+    final MetacontrollerEmulator emulator;
+    final FakeKubelet kubelet;
+    final Duration startup;
+
+    private E2eCluster(ControlPlane controlPlane, KubeApi api, HookServer hook, MetacontrollerEmulator emulator,
+                       FakeKubelet kubelet, Duration startup) {
+        this.controlPlane = controlPlane;
+        this.api = api;
+        this.hook = hook;
+        this.emulator = emulator;
+        this.kubelet = kubelet;
+        this.startup = startup;
+    }
+
+    static Path repoRoot() {
+        Path dir = Path.of("").toAbsolutePath();
+        while (dir != null && !Files.exists(dir.resolve("pom.xml"))) {
+            dir = dir.getParent();
+        }
+        if (dir == null) {
+            throw new IllegalStateException("run from inside the repository");
+        }
+        return dir;
+    }
+
+    /** Every document of a YAML manifest, as JSON trees (SnakeYAML, so anchors and aliases resolve). */
+    static List<ObjectNode> manifests(Path file) {
+        List<ObjectNode> documents = new ArrayList<>();
+        try {
+            for (Object document : new Yaml(new LoaderOptions()).loadAll(Files.readString(file))) {
+                if (document != null) {
+                    documents.add((ObjectNode) KubeApi.MAPPER.valueToTree(document));
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + file, e);
+        }
+        return documents;
+    }
+
+    /**
+     * The repository's CompositeController, less its policy/v1 PodDisruptionBudget entry: Kubernetes 1.20
+     * serves PodDisruptionBudgets only as policy/v1beta1 (policy/v1 arrived in 1.21), and Metacontroller
+     * cannot start a controller whose child resource the server does not serve. The README tells operators of
+     * such clusters to do the same; the hook then must return no budgets.
+     */
+    static ObjectNode compositeControllerFor120() {
+        ObjectNode controller = manifests(repoRoot().resolve("metacontroller/xrootd-controller.yaml")).get(0);
+        ArrayNode rules = (ArrayNode) controller.path("spec").path("childResources");
+        for (int i = rules.size() - 1; i >= 0; i--) {
+            if (rules.get(i).path("resource").asText().equals(PDB_RESOURCE)) {
+                rules.remove(i);
+            }
+        }
+        return controller;
+    }
+
+    static E2eCluster start(int resyncPeriodSeconds) throws Exception {
+        long started = System.nanoTime();
+        ControlPlane controlPlane = ControlPlane.start();
+        KubeApi api = null;
+        HookServer hook = null;
+        MetacontrollerEmulator emulator = null;
+        FakeKubelet kubelet = null;
+        try {
+            api = new KubeApi("test", controlPlane.serverUrl(), controlPlane.token(), controlPlane.sslContext());
+            applyCrds(api);
+            hook = HookServer.start("127.0.0.1", 0);
+            KubeApi emulatorApi = new KubeApi("emulator", controlPlane.serverUrl(), controlPlane.token(),
+                    controlPlane.sslContext());
+            emulator = new MetacontrollerEmulator(emulatorApi, compositeControllerFor120(),
+                    "http://127.0.0.1:" + hook.port(), resyncPeriodSeconds);
+            emulator.start();
+            kubelet = new FakeKubelet(new KubeApi("kubelet", controlPlane.serverUrl(), controlPlane.token(),
+                    controlPlane.sslContext()));
+            return new E2eCluster(controlPlane, api, hook, emulator, kubelet, Duration.ofNanos(System.nanoTime() - started));
+        } catch (Exception | Error e) {
+            closeAll(kubelet, emulator, hook, controlPlane);
+            throw e;
+        }
+    }
+
+    private static void applyCrds(KubeApi api) throws InterruptedException {
+        KubeApi.Resource crds = api.resource("apiextensions.k8s.io/v1", "customresourcedefinitions");
+        List<String> names = new ArrayList<>();
+        for (String file : List.of("xrootd.org_xrootds.yaml", "catalog.xrootd.org_xrootdversions.yaml")) {
+            for (ObjectNode crd : manifests(repoRoot().resolve("crds").resolve(file))) {
+                api.create(crds, null, crd);
+                names.add(crd.path("metadata").path("name").asText());
+            }
+        }
+        for (String name : names) {
+            await("CRD " + name + " established", Duration.ofSeconds(30), () -> {
+                for (JsonNode condition : api.get(crds, null, name).path("status").path("conditions")) {
+                    if (condition.path("type").asText().equals("Established") && condition.path("status").asText().equals("True")) {
+                        return true;
+                    }
+                }
+                return false;
+            });
+        }
+    }
+
+    /** Polls {@code condition} every 100 ms until it holds; fails with {@code what} after {@code timeout}. */
+    static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+        await(() -> what, timeout, condition);
+    }
+
+    /** As above, with the description made when the wait fails (so it can tell what the state was then). */
+    static void await(Supplier<String> what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        RuntimeException last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                if (condition.getAsBoolean()) {
+                    return;
+                }
+                last = null;
+            } catch (RuntimeException e) {
+                last = e;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what.get()
+                + (last == null ? "" : " (last error: " + last.getMessage() + ")"));
+    }
+
+    @Override
+    public void close() {
+        closeAll(kubelet, emulator, hook, controlPlane);
+    }
+
+    private static void closeAll(AutoCloseable... resources) {
+        for (AutoCloseable resource : resources) {
+            if (resource == null) {
+                continue;
+            }
+            try {
+                resource.close();
+            } catch (Exception e) {
+                System.err.println("E2eCluster: closing " + resource.getClass().getSimpleName() + " failed: " + e);
+            }
+        }
+    }
+}

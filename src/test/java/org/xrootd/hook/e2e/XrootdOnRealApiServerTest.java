@@ -1,0 +1,528 @@
+package org.xrootd.hook.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
+
+/**
+ * End to end against a real Kubernetes API server (v1.20.2, built by tests/e2e/provision-k8s.sh): the
+ * repository's CRDs, the sample catalog entry and Xrootd, the real hook service, and the
+ * {@link MetacontrollerEmulator} in place of Metacontroller. Every scenario has its own namespace; the last
+ * test checks that all of the clusters left behind stay quiet under one-second resyncs.
+ *
+ * <p>Skipped, with a message, when the binaries are missing, except under CI=true, where it fails instead.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class XrootdOnRealApiServerTest {
+    static final String NAME = "base-xrootd";
+    static final Duration WAIT = Duration.ofSeconds(90);
+    /** Every parent is re-sent to the hook this often (CompositeController spec.resyncPeriodSeconds). */
+    static final int RESYNC_SECONDS = 1;
+
+    static E2eCluster cluster;
+    static KubeApi api;
+    static KubeApi.Resource xrootds;
+    static KubeApi.Resource versions;
+    static KubeApi.Resource statefulSets;
+    static KubeApi.Resource services;
+    static KubeApi.Resource configMaps;
+    static KubeApi.Resource pods;
+    static KubeApi.Resource claims;
+    static KubeApi.Resource namespaces;
+    static long suiteStart;
+
+    @RegisterExtension
+    static final TestWatcher DIAGNOSTICS = new TestWatcher() {
+        @Override
+        public void testFailed(ExtensionContext context, Throwable cause) {
+            if (cluster == null) {
+                return;
+            }
+            MetacontrollerEmulator emulator = cluster.emulator;
+            System.err.println("---- " + context.getDisplayName() + " failed; emulator " + emulator.counters());
+            emulator.errors().forEach(e -> System.err.println("emulator error: " + e));
+            emulator.violations().forEach(v -> System.err.println("contract violation: " + v));
+            List<KubeApi.Write> writes = emulator.api().writes();
+            writes.subList(Math.max(0, writes.size() - 20), writes.size()).forEach(w -> System.err.println("write: " + w));
+            List<String> updates = emulator.updates();
+            updates.subList(Math.max(0, updates.size() - 10), updates.size()).forEach(u -> System.err.println("update: " + u));
+        }
+    };
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        suiteStart = System.nanoTime();
+        var bin = ControlPlane.defaultBinDir();
+        boolean present = Files.isExecutable(bin.resolve("kube-apiserver")) && Files.isExecutable(bin.resolve("etcd"))
+                && Files.isExecutable(bin.resolve("kube-controller-manager"));
+        if (!present) {
+            String message = "no Kubernetes binaries in " + bin + ": run tests/e2e/provision-k8s.sh (or set "
+                    + ControlPlane.ENV_BIN + ")";
+            if ("true".equals(System.getenv("CI"))) {
+                throw new IllegalStateException(message + "; under CI=true the end-to-end suite must run");
+            }
+            System.err.println("XrootdOnRealApiServerTest skipped: " + message);
+            Assumptions.abort(message);
+        }
+        cluster = E2eCluster.start(RESYNC_SECONDS);
+        api = cluster.api;
+        xrootds = api.resource("xrootd.org/v1alpha1", "xrootds");
+        versions = api.resource("catalog.xrootd.org/v1alpha1", "xrootdversions");
+        statefulSets = api.resource("apps/v1", "statefulsets");
+        services = api.resource("v1", "services");
+        configMaps = api.resource("v1", "configmaps");
+        pods = api.resource("v1", "pods");
+        claims = api.resource("v1", "persistentvolumeclaims");
+        namespaces = api.resource("v1", "namespaces");
+        System.out.printf("e2e: control plane, CRDs, hook and emulator up in %d ms (apiserver ready in %d ms)%n",
+                cluster.startup.toMillis(), cluster.controlPlane.startupTime().toMillis());
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (cluster != null) {
+            System.out.printf("e2e: emulator totals %s; suite wall time %d s%n", cluster.emulator.counters(),
+                    (System.nanoTime() - suiteStart) / 1_000_000_000L);
+            cluster.emulator.updates().forEach(u -> System.out.println("e2e: child update: "
+                    + (u.length() > 200 ? u.substring(0, 200) + "..." : u)));
+            List<Long> pids = cluster.controlPlane.pids();
+            cluster.close();
+            for (long pid : pids) {
+                assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "process " + pid + " survived");
+            }
+        }
+    }
+
+    @AfterEach
+    void everyWriteWasAccepted() {
+        assertEquals(List.of(), cluster.emulator.errors(), "sync errors (rejected writes or failed hook calls)");
+        assertEquals(List.of(), cluster.emulator.violations(), "Metacontroller contract violations");
+    }
+
+    // ======================================================================== scenarios
+
+    @Test
+    @Order(1)
+    void createIsAcceptedAndBecomesReadyWhenThePodsAre() throws Exception {
+        String ns = namespace("e2e-create");
+        int mark = cluster.emulator.api().writeCount();
+        String uid = createSample(ns);
+
+        awaitChildren(ns, uid, 6);
+        Map<String, JsonNode> children = children(ns, uid);
+        assertEquals(new TreeSet<>(List.of("ConfigMap/base-xrootd-xrootd-config", "Service/base-xrootd-xrootd",
+                "Service/base-xrootd-xrootd-redirector", "Service/base-xrootd-xrootd-worker",
+                "StatefulSet/base-xrootd-xrootd-redirector", "StatefulSet/base-xrootd-xrootd-worker")), children.keySet());
+        for (JsonNode child : children.values()) {
+            JsonNode metadata = child.path("metadata");
+            assertEquals(uid, metadata.path("labels").path("controller-uid").asText(), "controller-uid label");
+            assertTrue(metadata.path("annotations").has(DynamicApply.LAST_APPLIED), "last-applied annotation");
+            JsonNode ref = metadata.path("ownerReferences").get(0);
+            assertEquals(List.of("Xrootd", NAME, uid, "true", "true"), List.of(ref.path("kind").asText(),
+                    ref.path("name").asText(), ref.path("uid").asText(), ref.path("controller").asText(),
+                    ref.path("blockOwnerDeletion").asText()));
+        }
+        // The CompositeController sent to the hook lists no PodDisruptionBudgets: the hook must return none.
+        for (JsonNode child : cluster.emulator.lastResponse(ns + "/" + NAME).path("children")) {
+            assertNotEquals("PodDisruptionBudget", child.path("kind").asText());
+        }
+        assertTrue(api.get(xrootds, ns, NAME).path("metadata").path("finalizers").toString()
+                .contains("metacontroller.io/compositecontroller-xrootd-controller"), "finalizer added");
+
+        // The real StatefulSet controller makes the pods and, for workers, their claims.
+        awaitNames("pods", ns, pods, "app.kubernetes.io/instance=" + NAME, List.of("base-xrootd-xrootd-redirector-0",
+                "base-xrootd-xrootd-redirector-1", "base-xrootd-xrootd-worker-0", "base-xrootd-xrootd-worker-1",
+                "base-xrootd-xrootd-worker-2"));
+        awaitNames("claims", ns, claims, null, workerClaims(3));
+        E2eCluster.await("Ready=False while no pod is ready", WAIT,
+                () -> "False".equals(condition(api.get(xrootds, ns, NAME), "Ready").path("status").asText()));
+
+        cluster.kubelet.serve(ns);
+        awaitReady(ns, "2/2", "3/3");
+        Map<String, String> row = table(ns).get(NAME);
+        assertEquals("4.11.2", row.get("Version"));
+        assertEquals("2/2", row.get("Redirectors"));
+        assertEquals("3/3", row.get("Workers"));
+        assertEquals("True", row.get("Ready"));
+        System.out.println("e2e: create -> Ready: emulator writes " + summary(cluster.emulator.api().writesSince(mark)));
+    }
+
+    @Test
+    @Order(2)
+    void scalingWorkersKeepsTheirClaims() throws Exception {
+        String ns = readyCluster("e2e-scale");
+        int mark = cluster.emulator.api().writeCount();
+        patch(ns, "{\"spec\":{\"worker\":{\"replicas\":5}}}");
+        awaitReady(ns, "2/2", "5/5");
+        assertEquals(5, api.get(statefulSets, ns, "base-xrootd-xrootd-worker").path("spec").path("replicas").asInt());
+        awaitNames("claims", ns, claims, null, workerClaims(5));
+
+        patch(ns, "{\"spec\":{\"worker\":{\"replicas\":2}}}");
+        awaitReady(ns, "2/2", "2/2");
+        awaitNames("worker pods", ns, pods, "app.kubernetes.io/component=worker",
+                List.of("base-xrootd-xrootd-worker-0", "base-xrootd-xrootd-worker-1"));
+        assertEquals(workerClaims(5), names(ns, claims, null), "claims of removed workers are kept");
+        assertEquals("2/2", table(ns).get(NAME).get("Workers"));
+        System.out.println("e2e: scale 3 -> 5 -> 2: emulator writes " + summary(cluster.emulator.api().writesSince(mark)));
+    }
+
+    @Test
+    @Order(3)
+    void upgradeThroughTheCatalogRollsEveryPod() throws Exception {
+        String ns = readyCluster("e2e-upgrade");
+        int mark = cluster.emulator.api().writeCount();
+        createVersion(ns, "5.0.0", "qserv/xrootd:v5.0.0");
+        patch(ns, "{\"spec\":{\"version\":\"5.0.0\"}}");
+        awaitRolledOut(ns, "qserv/xrootd:v5.0.0");
+        JsonNode status = api.get(xrootds, ns, NAME).path("status");
+        assertEquals("5.0.0", status.path("version").asText());
+        assertEquals("5.0.0", status.path("redirector").path("currentVersion").asText());
+        assertEquals("5.0.0", status.path("worker").path("currentVersion").asText());
+        assertEquals("5.0.0", table(ns).get(NAME).get("Version"));
+
+        // A catalog edit alone (no change to the Xrootd) reaches the pods through the related-object watch.
+        long generation = api.get(xrootds, ns, NAME).path("metadata").path("generation").asLong();
+        api.mergePatch(versions, ns, "5.0.0", KubeApi.MAPPER.readTree("{\"spec\":{\"image\":\"qserv/xrootd:v5.0.0-1\"}}"));
+        awaitRolledOut(ns, "qserv/xrootd:v5.0.0-1");
+        assertEquals(generation, api.get(xrootds, ns, NAME).path("metadata").path("generation").asLong());
+        System.out.println("e2e: upgrade + catalog edit: emulator writes " + summary(cluster.emulator.api().writesSince(mark)));
+    }
+
+    @Test
+    @Order(4)
+    void aWorkerConfigChangeRollsOnlyTheWorkers() throws Exception {
+        String ns = readyCluster("e2e-config");
+        JsonNode redirectors = api.get(statefulSets, ns, "base-xrootd-xrootd-redirector");
+        String workerHash = configHash(api.get(statefulSets, ns, "base-xrootd-xrootd-worker"));
+        Map<String, String> redirectorPods = uids(ns, "app.kubernetes.io/component=redirector");
+        Map<String, String> workerPods = uids(ns, "app.kubernetes.io/component=worker");
+
+        patch(ns, "{\"spec\":{\"config\":{\"worker\":[\"xrootd.trace emsg login\"]}}}");
+        E2eCluster.await("the worker template to change", WAIT,
+                () -> !configHash(api.get(statefulSets, ns, "base-xrootd-xrootd-worker")).equals(workerHash));
+        assertTrue(api.get(configMaps, ns, "base-xrootd-xrootd-config").path("data").path("xrootd.cf").asText()
+                .contains("xrootd.trace emsg login"));
+        awaitRolledOut(ns, "qserv/xrootd:v4.11.2");
+        Map<String, String> workersAfter = uids(ns, "app.kubernetes.io/component=worker");
+        for (Map.Entry<String, String> pod : workerPods.entrySet()) {
+            assertNotEquals(pod.getValue(), workersAfter.get(pod.getKey()), pod.getKey() + " was recreated");
+        }
+        assertEquals(redirectorPods, uids(ns, "app.kubernetes.io/component=redirector"), "redirector pods untouched");
+        assertEquals(redirectors.path("metadata").path("generation").asLong(),
+                api.get(statefulSets, ns, "base-xrootd-xrootd-redirector").path("metadata").path("generation").asLong());
+    }
+
+    @Test
+    @Order(5)
+    void anInvalidSpecKeepsEveryChildAsItIs() throws Exception {
+        String ns = readyCluster("e2e-invalid");
+        String uid = api.get(xrootds, ns, NAME).path("metadata").path("uid").asText();
+        Map<String, String> before = versionsOf(children(ns, uid));
+        awaitQuiet();
+        int mark = cluster.emulator.api().writeCount();
+
+        // Valid for the CRD's schema, refused by the hook: it names a directive the controller owns.
+        patch(ns, "{\"spec\":{\"config\":{\"all\":[\"all.role server\"]}}}");
+        E2eCluster.await("Ready=False with reason InvalidSpec", WAIT,
+                () -> "InvalidSpec".equals(condition(api.get(xrootds, ns, NAME), "Ready").path("reason").asText()));
+        JsonNode ready = condition(api.get(xrootds, ns, NAME), "Ready");
+        assertTrue(ready.path("message").asText().contains("spec.config.all[0]"), ready.toString());
+        awaitQuiet();
+        assertEquals(before, versionsOf(children(ns, uid)), "no child changed");
+        for (KubeApi.Write write : cluster.emulator.api().writesSince(mark)) {
+            assertTrue(write.path().endsWith("/xrootds/" + NAME + "/status"), "only status writes, got " + write);
+        }
+        assertEquals("False", table(ns).get(NAME).get("Ready"));
+    }
+
+    @Test
+    @Order(6)
+    void deletingTheParentRemovesItsChildrenAndKeepsTheClaims() throws Exception {
+        String ns = readyCluster("e2e-delete");
+        String uid = api.get(xrootds, ns, NAME).path("metadata").path("uid").asText();
+        int mark = cluster.emulator.api().writeCount();
+        api.delete(xrootds, ns, NAME, null, null);
+
+        E2eCluster.await("the Xrootd to be gone", WAIT, () -> api.find(xrootds, ns, NAME) == null);
+        awaitChildren(ns, uid, 0);
+        // The StatefulSets' pods go with them (garbage collector, through the pods' owner references).
+        awaitNames("pods", ns, pods, null, List.of());
+        assertEquals(workerClaims(3), names(ns, claims, null), "worker claims outlive the Xrootd");
+
+        List<MetacontrollerEmulator.HookCall> finalizes = cluster.emulator.calls().stream()
+                .filter(c -> c.hook().equals("finalize") && c.parentKey().equals(ns + "/" + NAME)).toList();
+        assertFalse(finalizes.isEmpty(), "the finalize hook was called");
+        assertTrue(finalizes.get(finalizes.size() - 1).response().path("finalized").asBoolean());
+        System.out.println("e2e: delete: " + finalizes.size() + " finalize calls, emulator writes "
+                + summary(cluster.emulator.api().writesSince(mark)));
+    }
+
+    @Test
+    @Order(7)
+    void theCrdAdmitsTheSampleAndRejectsInvalidSpecsNamingTheField() throws Exception {
+        String ns = namespace("e2e-admission");
+        String path = xrootds.path(ns, null) + "?dryRun=All";
+        ObjectNode sample = E2eCluster.manifests(E2eCluster.repoRoot().resolve("k8s/examples/base-xrootd.yaml")).get(0);
+        assertEquals(201, cluster.api.raw("POST", path, sample).statusCode());
+
+        Map<String, String> cases = new LinkedHashMap<>();
+        cases.put("{\"worker\":{\"replicas\":-1}}", "spec.worker.replicas");
+        cases.put("{\"worker\":{\"storage\":{\"capacity\":\"lots\"}}}", "spec.worker.storage.capacity");
+        cases.put("{\"worker\":{\"replicas\":3}}", "spec.version");
+        for (Map.Entry<String, String> c : cases.entrySet()) {
+            ObjectNode object = sample.deepCopy();
+            ObjectNode spec = (ObjectNode) KubeApi.MAPPER.readTree(c.getKey());
+            if (c.getValue().equals("spec.version")) {
+                object.set("spec", spec);
+            } else {
+                spec.put("version", "4.11.2");
+                object.set("spec", spec);
+            }
+            HttpResponse<String> response = cluster.api.raw("POST", path, object);
+            assertEquals(422, response.statusCode(), c.getKey() + ": " + response.body());
+            String message = KubeApi.MAPPER.readTree(response.body()).path("message").asText();
+            assertTrue(message.contains(c.getValue()), "message names " + c.getValue() + ": " + message);
+            System.out.println("e2e: rejected " + c.getKey() + ": " + message);
+        }
+        assertEquals(0, api.list(xrootds, ns, null).path("items").size(), "dry runs persist nothing");
+    }
+
+    @Test
+    @Order(8)
+    void everyClusterStaysQuietOverThirtySecondsOfResyncs() throws Exception {
+        awaitQuiet();
+        MetacontrollerEmulator emulator = cluster.emulator;
+        int writes = emulator.api().writeCount();
+        int syncs = emulator.syncCount();
+        int parents = api.list(xrootds, null, null).path("items").size();
+        Thread.sleep(30_000);
+        List<KubeApi.Write> made = emulator.api().writesSince(writes);
+        int resyncs = emulator.syncCount() - syncs;
+        System.out.printf("e2e: steady state: %d parents, %d syncs in 30 s, %d writes%n", parents, resyncs, made.size());
+        assertEquals(List.of(), made, "writes during 30 s of steady state");
+        assertTrue(resyncs >= parents * 10, "the parents were resynced (" + resyncs + " syncs of " + parents + " parents)");
+    }
+
+    // ======================================================================== helpers
+
+    static String namespace(String name) {
+        ObjectNode ns = KubeApi.MAPPER.createObjectNode();
+        ns.put("apiVersion", "v1").put("kind", "Namespace").putObject("metadata").put("name", name);
+        api.create(namespaces, null, ns);
+        return name;
+    }
+
+    /** The sample catalog entry and Xrootd from k8s/examples, as `kubectl apply -n ns` would create them. */
+    static String createSample(String ns) {
+        for (String file : List.of("xrootdversion-4.11.2.yaml", "base-xrootd.yaml")) {
+            for (ObjectNode object : E2eCluster.manifests(E2eCluster.repoRoot().resolve("k8s/examples").resolve(file))) {
+                KubeApi.Resource resource = api.resourceForKind(object.path("apiVersion").asText(), object.path("kind").asText());
+                api.create(resource, ns, object);
+            }
+        }
+        return api.get(xrootds, ns, NAME).path("metadata").path("uid").asText();
+    }
+
+    static void createVersion(String ns, String name, String image) {
+        ObjectNode version = KubeApi.MAPPER.createObjectNode();
+        version.put("apiVersion", "catalog.xrootd.org/v1alpha1").put("kind", "XrootdVersion");
+        version.putObject("metadata").put("name", name);
+        version.putObject("spec").put("version", name).put("image", image);
+        api.create(versions, ns, version);
+    }
+
+    /** A namespace with the sample cluster created and Ready (pods reported ready by the fake kubelet). */
+    static String readyCluster(String name) throws InterruptedException {
+        String ns = namespace(name);
+        cluster.kubelet.serve(ns);
+        createSample(ns);
+        awaitReady(ns, "2/2", "3/3");
+        return ns;
+    }
+
+    static void patch(String ns, String json) throws Exception {
+        api.mergePatch(xrootds, ns, NAME, KubeApi.MAPPER.readTree(json));
+    }
+
+    static void awaitReady(String ns, String redirectors, String workers) throws InterruptedException {
+        E2eCluster.await(ns + " Ready with " + redirectors + " redirectors and " + workers + " workers", WAIT, () -> {
+            JsonNode parent = api.get(xrootds, ns, NAME);
+            JsonNode status = parent.path("status");
+            return status.path("observedGeneration").asLong() == parent.path("metadata").path("generation").asLong()
+                    && redirectors.equals(status.path("redirector").path("ready").asText())
+                    && workers.equals(status.path("worker").path("ready").asText())
+                    && "True".equals(condition(parent, "Ready").path("status").asText())
+                    && "False".equals(condition(parent, "Progressing").path("status").asText());
+        });
+    }
+
+    /** Both StatefulSets run {@code image}, every pod is on the update revision, and the Xrootd is Ready. */
+    static void awaitRolledOut(String ns, String image) throws InterruptedException {
+        E2eCluster.await(ns + " rolled out to " + image, WAIT, () -> {
+            for (String role : List.of("redirector", "worker")) {
+                JsonNode set = api.get(statefulSets, ns, "base-xrootd-xrootd-" + role);
+                String update = set.path("status").path("updateRevision").asText();
+                if (!set.path("spec").path("template").toString().contains("\"" + image + "\"")
+                        || set.path("status").path("observedGeneration").asLong() != set.path("metadata").path("generation").asLong()
+                        || !update.equals(set.path("status").path("currentRevision").asText())) {
+                    return false;
+                }
+                for (JsonNode pod : api.list(pods, ns, "app.kubernetes.io/component=" + role).path("items")) {
+                    if (!update.equals(pod.path("metadata").path("labels").path("controller-revision-hash").asText())) {
+                        return false;
+                    }
+                }
+            }
+            JsonNode parent = api.get(xrootds, ns, NAME);
+            return "True".equals(condition(parent, "Ready").path("status").asText())
+                    && "False".equals(condition(parent, "Progressing").path("status").asText());
+        });
+    }
+
+    /** Nothing queued or running in the emulator and no write by it for two seconds. */
+    static void awaitQuiet() throws InterruptedException {
+        long[] since = {System.nanoTime()};
+        int[] writes = {cluster.emulator.api().writeCount()};
+        E2eCluster.await(() -> "the emulator to go quiet (recent child updates: " + lastUpdates() + ")", WAIT, () -> {
+            int now = cluster.emulator.api().writeCount();
+            if (now != writes[0]) {
+                writes[0] = now;
+                since[0] = System.nanoTime();
+                return false;
+            }
+            return cluster.emulator.idle() && System.nanoTime() - since[0] > 2_000_000_000L;
+        });
+    }
+
+    static String lastUpdates() {
+        List<String> updates = cluster.emulator.updates();
+        return String.join("; ", updates.subList(Math.max(0, updates.size() - 3), updates.size()));
+    }
+
+    static void awaitChildren(String ns, String uid, int count) throws InterruptedException {
+        E2eCluster.await(count + " children in " + ns, WAIT, () -> children(ns, uid).size() == count);
+    }
+
+    static void awaitNames(String what, String ns, KubeApi.Resource resource, String selector, List<String> expected)
+            throws InterruptedException {
+        E2eCluster.await(what + " " + expected + " in " + ns, WAIT, () -> names(ns, resource, selector).equals(expected));
+    }
+
+    /** The StatefulSets, Services and ConfigMaps carrying the parent's controller-uid label. */
+    static Map<String, JsonNode> children(String ns, String uid) {
+        Map<String, JsonNode> children = new TreeMap<>();
+        for (KubeApi.Resource resource : List.of(statefulSets, services, configMaps)) {
+            for (JsonNode item : api.list(resource, ns, "controller-uid=" + uid).path("items")) {
+                children.put(resource.kind() + "/" + item.path("metadata").path("name").asText(), item);
+            }
+        }
+        return children;
+    }
+
+    static Map<String, String> versionsOf(Map<String, JsonNode> children) {
+        Map<String, String> out = new TreeMap<>();
+        children.forEach((key, child) -> out.put(key, child.path("metadata").path("uid").asText() + "@"
+                + child.path("metadata").path("resourceVersion").asText()));
+        return out;
+    }
+
+    static List<String> names(String ns, KubeApi.Resource resource, String selector) {
+        List<String> names = new ArrayList<>();
+        for (JsonNode item : api.list(resource, ns, selector).path("items")) {
+            if (item.path("metadata").path("deletionTimestamp").isMissingNode()) {
+                names.add(item.path("metadata").path("name").asText());
+            }
+        }
+        names.sort(null);
+        return names;
+    }
+
+    static Map<String, String> uids(String ns, String selector) {
+        Map<String, String> out = new TreeMap<>();
+        for (JsonNode pod : api.list(pods, ns, selector).path("items")) {
+            out.put(pod.path("metadata").path("name").asText(), pod.path("metadata").path("uid").asText());
+        }
+        return out;
+    }
+
+    static List<String> workerClaims(int count) {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            names.add("data-base-xrootd-xrootd-worker-" + i);
+        }
+        return names;
+    }
+
+    static String configHash(JsonNode statefulSet) {
+        return statefulSet.path("spec").path("template").path("metadata").path("annotations").path("xrootd.org/config-hash").asText();
+    }
+
+    static JsonNode condition(JsonNode parent, String type) {
+        for (JsonNode condition : parent.path("status").path("conditions")) {
+            if (type.equals(condition.path("type").asText())) {
+                return condition;
+            }
+        }
+        return KubeApi.MAPPER.createObjectNode();
+    }
+
+    /** `kubectl get xrd`: the API server's Table rendering of the printer columns, by row name then column. */
+    static Map<String, Map<String, String>> table(String ns) {
+        JsonNode table = api.get(xrootds.path(ns, null), "application/json;as=Table;v=v1;g=meta.k8s.io");
+        List<String> columns = new ArrayList<>();
+        table.path("columnDefinitions").forEach(c -> columns.add(c.path("name").asText()));
+        Map<String, Map<String, String>> rows = new TreeMap<>();
+        for (JsonNode row : table.path("rows")) {
+            Map<String, String> cells = new LinkedHashMap<>();
+            for (int i = 0; i < columns.size(); i++) {
+                cells.put(columns.get(i), row.path("cells").path(i).asText());
+            }
+            rows.put(cells.get("Name"), cells);
+        }
+        return rows;
+    }
+
+    /** "POST xrootds... x1, PUT ..." counted by verb and resource. */
+    static String summary(List<KubeApi.Write> writes) {
+        Map<String, Long> counts = writes.stream().collect(Collectors.groupingBy(w -> w.method() + " "
+                + resourceOf(w.path()) + (w.status() / 100 == 2 ? "" : " (HTTP " + w.status() + ")"),
+                TreeMap::new, Collectors.counting()));
+        return writes.size() + " " + counts;
+    }
+
+    private static String resourceOf(String path) {
+        String[] parts = path.split("/");
+        // .../namespaces/<ns>/<resource>[/<name>[/status]]
+        for (int i = 0; i < parts.length - 1; i++) {
+            if (parts[i].equals("namespaces") && i + 2 < parts.length) {
+                return parts[i + 2] + (path.endsWith("/status") ? "/status" : "");
+            }
+        }
+        return path;
+    }
+}
