@@ -11,7 +11,10 @@ import org.xrootd.hook.build.Children;
 import org.xrootd.hook.build.Component;
 import org.xrootd.hook.build.XrootdConfig;
 import org.xrootd.hook.model.Catalog;
+import org.xrootd.hook.build.Names;
+import org.xrootd.hook.build.PodLayout;
 import org.xrootd.hook.model.Problem;
+import org.xrootd.hook.model.Quantities;
 import org.xrootd.hook.model.SpecParser;
 import org.xrootd.hook.model.XrootdSpec;
 import org.xrootd.hook.status.StatusBuilder;
@@ -39,8 +42,9 @@ public final class SyncHandler {
         ObjectNode parent = request.parent();
         ObservedChildren observed = request.children();
         SpecParser.Result parsed = SpecParser.parse(parent);
-        if (!parsed.ok()) {
-            String message = "invalid spec: " + parsed.problems().stream().map(Problem::toString)
+        List<Problem> problems = parsed.ok() ? storageChanges(parsed.spec(), observed) : parsed.problems();
+        if (!problems.isEmpty()) {
+            String message = "invalid spec: " + problems.stream().map(Problem::toString)
                     .collect(Collectors.joining("; "));
             ObjectNode status = StatusBuilder.forProblem(parent, observed, declaredVersion(parent), "InvalidSpec", message);
             return new Outcome(new HookResponse(status, new ArrayList<>(observed.allUnchanged()), 0, false), "invalid");
@@ -72,6 +76,49 @@ public final class SyncHandler {
             return new ArrayList<>(observed.allUnchanged());
         }
         return Children.withoutImage(spec);
+    }
+
+    /**
+     * Worker volumes are fixed once the workers exist (a StatefulSet's claim templates are immutable):
+     * a different capacity or class is reported and changes nothing, rather than dropped silently.
+     */
+    static List<Problem> storageChanges(XrootdSpec spec, ObservedChildren observed) {
+        Optional<ObjectNode> workers = observed.get(ObservedChildren.STATEFUL_SET, Names.worker(spec));
+        List<Problem> problems = new ArrayList<>();
+        if (workers.isEmpty()) {
+            return problems;
+        }
+        for (JsonNode template : workers.get().path("spec").path("volumeClaimTemplates")) {
+            if (!PodLayout.DATA_VOLUME.equals(template.path("metadata").path("name").asText())) {
+                continue;
+            }
+            String size = template.path("spec").path("resources").path("requests").path("storage").asText(null);
+            String existing = canonicalOrSame(size);
+            if (existing != null && !existing.equals(spec.storage().capacity())) {
+                problems.add(new Problem("spec.worker.storage.capacity", "is " + existing
+                        + " on the existing workers and cannot change (a StatefulSet's volume claims are fixed); set it back to "
+                        + existing));
+            }
+            JsonNode storageClass = template.path("spec").path("storageClassName");
+            String existingClass = storageClass.isTextual() ? storageClass.asText() : null;
+            if (!java.util.Objects.equals(existingClass, spec.storage().storageClass())) {
+                problems.add(new Problem("spec.worker.storage.class", "is "
+                        + (existingClass == null ? "the cluster default" : "'" + existingClass + "'")
+                        + " on the existing workers and cannot change (a StatefulSet's volume claims are fixed)"));
+            }
+        }
+        return problems;
+    }
+
+    private static String canonicalOrSame(String size) {
+        if (size == null) {
+            return null;
+        }
+        try {
+            return Quantities.parseBytes(size).canonical();
+        } catch (IllegalArgumentException e) {
+            return size;
+        }
     }
 
     /**
