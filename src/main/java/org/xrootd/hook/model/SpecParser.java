@@ -28,8 +28,13 @@ public final class SpecParser {
      * "NAME-xrootd-redirector" gets an 11-character revision suffix in a 63-character label value.
      */
     public static final int MAX_NAME_LENGTH = 63 - 11 - "-xrootd-redirector".length();
-    /** A cmsd accepts at most 64 subscribers; more workers would need supervisors, which we do not build. */
-    public static final int MAX_WORKERS = 64;
+    /**
+     * A cmsd accepts at most 64 subscribers; more workers would need supervisors, which we do not build.
+     * Benchmarks only: the system property {@code xrootd.maxWorkers} raises the cap, so that the full build
+     * path can be measured at 100 and 500 workers (BENCHMARKS.md). Never set it in a deployment: the
+     * clusters it lets through would not work.
+     */
+    public static final int MAX_WORKERS = Integer.getInteger("xrootd.maxWorkers", 64);
     public static final int MAX_REDIRECTORS = 16;
 
     public static final String DEFAULT_CAPACITY = "1Gi";
