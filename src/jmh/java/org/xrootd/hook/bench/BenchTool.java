@@ -1,0 +1,285 @@
+package org.xrootd.hook.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.xrootd.hook.Json;
+import org.xrootd.hook.fixtures.Cluster;
+import org.xrootd.hook.fixtures.Scenarios;
+import org.xrootd.hook.model.SpecParser;
+
+/**
+ * The benchmark's helpers, called by tests/bench/run.sh:
+ * <ul>
+ *   <li>{@code inputs DIR}: writes the request bodies, compact as Metacontroller sends them;</li>
+ *   <li>{@code respond DIR INPUT...}: writes what the hook answers to each, computed in-process, so the
+ *       script can check the server answers the same bytes over HTTP;</li>
+ *   <li>{@code report DIR [--smoke]}: prints the one Markdown table from JMH's JSON, wrk's output and the
+ *       script's measurements, and fails if any figure is missing.</li>
+ * </ul>
+ */
+public final class BenchTool {
+    /** Inputs, in table order: the golden sample and the scaled steady states. */
+    static final List<String> INPUTS = List.of("sample", "workers-100", "workers-500");
+
+    private BenchTool() {}
+
+    public static void main(String[] args) throws Exception {
+        switch (args.length == 0 ? "" : args[0]) {
+            case "inputs" -> inputs(Path.of(args[1]));
+            case "respond" -> {
+                for (int i = 2; i < args.length; i++) {
+                    Path dir = Path.of(args[1]);
+                    Files.write(dir.resolve(args[i] + ".response.json"),
+                            SyncBench.sync(Files.readAllBytes(dir.resolve(args[i] + ".json"))));
+                }
+            }
+            case "report" -> {
+                boolean smoke = args.length > 2 && args[2].equals("--smoke");
+                List<String> missing = new ArrayList<>();
+                System.out.print(report(Path.of(args[1]), missing));
+                if (!missing.isEmpty()) {
+                    System.err.println("benchmark produced no figure for: " + String.join(", ", missing));
+                    System.exit(1);
+                }
+                if (smoke) {
+                    System.err.println("smoke: every step produced numbers");
+                }
+            }
+            default -> {
+                System.err.println("usage: BenchTool inputs DIR | respond DIR INPUT... | report DIR [--smoke]");
+                System.exit(2);
+            }
+        }
+    }
+
+    /**
+     * The sample is the golden steady-ready request (2 redirectors, 3 workers, every pod ready, status
+     * written back). The 100- and 500-worker requests are the same steady state derived with that many
+     * workers, which needs the worker cap raised while deriving.
+     */
+    static void inputs(Path dir) throws IOException {
+        if (SpecParser.MAX_WORKERS < 500) {
+            throw new IllegalStateException("derive the inputs with -Dxrootd.maxWorkers=500 or more");
+        }
+        Files.createDirectories(dir);
+        JsonNode sample = Json.MAPPER.readTree(Cluster.repoRoot().resolve("tests/fixtures/steady-ready/request.json").toFile());
+        Files.write(dir.resolve("sample.json"), Json.MAPPER.writeValueAsBytes(sample));
+        for (int workers : new int[] {100, 500}) {
+            ObjectNode request = Scenarios.steadyRequest(workers);
+            Files.write(dir.resolve("workers-" + workers + ".json"), Json.MAPPER.writeValueAsBytes(request));
+        }
+    }
+
+    // ---------------------------------------------------------------- report
+
+    private static final class Table {
+        final StringBuilder out = new StringBuilder();
+        final List<String> missing;
+
+        Table(List<String> missing) {
+            this.missing = missing;
+            out.append("| measurement | input | server path | result | goal | met | load (1 min) |\n");
+            out.append("| --- | --- | --- | --- | --- | --- | --- |\n");
+        }
+
+        void row(String what, String input, String path, String result, String goal, Boolean met, String load) {
+            out.append("| ").append(what).append(" | ").append(input).append(" | ").append(path).append(" | ")
+                    .append(result).append(" | ").append(goal).append(" | ")
+                    .append(met == null ? "" : met ? "yes" : "**no**").append(" | ").append(load).append(" |\n");
+        }
+    }
+
+    static String report(Path dir, List<String> missing) throws IOException {
+        Properties props = new Properties();
+        try (Reader reader = Files.newBufferedReader(dir.resolve("results.properties"), StandardCharsets.UTF_8)) {
+            props.load(reader);
+        }
+        StringBuilder out = new StringBuilder();
+        out.append("Machine: ").append(props.getProperty("machine", "?")).append('\n');
+        out.append("Run: ").append(props.getProperty("run", "?")).append("\n\n");
+        Table table = new Table(missing);
+
+        jmh(dir, "shipped", props, table);
+        jmh(dir, "raised", props, table);
+
+        for (int i = 1; props.containsKey("http." + i + ".file"); i++) {
+            http(dir, "http." + i, props, table);
+        }
+
+        String endpoint = props.getProperty("startup.endpoint", "?");
+        String[] starts = props.getProperty("startup.ms", "").split(",");
+        List<Long> ms = new ArrayList<>();
+        for (String s : starts) {
+            if (!s.isBlank()) {
+                ms.add(Long.parseLong(s.trim()));
+            }
+        }
+        if (ms.isEmpty()) {
+            missing.add("startup");
+            table.row("start to first 200 on " + endpoint, "", "", "missing", "", null, "");
+        } else {
+            List<Long> sorted = new ArrayList<>(ms);
+            sorted.sort(null);
+            String result = sorted.get(sorted.size() / 2) + " ms median of " + ms.size()
+                    + (ms.size() > 1 ? " (" + sorted.get(0) + "–" + sorted.get(sorted.size() - 1) + ")" : "");
+            table.row("start to first 200 on `" + endpoint + "` (`java -Xmx128m -jar`)", "", "", result, "", null,
+                    props.getProperty("startup.load", ""));
+        }
+
+        for (String server : List.of("shipped", "raised")) {
+            String rss = props.getProperty("rss." + server + ".kib");
+            String hwm = props.getProperty("rss." + server + ".hwm.kib");
+            if (rss == null || hwm == null) {
+                missing.add("rss " + server);
+                continue;
+            }
+            double rssMib = Long.parseLong(rss) / 1024.0;
+            double hwmMib = Long.parseLong(hwm) / 1024.0;
+            table.row("resident memory after its load runs, `-Xmx128m`", props.getProperty("rss." + server + ".inputs", ""),
+                    pathOf(server), String.format(Locale.ROOT, "%.0f MiB (peak %.0f MiB)", rssMib, hwmMib),
+                    "< 256 MiB", hwmMib < 256, props.getProperty("rss." + server + ".load", ""));
+        }
+        out.append(table.out);
+        return out.toString();
+    }
+
+    private static String pathOf(String server) {
+        return server.equals("shipped") ? "as shipped (cap 64)" : "cap raised (`-Dxrootd.maxWorkers=1000`)";
+    }
+
+    private static String describe(Path dir, String input, String server) throws IOException {
+        String label = switch (input) {
+            case "sample" -> "sample (2 redirectors, 3 workers)";
+            case "workers-100" -> "100 workers";
+            case "workers-500" -> "500 workers";
+            default -> input;
+        };
+        Path request = dir.resolve("inputs").resolve(input + ".json");
+        Path response = dir.resolve("responses-" + server).resolve(input + ".response.json");
+        if (Files.exists(request) && Files.exists(response)) {
+            label += String.format(Locale.ROOT, ", %.1f KiB in, %.1f KiB out",
+                    Files.size(request) / 1024.0, Files.size(response) / 1024.0);
+        }
+        return label;
+    }
+
+    private static String path(String input, String server) {
+        if (server.equals("shipped") && !input.equals("sample")) {
+            return "as shipped: InvalidSpec (over 64 workers), children kept";
+        }
+        return server.equals("shipped") ? "as shipped: full build" : "cap raised: full build";
+    }
+
+    private static void jmh(Path dir, String server, Properties props, Table table) throws IOException {
+        Path file = dir.resolve("jmh-" + server + ".json");
+        if (!Files.exists(file)) {
+            table.missing.add("JMH " + server);
+            return;
+        }
+        JsonNode results = Json.MAPPER.readTree(file.toFile());
+        for (String input : INPUTS) {
+            JsonNode sync = find(results, "sync", input);
+            JsonNode floor = find(results, "floor", input);
+            if (sync == null && floor == null) {
+                continue;
+            }
+            if (sync == null || floor == null) {
+                table.missing.add("JMH " + server + " " + input);
+                continue;
+            }
+            double s = sync.path("primaryMetric").path("score").asDouble();
+            double f = floor.path("primaryMetric").path("score").asDouble();
+            double ratio = s / f;
+            String result = String.format(Locale.ROOT, "sync %s µs, floor %s µs: ratio **%.2f**",
+                    score(sync), score(floor), ratio);
+            table.row("JMH sync vs floor (µs/op, 1 thread)", describe(dir, input, server), path(input, server), result,
+                    "ratio ≤ 2", ratio <= 2, props.getProperty("jmh." + server + ".load", ""));
+        }
+    }
+
+    private static String score(JsonNode result) {
+        JsonNode metric = result.path("primaryMetric");
+        double error = metric.path("scoreError").asDouble(Double.NaN);
+        String value = String.format(Locale.ROOT, "%.1f", metric.path("score").asDouble());
+        return Double.isNaN(error) ? value : value + String.format(Locale.ROOT, " ± %.1f", error);
+    }
+
+    private static JsonNode find(JsonNode results, String method, String input) {
+        for (JsonNode result : results) {
+            if (result.path("benchmark").asText().endsWith("." + method)
+                    && input.equals(result.path("params").path("input").asText())) {
+                return result;
+            }
+        }
+        return null;
+    }
+
+    private static final Pattern RPS = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
+    private static final Pattern TOTAL = Pattern.compile("(\\d+) requests in ([0-9.]+)(ms|s|m)");
+    private static final Pattern NON_2XX = Pattern.compile("Non-2xx or 3xx responses:\\s+(\\d+)");
+    private static final Pattern SOCKET = Pattern.compile(
+            "Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)");
+
+    private static void http(Path dir, String key, Properties props, Table table) throws IOException {
+        String input = props.getProperty(key + ".input");
+        String server = props.getProperty(key + ".server");
+        String what = "HTTP load, " + props.getProperty(key + ".connections") + " connections, "
+                + props.getProperty(key + ".seconds") + " s";
+        Path file = dir.resolve(props.getProperty(key + ".file"));
+        String text = Files.exists(file) ? Files.readString(file) : "";
+        Matcher rps = RPS.matcher(text);
+        Double p50 = percentile(text, "50");
+        Double p99 = percentile(text, "99");
+        if (!rps.find() || p50 == null || p99 == null) {
+            table.missing.add(what + " " + input + " " + server);
+            table.row(what, describe(dir, input, server), path(input, server), "missing (see " + file + ")", "", null, "");
+            return;
+        }
+        long errors = 0;
+        Matcher non2xx = NON_2XX.matcher(text);
+        if (non2xx.find()) {
+            errors += Long.parseLong(non2xx.group(1));
+        }
+        Matcher socket = SOCKET.matcher(text);
+        if (socket.find()) {
+            for (int g = 1; g <= 4; g++) {
+                errors += Long.parseLong(socket.group(g));
+            }
+        }
+        Matcher total = TOTAL.matcher(text);
+        String count = total.find() ? total.group(1) + " requests, " : "";
+        double perSecond = Double.parseDouble(rps.group(1));
+        String result = String.format(Locale.ROOT, "**%.0f syncs/s**, p50 %.2f ms, p99 %.2f ms, %s%d errors",
+                perSecond, p50, p99, count, errors);
+        boolean goalApplies = input.equals("workers-100");
+        table.row(what, describe(dir, input, server), path(input, server), result,
+                goalApplies ? "≥ 2,000 syncs/s, 0 errors" : "0 errors",
+                goalApplies ? perSecond >= 2000 && errors == 0 : errors == 0,
+                props.getProperty(key + ".load", ""));
+    }
+
+    /** A latency percentile from wrk --latency, in milliseconds. */
+    private static Double percentile(String text, String percent) {
+        Matcher m = Pattern.compile("\\n\\s+" + percent + "%\\s+([0-9.]+)(us|ms|s)\\b").matcher(text);
+        if (!m.find()) {
+            return null;
+        }
+        double value = Double.parseDouble(m.group(1));
+        return switch (m.group(2)) {
+            case "us" -> value / 1000;
+            case "s" -> value * 1000;
+            default -> value;
+        };
+    }
+}

@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# Benchmarks of the hook (issue #7): JMH sync vs Jackson floor, HTTP load with wrk over loopback, start to
+# first 200, resident memory under -Xmx128m. Prints one Markdown table; raw output stays in target/bench/.
+#
+#   tests/bench/run.sh           the full run (about 6 minutes on 2 cores)
+#   tests/bench/run.sh --smoke   every step at tiny sizes (well under a minute), for CI: checks that each
+#                                step produced numbers, not how fast they are
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+SMOKE=0
+case "${1:-}" in
+  --smoke) SMOKE=1 ;;
+  "") ;;
+  *) echo "usage: $0 [--smoke]" >&2; exit 2 ;;
+esac
+
+if [ "$SMOKE" = 1 ]; then
+  JMH_OPTS=(-f 1 -wi 1 -w 100ms -i 1 -r 200ms)
+  LOAD_SECONDS=1; WARM_SECONDS=1; STARTS=1
+else
+  JMH_OPTS=()   # the annotations' own: 1 fork, 3 x 2 s warm-up, 5 x 2 s measured
+  LOAD_SECONDS=30; WARM_SECONDS=5; STARTS=3
+fi
+HEAP=-Xmx128m
+RAISED=-Dxrootd.maxWorkers=1000
+OUT=target/bench
+
+log() { echo "bench: $*" >&2; }
+load1() { cut -d' ' -f1 /proc/loadavg; }
+
+# ---------------------------------------------------------------- tools
+need_apt=()
+command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
+command -v javac >/dev/null 2>&1 || need_apt+=(openjdk-17-jdk-headless)
+command -v wrk >/dev/null 2>&1 || need_apt+=(wrk)
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  log "installing ${need_apt[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+# ---------------------------------------------------------------- build
+log "building the jar and the benchmarks (mvn -Pbench)"
+mvn -q -B -ntp -Pbench -DskipTests package dependency:build-classpath \
+  -Dmdep.outputFile="$OUT/classpath.txt" -Dmdep.includeScope=test
+JAR=target/xrootd-hook.jar
+CP="target/test-classes:target/classes:$(cat "$OUT/classpath.txt")"
+rm -rf "$OUT/inputs" "$OUT"/responses-* "$OUT"/jmh-* "$OUT"/wrk-* "$OUT"/server-* "$OUT/results.properties"
+mkdir -p "$OUT"
+PROPS="$OUT/results.properties"
+prop() { printf '%s=%s\n' "$1" "$2" >>"$PROPS"; }
+
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
+mem=$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)
+jv=$(java -version 2>&1 | head -1)
+prop machine "$(nproc) cores ($cpu), $mem RAM, $(uname -sr), $jv, wrk $(wrk -v 2>&1 | head -1 | cut -d' ' -f2)"
+prop run "$(date -u +%Y-%m-%dT%H:%MZ), $([ "$SMOKE" = 1 ] && echo 'SMOKE (tiny sizes: the figures mean nothing)' || echo full), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD 2>/dev/null || echo '+changes')"
+
+log "deriving the inputs"
+java -cp "$CP" $RAISED org.xrootd.hook.bench.BenchTool inputs "$OUT/inputs"
+for server in shipped raised; do
+  mkdir -p "$OUT/responses-$server"; cp "$OUT"/inputs/*.json "$OUT/responses-$server/"
+done
+java -cp "$CP" org.xrootd.hook.bench.BenchTool respond "$OUT/responses-shipped" sample workers-100 workers-500
+java -cp "$CP" $RAISED org.xrootd.hook.bench.BenchTool respond "$OUT/responses-raised" workers-100 workers-500
+
+# ---------------------------------------------------------------- JMH
+jmh() {
+  local name=$1; shift
+  log "JMH ($name)"
+  prop "jmh.$name.load" "$(load1)"
+  java -cp "$CP" -Dbench.inputs="$OUT/inputs" org.openjdk.jmh.Main 'org.xrootd.hook.bench.SyncBench' \
+    "${JMH_OPTS[@]}" "$@" -rf json -rff "$OUT/jmh-$name.json" >"$OUT/jmh-$name.log" 2>&1 \
+    || { tail -30 "$OUT/jmh-$name.log" >&2; exit 1; }
+}
+jmh shipped
+jmh raised -p input=workers-100,workers-500 -jvmArgsAppend "$RAISED"
+
+# ---------------------------------------------------------------- HTTP
+PIDS=()
+cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+free_port() {
+  local port
+  for _ in $(seq 50); do
+    port=$((20000 + RANDOM % 20000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
+  done
+  echo "no free port found" >&2; return 1
+}
+
+# start NAME OPTS...: starts the jar on a free loopback port; sets SERVER_PID and PORT.
+start() {
+  local name=$1; shift
+  PORT=$(free_port)
+  java "$HEAP" "$@" -jar "$JAR" --host 127.0.0.1 --port "$PORT" >"$OUT/server-$name.log" 2>&1 &
+  SERVER_PID=$!
+  PIDS+=("$SERVER_PID")
+}
+
+# wait_200 PATH: polls until PATH answers 200; prints the milliseconds since START_NS.
+wait_200() {
+  local deadline=$((SECONDS + 60))
+  until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT$1" || true)" = 200 ]; do
+    kill -0 "$SERVER_PID" 2>/dev/null || { echo "the server died: $(tail -5 "$OUT/server-$name.log")" >&2; return 1; }
+    [ $SECONDS -lt $deadline ] || { echo "no 200 on $1 within 60 s" >&2; return 1; }
+    sleep 0.005
+  done
+  echo $(( ($(date +%s%N) - START_NS) / 1000000 ))
+}
+
+stop() {
+  kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
+}
+
+# /readyz when the service has it, else /healthz: a first start, not measured, finds out (and warms the disk cache).
+name=probe; START_NS=$(date +%s%N); start probe
+wait_200 /healthz >/dev/null
+ENDPOINT=/healthz
+[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/readyz")" = 200 ] && ENDPOINT=/readyz
+stop
+prop startup.endpoint "$ENDPOINT"
+prop startup.load "$(load1)"
+starts=()
+for i in $(seq "$STARTS"); do
+  name=start-$i; START_NS=$(date +%s%N); start "$name"
+  starts+=("$(wait_200 "$ENDPOINT")")
+  [ "$i" = "$STARTS" ] || stop
+done
+prop startup.ms "$(IFS=,; echo "${starts[*]}")"
+log "start to first 200 on $ENDPOINT: ${starts[*]} ms"
+
+# check INPUT SERVER: the server answers the bytes the in-process hook gives.
+check() {
+  curl -s -f -o "$OUT/responses-$2/$1.http.json" -H 'Content-Type: application/json' \
+    --data-binary "@$OUT/inputs/$1.json" "http://127.0.0.1:$PORT/sync"
+  cmp -s "$OUT/responses-$2/$1.http.json" "$OUT/responses-$2/$1.response.json" \
+    || { echo "POST /sync of $1 ($2) differs from the in-process response" >&2; exit 1; }
+}
+
+HTTP_N=0
+# load SERVER INPUT CONNECTIONS SECONDS
+load() {
+  local file="wrk-$1-$2-c$3.txt"
+  HTTP_N=$((HTTP_N + 1))
+  prop "http.$HTTP_N.server" "$1"; prop "http.$HTTP_N.input" "$2"
+  prop "http.$HTTP_N.connections" "$3"; prop "http.$HTTP_N.seconds" "$4"
+  prop "http.$HTTP_N.file" "$file"; prop "http.$HTTP_N.load" "$(load1)"
+  log "wrk $1 $2 c$3 ${4}s"
+  BENCH_BODY="$OUT/inputs/$2.json" wrk -t2 -c"$3" -d"$4s" --timeout 5s --latency -s tests/bench/post.lua \
+    "http://127.0.0.1:$PORT/sync" >"$OUT/$file"
+}
+warm() {
+  BENCH_BODY="$OUT/inputs/$2.json" wrk -t2 -c16 -d"${WARM_SECONDS}s" -s tests/bench/post.lua \
+    "http://127.0.0.1:$PORT/sync" >/dev/null
+}
+rss() {
+  prop "rss.$1.kib" "$(awk '/VmRSS/ {print $2}' "/proc/$SERVER_PID/status")"
+  prop "rss.$1.hwm.kib" "$(awk '/VmHWM/ {print $2}' "/proc/$SERVER_PID/status")"
+  prop "rss.$1.inputs" "$2"
+  prop "rss.$1.load" "$(load1)"
+}
+
+# The last measured start is the shipped server: the sample, and 100 workers as the shipped cap treats them.
+for input in sample workers-100 workers-500; do check "$input" shipped; done
+warm shipped sample
+load shipped sample 16 "$LOAD_SECONDS"
+load shipped sample 64 "$LOAD_SECONDS"
+warm shipped workers-100
+load shipped workers-100 64 "$LOAD_SECONDS"
+rss shipped "after sample and 100 workers"
+stop
+
+# The cap raised: 100 workers through the full build.
+name=raised; START_NS=$(date +%s%N); start raised "$RAISED"
+wait_200 /healthz >/dev/null
+for input in workers-100 workers-500; do check "$input" raised; done
+warm raised workers-100
+load raised workers-100 16 "$LOAD_SECONDS"
+load raised workers-100 64 "$LOAD_SECONDS"
+rss raised "after 100 workers"
+stop
+
+java -cp "$CP" org.xrootd.hook.bench.BenchTool report "$OUT" $([ "$SMOKE" = 1 ] && echo --smoke) | tee "$OUT/table.md"
