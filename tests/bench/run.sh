@@ -20,7 +20,7 @@ if [ "$SMOKE" = 1 ]; then
   LOAD_SECONDS=1; WARM_SECONDS=1; STARTS=1
 else
   JMH_OPTS=()   # the annotations' own: 1 fork, 3 x 2 s warm-up, 5 x 2 s measured
-  LOAD_SECONDS=30; WARM_SECONDS=5; STARTS=3
+  LOAD_SECONDS=30; WARM_SECONDS=10; STARTS=3
 fi
 HEAP=-Xmx128m
 RAISED=-Dxrootd.maxWorkers=1000
@@ -73,7 +73,7 @@ jmh() {
   log "JMH ($name)"
   prop "jmh.$name.load" "$(load1)"
   java -cp "$CP" -Dbench.inputs="$OUT/inputs" org.openjdk.jmh.Main 'org.xrootd.hook.bench.SyncBench' \
-    "${JMH_OPTS[@]}" "$@" -rf json -rff "$OUT/jmh-$name.json" >"$OUT/jmh-$name.log" 2>&1 \
+    "${JMH_OPTS[@]}" -prof gc "$@" -rf json -rff "$OUT/jmh-$name.json" >"$OUT/jmh-$name.log" 2>&1 \
     || { tail -30 "$OUT/jmh-$name.log" >&2; exit 1; }
 }
 jmh shipped
@@ -183,6 +183,15 @@ warm raised workers-100
 load raised workers-100 16 "$LOAD_SECONDS"
 load raised workers-100 64 "$LOAD_SECONDS"
 rss raised "after 100 workers"
+stop
+
+# The garbage collector a JVM picks in a 256 MiB container (Serial: it is not a "server-class machine"
+# there), where this machine's JVM picks G1: the footprint as deployed.
+name=serial; START_NS=$(date +%s%N); start serial "$RAISED" -XX:+UseSerialGC
+wait_200 /healthz >/dev/null
+warm serial workers-100
+load serial workers-100 64 "$LOAD_SECONDS"
+rss serial "after 100 workers"
 stop
 
 java -cp "$CP" org.xrootd.hook.bench.BenchTool report "$OUT" $([ "$SMOKE" = 1 ] && echo --smoke) | tee "$OUT/table.md"

@@ -24,6 +24,7 @@ import org.xrootd.hook.model.SpecParser;
  *   <li>{@code inputs DIR}: writes the request bodies, compact as Metacontroller sends them;</li>
  *   <li>{@code respond DIR INPUT...}: writes what the hook answers to each, computed in-process, so the
  *       script can check the server answers the same bytes over HTTP;</li>
+ *   <li>{@code loop REQUEST SECONDS}: syncs one request in a loop, to profile (BENCHMARKS.md says how);</li>
  *   <li>{@code report DIR [--smoke]}: prints the one Markdown table from JMH's JSON, wrk's output and the
  *       script's measurements, and fails if any figure is missing.</li>
  * </ul>
@@ -43,6 +44,16 @@ public final class BenchTool {
                     Files.write(dir.resolve(args[i] + ".response.json"),
                             SyncBench.sync(Files.readAllBytes(dir.resolve(args[i] + ".json"))));
                 }
+            }
+            case "loop" -> {
+                // For profilers (JFR, jcmd Thread.print): sync one input in a loop for the given seconds.
+                byte[] body = Files.readAllBytes(Path.of(args[1]));
+                long end = System.nanoTime() + Long.parseLong(args[2]) * 1_000_000_000L;
+                long count = 0;
+                while (System.nanoTime() < end) {
+                    count += SyncBench.sync(body).length > 0 ? 1 : 0;
+                }
+                System.out.println(count + " syncs");
             }
             case "report" -> {
                 boolean smoke = args.length > 2 && args[2].equals("--smoke");
@@ -137,7 +148,7 @@ public final class BenchTool {
                     props.getProperty("startup.load", ""));
         }
 
-        for (String server : List.of("shipped", "raised")) {
+        for (String server : List.of("shipped", "raised", "serial")) {
             String rss = props.getProperty("rss." + server + ".kib");
             String hwm = props.getProperty("rss." + server + ".hwm.kib");
             if (rss == null || hwm == null) {
@@ -146,8 +157,8 @@ public final class BenchTool {
             }
             double rssMib = Long.parseLong(rss) / 1024.0;
             double hwmMib = Long.parseLong(hwm) / 1024.0;
-            table.row("resident memory after its load runs, `-Xmx128m`", props.getProperty("rss." + server + ".inputs", ""),
-                    pathOf(server), String.format(Locale.ROOT, "%.0f MiB (peak %.0f MiB)", rssMib, hwmMib),
+            table.row("resident memory after its load runs, `-Xmx128m`" + gcOf(server),
+                    props.getProperty("rss." + server + ".inputs", ""), pathOf(server), String.format(Locale.ROOT, "%.0f MiB (peak %.0f MiB)", rssMib, hwmMib),
                     "< 256 MiB", hwmMib < 256, props.getProperty("rss." + server + ".load", ""));
         }
         out.append(table.out);
@@ -158,6 +169,11 @@ public final class BenchTool {
         return server.equals("shipped") ? "as shipped (cap 64)" : "cap raised (`-Dxrootd.maxWorkers=1000`)";
     }
 
+    /** The JVM options a server ran with, beyond -Xmx128m. */
+    private static String gcOf(String server) {
+        return server.equals("serial") ? ", Serial GC (as in a 256 MiB container)" : ", this machine's default GC (G1)";
+    }
+
     private static String describe(Path dir, String input, String server) throws IOException {
         String label = switch (input) {
             case "sample" -> "sample (2 redirectors, 3 workers)";
@@ -166,7 +182,7 @@ public final class BenchTool {
             default -> input;
         };
         Path request = dir.resolve("inputs").resolve(input + ".json");
-        Path response = dir.resolve("responses-" + server).resolve(input + ".response.json");
+        Path response = dir.resolve("responses-" + responses(server)).resolve(input + ".response.json");
         if (Files.exists(request) && Files.exists(response)) {
             label += String.format(Locale.ROOT, ", %.1f KiB in, %.1f KiB out",
                     Files.size(request) / 1024.0, Files.size(response) / 1024.0);
@@ -179,6 +195,11 @@ public final class BenchTool {
             return "as shipped: InvalidSpec (over 64 workers), children kept";
         }
         return server.equals("shipped") ? "as shipped: full build" : "cap raised: full build";
+    }
+
+    /** The directory of in-process responses for a server (the Serial GC one runs the raised cap). */
+    private static String responses(String server) {
+        return server.equals("serial") ? "raised" : server;
     }
 
     private static void jmh(Path dir, String server, Properties props, Table table) throws IOException {
@@ -201,11 +222,17 @@ public final class BenchTool {
             double s = sync.path("primaryMetric").path("score").asDouble();
             double f = floor.path("primaryMetric").path("score").asDouble();
             double ratio = s / f;
-            String result = String.format(Locale.ROOT, "sync %s µs, floor %s µs: ratio **%.2f**",
-                    score(sync), score(floor), ratio);
+            String result = String.format(Locale.ROOT, "sync %s µs (%s), floor %s µs (%s): ratio **%.2f**",
+                    score(sync), allocated(sync), score(floor), allocated(floor), ratio);
             table.row("JMH sync vs floor (µs/op, 1 thread)", describe(dir, input, server), path(input, server), result,
                     "ratio ≤ 2", ratio <= 2, props.getProperty("jmh." + server + ".load", ""));
         }
+    }
+
+    /** Bytes allocated per operation (JMH -prof gc): unlike time, the same on a busy machine. */
+    private static String allocated(JsonNode result) {
+        JsonNode norm = result.path("secondaryMetrics").path("·gc.alloc.rate.norm").path("score");
+        return norm.isNumber() ? String.format(Locale.ROOT, "%.0f KB/op", norm.asDouble() / 1000) : "? KB/op";
     }
 
     private static String score(JsonNode result) {
@@ -235,7 +262,7 @@ public final class BenchTool {
         String input = props.getProperty(key + ".input");
         String server = props.getProperty(key + ".server");
         String what = "HTTP load, " + props.getProperty(key + ".connections") + " connections, "
-                + props.getProperty(key + ".seconds") + " s";
+                + props.getProperty(key + ".seconds") + " s" + gcOf(server);
         Path file = dir.resolve(props.getProperty(key + ".file"));
         String text = Files.exists(file) ? Files.readString(file) : "";
         Matcher rps = RPS.matcher(text);
