@@ -2,7 +2,7 @@
 # Benchmarks of the hook (issue #7): JMH sync vs Jackson floor, HTTP load with wrk over loopback, start to
 # first 200, resident memory under -Xmx128m. Prints one Markdown table; raw output stays in target/bench/.
 #
-#   tests/bench/run.sh           the full run (about 6 minutes on 2 cores)
+#   tests/bench/run.sh           the full run (about 9 minutes on 2 cores)
 #   tests/bench/run.sh --smoke   every step at tiny sizes (well under a minute), for CI: checks that each
 #                                step produced numbers, not how fast they are
 set -euo pipefail
@@ -16,17 +16,17 @@ case "${1:-}" in
 esac
 
 if [ "$SMOKE" = 1 ]; then
-  JMH_OPTS=(-f 1 -wi 1 -w 100ms -i 1 -r 200ms)
+  JMH_OPTS=(-f 0 -wi 1 -w 100ms -i 1 -r 200ms)   # no fork: the runner's JVM measures
   LOAD_SECONDS=1; WARM_SECONDS=1; STARTS=1
 else
-  JMH_OPTS=()   # the annotations' own: 1 fork, 3 x 2 s warm-up, 5 x 2 s measured
+  JMH_OPTS=()   # the annotations' own: 1 fork, 10 x 1 s warm-up, 5 x 2 s measured
   LOAD_SECONDS=30; WARM_SECONDS=10; STARTS=3
 fi
 HEAP=-Xmx128m
 RAISED=-Dxrootd.maxWorkers=1000
 OUT=target/bench
 
-log() { echo "bench: $*" >&2; }
+log() { echo "bench [${SECONDS}s]: $*" >&2; }
 load1() { cut -d' ' -f1 /proc/loadavg; }
 
 # ---------------------------------------------------------------- tools
@@ -68,16 +68,23 @@ java -cp "$CP" org.xrootd.hook.bench.BenchTool respond "$OUT/responses-shipped" 
 java -cp "$CP" $RAISED org.xrootd.hook.bench.BenchTool respond "$OUT/responses-raised" workers-100 workers-500
 
 # ---------------------------------------------------------------- JMH
+# jmh NAME [JVM-OPTION]: the worker cap is read once per JVM, so the option goes to the forked JVM, or
+# to the runner's own when the smoke run does not fork.
 jmh() {
-  local name=$1; shift
+  local name=$1 jvm=${2:-} host=() fork=()
   log "JMH ($name)"
   prop "jmh.$name.load" "$(load1)"
-  java -cp "$CP" -Dbench.inputs="$OUT/inputs" org.openjdk.jmh.Main 'org.xrootd.hook.bench.SyncBench' \
-    "${JMH_OPTS[@]}" -prof gc "$@" -rf json -rff "$OUT/jmh-$name.json" >"$OUT/jmh-$name.log" 2>&1 \
+  if [ -n "$jvm" ]; then
+    if [ "$SMOKE" = 1 ]; then host=("$jvm"); else fork=(-jvmArgsAppend "$jvm"); fi
+  fi
+  local inputs=(-p input=sample,workers-100,workers-500)
+  [ -z "$jvm" ] || inputs=(-p input=workers-100,workers-500)
+  java -cp "$CP" "${host[@]}" -Dbench.inputs="$OUT/inputs" org.openjdk.jmh.Main 'org.xrootd.hook.bench.SyncBench' \
+    "${JMH_OPTS[@]}" "${fork[@]}" "${inputs[@]}" -prof gc -rf json -rff "$OUT/jmh-$name.json" >"$OUT/jmh-$name.log" 2>&1 \
     || { tail -30 "$OUT/jmh-$name.log" >&2; exit 1; }
 }
 jmh shipped
-jmh raised -p input=workers-100,workers-500 -jvmArgsAppend "$RAISED"
+jmh raised "$RAISED"
 
 # ---------------------------------------------------------------- HTTP
 PIDS=()

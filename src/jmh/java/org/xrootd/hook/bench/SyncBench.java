@@ -31,7 +31,8 @@ import org.xrootd.hook.hook.SyncHandler;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx512m", "-Xms512m"})
-@Warmup(iterations = 3, time = 2)
+// Ten seconds of warm-up: on a busy 2-core machine C2 needs that long to finish compiling the sync path.
+@Warmup(iterations = 10, time = 1)
 @Measurement(iterations = 5, time = 2)
 public class SyncBench {
     @Param({"sample", "workers-100", "workers-500"})
