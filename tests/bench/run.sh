@@ -121,7 +121,7 @@ wait_200() {
 }
 
 stop() {
-  kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
+  kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true
 }
 
 # /readyz when the service has it, else /healthz: a first start, not measured, finds out (and warms the disk cache).
