@@ -1,5 +1,6 @@
 package org.xrootd.hook;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.xrootd.hook.model.Catalog;
 import org.xrootd.hook.model.SpecParser;
@@ -34,6 +35,18 @@ public final class TestSpecs {
 
     public static XrootdSpec sample() {
         return model(parent("base-xrootd"));
+    }
+
+    /**
+     * A child as the Kubernetes model class reads it: the builders write JSON trees, and reading one back
+     * also checks it is a valid object of its kind.
+     */
+    public static <T> T typed(JsonNode child, Class<T> type) {
+        try {
+            return Json.MAPPER.treeToValue(child, type);
+        } catch (Exception e) {
+            throw new AssertionError("not a valid " + type.getSimpleName() + ": " + child, e);
+        }
     }
 
     public static Catalog.Resolved image() {

@@ -3,7 +3,6 @@ package org.xrootd.hook.build;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
-import org.xrootd.hook.Json;
 import org.xrootd.hook.model.Catalog;
 import org.xrootd.hook.model.XrootdSpec;
 
@@ -12,11 +11,16 @@ public final class Children {
     private Children() {}
 
     public static List<JsonNode> all(XrootdSpec spec, Catalog.Resolved image) {
-        List<JsonNode> children = withoutImage(spec);
-        children.add(tree(StatefulSets.build(spec, Component.REDIRECTOR, image)));
-        children.add(tree(StatefulSets.build(spec, Component.WORKER, image)));
-        children.add(tree(Pdbs.build(spec, Component.REDIRECTOR)));
-        children.add(tree(Pdbs.build(spec, Component.WORKER)));
+        return all(spec, image, XrootdConfig.rendered(spec));
+    }
+
+    /** The same, with the configuration already rendered (the sync hook also needs its hashes for status). */
+    public static List<JsonNode> all(XrootdSpec spec, Catalog.Resolved image, XrootdConfig.Rendered rendered) {
+        List<JsonNode> children = withoutImage(spec, rendered);
+        children.add(StatefulSets.build(spec, Component.REDIRECTOR, image, rendered.hash(Component.REDIRECTOR)));
+        children.add(StatefulSets.build(spec, Component.WORKER, image, rendered.hash(Component.WORKER)));
+        children.add(Pdbs.build(spec, Component.REDIRECTOR));
+        children.add(Pdbs.build(spec, Component.WORKER));
         return children;
     }
 
@@ -33,15 +37,15 @@ public final class Children {
 
     /** The children that run nothing: they can exist before the version is known. */
     public static List<JsonNode> withoutImage(XrootdSpec spec) {
-        List<JsonNode> children = new ArrayList<>();
-        children.add(tree(ConfigMaps.build(spec)));
-        children.add(tree(Services.headless(spec, Component.REDIRECTOR)));
-        children.add(tree(Services.headless(spec, Component.WORKER)));
-        children.add(tree(Services.client(spec)));
-        return children;
+        return withoutImage(spec, XrootdConfig.rendered(spec));
     }
 
-    private static JsonNode tree(Object object) {
-        return Json.MAPPER.valueToTree(object);
+    private static List<JsonNode> withoutImage(XrootdSpec spec, XrootdConfig.Rendered rendered) {
+        List<JsonNode> children = new ArrayList<>();
+        children.add(ConfigMaps.build(spec, rendered));
+        children.add(Services.headless(spec, Component.REDIRECTOR));
+        children.add(Services.headless(spec, Component.WORKER));
+        children.add(Services.client(spec));
+        return children;
     }
 }

@@ -1,26 +1,21 @@
 package org.xrootd.hook.build;
 
-import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.xrootd.hook.model.XrootdSpec;
 
 /** The ConfigMap every pod mounts: xrootd.cf and the start script. */
 public final class ConfigMaps {
     private ConfigMaps() {}
 
-    public static ConfigMap build(XrootdSpec spec) {
-        Map<String, String> data = new LinkedHashMap<>();
-        data.put(PodLayout.START_KEY, XrootdConfig.startScript(spec));
-        data.put(PodLayout.CONFIG_KEY, XrootdConfig.render(spec));
-        return new ConfigMapBuilder()
-                .withNewMetadata()
-                    .withName(Names.configMap(spec))
-                    .withNamespace(spec.namespace())
-                    .withLabels(Labels.cluster(spec))
-                .endMetadata()
-                .withData(data)
-                .build();
+    public static ObjectNode build(XrootdSpec spec) {
+        return build(spec, XrootdConfig.rendered(spec));
+    }
+
+    static ObjectNode build(XrootdSpec spec, XrootdConfig.Rendered rendered) {
+        ObjectNode configMap = Trees.resource("v1", "ConfigMap", Names.configMap(spec), spec.namespace(), Labels.cluster(spec));
+        ObjectNode data = configMap.putObject("data");
+        data.put(PodLayout.START_KEY, rendered.startScript());
+        data.put(PodLayout.CONFIG_KEY, rendered.config());
+        return configMap;
     }
 }

@@ -1,8 +1,6 @@
 package org.xrootd.hook.build;
 
-import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
-import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.xrootd.hook.model.XrootdSpec;
 
 /**
@@ -12,18 +10,13 @@ import org.xrootd.hook.model.XrootdSpec;
 public final class Pdbs {
     private Pdbs() {}
 
-    public static PodDisruptionBudget build(XrootdSpec spec, Component component) {
+    public static ObjectNode build(XrootdSpec spec, Component component) {
         XrootdSpec.Role role = component == Component.REDIRECTOR ? spec.redirector() : spec.worker();
-        return new PodDisruptionBudgetBuilder()
-                .withNewMetadata()
-                    .withName(Names.statefulSet(spec, component))
-                    .withNamespace(spec.namespace())
-                    .withLabels(Labels.of(spec, component, null))
-                .endMetadata()
-                .withNewSpec()
-                    .withMaxUnavailable(new IntOrString(role.maxUnavailable()))
-                    .withNewSelector().withMatchLabels(Labels.selector(spec, component)).endSelector()
-                .endSpec()
-                .build();
+        ObjectNode pdb = Trees.resource("policy/v1", "PodDisruptionBudget", Names.statefulSet(spec, component),
+                spec.namespace(), Labels.of(spec, component, null));
+        ObjectNode pdbSpec = pdb.putObject("spec");
+        pdbSpec.put("maxUnavailable", role.maxUnavailable());
+        pdbSpec.putObject("selector").set("matchLabels", Trees.map(Labels.selector(spec, component)));
+        return pdb;
     }
 }

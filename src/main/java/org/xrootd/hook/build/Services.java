@@ -1,12 +1,7 @@
 package org.xrootd.hook.build;
 
-import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.api.model.ServiceBuilder;
-import io.fabric8.kubernetes.api.model.ServicePort;
-import io.fabric8.kubernetes.api.model.ServicePortBuilder;
-import java.util.ArrayList;
-import java.util.List;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.xrootd.hook.model.XrootdSpec;
 
 /** Headless Services for pod DNS names, and the client Service over the redirectors. */
@@ -17,49 +12,38 @@ public final class Services {
      * Gives each pod of a StatefulSet a DNS name. Not-ready pods are published too: workers must resolve a
      * redirector before it can become ready, and a redirector finds its own cmsd port by its own name.
      */
-    public static Service headless(XrootdSpec spec, Component component) {
-        List<ServicePort> ports = new ArrayList<>();
+    public static ObjectNode headless(XrootdSpec spec, Component component) {
+        ObjectNode service = Trees.resource("v1", "Service", Names.headlessService(spec, component), spec.namespace(),
+                Labels.of(spec, component, null));
+        ObjectNode serviceSpec = service.putObject("spec");
+        serviceSpec.put("clusterIP", "None");
+        ArrayNode ports = serviceSpec.putArray("ports");
         ports.add(port("xrootd", spec.ports().xrootd()));
         if (component == Component.REDIRECTOR) {
             ports.add(port("cmsd", spec.ports().cmsd()));
         }
-        return new ServiceBuilder()
-                .withNewMetadata()
-                    .withName(Names.headlessService(spec, component))
-                    .withNamespace(spec.namespace())
-                    .withLabels(Labels.of(spec, component, null))
-                .endMetadata()
-                .withNewSpec()
-                    .withClusterIP("None")
-                    .withPublishNotReadyAddresses(true)
-                    .withSelector(Labels.selector(spec, component))
-                    .withPorts(ports)
-                .endSpec()
-                .build();
+        serviceSpec.put("publishNotReadyAddresses", true);
+        serviceSpec.set("selector", Trees.map(Labels.selector(spec, component)));
+        return service;
     }
 
     /** What clients connect to (root://N-xrootd.NS:1094): only ready redirectors. */
-    public static Service client(XrootdSpec spec) {
-        return new ServiceBuilder()
-                .withNewMetadata()
-                    .withName(Names.clientService(spec))
-                    .withNamespace(spec.namespace())
-                    .withLabels(Labels.of(spec, Component.REDIRECTOR, null))
-                .endMetadata()
-                .withNewSpec()
-                    .withType("ClusterIP")
-                    .withSelector(Labels.selector(spec, Component.REDIRECTOR))
-                    .withPorts(port("xrootd", spec.ports().xrootd()))
-                .endSpec()
-                .build();
+    public static ObjectNode client(XrootdSpec spec) {
+        ObjectNode service = Trees.resource("v1", "Service", Names.clientService(spec), spec.namespace(),
+                Labels.of(spec, Component.REDIRECTOR, null));
+        ObjectNode serviceSpec = service.putObject("spec");
+        serviceSpec.putArray("ports").add(port("xrootd", spec.ports().xrootd()));
+        serviceSpec.set("selector", Trees.map(Labels.selector(spec, Component.REDIRECTOR)));
+        serviceSpec.put("type", "ClusterIP");
+        return service;
     }
 
-    private static ServicePort port(String name, int number) {
-        return new ServicePortBuilder()
-                .withName(name)
-                .withPort(number)
-                .withTargetPort(new IntOrString(number))
-                .withProtocol("TCP")
-                .build();
+    private static ObjectNode port(String name, int number) {
+        ObjectNode port = Trees.object();
+        port.put("name", name);
+        port.put("port", number);
+        port.put("protocol", "TCP");
+        port.put("targetPort", number);
+        return port;
     }
 }

@@ -1,36 +1,18 @@
 package org.xrootd.hook.build;
 
-import io.fabric8.kubernetes.api.model.Capabilities;
-import io.fabric8.kubernetes.api.model.CapabilitiesBuilder;
-import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.ContainerBuilder;
-import io.fabric8.kubernetes.api.model.ContainerPort;
-import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
-import io.fabric8.kubernetes.api.model.EnvVar;
-import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
-import io.fabric8.kubernetes.api.model.PodSpec;
-import io.fabric8.kubernetes.api.model.PodSpecBuilder;
-import io.fabric8.kubernetes.api.model.Probe;
-import io.fabric8.kubernetes.api.model.ProbeBuilder;
-import io.fabric8.kubernetes.api.model.Quantity;
-import io.fabric8.kubernetes.api.model.Volume;
-import io.fabric8.kubernetes.api.model.VolumeBuilder;
-import io.fabric8.kubernetes.api.model.VolumeMount;
-import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
-import io.fabric8.kubernetes.api.model.apps.StatefulSet;
-import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
-import java.util.ArrayList;
-import java.util.List;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Map;
 import java.util.TreeMap;
+import org.xrootd.hook.Json;
 import org.xrootd.hook.model.Catalog;
 import org.xrootd.hook.model.XrootdSpec;
 
 /**
  * The redirector and worker StatefulSets. Each pod runs cmsd and xrootd from the same image, sharing an
- * admin-path emptyDir; workers keep their data on a volume from the claim template.
+ * admin-path emptyDir; workers keep their data on a volume from the claim template. Written as JSON
+ * trees with keys in the API types' order (see {@link Trees}); the fields passed through from the spec
+ * (resources, affinity, tolerations, ...) are the model's own objects, converted where they are set.
  */
 public final class StatefulSets {
     /** Pod template annotation whose value changes whenever the pod's configuration does. */
@@ -38,40 +20,35 @@ public final class StatefulSets {
 
     private StatefulSets() {}
 
-    public static StatefulSet build(XrootdSpec spec, Component component, Catalog.Resolved image) {
-        String name = Names.statefulSet(spec, component);
+    public static ObjectNode build(XrootdSpec spec, Component component, Catalog.Resolved image) {
+        return build(spec, component, image, XrootdConfig.hash(spec, component));
+    }
+
+    /** The StatefulSet, with the component's configuration hash already computed. */
+    public static ObjectNode build(XrootdSpec spec, Component component, Catalog.Resolved image, String configHash) {
         int replicas = component == Component.REDIRECTOR ? spec.redirector().replicas() : spec.worker().replicas();
-        StatefulSetBuilder builder = new StatefulSetBuilder()
-                .withNewMetadata()
-                    .withName(name)
-                    .withNamespace(spec.namespace())
-                    .withLabels(Labels.of(spec, component, image.version()))
-                .endMetadata()
-                .withNewSpec()
-                    .withReplicas(replicas)
-                    .withServiceName(Names.headlessService(spec, component))
-                    // Pods of one role do not depend on each other's order; start them together.
-                    .withPodManagementPolicy("Parallel")
-                    .withNewSelector().withMatchLabels(Labels.selector(spec, component)).endSelector()
-                    .withNewUpdateStrategy().withType("RollingUpdate").endUpdateStrategy()
-                    .withNewTemplate()
-                        .withNewMetadata()
-                            .withLabels(podLabels(spec, component, image))
-                            .withAnnotations(podAnnotations(spec, component))
-                        .endMetadata()
-                        .withSpec(podSpec(spec, component, image))
-                    .endTemplate()
-                .endSpec();
-        if (component == Component.WORKER) {
-            builder.editSpec().withVolumeClaimTemplates(dataClaim(spec)).endSpec();
-            if (spec.storage().deleteWithXrootd()) {
-                // Opt-in only: by default (Kubernetes' default, Retain) worker data outlives the Xrootd.
-                builder.editSpec().withNewPersistentVolumeClaimRetentionPolicy()
-                        .withWhenDeleted("Delete").withWhenScaled("Retain")
-                        .endPersistentVolumeClaimRetentionPolicy().endSpec();
-            }
+        ObjectNode statefulSet = Trees.resource("apps/v1", "StatefulSet", Names.statefulSet(spec, component),
+                spec.namespace(), Labels.of(spec, component, image.version()));
+        ObjectNode setSpec = statefulSet.putObject("spec");
+        if (component == Component.WORKER && spec.storage().deleteWithXrootd()) {
+            // Opt-in only: by default (Kubernetes' default, Retain) worker data outlives the Xrootd.
+            setSpec.putObject("persistentVolumeClaimRetentionPolicy").put("whenDeleted", "Delete").put("whenScaled", "Retain");
         }
-        return builder.build();
+        // Pods of one role do not depend on each other's order; start them together.
+        setSpec.put("podManagementPolicy", "Parallel");
+        setSpec.put("replicas", replicas);
+        setSpec.putObject("selector").set("matchLabels", Trees.map(Labels.selector(spec, component)));
+        setSpec.put("serviceName", Names.headlessService(spec, component));
+        ObjectNode template = setSpec.putObject("template");
+        ObjectNode templateMetadata = template.putObject("metadata");
+        templateMetadata.set("annotations", Trees.map(podAnnotations(spec, component, configHash)));
+        templateMetadata.set("labels", Trees.map(podLabels(spec, component, image)));
+        template.set("spec", podSpec(spec, component, image));
+        setSpec.putObject("updateStrategy").put("type", "RollingUpdate");
+        if (component == Component.WORKER) {
+            setSpec.putArray("volumeClaimTemplates").add(dataClaim(spec));
+        }
+        return statefulSet;
     }
 
     private static XrootdSpec.Role role(XrootdSpec spec, Component component) {
@@ -84,93 +61,128 @@ public final class StatefulSets {
         return labels;
     }
 
-    private static Map<String, String> podAnnotations(XrootdSpec spec, Component component) {
+    private static Map<String, String> podAnnotations(XrootdSpec spec, Component component, String configHash) {
         Map<String, String> annotations = new TreeMap<>(role(spec, component).pod().annotations());
-        annotations.put(CONFIG_HASH, XrootdConfig.hash(spec, component));
+        annotations.put(CONFIG_HASH, configHash);
         return annotations;
     }
 
-    private static PodSpec podSpec(XrootdSpec spec, Component component, Catalog.Resolved image) {
+    private static ObjectNode podSpec(XrootdSpec spec, Component component, Catalog.Resolved image) {
         XrootdSpec.Pod pod = role(spec, component).pod();
-        return new PodSpecBuilder()
-                .withNewSecurityContext()
-                    .withRunAsNonRoot(true)
-                    .withRunAsUser(spec.security().runAsUser())
-                    .withRunAsGroup(spec.security().runAsGroup())
-                    .withFsGroup(spec.security().fsGroup())
-                    .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
-                .endSecurityContext()
-                // The daemons never talk to the Kubernetes API.
-                .withAutomountServiceAccountToken(false)
-                .withServiceAccountName(spec.serviceAccountName())
-                .withImagePullSecrets(spec.imagePullSecrets())
-                .withContainers(cmsd(spec, component, image), xrootd(spec, component, image))
-                .withVolumes(volumes(spec))
-                .withNodeSelector(pod.nodeSelector().isEmpty() ? null : new TreeMap<>(pod.nodeSelector()))
-                .withAffinity(pod.affinity())
-                .withTolerations(pod.tolerations())
-                .withTopologySpreadConstraints(pod.topologySpreadConstraints())
-                .withPriorityClassName(pod.priorityClassName())
-                .build();
-    }
-
-    private static Container cmsd(XrootdSpec spec, Component component, Catalog.Resolved image) {
-        ContainerBuilder container = daemon("cmsd", spec, component, image)
-                .withResources(role(spec, component).pod().cmsdResources());
-        if (component == Component.REDIRECTOR) {
-            container.withPorts(containerPort("cmsd", spec.ports().cmsd()))
-                    .withLivenessProbe(new ProbeBuilder()
-                            .withNewTcpSocket().withPort(new IntOrString(spec.ports().cmsd())).endTcpSocket()
-                            .withInitialDelaySeconds(10)
-                            .withPeriodSeconds(20)
-                            .withTimeoutSeconds(5)
-                            .build());
+        ObjectNode podSpec = Trees.object();
+        passThrough(podSpec, "affinity", pod.affinity());
+        // The daemons never talk to the Kubernetes API.
+        podSpec.put("automountServiceAccountToken", false);
+        ArrayNode containers = podSpec.putArray("containers");
+        containers.add(cmsd(spec, component, image));
+        containers.add(xrootd(spec, component, image));
+        passThroughList(podSpec, "imagePullSecrets", spec.imagePullSecrets());
+        if (!pod.nodeSelector().isEmpty()) {
+            podSpec.set("nodeSelector", Trees.map(pod.nodeSelector()));
         }
-        return container.build();
+        if (pod.priorityClassName() != null) {
+            podSpec.put("priorityClassName", pod.priorityClassName());
+        }
+        ObjectNode security = podSpec.putObject("securityContext");
+        security.put("fsGroup", spec.security().fsGroup());
+        security.put("runAsGroup", spec.security().runAsGroup());
+        security.put("runAsNonRoot", true);
+        security.put("runAsUser", spec.security().runAsUser());
+        security.putObject("seccompProfile").put("type", "RuntimeDefault");
+        if (spec.serviceAccountName() != null) {
+            podSpec.put("serviceAccountName", spec.serviceAccountName());
+        }
+        passThroughList(podSpec, "tolerations", pod.tolerations());
+        passThroughList(podSpec, "topologySpreadConstraints", pod.topologySpreadConstraints());
+        podSpec.set("volumes", volumes(spec));
+        return podSpec;
     }
 
-    private static Container xrootd(XrootdSpec spec, Component component, Catalog.Resolved image) {
-        ContainerBuilder container = daemon("xrootd", spec, component, image)
-                .withResources(role(spec, component).pod().resources());
+    /** A field given in the spec, written as the Kubernetes model writes it; left out when unset. */
+    private static void passThrough(ObjectNode object, String field, Object value) {
+        if (value != null) {
+            object.set(field, Json.MAPPER.valueToTree(value));
+        }
+    }
+
+    /** A list given in the spec; left out when empty, as the model classes leave out empty lists. */
+    private static void passThroughList(ObjectNode object, String field, java.util.List<?> values) {
+        if (values != null && !values.isEmpty()) {
+            object.set(field, Json.MAPPER.valueToTree(values));
+        }
+    }
+
+    private static ObjectNode cmsd(XrootdSpec spec, Component component, Catalog.Resolved image) {
+        ObjectNode liveness = null;
+        ObjectNode port = null;
+        if (component == Component.REDIRECTOR) {
+            liveness = Trees.object();
+            liveness.put("initialDelaySeconds", 10);
+            liveness.put("periodSeconds", 20);
+            liveness.putObject("tcpSocket").put("port", spec.ports().cmsd());
+            liveness.put("timeoutSeconds", 5);
+            port = containerPort("cmsd", spec.ports().cmsd());
+        }
+        ObjectNode container = container("cmsd", spec, component, image, liveness, port, null,
+                role(spec, component).pod().cmsdResources());
+        container.set("volumeMounts", mounts(spec, component, false));
+        return container;
+    }
+
+    private static ObjectNode xrootd(XrootdSpec spec, Component component, Catalog.Resolved image) {
+        ObjectNode container = container("xrootd", spec, component, image, liveness(spec),
+                containerPort("xrootd", spec.ports().xrootd()), readiness(spec, component),
+                role(spec, component).pod().resources());
+        ArrayNode env = (ArrayNode) container.get("env");
         if (spec.security().sss() != null) {
-            container.addToEnv(new EnvVar("XRD_SSS_SOURCE", PodLayout.SSS_SECRET_DIR + "/" + spec.security().sss().key(), null))
-                    .addToVolumeMounts(new VolumeMountBuilder().withName(PodLayout.SSS_VOLUME)
-                            .withMountPath(PodLayout.SSS_SECRET_DIR).withReadOnly(true).build());
+            env(env, "XRD_SSS_SOURCE", PodLayout.SSS_SECRET_DIR + "/" + spec.security().sss().key());
         }
         if (spec.security().tlsSecret() != null) {
-            container.addToEnv(new EnvVar("XRD_TLS_SOURCE", PodLayout.TLS_SECRET_DIR, null))
-                    .addToVolumeMounts(new VolumeMountBuilder().withName(PodLayout.TLS_VOLUME)
-                            .withMountPath(PodLayout.TLS_SECRET_DIR).withReadOnly(true).build());
+            env(env, "XRD_TLS_SOURCE", PodLayout.TLS_SECRET_DIR);
         }
-        return container
-                .withPorts(containerPort("xrootd", spec.ports().xrootd()))
-                .withReadinessProbe(readiness(spec, component))
-                .withLivenessProbe(liveness(spec))
-                .build();
+        container.set("volumeMounts", mounts(spec, component, true));
+        return container;
     }
 
-    private static ContainerBuilder daemon(String daemon, XrootdSpec spec, Component component, Catalog.Resolved image) {
-        List<EnvVar> env = new ArrayList<>();
-        env.add(new EnvVar("XRD_INSTANCE", component.instance(), null));
-        env.add(new EnvVar("XRD_CONFIG", PodLayout.CONFIG_FILE, null));
-        env.add(new EnvVar("XRD_ADMIN_DIR", PodLayout.ADMIN_DIR, null));
+    /**
+     * One daemon's container up to its securityContext (the caller adds volumeMounts, the last key);
+     * probes, port and resources are left out where null.
+     */
+    private static ObjectNode container(String daemon, XrootdSpec spec, Component component, Catalog.Resolved image,
+                                        ObjectNode liveness, ObjectNode port, ObjectNode readiness, Object resources) {
+        ObjectNode container = Trees.object();
+        container.set("command", Trees.strings("/bin/sh", PodLayout.START_SCRIPT, daemon));
+        ArrayNode env = container.putArray("env");
+        env(env, "XRD_INSTANCE", component.instance());
+        env(env, "XRD_CONFIG", PodLayout.CONFIG_FILE);
+        env(env, "XRD_ADMIN_DIR", PodLayout.ADMIN_DIR);
         // The root filesystem is read-only: anything that writes under $HOME writes to the /tmp emptyDir.
-        env.add(new EnvVar("HOME", PodLayout.TMP_DIR, null));
+        env(env, "HOME", PodLayout.TMP_DIR);
         if (component == Component.WORKER) {
-            env.add(new EnvVar("XRD_DATA_DIR", PodLayout.DATA_DIR, null));
+            env(env, "XRD_DATA_DIR", PodLayout.DATA_DIR);
         }
-        return new ContainerBuilder()
-                .withName(daemon)
-                .withImage(image.image())
-                .withImagePullPolicy(spec.imagePullPolicy())
-                .withCommand("/bin/sh", PodLayout.START_SCRIPT, daemon)
-                .withEnv(env)
-                .withVolumeMounts(mounts(component))
-                .withNewSecurityContext()
-                    .withAllowPrivilegeEscalation(false)
-                    .withCapabilities(dropAll())
-                    .withReadOnlyRootFilesystem(spec.security().readOnlyRootFilesystem())
-                .endSecurityContext();
+        container.put("image", image.image());
+        container.put("imagePullPolicy", spec.imagePullPolicy());
+        if (liveness != null) {
+            container.set("livenessProbe", liveness);
+        }
+        container.put("name", daemon);
+        if (port != null) {
+            container.putArray("ports").add(port);
+        }
+        if (readiness != null) {
+            container.set("readinessProbe", readiness);
+        }
+        passThrough(container, "resources", resources);
+        ObjectNode security = container.putObject("securityContext");
+        security.put("allowPrivilegeEscalation", false);
+        security.putObject("capabilities").set("drop", Trees.strings("ALL"));
+        security.put("readOnlyRootFilesystem", spec.security().readOnlyRootFilesystem());
+        return container;
+    }
+
+    private static void env(ArrayNode env, String name, String value) {
+        env.addObject().put("name", name).put("value", value);
     }
 
     /**
@@ -180,20 +192,18 @@ public final class StatefulSets {
      * the worker would count as ready, and a rolling update would move on, before it is back in the
      * cluster. See xrootd-ops.md section 3.10.
      */
-    public static Probe readiness(XrootdSpec spec, Component component) {
+    public static ObjectNode readiness(XrootdSpec spec, Component component) {
         String query = "xrdfs localhost:" + spec.ports().xrootd() + " query config cms";
         String command = component == Component.REDIRECTOR
                 ? query + " | grep -q '/c'"
                 : query + " | grep -q '/a' && " + connectedToRedirector(spec.ports().cmsd());
-        return new ProbeBuilder()
-                .withNewExec()
-                    .withCommand("/bin/sh", "-c", command)
-                .endExec()
-                .withInitialDelaySeconds(2)
-                .withPeriodSeconds(5)
-                .withTimeoutSeconds(5)
-                .withFailureThreshold(3)
-                .build();
+        ObjectNode probe = Trees.object();
+        probe.putObject("exec").set("command", Trees.strings("/bin/sh", "-c", command));
+        probe.put("failureThreshold", 3);
+        probe.put("initialDelaySeconds", 2);
+        probe.put("periodSeconds", 5);
+        probe.put("timeoutSeconds", 5);
+        return probe;
     }
 
     /**
@@ -207,79 +217,100 @@ public final class StatefulSets {
     }
 
     /** xrootd answers a configuration query: cheap, and true on every role. */
-    public static Probe liveness(XrootdSpec spec) {
-        return new ProbeBuilder()
-                .withNewExec()
-                    .withCommand("xrdfs", "localhost:" + spec.ports().xrootd(), "query", "config", "version")
-                .endExec()
-                .withInitialDelaySeconds(15)
-                .withPeriodSeconds(20)
-                .withTimeoutSeconds(10)
-                .withFailureThreshold(3)
-                .build();
+    public static ObjectNode liveness(XrootdSpec spec) {
+        ObjectNode probe = Trees.object();
+        probe.putObject("exec").set("command",
+                Trees.strings("xrdfs", "localhost:" + spec.ports().xrootd(), "query", "config", "version"));
+        probe.put("failureThreshold", 3);
+        probe.put("initialDelaySeconds", 15);
+        probe.put("periodSeconds", 20);
+        probe.put("timeoutSeconds", 10);
+        return probe;
     }
 
-    private static List<VolumeMount> mounts(Component component) {
-        List<VolumeMount> mounts = new ArrayList<>();
-        mounts.add(new VolumeMountBuilder().withName(PodLayout.CONFIG_VOLUME).withMountPath(PodLayout.CONFIG_DIR).withReadOnly(true).build());
-        mounts.add(new VolumeMountBuilder().withName(PodLayout.ADMIN_VOLUME).withMountPath(PodLayout.ADMIN_DIR).build());
-        mounts.add(new VolumeMountBuilder().withName(PodLayout.TMP_VOLUME).withMountPath(PodLayout.TMP_DIR).build());
+    /** The mounts every daemon has, and on xrootd those of the sss and TLS Secrets. */
+    private static ArrayNode mounts(XrootdSpec spec, Component component, boolean secrets) {
+        ArrayNode mounts = Json.MAPPER.createArrayNode();
+        mount(mounts, PodLayout.CONFIG_VOLUME, PodLayout.CONFIG_DIR, true);
+        mount(mounts, PodLayout.ADMIN_VOLUME, PodLayout.ADMIN_DIR, false);
+        mount(mounts, PodLayout.TMP_VOLUME, PodLayout.TMP_DIR, false);
         if (component == Component.WORKER) {
-            mounts.add(new VolumeMountBuilder().withName(PodLayout.DATA_VOLUME).withMountPath(PodLayout.DATA_DIR).build());
+            mount(mounts, PodLayout.DATA_VOLUME, PodLayout.DATA_DIR, false);
+        }
+        if (secrets && spec.security().sss() != null) {
+            mount(mounts, PodLayout.SSS_VOLUME, PodLayout.SSS_SECRET_DIR, true);
+        }
+        if (secrets && spec.security().tlsSecret() != null) {
+            mount(mounts, PodLayout.TLS_VOLUME, PodLayout.TLS_SECRET_DIR, true);
         }
         return mounts;
     }
 
-    private static List<Volume> volumes(XrootdSpec spec) {
-        List<Volume> volumes = new ArrayList<>(List.of(
-                new VolumeBuilder().withName(PodLayout.CONFIG_VOLUME)
-                        .withNewConfigMap().withName(Names.configMap(spec)).endConfigMap().build(),
-                new VolumeBuilder().withName(PodLayout.ADMIN_VOLUME).withNewEmptyDir().endEmptyDir().build(),
-                new VolumeBuilder().withName(PodLayout.TMP_VOLUME).withNewEmptyDir().endEmptyDir().build()));
+    private static void mount(ArrayNode mounts, String volume, String path, boolean readOnly) {
+        ObjectNode mount = mounts.addObject().put("mountPath", path).put("name", volume);
+        if (readOnly) {
+            mount.put("readOnly", true);
+        }
+    }
+
+    private static ArrayNode volumes(XrootdSpec spec) {
+        ArrayNode volumes = Json.MAPPER.createArrayNode();
+        ObjectNode config = volumes.addObject();
+        config.putObject("configMap").put("name", Names.configMap(spec));
+        config.put("name", PodLayout.CONFIG_VOLUME);
+        for (String emptyDir : new String[] {PodLayout.ADMIN_VOLUME, PodLayout.TMP_VOLUME}) {
+            ObjectNode volume = volumes.addObject();
+            volume.putObject("emptyDir");
+            volume.put("name", emptyDir);
+        }
         if (spec.security().sss() != null) {
-            volumes.add(new VolumeBuilder().withName(PodLayout.SSS_VOLUME).withNewSecret()
-                    .withSecretName(spec.security().sss().secretName())
-                    .addNewItem().withKey(spec.security().sss().key()).withPath(spec.security().sss().key()).endItem()
-                    .withDefaultMode(0400)
-                    .endSecret().build());
+            String key = spec.security().sss().key();
+            secretVolume(volumes, PodLayout.SSS_VOLUME, spec.security().sss().secretName(), key);
         }
         if (spec.security().tlsSecret() != null) {
-            volumes.add(new VolumeBuilder().withName(PodLayout.TLS_VOLUME).withNewSecret()
-                    .withSecretName(spec.security().tlsSecret())
-                    .addNewItem().withKey("tls.crt").withPath("tls.crt").endItem()
-                    .addNewItem().withKey("tls.key").withPath("tls.key").endItem()
-                    .withDefaultMode(0400)
-                    .endSecret().build());
+            secretVolume(volumes, PodLayout.TLS_VOLUME, spec.security().tlsSecret(), "tls.crt", "tls.key");
         }
         return volumes;
+    }
+
+    /** A Secret volume of the named keys, readable by the owner only. */
+    private static void secretVolume(ArrayNode volumes, String name, String secretName, String... keys) {
+        ObjectNode volume = volumes.addObject();
+        volume.put("name", name);
+        ObjectNode secret = volume.putObject("secret");
+        secret.put("defaultMode", 0400);
+        ArrayNode items = secret.putArray("items");
+        for (String key : keys) {
+            items.addObject().put("key", key).put("path", key);
+        }
+        secret.put("secretName", secretName);
     }
 
     /**
      * Spelled as the API server stores it (apiVersion, kind, volumeMode, status), because Metacontroller
      * replaces this list wholesale and would otherwise see a difference on every sync.
      */
-    private static PersistentVolumeClaim dataClaim(XrootdSpec spec) {
-        PersistentVolumeClaimBuilder claim = new PersistentVolumeClaimBuilder()
-                .withApiVersion("v1")
-                .withKind("PersistentVolumeClaim")
-                .withNewMetadata().withName(PodLayout.DATA_VOLUME).endMetadata()
-                .withNewSpec()
-                    .withAccessModes("ReadWriteOnce")
-                    .withVolumeMode("Filesystem")
-                    .withNewResources().addToRequests("storage", new Quantity(spec.storage().capacity())).endResources()
-                .endSpec()
-                .withNewStatus().withPhase("Pending").endStatus();
+    private static ObjectNode dataClaim(XrootdSpec spec) {
+        ObjectNode claim = Trees.object();
+        claim.put("apiVersion", "v1");
+        claim.put("kind", "PersistentVolumeClaim");
+        claim.putObject("metadata").put("name", PodLayout.DATA_VOLUME);
+        ObjectNode claimSpec = claim.putObject("spec");
+        claimSpec.set("accessModes", Trees.strings("ReadWriteOnce"));
+        claimSpec.putObject("resources").putObject("requests").put("storage", spec.storage().capacity());
         if (spec.storage().storageClass() != null) {
-            claim.editSpec().withStorageClassName(spec.storage().storageClass()).endSpec();
+            claimSpec.put("storageClassName", spec.storage().storageClass());
         }
-        return claim.build();
+        claimSpec.put("volumeMode", "Filesystem");
+        claim.putObject("status").put("phase", "Pending");
+        return claim;
     }
 
-    private static ContainerPort containerPort(String name, int port) {
-        return new ContainerPortBuilder().withName(name).withContainerPort(port).withProtocol("TCP").build();
-    }
-
-    private static Capabilities dropAll() {
-        return new CapabilitiesBuilder().withDrop("ALL").build();
+    private static ObjectNode containerPort(String name, int port) {
+        ObjectNode containerPort = Trees.object();
+        containerPort.put("containerPort", port);
+        containerPort.put("name", name);
+        containerPort.put("protocol", "TCP");
+        return containerPort;
     }
 }

@@ -183,7 +183,24 @@ public final class XrootdConfig {
 
     /** Hash of what a component's pods read; a new value rolls that component's pods. */
     public static String hash(XrootdSpec spec, Component component) {
-        return sha256(renderFor(spec, component) + "\0" + startScript(spec));
+        return hash(renderFor(spec, component), startScript(spec));
+    }
+
+    private static String hash(String roleConfig, String startScript) {
+        return sha256(roleConfig + "\0" + startScript);
+    }
+
+    /** Everything a sync needs from the configuration, each rendered once: the files and both hashes. */
+    public record Rendered(String config, String startScript, String redirectorHash, String workerHash) {
+        public String hash(Component component) {
+            return component == Component.REDIRECTOR ? redirectorHash : workerHash;
+        }
+    }
+
+    public static Rendered rendered(XrootdSpec spec) {
+        String script = startScript(spec);
+        return new Rendered(render(spec), script,
+                hash(renderFor(spec, Component.REDIRECTOR), script), hash(renderFor(spec, Component.WORKER), script));
     }
 
     static String sha256(String text) {

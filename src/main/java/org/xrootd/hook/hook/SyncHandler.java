@@ -8,7 +8,6 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 import org.xrootd.hook.Json;
 import org.xrootd.hook.build.Children;
-import org.xrootd.hook.build.Component;
 import org.xrootd.hook.build.XrootdConfig;
 import org.xrootd.hook.model.Catalog;
 import org.xrootd.hook.build.Names;
@@ -58,10 +57,11 @@ public final class SyncHandler {
                     "version-not-found");
         }
         Catalog.Resolved image = resolved.get();
-        List<JsonNode> children = declared(request, keepVolumeClaimTemplates(Children.all(spec, image), observed));
+        XrootdConfig.Rendered config = XrootdConfig.rendered(spec);
+        List<JsonNode> children = declared(request, keepVolumeClaimTemplates(Children.all(spec, image, config), observed));
         ObjectNode status = StatusBuilder.forDesired(parent, observed, new StatusBuilder.Desired(
                 image.version(), image.image(), image.deprecated(), spec.redirector().replicas(), spec.worker().replicas(),
-                XrootdConfig.hash(spec, Component.REDIRECTOR), XrootdConfig.hash(spec, Component.WORKER)));
+                config.redirectorHash(), config.workerHash()));
         boolean progressing = isTrue(status, StatusBuilder.PROGRESSING);
         return new Outcome(new HookResponse(status, children, progressing ? RESYNC_WHILE_PROGRESSING : 0, false), "synced");
     }

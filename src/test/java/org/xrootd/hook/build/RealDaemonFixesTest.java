@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.fabric8.kubernetes.api.model.Probe;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.xrootd.hook.Json;
+import org.xrootd.hook.TestSpecs;
 import org.xrootd.hook.model.SpecParser;
 import org.xrootd.hook.model.XrootdSpec;
 
@@ -16,6 +18,10 @@ import org.xrootd.hook.model.XrootdSpec;
  * (see org.xrootd.hook.daemons.RealDaemonClusterTest). One test per fix.
  */
 class RealDaemonFixesTest {
+    /** The readiness probe as the Kubernetes model reads it (the builder writes a JSON tree). */
+    private static Probe readiness(XrootdSpec spec, Component component) {
+        return TestSpecs.typed(StatefulSets.readiness(spec, component), Probe.class);
+    }
 
     private static XrootdSpec spec(String specJson) throws Exception {
         JsonNode parent = Json.MAPPER.readTree("{\"metadata\":{\"name\":\"demo\",\"namespace\":\"xrd\"},\"spec\":" + specJson + "}");
@@ -65,12 +71,12 @@ class RealDaemonFixesTest {
     @Test
     void workerReadinessNeedsALoginToARedirector() throws Exception {
         XrootdSpec spec = spec("{\"version\":\"5.5.3\",\"ports\":{\"xrootd\":1094,\"cmsd\":3121}}");
-        List<String> worker = StatefulSets.readiness(spec, Component.WORKER).getExec().getCommand();
+        List<String> worker = readiness(spec, Component.WORKER).getExec().getCommand();
         assertEquals(List.of("/bin/sh", "-c",
                 "xrdfs localhost:1094 query config cms | grep -q '/a' && "
                         + "grep -qsE '^ *[0-9]+: [0-9A-F]+:[0-9A-F]{4} [0-9A-F]+:0C31 01 ' /proc/net/tcp /proc/net/tcp6"),
                 worker);
-        List<String> redirector = StatefulSets.readiness(spec, Component.REDIRECTOR).getExec().getCommand();
+        List<String> redirector = readiness(spec, Component.REDIRECTOR).getExec().getCommand();
         assertEquals(List.of("/bin/sh", "-c", "xrdfs localhost:1094 query config cms | grep -q '/c'"), redirector);
         assertFalse(redirector.get(2).contains("/proc/net"));
     }
@@ -78,7 +84,7 @@ class RealDaemonFixesTest {
     @Test
     void workerReadinessFollowsTheCmsdPort() throws Exception {
         XrootdSpec spec = spec("{\"version\":\"5.5.3\",\"ports\":{\"xrootd\":2094,\"cmsd\":4121}}");
-        String command = StatefulSets.readiness(spec, Component.WORKER).getExec().getCommand().get(2);
+        String command = readiness(spec, Component.WORKER).getExec().getCommand().get(2);
         assertTrue(command.startsWith("xrdfs localhost:2094 query config cms | grep -q '/a' && "), command);
         assertTrue(command.contains(" [0-9A-F]+:1019 01 '"), command); // 4121 = 0x1019
     }

@@ -12,10 +12,18 @@ import org.xrootd.hook.model.XrootdSpec;
 class ServicesTest {
     private final XrootdSpec spec = TestSpecs.sample();
 
+    private static Service headless(XrootdSpec spec, Component component) {
+        return TestSpecs.typed(Services.headless(spec, component), Service.class);
+    }
+
+    private static Service client(XrootdSpec spec) {
+        return TestSpecs.typed(Services.client(spec), Service.class);
+    }
+
     @Test
     void headlessServicesPublishNotReadyPodsForCmsdDiscovery() {
         for (Component component : Component.values()) {
-            Service service = Services.headless(spec, component);
+            Service service = headless(spec, component);
             assertEquals("None", service.getSpec().getClusterIP());
             assertTrue(service.getSpec().getPublishNotReadyAddresses());
             assertEquals(Names.statefulSet(spec, component), service.getMetadata().getName());
@@ -25,13 +33,13 @@ class ServicesTest {
 
     @Test
     void redirectorHeadlessServiceCarriesTheCmsdPort() {
-        assertEquals(2, Services.headless(spec, Component.REDIRECTOR).getSpec().getPorts().size());
-        assertEquals(1, Services.headless(spec, Component.WORKER).getSpec().getPorts().size());
+        assertEquals(2, headless(spec, Component.REDIRECTOR).getSpec().getPorts().size());
+        assertEquals(1, headless(spec, Component.WORKER).getSpec().getPorts().size());
     }
 
     @Test
     void clientServiceSelectsOnlyRedirectorsOnTheXrootdPort() {
-        Service client = Services.client(spec);
+        Service client = client(spec);
         assertEquals("base-xrootd-xrootd", client.getMetadata().getName());
         assertEquals("redirector", client.getSpec().getSelector().get(Labels.COMPONENT));
         assertEquals(1094, client.getSpec().getPorts().get(0).getPort());
@@ -39,8 +47,8 @@ class ServicesTest {
 
     @Test
     void everyPortSaysTcp() {
-        for (Service service : new Service[] {Services.client(spec), Services.headless(spec, Component.REDIRECTOR),
-                Services.headless(spec, Component.WORKER)}) {
+        for (Service service : new Service[] {client(spec), headless(spec, Component.REDIRECTOR),
+                headless(spec, Component.WORKER)}) {
             for (ServicePort port : service.getSpec().getPorts()) {
                 assertEquals("TCP", port.getProtocol());
             }

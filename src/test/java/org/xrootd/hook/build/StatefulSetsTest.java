@@ -13,12 +13,17 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.xrootd.hook.TestSpecs;
+import org.xrootd.hook.model.Catalog;
 import org.xrootd.hook.model.XrootdSpec;
 
 class StatefulSetsTest {
     private final XrootdSpec spec = TestSpecs.sample();
-    private final StatefulSet redirector = StatefulSets.build(spec, Component.REDIRECTOR, TestSpecs.image());
-    private final StatefulSet worker = StatefulSets.build(spec, Component.WORKER, TestSpecs.image());
+    private final StatefulSet redirector = build(spec, Component.REDIRECTOR, TestSpecs.image());
+    private final StatefulSet worker = build(spec, Component.WORKER, TestSpecs.image());
+
+    private static StatefulSet build(XrootdSpec spec, Component component, Catalog.Resolved image) {
+        return TestSpecs.typed(StatefulSets.build(spec, component, image), StatefulSet.class);
+    }
 
     @Test
     void namesFollowTheOriginDemo() {
@@ -67,7 +72,7 @@ class StatefulSetsTest {
     void noStorageClassMeansTheClusterDefault() {
         ObjectNode parent = TestSpecs.parent("x");
         ((ObjectNode) TestSpecs.spec(parent).get("worker").get("storage")).remove("class");
-        StatefulSet built = StatefulSets.build(TestSpecs.model(parent), Component.WORKER, TestSpecs.image());
+        StatefulSet built = build(TestSpecs.model(parent), Component.WORKER, TestSpecs.image());
         assertNull(built.getSpec().getVolumeClaimTemplates().get(0).getSpec().getStorageClassName());
     }
 
@@ -104,8 +109,8 @@ class StatefulSetsTest {
 
     @Test
     void selectorIsStableAcrossVersions() {
-        StatefulSet other = StatefulSets.build(spec, Component.WORKER,
-                new org.xrootd.hook.model.Catalog.Resolved("5.5.3", "qserv/xrootd:v5.5.3", false, true));
+        StatefulSet other = build(spec, Component.WORKER,
+                new Catalog.Resolved("5.5.3", "qserv/xrootd:v5.5.3", false, true));
         assertEquals(worker.getSpec().getSelector(), other.getSpec().getSelector());
         assertEquals("5.5.3", other.getSpec().getTemplate().getMetadata().getLabels().get(Labels.VERSION));
     }
@@ -130,7 +135,7 @@ class StatefulSetsTest {
                 .put("topologyKey", "kubernetes.io/hostname").put("whenUnsatisfiable", "ScheduleAnyway");
         TestSpecs.spec(parent).putArray("imagePullSecrets").addObject().put("name", "regcred");
         TestSpecs.spec(parent).put("serviceAccountName", "xrootd");
-        StatefulSet built = StatefulSets.build(TestSpecs.model(parent), Component.WORKER, TestSpecs.image());
+        StatefulSet built = build(TestSpecs.model(parent), Component.WORKER, TestSpecs.image());
         PodSpec pod = built.getSpec().getTemplate().getSpec();
         assertEquals("2Gi", pod.getContainers().get(1).getResources().getLimits().get("memory").toString());
         assertEquals("ssd", pod.getNodeSelector().get("disk"));
@@ -160,7 +165,7 @@ class StatefulSetsTest {
     void sssKeytabComesFromTheNamedSecretWithMode0400() {
         ObjectNode parent = TestSpecs.parent("x");
         TestSpecs.spec(parent).putObject("sss").put("secretName", "xrd-keytab").put("key", "keytab");
-        PodSpec pod = StatefulSets.build(TestSpecs.model(parent), Component.WORKER, TestSpecs.image()).getSpec().getTemplate().getSpec();
+        PodSpec pod = build(TestSpecs.model(parent), Component.WORKER, TestSpecs.image()).getSpec().getTemplate().getSpec();
         var volume = pod.getVolumes().stream().filter(v -> v.getName().equals(PodLayout.SSS_VOLUME)).findFirst().orElseThrow();
         assertEquals("xrd-keytab", volume.getSecret().getSecretName());
         assertEquals(0400, volume.getSecret().getDefaultMode());
@@ -176,7 +181,7 @@ class StatefulSetsTest {
         assertNull(worker.getSpec().getPersistentVolumeClaimRetentionPolicy());
         ObjectNode parent = TestSpecs.parent("x");
         ((ObjectNode) TestSpecs.spec(parent).get("worker").get("storage")).put("whenDeleted", "Delete");
-        StatefulSet built = StatefulSets.build(TestSpecs.model(parent), Component.WORKER, TestSpecs.image());
+        StatefulSet built = build(TestSpecs.model(parent), Component.WORKER, TestSpecs.image());
         assertEquals("Delete", built.getSpec().getPersistentVolumeClaimRetentionPolicy().getWhenDeleted());
         assertEquals("Retain", built.getSpec().getPersistentVolumeClaimRetentionPolicy().getWhenScaled());
     }
