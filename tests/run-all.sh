@@ -14,6 +14,8 @@ for tool in xrdcp xrdfs xrdmapc; do command -v "$tool" >/dev/null 2>&1 || need_a
 command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
 for tool in unshare nsenter setpriv; do command -v "$tool" >/dev/null 2>&1 || need_apt+=(util-linux); done
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+# The benchmark smoke run below loads the service with wrk.
+command -v wrk >/dev/null 2>&1 || need_apt+=(wrk)
 if [ ${#need_apt[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
@@ -27,3 +29,9 @@ XROOTD_K8S_BIN="$(bash tests/e2e/provision-k8s.sh </dev/null | tail -n1)"
 export XROOTD_K8S_BIN
 
 mvn -B -ntp verify "$@"
+
+# The benchmark command at tiny sizes (BENCHMARKS.md): checks that every step still produces a number,
+# not how fast; 35-65 s on 2 cores depending on the load. XROOTD_BENCH_SMOKE=0 skips it.
+if [ "${XROOTD_BENCH_SMOKE:-1}" != 0 ]; then
+  tests/bench/run.sh --smoke
+fi
