@@ -22,7 +22,7 @@ import org.xrootd.hook.status.StatusBuilder;
 /**
  * The sync and finalize hooks: a pure function from a request to the desired children and status. It
  * never returns a child set that would make Metacontroller delete or roll back what exists, unless the
- * parent is being deleted.
+ * parent is being deleted. Children of kinds it does not build are always returned as last applied.
  */
 public final class SyncHandler {
     /** While pods roll or start, look again even if no child event arrives. */
@@ -59,6 +59,7 @@ public final class SyncHandler {
         }
         Catalog.Resolved image = resolved.get();
         List<JsonNode> children = declared(request, keepVolumeClaimTemplates(Children.all(spec, image), observed));
+        children.addAll(declared(request, new ArrayList<>(observed.unmanagedUnchanged())));
         ObjectNode status = StatusBuilder.forDesired(parent, observed, new StatusBuilder.Desired(
                 image.version(), image.image(), image.deprecated(), spec.redirector().replicas(), spec.worker().replicas(),
                 XrootdConfig.hash(spec, Component.REDIRECTOR), XrootdConfig.hash(spec, Component.WORKER)));
@@ -75,7 +76,9 @@ public final class SyncHandler {
         if (!observed.ofKind(ObservedChildren.STATEFUL_SET).isEmpty()) {
             return new ArrayList<>(observed.allUnchanged());
         }
-        return Children.withoutImage(spec);
+        List<JsonNode> children = Children.withoutImage(spec);
+        children.addAll(observed.unmanagedUnchanged());
+        return children;
     }
 
     /**
