@@ -76,8 +76,8 @@ public record HookRequest(ObjectNode parent, ObservedChildren children, JsonNode
     }
 
     /**
-     * Children are keyed "Kind.apiVersion", and Metacontroller sends only those its parent controls. A
-     * request that breaks either rule did not come from Metacontroller, and answering it with a child set
+     * Children are keyed "Kind.apiVersion", each object appears once, and Metacontroller sends only those its
+     * parent controls. A request that breaks one of these rules did not come from Metacontroller, and answering it with a child set
      * could have Metacontroller delete or overwrite an object that belongs to someone else: refuse it.
      */
     private static void checkChildren(JsonNode children, JsonNode parentUid) throws BadRequestException {
@@ -89,12 +89,24 @@ public record HookRequest(ObjectNode parent, ObservedChildren children, JsonNode
                 throw new BadRequestException("'children' key '" + Problem.excerpt(kind.getKey())
                         + "' is not of the form Kind.apiVersion (e.g. StatefulSet.apps/v1)");
             }
-            if (!parentUid.isTextual() || !kind.getValue().isObject()) {
+            if (!kind.getValue().isObject()) {
                 continue;
             }
+            java.util.Map<String, String> keyByIdentity = new java.util.HashMap<>();
             var objects = kind.getValue().fields();
             while (objects.hasNext()) {
                 var object = objects.next();
+                String name = ObservedChildren.nameOf(object.getKey(), object.getValue());
+                String identity = object.getValue().path("metadata").path("namespace").asText("") + "/" + name;
+                String other = keyByIdentity.put(identity, object.getKey());
+                if (other != null) {
+                    throw new BadRequestException("'children." + Problem.excerpt(kind.getKey()) + "' lists '"
+                            + Problem.excerpt(name) + "' twice (keys '" + Problem.excerpt(other) + "' and '"
+                            + Problem.excerpt(object.getKey()) + "')");
+                }
+                if (!parentUid.isTextual()) {
+                    continue;
+                }
                 for (JsonNode owner : object.getValue().path("metadata").path("ownerReferences")) {
                     if (owner.path("controller").asBoolean(false) && owner.path("uid").isTextual()
                             && !owner.path("uid").asText().equals(parentUid.asText())) {

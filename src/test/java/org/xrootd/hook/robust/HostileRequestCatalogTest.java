@@ -374,11 +374,16 @@ class HostileRequestCatalogTest {
             invalidSpec(r);
             r.get("children").forEach(kind -> kind.forEach(child -> ((ObjectNode) child).remove("metadata")));
         }));
+        keep.put("child key and metadata.name disagree, spec invalid", steadyWith(r -> {
+            invalidSpec(r);
+            ObjectNode services = (ObjectNode) r.at("/children/Service.v1");
+            services.set("other", services.remove("base-xrootd-xrootd"));
+        }));
         keep.put("two children whose names are objects, spec invalid", steadyWith(r -> {
             invalidSpec(r);
             r.get("children").get(ObservedChildren.SERVICE).forEach(child -> ((ObjectNode) child.get("metadata")).putObject("name"));
         }));
-        keep.put("child key and metadata.name disagree, spec invalid", steadyWith(r -> {
+        bad.put("two children of one kind with the same name", steadyWith(r -> {
             invalidSpec(r);
             ObjectNode services = (ObjectNode) r.at("/children/Service.v1");
             ObjectNode first = (ObjectNode) services.get("base-xrootd-xrootd");
