@@ -82,7 +82,23 @@ public final class Wire {
         void writeTo(OutputStream out) throws IOException;
     }
 
-    private static Reply readResponse(InputStream in) throws IOException {
+    /** Sends one request on an open connection and reads its response, leaving the connection open. */
+    public static Reply exchange(Socket socket, String method, String path, byte[] body) throws IOException {
+        OutputStream out = socket.getOutputStream();
+        String head = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + (body == null ? 0 : body.length) + "\r\n\r\n";
+        out.write(head.getBytes(StandardCharsets.ISO_8859_1));
+        if (body != null) {
+            out.write(body);
+        }
+        out.flush();
+        return readResponse(socket.getInputStream());
+    }
+
+    /** Whether the last response said it closes the connection. */
+    static final ThreadLocal<Boolean> CLOSES = ThreadLocal.withInitial(() -> false);
+
+    static Reply readResponse(InputStream in) throws IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         int matched = 0;
         while (matched < 4) {
@@ -98,8 +114,12 @@ public final class Wire {
         String contentType = "";
         long length = -1;
         boolean chunked = false;
+        CLOSES.set(false);
         for (String line : lines) {
             String lower = line.toLowerCase();
+            if (lower.startsWith("connection:") && lower.contains("close")) {
+                CLOSES.set(true);
+            }
             if (lower.startsWith("content-type:")) {
                 contentType = line.substring(13).trim();
             } else if (lower.startsWith("content-length:")) {
