@@ -27,3 +27,10 @@ XROOTD_K8S_BIN="$(bash tests/e2e/provision-k8s.sh </dev/null | tail -n1)"
 export XROOTD_K8S_BIN
 
 mvn -B -ntp verify "$@"
+
+# A short load soak over loopback: 0 5xx, 0 dropped connections, flat heap (the full one: tests/soak.sh 60 64).
+tests/soak.sh "${SOAK_SECONDS:-10}" "${SOAK_CONCURRENCY:-64}"
+
+# Coverage-guided fuzzing of the sync handler from the committed corpus. A finding fails the run; Jazzer
+# saves the input under src/test/resources/org/xrootd/hook/robust/SyncFuzzTestInputs/sync/ to commit.
+mvn -B -ntp -Pfuzz test -Dfuzz.duration="${FUZZ_DURATION:-60s}"
