@@ -70,15 +70,26 @@ public final class SyncHandler {
     /**
      * Without an image nothing that runs can be built. On a first create the image-free children
      * (Services, ConfigMap) are created; once StatefulSets exist, everything stays exactly as applied,
-     * so that a typo in spec.version never touches a running cluster.
+     * so that a typo in spec.version never touches a running cluster. Either way nothing observed is
+     * deleted: whatever exists beyond the image-free children is returned as last applied.
      */
     private static List<JsonNode> keepOrCreateWithoutImage(XrootdSpec spec, ObservedChildren observed) {
         if (!observed.ofKind(ObservedChildren.STATEFUL_SET).isEmpty()) {
             return new ArrayList<>(observed.allUnchanged());
         }
         List<JsonNode> children = Children.withoutImage(spec);
-        children.addAll(observed.unmanagedUnchanged());
+        java.util.Set<String> desired = new java.util.HashSet<>();
+        children.forEach(child -> desired.add(identity(child)));
+        for (ObjectNode kept : observed.allUnchanged()) {
+            if (!desired.contains(identity(kept))) {
+                children.add(kept);
+            }
+        }
         return children;
+    }
+
+    private static String identity(JsonNode child) {
+        return child.path("kind").asText() + "." + child.path("apiVersion").asText() + " " + child.path("metadata").path("name").asText();
     }
 
     /**

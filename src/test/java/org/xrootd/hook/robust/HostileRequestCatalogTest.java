@@ -434,9 +434,21 @@ class HostileRequestCatalogTest {
             configMap(r).put("kind", "Secret");
             ((ObjectNode) configMap(r).at("/metadata/annotations")).remove(LAST_APPLIED);
         }));
-        keep.put("unknown child kind with a valid spec", steadyWith(r -> ((ObjectNode) r.get("children")).set("Pod.v1",
+        keep.put("undeclared child kind with a valid spec (never tracked, may be left out)", steadyWith(r -> ((ObjectNode) r.get("children")).set("Pod.v1",
                 NODES.objectNode().set("stray", Json.MAPPER.createObjectNode().put("apiVersion", "v1").put("kind", "Pod")
                         .set("metadata", NODES.objectNode().put("name", "stray").put("namespace", "default"))))));
+        keep.put("declared child kind the hook does not build, valid spec", steadyWith(r -> {
+            ((ArrayNode) r.at("/controller/spec/childResources")).addObject().put("apiVersion", "v1").put("resource", "pods");
+            ((ObjectNode) r.get("children")).set("Pod.v1", NODES.objectNode().set("stray", Json.MAPPER.createObjectNode()
+                    .put("apiVersion", "v1").put("kind", "Pod").set("metadata", NODES.objectNode().put("name", "stray").put("namespace", "default"))));
+        }));
+        keep.put("declared child kind the hook does not build, no StatefulSets, version unresolved", steadyWith(r -> {
+            ((ArrayNode) r.at("/controller/spec/childResources")).addObject().put("apiVersion", "v1").put("resource", "pods");
+            ((ObjectNode) r.get("children")).putObject(STS);
+            r.putObject("related");
+            ((ObjectNode) r.get("children")).set("Pod.v1", NODES.objectNode().set("stray", Json.MAPPER.createObjectNode()
+                    .put("apiVersion", "v1").put("kind", "Pod").set("metadata", NODES.objectNode().put("name", "stray").put("namespace", "default"))));
+        }));
         keep.put("unknown child kind, spec invalid", steadyWith(r -> {
             invalidSpec(r);
             ((ObjectNode) r.get("children")).set("Secret.v1", NODES.objectNode().set("s",
