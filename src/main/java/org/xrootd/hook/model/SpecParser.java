@@ -188,6 +188,10 @@ public final class SpecParser {
         }
         Map<String, Quantity> result = new java.util.TreeMap<>();
         quantities.forEach((name, quantity) -> {
+            if (quantity == null) {
+                problems.add(new Problem(field + "." + name, "must be a quantity (e.g. 500m, 1Gi)"));
+                return;
+            }
             try {
                 result.put(name, new Quantity(Quantities.canonical(quantity.toString())));
             } catch (IllegalArgumentException e) {
@@ -316,6 +320,10 @@ public final class SpecParser {
         if (node == null || node.isNull()) {
             return fallback;
         }
+        if (hasNullElement(node)) {
+            problems.add(new Problem(field, "must not contain null list entries"));
+            return fallback;
+        }
         try {
             T value = Json.MAPPER.convertValue(node, type);
             return value == null ? fallback : value;
@@ -323,6 +331,16 @@ public final class SpecParser {
             problems.add(new Problem(field, "is not a valid Kubernetes " + simpleName(type)));
             return fallback;
         }
+    }
+
+    /** A null inside a list (or a quantity map) survives conversion and breaks the builders or the API server. */
+    private static boolean hasNullElement(JsonNode node) {
+        for (JsonNode child : node) {
+            if (node.isArray() && child.isNull() || child.isContainerNode() && hasNullElement(child)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String simpleName(TypeReference<?> type) {
