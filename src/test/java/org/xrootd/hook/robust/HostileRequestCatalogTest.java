@@ -348,6 +348,25 @@ class HostileRequestCatalogTest {
             set(r, "/parent/spec/exports", exports);
         }));
         keep.put("spec.exports one path of 1 MB", steadyWith(r -> set(r, "/parent/spec/exports", NODES.arrayNode().add("/" + repeat('a', 1 << 20)))));
+        keep.put("resources request null (found by the fuzzer)", steadyWith(r -> ((ObjectNode) r.at("/parent/spec/worker"))
+                .putObject("resources").putObject("requests").putNull("cpu")));
+        keep.put("resources limit a number", steadyWith(r -> ((ObjectNode) r.at("/parent/spec/worker"))
+                .putObject("resources").putObject("limits").put("memory", 1e300)));
+        keep.put("resources a string", steadyWith(r -> ((ObjectNode) r.at("/parent/spec/redirector")).put("resources", "lots")));
+        keep.put("resources request not a quantity", steadyWith(r -> ((ObjectNode) r.at("/parent/spec/worker"))
+                .putObject("resources").putObject("requests").put("cpu", "fast")));
+        keep.put("tolerations with a null element", steadyWith(r -> ((ObjectNode) r.at("/parent/spec/worker"))
+                .putArray("tolerations").addNull()));
+        keep.put("tolerations a map", steadyWith(r -> ((ObjectNode) r.at("/parent/spec/worker")).putObject("tolerations").put("a", 1)));
+        keep.put("affinity a string", steadyWith(r -> ((ObjectNode) r.at("/parent/spec/redirector")).put("affinity", "close")));
+        keep.put("affinity with null terms", steadyWith(r -> ((ObjectNode) r.at("/parent/spec/redirector")).putObject("affinity")
+                .putObject("nodeAffinity").putObject("requiredDuringSchedulingIgnoredDuringExecution").putArray("nodeSelectorTerms").addNull()));
+        keep.put("topologySpreadConstraints with a null element", steadyWith(r -> ((ObjectNode) r.at("/parent/spec/worker"))
+                .putArray("topologySpreadConstraints").addNull().addObject()));
+        keep.put("nodeSelector a list", steadyWith(r -> ((ObjectNode) r.at("/parent/spec/worker")).putArray("nodeSelector").add("a")));
+        keep.put("podLabels reserved", steadyWith(r -> ((ObjectNode) r.at("/parent/spec/worker")).putObject("podLabels")
+                .put("app.kubernetes.io/instance", "other")));
+        keep.put("maxUnavailable 0", steadyWith(r -> ((ObjectNode) r.at("/parent/spec/worker")).put("maxUnavailable", 0)));
         keep.put("capacity 0", steadyWith(r -> set(r, "/parent/spec/worker/storage/capacity", NODES.textNode("0"))));
         keep.put("capacity -1Gi", steadyWith(r -> set(r, "/parent/spec/worker/storage/capacity", NODES.textNode("-1Gi"))));
         keep.put("capacity 1m (milli)", steadyWith(r -> set(r, "/parent/spec/worker/storage/capacity", NODES.textNode("1m"))));

@@ -21,12 +21,19 @@ import org.xrootd.hook.hook.SyncHandler;
  * (invalid spec) keeps every observed child, while a sync that acts drops only children of the kinds it
  * builds.
  *
+ * <p>An input is either the raw request body, or, when it starts with byte 1, a list of edits that
+ * {@link StructuredMutator} applies to a golden fixture request, so that mutations also reach the code
+ * behind a successful parse.
+ *
  * <p>By default (regression mode) this replays the corpus committed under
  * {@code src/test/resources/org/xrootd/hook/robust/SyncFuzzTestInputs/sync}. With {@code JAZZER_FUZZ=1}
  * (the Maven profile {@code fuzz}) Jazzer mutates it for {@code jazzer.max_duration}; a failing input is
  * written to that directory, and from then on replayed by every {@code mvn test}.
  */
 class SyncFuzzTest {
+    /** An input starting with this byte describes edits of a golden request ({@link StructuredMutator}). */
+    static final byte STRUCTURED = 1;
+
     @FuzzTest(maxDuration = "60s")
     @DictionaryEntries({
         "\"parent\"", "\"children\"", "\"related\"", "\"finalizing\"", "\"metadata\"", "\"name\"", "\"namespace\"",
@@ -38,7 +45,8 @@ class SyncFuzzTest {
         "\"metacontroller.k8s.io/last-applied-configuration\"", "\"app.kubernetes.io/component\"",
         "1e400", "-1", "9223372036854775808", "null", "true", "[]", "{}", "\"1Gi\"", "\"8Ei\"", "\"1e3\"", "\\u0000"
     })
-    void sync(byte[] body) throws IOException {
+    void sync(byte[] input) throws IOException {
+        byte[] body = input.length > 0 && input[0] == STRUCTURED ? StructuredMutator.request(input) : input;
         HookRequest request;
         try {
             request = HookRequest.parse(body);
