@@ -47,7 +47,7 @@ public final class SyncHandler {
             String message = "invalid spec: " + problems.stream().map(Problem::toString)
                     .collect(Collectors.joining("; "));
             ObjectNode status = StatusBuilder.forProblem(parent, observed, declaredVersion(parent), "InvalidSpec", message);
-            return new Outcome(new HookResponse(status, new ArrayList<>(observed.allUnchanged()), 0, false), "invalid");
+            return new Outcome(new HookResponse(status, declared(request, new ArrayList<>(observed.allUnchanged())), 0, false), "invalid");
         }
         XrootdSpec spec = parsed.spec();
         StringBuilder why = new StringBuilder();
