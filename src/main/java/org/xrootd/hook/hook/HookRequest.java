@@ -10,10 +10,12 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import org.xrootd.hook.model.Problem;
 import org.xrootd.hook.Json;
+import org.xrootd.hook.model.Problem;
 
 /**
  * A sync, finalize or customize request as Metacontroller sends it (contract section 3). Only the shape is
@@ -77,8 +79,9 @@ public record HookRequest(ObjectNode parent, ObservedChildren children, JsonNode
 
     /**
      * Children are keyed "Kind.apiVersion", each object appears once, and Metacontroller sends only those its
-     * parent controls. A request that breaks one of these rules did not come from Metacontroller, and answering it with a child set
-     * could have Metacontroller delete or overwrite an object that belongs to someone else: refuse it.
+     * parent controls. A request that breaks one of these rules did not come from Metacontroller, and
+     * answering it with a child set could have Metacontroller delete or overwrite an object that belongs to
+     * someone else: refuse it.
      */
     private static void checkChildren(JsonNode children, JsonNode parentUid) throws BadRequestException {
         var kinds = children.fields();
@@ -92,7 +95,7 @@ public record HookRequest(ObjectNode parent, ObservedChildren children, JsonNode
             if (!kind.getValue().isObject()) {
                 continue;
             }
-            java.util.Map<String, String> keyByIdentity = new java.util.HashMap<>();
+            Map<String, String> keyByIdentity = new HashMap<>();
             var objects = kind.getValue().fields();
             while (objects.hasNext()) {
                 var object = objects.next();

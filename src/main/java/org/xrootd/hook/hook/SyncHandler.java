@@ -3,8 +3,10 @@ package org.xrootd.hook.hook;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.xrootd.hook.Json;
 import org.xrootd.hook.build.Children;
@@ -78,7 +80,7 @@ public final class SyncHandler {
             return new ArrayList<>(observed.allUnchanged());
         }
         List<JsonNode> children = Children.withoutImage(spec);
-        java.util.Set<String> desired = new java.util.HashSet<>();
+        Set<String> desired = new HashSet<>();
         children.forEach(child -> desired.add(identity(child)));
         for (ObjectNode kept : observed.allUnchanged()) {
             if (!desired.contains(identity(kept))) {

@@ -24,18 +24,25 @@ final class StructuredMutator {
     static final List<String> BASES = List.of("steady-ready", "create", "upgrade-rolling", "steady-ready-hook-v2",
             "finalize-pending", "sss-and-tls", "scheduling-passthrough");
     private static final List<ObjectNode> REQUESTS = load();
-    private static final String[] ANCHORS = {"/parent/spec", "/parent/spec", "/parent/spec/worker", "/parent/metadata",
-        "/parent/status", "/children", "/children", "/related", "/controller/spec", ""};
+    private static final String[] ANCHORS = {"/parent/spec", "/parent/spec", "/parent/spec/worker", "/parent/spec/redirector",
+        "/parent/spec/worker/storage", "/parent/spec/config", "/parent/metadata", "/parent/status", "/children",
+        "/children", "/related", "/controller/spec", ""};
     private static final String[] STRINGS = {"", " ", "1Gi", "-1Gi", "0", "8Ei", "1e999999999", "1E3", "0.5Gi", "1m",
         "4.11.2", "5.5.3", "9.9.9", "Always", "Never", "/data", "/data/../etc", "/", "default", "kube-system",
         "StatefulSet", "ConfigMap", "v1", "apps/v1", "policy/v1", "base-xrootd", "base-xrootd-xrootd-worker",
         "UPPER", "a\nall.export /", "9lives", "x".repeat(70), "ä", "\u0000", "True", "False", "2026-11-20T09:00:00Z",
-        "not-a-date", "{\"kind\":\"ConfigMap\"}", "{", "5d3f9a8e-2c1b-4e7f-a0d2-7b6c5e4f3a21"};
+        "not-a-date", "{\"kind\":\"ConfigMap\"}", "{", "5d3f9a8e-2c1b-4e7f-a0d2-7b6c5e4f3a21", "Retain", "Delete",
+        "all.export /", "xrd.port 1", "ofs.trace all", "500m", "0.5", "2048Mi", "Exists", "Equal", "NoSchedule",
+        "kubernetes.io/hostname", "sss.keytab", "tls-secret"};
     private static final String[] KEYS = {"version", "image", "replicas", "worker", "redirector", "storage", "capacity",
         "class", "ports", "xrootd", "cmsd", "exports", "securityContext", "runAsUser", "imagePullPolicy", "config",
         "name", "namespace", "uid", "generation", "metadata", "spec", "status", "conditions", "ownerReferences",
         "controller", "labels", "annotations", "metacontroller.k8s.io/last-applied-configuration", "kind",
-        "apiVersion", "Secret.v1", "Pod.v1", "StatefulSet.apps/v1", "deletionTimestamp", "finalizing"};
+        "apiVersion", "Secret.v1", "Pod.v1", "StatefulSet.apps/v1", "deletionTimestamp", "finalizing", "resources",
+        "cmsdResources", "requests", "limits", "cpu", "memory", "tolerations", "affinity", "nodeSelector",
+        "topologySpreadConstraints", "podLabels", "podAnnotations", "priorityClassName", "serviceAccountName",
+        "imagePullSecrets", "maxUnavailable", "whenDeleted", "sss", "tls", "secretName", "key", "all", "fsGroup",
+        "runAsGroup", "childResources", "resource"};
     private static final long[] NUMBERS = {0, 1, -1, 2, 3, 16, 17, 64, 65, 1023, 1024, 1094, 3121, 65535, 65536,
         Integer.MAX_VALUE, Integer.MIN_VALUE, 1L << 31, Long.MAX_VALUE, Long.MIN_VALUE};
 

@@ -7,6 +7,10 @@ import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
 import java.util.Set;
 import org.xrootd.hook.Json;
 import org.xrootd.hook.hook.BadRequestException;
@@ -45,8 +49,28 @@ class SyncFuzzTest {
         "\"metacontroller.k8s.io/last-applied-configuration\"", "\"app.kubernetes.io/component\"",
         "1e400", "-1", "9223372036854775808", "null", "true", "[]", "{}", "\"1Gi\"", "\"8Ei\"", "\"1e3\"", "\\u0000"
     })
-    void sync(byte[] input) throws IOException {
-        byte[] body = input.length > 0 && input[0] == STRUCTURED ? StructuredMutator.request(input) : input;
+    void sync(byte[] input) throws Exception {
+        if (input.length == 0 || input[0] != STRUCTURED) {
+            check(input);
+            return;
+        }
+        byte[] body = StructuredMutator.request(input);
+        try {
+            check(body);
+        } catch (Throwable e) {
+            // A structured input means something else once the fixtures or the mutator change: keep the
+            // request it expanded to, to commit as a raw regression input next to Jazzer's finding.
+            Path findings = Path.of("target", "fuzz-findings");
+            Files.createDirectories(findings);
+            Path file = findings.resolve("request-" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(body)) + ".json");
+            Files.write(file, body);
+            System.err.println("SyncFuzzTest: the structured input expands to " + file.toAbsolutePath()
+                    + "; commit that file under SyncFuzzTestInputs/sync/ as the regression input");
+            throw e;
+        }
+    }
+
+    private static void check(byte[] body) throws IOException {
         HookRequest request;
         try {
             request = HookRequest.parse(body);
