@@ -111,15 +111,15 @@ public final class SyncHandler {
             String size = template.path("spec").path("resources").path("requests").path("storage").asText(null);
             String existing = canonicalOrSame(size);
             if (existing != null && !existing.equals(spec.storage().capacity())) {
-                problems.add(new Problem("spec.worker.storage.capacity", "is " + existing
+                problems.add(new Problem("spec.worker.storage.capacity", "is " + Problem.excerpt(existing)
                         + " on the existing workers and cannot change (a StatefulSet's volume claims are fixed); set it back to "
-                        + existing));
+                        + Problem.excerpt(existing)));
             }
             JsonNode storageClass = template.path("spec").path("storageClassName");
             String existingClass = storageClass.isTextual() ? storageClass.asText() : null;
             if (!java.util.Objects.equals(existingClass, spec.storage().storageClass())) {
                 problems.add(new Problem("spec.worker.storage.class", "is "
-                        + (existingClass == null ? "the cluster default" : "'" + existingClass + "'")
+                        + (existingClass == null ? "the cluster default" : "'" + Problem.excerpt(existingClass) + "'")
                         + " on the existing workers and cannot change (a StatefulSet's volume claims are fixed)"));
             }
         }

@@ -367,6 +367,12 @@ class HostileRequestCatalogTest {
         keep.put("podLabels reserved", steadyWith(r -> ((ObjectNode) r.at("/parent/spec/worker")).putObject("podLabels")
                 .put("app.kubernetes.io/instance", "other")));
         keep.put("maxUnavailable 0", steadyWith(r -> ((ObjectNode) r.at("/parent/spec/worker")).put("maxUnavailable", 0)));
+        keep.put("observed claim template size of 1 MB", steadyWith(r -> r.at("/children/StatefulSet.apps~1v1").forEach(sts -> sts
+                .at("/spec/volumeClaimTemplates").forEach(t -> ((ObjectNode) t.at("/spec/resources/requests")).put("storage", repeat('9', 1 << 20))))));
+        keep.put("observed claim template class of 1 MB", steadyWith(r -> r.at("/children/StatefulSet.apps~1v1").forEach(sts -> sts
+                .at("/spec/volumeClaimTemplates").forEach(t -> ((ObjectNode) t.get("spec")).put("storageClassName", repeat('c', 1 << 20))))));
+        keep.put("observed claim templates a string", steadyWith(r -> r.at("/children/StatefulSet.apps~1v1").forEach(sts ->
+                ((ObjectNode) sts.get("spec")).put("volumeClaimTemplates", "data"))));
         keep.put("capacity 0", steadyWith(r -> set(r, "/parent/spec/worker/storage/capacity", NODES.textNode("0"))));
         keep.put("capacity -1Gi", steadyWith(r -> set(r, "/parent/spec/worker/storage/capacity", NODES.textNode("-1Gi"))));
         keep.put("capacity 1m (milli)", steadyWith(r -> set(r, "/parent/spec/worker/storage/capacity", NODES.textNode("1m"))));
