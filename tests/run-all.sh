@@ -9,11 +9,13 @@ command -v javac >/dev/null 2>&1 || need_apt+=(openjdk-17-jdk-headless)
 # Real-daemon test (src/test/java/org/xrootd/hook/daemons): xrootd/cmsd and the clients (Debian ships
 # 5.5.3; xrootd-server also brings the HTTP plugin and the 'xrootd' account), network namespaces (ip),
 # mount/UTS namespaces and identities (unshare, nsenter, setpriv), HTTP client (curl).
-for tool in xrootd cmsd; do command -v "$tool" >/dev/null 2>&1 || need_apt+=(xrootd-server); done
+for tool in xrootd cmsd xrdsssadmin; do command -v "$tool" >/dev/null 2>&1 || need_apt+=(xrootd-server); done
 for tool in xrdcp xrdfs xrdmapc; do command -v "$tool" >/dev/null 2>&1 || need_apt+=(xrootd-client); done
 command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
 for tool in unshare nsenter setpriv; do command -v "$tool" >/dev/null 2>&1 || need_apt+=(util-linux); done
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+# Day-2 real-daemon tests: a self-signed certificate for spec.tls.
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 if [ ${#need_apt[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq

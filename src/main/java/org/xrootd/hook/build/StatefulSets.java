@@ -35,6 +35,8 @@ import org.xrootd.hook.model.XrootdSpec;
 public final class StatefulSets {
     /** Pod template annotation whose value changes whenever the pod's configuration does. */
     public static final String CONFIG_HASH = "xrootd.org/config-hash";
+    /** Where XRootD clients (xrdfs, xrdcp) look for an sss keytab first. */
+    static final String SSS_CLIENT_KEYTAB_ENV = "XrdSecSSSKT";
 
     private StatefulSets() {}
 
@@ -134,6 +136,9 @@ public final class StatefulSets {
                 .withResources(role(spec, component).pod().resources());
         if (spec.security().sss() != null) {
             container.addToEnv(new EnvVar("XRD_SSS_SOURCE", PodLayout.SSS_SECRET_DIR + "/" + spec.security().sss().key(), null))
+                    // The probes' xrdfs runs in this container with its environment and must log in with
+                    // sss like any client: it uses the daemon's private copy of the keytab.
+                    .addToEnv(new EnvVar(SSS_CLIENT_KEYTAB_ENV, PodLayout.SSS_KEYTAB, null))
                     .addToVolumeMounts(new VolumeMountBuilder().withName(PodLayout.SSS_VOLUME)
                             .withMountPath(PodLayout.SSS_SECRET_DIR).withReadOnly(true).build());
         }
