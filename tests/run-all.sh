@@ -9,11 +9,13 @@ command -v javac >/dev/null 2>&1 || need_apt+=(openjdk-17-jdk-headless)
 # Real-daemon test (src/test/java/org/xrootd/hook/daemons): xrootd/cmsd and the clients (Debian ships
 # 5.5.3; xrootd-server also brings the HTTP plugin and the 'xrootd' account), network namespaces (ip),
 # mount/UTS namespaces and identities (unshare, nsenter, setpriv), HTTP client (curl).
-for tool in xrootd cmsd; do command -v "$tool" >/dev/null 2>&1 || need_apt+=(xrootd-server); done
+for tool in xrootd cmsd xrdsssadmin; do command -v "$tool" >/dev/null 2>&1 || need_apt+=(xrootd-server); done
 for tool in xrdcp xrdfs xrdmapc; do command -v "$tool" >/dev/null 2>&1 || need_apt+=(xrootd-client); done
 command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
 for tool in unshare nsenter setpriv; do command -v "$tool" >/dev/null 2>&1 || need_apt+=(util-linux); done
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+# Day-2 real-daemon tests: a self-signed certificate for spec.tls.
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 # The benchmark smoke run below loads the service with wrk.
 command -v wrk >/dev/null 2>&1 || need_apt+=(wrk)
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -35,3 +37,10 @@ mvn -B -ntp verify "$@"
 if [ "${XROOTD_BENCH_SMOKE:-1}" != 0 ]; then
   tests/bench/run.sh --smoke
 fi
+
+# A short load soak over loopback: 0 5xx, 0 dropped connections, flat heap (the full one: tests/soak.sh 60 64).
+tests/soak.sh "${SOAK_SECONDS:-10}" "${SOAK_CONCURRENCY:-64}"
+
+# Coverage-guided fuzzing of the sync handler from the committed corpus. A finding fails the run; Jazzer
+# saves the input under src/test/resources/org/xrootd/hook/robust/SyncFuzzTestInputs/sync/ to commit.
+mvn -B -ntp -Pfuzz test -Dfuzz.duration="${FUZZ_DURATION:-60s}"

@@ -17,6 +17,8 @@ import org.xrootd.hook.model.XrootdSpec;
 public final class StatefulSets {
     /** Pod template annotation whose value changes whenever the pod's configuration does. */
     public static final String CONFIG_HASH = "xrootd.org/config-hash";
+    /** Where XRootD clients (xrdfs, xrdcp) look for an sss keytab first. */
+    static final String SSS_CLIENT_KEYTAB_ENV = "XrdSecSSSKT";
 
     private StatefulSets() {}
 
@@ -136,6 +138,9 @@ public final class StatefulSets {
         ArrayNode env = (ArrayNode) container.get("env");
         if (spec.security().sss() != null) {
             env(env, "XRD_SSS_SOURCE", PodLayout.SSS_SECRET_DIR + "/" + spec.security().sss().key());
+            // The probes' xrdfs runs in this container with its environment and must log in with
+            // sss like any client: it uses the daemon's private copy of the keytab.
+            env(env, SSS_CLIENT_KEYTAB_ENV, PodLayout.SSS_KEYTAB);
         }
         if (spec.security().tlsSecret() != null) {
             env(env, "XRD_TLS_SOURCE", PodLayout.TLS_SECRET_DIR);

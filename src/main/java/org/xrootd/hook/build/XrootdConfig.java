@@ -71,8 +71,12 @@ public final class XrootdConfig {
             workerLines(spec, out, "");
         }
         out.add("if exec xrootd");
-        out.add("   # HTTP shares the xroot port: redirected HTTP clients are sent to the worker's xroot port.");
-        out.add("   xrd.protocol XrdHttp:" + spec.ports().xrootd() + " libXrdHttp.so");
+        if (spec.security().sss() == null) {
+            out.add("   # HTTP shares the xroot port: redirected HTTP clients are sent to the worker's xroot port.");
+            out.add("   xrd.protocol XrdHttp:" + spec.ports().xrootd() + " libXrdHttp.so");
+        } else {
+            out.add("   # No HTTP: XrdHttp cannot ask for sss and would serve every file to anyone (spec.sss).");
+        }
         out.add("   # Retry the local cmsd every second instead of every 10 s.");
         out.add("   cms.conwait 1");
         if (spec.security().sss() != null) {
@@ -85,6 +89,10 @@ public final class XrootdConfig {
             out.add("   # TLS for xroot (roots://) and HTTPS on the same port (spec.tls).");
             out.add("   xrd.tls " + PodLayout.TLS_CERT + " " + PodLayout.TLS_KEY);
             out.add("   xrd.tlsca noverify");
+            if (spec.security().sss() == null) {
+                out.add("   # Redirect HTTP clients to https:// on the worker: XrdHttp sends even an HTTPS client to http:// otherwise.");
+                out.add("   http.desthttps yes");
+            }
         }
         out.add("fi");
         return String.join("\n", out) + "\n";

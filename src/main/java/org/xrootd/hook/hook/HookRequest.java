@@ -4,9 +4,18 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.xrootd.hook.Json;
+import org.xrootd.hook.model.Problem;
 
 /**
  * A sync, finalize or customize request as Metacontroller sends it (contract section 3). Only the shape is
@@ -50,7 +59,9 @@ public record HookRequest(ObjectNode parent, ObservedChildren children, JsonNode
             throw new BadRequestException("'finalizing' must be a boolean");
         }
         JsonNode related = objectMap(root, "related");
-        return new HookRequest((ObjectNode) parent, ObservedChildren.of(objectMap(root, "children")),
+        JsonNode children = objectMap(root, "children");
+        checkChildren(children, metadata.path("uid"));
+        return new HookRequest((ObjectNode) parent, ObservedChildren.of(children),
                 related, finalizing != null && finalizing.asBoolean(false), declaredChildren(root.path("controller")));
     }
 
@@ -66,11 +77,58 @@ public record HookRequest(ObjectNode parent, ObservedChildren children, JsonNode
         return declared;
     }
 
-    /** Reads JSON strictly: one value, no duplicate keys, no NaN. */
+    /**
+     * Children are keyed "Kind.apiVersion", each object appears once, and Metacontroller sends only those its
+     * parent controls. A request that breaks one of these rules did not come from Metacontroller, and
+     * answering it with a child set could have Metacontroller delete or overwrite an object that belongs to
+     * someone else: refuse it.
+     */
+    private static void checkChildren(JsonNode children, JsonNode parentUid) throws BadRequestException {
+        var kinds = children.fields();
+        while (kinds.hasNext()) {
+            var kind = kinds.next();
+            int dot = kind.getKey().indexOf('.');
+            if (dot <= 0 || dot == kind.getKey().length() - 1) {
+                throw new BadRequestException("'children' key '" + Problem.excerpt(kind.getKey())
+                        + "' is not of the form Kind.apiVersion (e.g. StatefulSet.apps/v1)");
+            }
+            if (!kind.getValue().isObject()) {
+                continue;
+            }
+            Map<String, String> keyByIdentity = new HashMap<>();
+            var objects = kind.getValue().fields();
+            while (objects.hasNext()) {
+                var object = objects.next();
+                String name = ObservedChildren.nameOf(object.getKey(), object.getValue());
+                String identity = object.getValue().path("metadata").path("namespace").asText("") + "/" + name;
+                String other = keyByIdentity.put(identity, object.getKey());
+                if (other != null) {
+                    throw new BadRequestException("'children." + Problem.excerpt(kind.getKey()) + "' lists '"
+                            + Problem.excerpt(name) + "' twice (keys '" + Problem.excerpt(other) + "' and '"
+                            + Problem.excerpt(object.getKey()) + "')");
+                }
+                if (!parentUid.isTextual()) {
+                    continue;
+                }
+                for (JsonNode owner : object.getValue().path("metadata").path("ownerReferences")) {
+                    if (owner.path("controller").asBoolean(false) && owner.path("uid").isTextual()
+                            && !owner.path("uid").asText().equals(parentUid.asText())) {
+                        throw new BadRequestException("'children." + Problem.excerpt(kind.getKey()) + "."
+                                + Problem.excerpt(object.getKey()) + "' is controlled by uid "
+                                + Problem.excerpt(owner.path("uid").asText()) + ", not by this parent (uid "
+                                + Problem.excerpt(parentUid.asText()) + "); Metacontroller never sends another controller's objects");
+                    }
+                }
+            }
+        }
+    }
+
+    /** Reads JSON strictly: UTF-8 only, one value, no duplicate keys, no NaN, within the parser's limits. */
     static JsonNode readJson(byte[] body) throws BadRequestException {
         if (body == null || body.length == 0) {
             throw new BadRequestException("the request body is empty");
         }
+        checkUtf8(body);
         try {
             JsonNode root = Json.STRICT_READER.readTree(body);
             if (root == null || root.isMissingNode()) {
@@ -78,9 +136,41 @@ public record HookRequest(ObjectNode parent, ObservedChildren children, JsonNode
             }
             return root;
         } catch (JacksonException e) {
-            throw new BadRequestException("the request body is not valid JSON: " + e.getOriginalMessage());
+            throw new BadRequestException("the request body is not valid JSON: " + Problem.excerpt(e.getOriginalMessage(), 300));
         } catch (IOException e) {
             throw new BadRequestException("the request body could not be read");
+        }
+    }
+
+    /**
+     * JSON on the wire is UTF-8 (RFC 8259). Jackson's own decoder lets some malformed sequences through
+     * (overlong forms, encoded surrogates) and guesses UTF-16 or UTF-32 from NUL bytes, so the body is
+     * checked first with the JDK's strict decoder, a block at a time. A raw NUL byte is never valid JSON.
+     */
+    static void checkUtf8(byte[] body) throws BadRequestException {
+        for (int i = 0; i < Math.min(4, body.length); i++) {
+            if (body[i] == 0) {
+                throw new BadRequestException("the request body is not UTF-8 JSON (NUL byte at offset " + i + ")");
+            }
+        }
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(body);
+        CharBuffer out = CharBuffer.allocate(8192);
+        while (true) {
+            CoderResult result = decoder.decode(in, out, true);
+            if (result.isError()) {
+                throw new BadRequestException("the request body is not valid UTF-8 (at byte offset " + in.position() + ")");
+            }
+            if (result.isUnderflow()) {
+                break;
+            }
+            out.clear();
+        }
+        CoderResult result = decoder.flush(out.clear());
+        if (result.isError()) {
+            throw new BadRequestException("the request body is not valid UTF-8 (it ends inside a character)");
         }
     }
 
@@ -100,13 +190,13 @@ public record HookRequest(ObjectNode parent, ObservedChildren children, JsonNode
                 continue;
             }
             if (!kind.getValue().isObject()) {
-                throw new BadRequestException("'" + field + "." + kind.getKey() + "' must be an object of objects");
+                throw new BadRequestException("'" + field + "." + Problem.excerpt(kind.getKey()) + "' must be an object of objects");
             }
             var objects = kind.getValue().fields();
             while (objects.hasNext()) {
                 var object = objects.next();
                 if (!object.getValue().isObject()) {
-                    throw new BadRequestException("'" + field + "." + kind.getKey() + "." + object.getKey() + "' must be an object");
+                    throw new BadRequestException("'" + field + "." + Problem.excerpt(kind.getKey()) + "." + Problem.excerpt(object.getKey()) + "' must be an object");
                 }
             }
         }

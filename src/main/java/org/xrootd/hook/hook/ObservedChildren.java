@@ -1,53 +1,90 @@
 package org.xrootd.hook.hook;
 
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import org.xrootd.hook.Json;
 
 /**
  * The children Metacontroller observed for a parent, keyed "Kind.apiVersion" and then by name (hook v1)
- * or "namespace/name" (hook v2). Lookups go by the object's own name so both key styles work.
+ * or "namespace/name" (hook v2). Lookups go by the object's own name so both key styles work; every
+ * entry of the request is kept, even two that claim the same name, so that none is ever left out of a
+ * response that means to keep them all.
  */
 public final class ObservedChildren {
     public static final String STATEFUL_SET = "StatefulSet.apps/v1";
     public static final String SERVICE = "Service.v1";
     public static final String CONFIG_MAP = "ConfigMap.v1";
+    public static final String POD_DISRUPTION_BUDGET = "PodDisruptionBudget.policy/v1";
+    /** The kinds this hook builds; children of any other kind are never its to delete. */
+    public static final Set<String> MANAGED_KINDS = Set.of(STATEFUL_SET, SERVICE, CONFIG_MAP, POD_DISRUPTION_BUDGET);
     public static final String LAST_APPLIED = "metacontroller.k8s.io/last-applied-configuration";
 
-    /** Sorted, so that whatever is derived from the observed set comes out in a stable order. */
-    private final Map<String, Map<String, ObjectNode>> byKind;
+    /**
+     * Reads last-applied annotations a little less deep than a request may be, so that what is read back
+     * still fits the response writer's nesting limit once placed inside the response.
+     */
+    private static final ObjectMapper ANNOTATION_READER = annotationReader();
 
-    private ObservedChildren(Map<String, Map<String, ObjectNode>> byKind) {
+    private static ObjectMapper annotationReader() {
+        ObjectMapper mapper = Json.MAPPER.copy();
+        mapper.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
+                .maxNestingDepth(StreamReadConstraints.DEFAULT_MAX_DEPTH - 16).build());
+        return mapper;
+    }
+
+    /** One observed child: its kind key, its key in the request, the name Metacontroller knows it by. */
+    private record Entry(String kindKey, String key, String name, ObjectNode object) {}
+
+    /** Sorted by kind and key, so that whatever is derived from the observed set comes out in a stable order. */
+    private final Map<String, Map<String, Entry>> byKind;
+
+    private ObservedChildren(Map<String, Map<String, Entry>> byKind) {
         this.byKind = byKind;
     }
 
     static ObservedChildren of(JsonNode children) {
-        Map<String, Map<String, ObjectNode>> byKind = new TreeMap<>();
+        Map<String, Map<String, Entry>> byKind = new TreeMap<>();
         children.fields().forEachRemaining(kind -> {
             if (!kind.getValue().isObject()) {
                 return;
             }
-            Map<String, ObjectNode> objects = new TreeMap<>();
+            Map<String, Entry> objects = new TreeMap<>();
             kind.getValue().fields().forEachRemaining(entry -> {
                 ObjectNode object = (ObjectNode) entry.getValue();
-                objects.put(object.path("metadata").path("name").asText(entry.getKey()), object);
+                objects.put(entry.getKey(), new Entry(kind.getKey(), entry.getKey(), nameOf(entry.getKey(), object), object));
             });
             byKind.put(kind.getKey(), objects);
         });
         return new ObservedChildren(byKind);
     }
 
+    /**
+     * The name Metacontroller matches a desired child against: the object's own, or the name part of its
+     * key (v2 keys are "namespace/name") when the object carries none.
+     */
+    static String nameOf(String key, JsonNode object) {
+        JsonNode name = object.path("metadata").path("name");
+        if (name.isTextual() && !name.asText().isEmpty()) {
+            return name.asText();
+        }
+        return key.substring(key.lastIndexOf('/') + 1);
+    }
+
     public Optional<ObjectNode> get(String kind, String name) {
-        return Optional.ofNullable(byKind.getOrDefault(kind, Map.of()).get(name));
+        return byKind.getOrDefault(kind, Map.of()).values().stream()
+                .filter(entry -> entry.name().equals(name)).map(Entry::object).findFirst();
     }
 
     public List<ObjectNode> ofKind(String kind) {
-        return List.copyOf(byKind.getOrDefault(kind, Map.of()).values());
+        return byKind.getOrDefault(kind, Map.of()).values().stream().map(Entry::object).toList();
     }
 
     public boolean isEmpty() {
@@ -57,48 +94,76 @@ public final class ObservedChildren {
     /** Every observed child, in a stable order. */
     public List<ObjectNode> all() {
         List<ObjectNode> all = new ArrayList<>();
-        byKind.values().forEach(objects -> all.addAll(objects.values()));
+        byKind.values().forEach(objects -> objects.values().forEach(entry -> all.add(entry.object())));
         return all;
     }
 
     /** Every observed child as Metacontroller last applied it: returning these changes nothing. */
     public List<ObjectNode> allUnchanged() {
         List<ObjectNode> all = new ArrayList<>();
-        byKind.forEach((kindKey, objects) -> objects.values().forEach(observed -> {
-            ObjectNode child = unchanged(observed);
-            // Metacontroller rejects a whole response if one child lacks kind or apiVersion, and
-            // would then retry; filling them in from the map key keeps that child instead.
-            int dot = kindKey.indexOf('.');
-            if (dot > 0) {
-                if (!child.path("kind").isTextual()) {
-                    child.put("kind", kindKey.substring(0, dot));
-                }
-                if (!child.path("apiVersion").isTextual()) {
-                    child.put("apiVersion", kindKey.substring(dot + 1));
-                }
-            }
-            all.add(child);
-        }));
+        byKind.values().forEach(objects -> objects.values().forEach(entry -> all.add(unchanged(entry))));
         return all;
     }
 
     /**
-     * What Metacontroller last applied for a child: returning exactly that changes nothing. A child that
-     * carries no such annotation (adopted, or created by hand) is returned as its identity, labels, annotations
-     * and spec or data, which the 3-way merge also leaves as they are.
+     * Observed children of kinds this hook does not build, as last applied. A valid sync returns them too:
+     * the hook cannot know what they are for, so it never has Metacontroller delete them.
      */
-    public static ObjectNode unchanged(ObjectNode observed) {
+    public List<ObjectNode> unmanagedUnchanged() {
+        List<ObjectNode> all = new ArrayList<>();
+        byKind.forEach((kind, objects) -> {
+            if (!MANAGED_KINDS.contains(kind)) {
+                objects.values().forEach(entry -> all.add(unchanged(entry)));
+            }
+        });
+        return all;
+    }
+
+    /**
+     * What Metacontroller last applied for a child: returning exactly that changes nothing. Its identity
+     * (kind, apiVersion, name, namespace) always comes from the observed object and its map key, whatever
+     * the annotation says: Metacontroller deletes an observed child whose identity is missing from the
+     * response, and rejects a response with a child lacking kind or apiVersion.
+     */
+    private static ObjectNode unchanged(Entry entry) {
+        ObjectNode observed = entry.object();
+        ObjectNode child = lastApplied(observed).orElseGet(() -> fromObserved(observed));
+        int dot = entry.kindKey().indexOf('.');
+        if (dot > 0) {
+            child.put("kind", entry.kindKey().substring(0, dot));
+            child.put("apiVersion", entry.kindKey().substring(dot + 1));
+        }
+        ObjectNode metadata = child.path("metadata").isObject() ? (ObjectNode) child.get("metadata") : child.putObject("metadata");
+        metadata.put("name", entry.name());
+        JsonNode namespace = observed.path("metadata").path("namespace");
+        if (namespace.isTextual()) {
+            metadata.set("namespace", namespace);
+        } else if (metadata.has("namespace") && !metadata.path("namespace").isTextual()) {
+            metadata.remove("namespace");
+        }
+        return child;
+    }
+
+    private static Optional<ObjectNode> lastApplied(ObjectNode observed) {
         JsonNode annotation = observed.path("metadata").path("annotations").path(LAST_APPLIED);
         if (annotation.isTextual()) {
             try {
-                JsonNode lastApplied = Json.MAPPER.readTree(annotation.asText());
+                JsonNode lastApplied = ANNOTATION_READER.readTree(annotation.asText());
                 if (lastApplied != null && lastApplied.isObject()) {
-                    return (ObjectNode) lastApplied;
+                    return Optional.of((ObjectNode) lastApplied);
                 }
             } catch (Exception e) {
-                // An unreadable annotation falls back to the observed object below.
+                // An unreadable annotation falls back to the observed object.
             }
         }
+        return Optional.empty();
+    }
+
+    /**
+     * A child that carries no readable last-applied annotation (adopted, or created by hand) is returned as
+     * its identity, labels, annotations and spec or data, which the 3-way merge also leaves as they are.
+     */
+    private static ObjectNode fromObserved(ObjectNode observed) {
         ObjectNode copy = Json.MAPPER.createObjectNode();
         if (observed.path("apiVersion").isTextual()) {
             copy.set("apiVersion", observed.get("apiVersion"));
@@ -108,10 +173,13 @@ public final class ObservedChildren {
         }
         ObjectNode metadata = copy.putObject("metadata");
         JsonNode observedMetadata = observed.path("metadata");
-        for (String field : List.of("name", "namespace", "labels")) {
-            if (observedMetadata.has(field)) {
+        for (String field : List.of("name", "namespace")) {
+            if (observedMetadata.path(field).isTextual()) {
                 metadata.set(field, observedMetadata.get(field));
             }
+        }
+        if (observedMetadata.path("labels").isObject()) {
+            metadata.set("labels", observedMetadata.get("labels"));
         }
         if (observedMetadata.path("annotations").isObject()) {
             ObjectNode annotations = observedMetadata.get("annotations").deepCopy();

@@ -3,8 +3,10 @@ package org.xrootd.hook.hook;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.xrootd.hook.Json;
 import org.xrootd.hook.build.Children;
@@ -21,7 +23,7 @@ import org.xrootd.hook.status.StatusBuilder;
 /**
  * The sync and finalize hooks: a pure function from a request to the desired children and status. It
  * never returns a child set that would make Metacontroller delete or roll back what exists, unless the
- * parent is being deleted.
+ * parent is being deleted. Children of kinds it does not build are always returned as last applied.
  */
 public final class SyncHandler {
     /** While pods roll or start, look again even if no child event arrives. */
@@ -46,7 +48,7 @@ public final class SyncHandler {
             String message = "invalid spec: " + problems.stream().map(Problem::toString)
                     .collect(Collectors.joining("; "));
             ObjectNode status = StatusBuilder.forProblem(parent, observed, declaredVersion(parent), "InvalidSpec", message);
-            return new Outcome(new HookResponse(status, new ArrayList<>(observed.allUnchanged()), 0, false), "invalid");
+            return new Outcome(new HookResponse(status, declared(request, new ArrayList<>(observed.allUnchanged())), 0, false), "invalid");
         }
         XrootdSpec spec = parsed.spec();
         StringBuilder why = new StringBuilder();
@@ -59,6 +61,7 @@ public final class SyncHandler {
         Catalog.Resolved image = resolved.get();
         XrootdConfig.Rendered config = XrootdConfig.rendered(spec);
         List<JsonNode> children = declared(request, keepVolumeClaimTemplates(Children.all(spec, image, config), observed));
+        children.addAll(declared(request, new ArrayList<>(observed.unmanagedUnchanged())));
         ObjectNode status = StatusBuilder.forDesired(parent, observed, new StatusBuilder.Desired(
                 image.version(), image.image(), image.deprecated(), spec.redirector().replicas(), spec.worker().replicas(),
                 config.redirectorHash(), config.workerHash()));
@@ -69,13 +72,26 @@ public final class SyncHandler {
     /**
      * Without an image nothing that runs can be built. On a first create the image-free children
      * (Services, ConfigMap) are created; once StatefulSets exist, everything stays exactly as applied,
-     * so that a typo in spec.version never touches a running cluster.
+     * so that a typo in spec.version never touches a running cluster. Either way nothing observed is
+     * deleted: whatever exists beyond the image-free children is returned as last applied.
      */
     private static List<JsonNode> keepOrCreateWithoutImage(XrootdSpec spec, ObservedChildren observed) {
         if (!observed.ofKind(ObservedChildren.STATEFUL_SET).isEmpty()) {
             return new ArrayList<>(observed.allUnchanged());
         }
-        return Children.withoutImage(spec);
+        List<JsonNode> children = Children.withoutImage(spec);
+        Set<String> desired = new HashSet<>();
+        children.forEach(child -> desired.add(identity(child)));
+        for (ObjectNode kept : observed.allUnchanged()) {
+            if (!desired.contains(identity(kept))) {
+                children.add(kept);
+            }
+        }
+        return children;
+    }
+
+    private static String identity(JsonNode child) {
+        return child.path("kind").asText() + "." + child.path("apiVersion").asText() + " " + child.path("metadata").path("name").asText();
     }
 
     /**
@@ -95,15 +111,15 @@ public final class SyncHandler {
             String size = template.path("spec").path("resources").path("requests").path("storage").asText(null);
             String existing = canonicalOrSame(size);
             if (existing != null && !existing.equals(spec.storage().capacity())) {
-                problems.add(new Problem("spec.worker.storage.capacity", "is " + existing
+                problems.add(new Problem("spec.worker.storage.capacity", "is " + Problem.excerpt(existing)
                         + " on the existing workers and cannot change (a StatefulSet's volume claims are fixed); set it back to "
-                        + existing));
+                        + Problem.excerpt(existing)));
             }
             JsonNode storageClass = template.path("spec").path("storageClassName");
             String existingClass = storageClass.isTextual() ? storageClass.asText() : null;
             if (!java.util.Objects.equals(existingClass, spec.storage().storageClass())) {
                 problems.add(new Problem("spec.worker.storage.class", "is "
-                        + (existingClass == null ? "the cluster default" : "'" + existingClass + "'")
+                        + (existingClass == null ? "the cluster default" : "'" + Problem.excerpt(existingClass) + "'")
                         + " on the existing workers and cannot change (a StatefulSet's volume claims are fixed)"));
             }
         }

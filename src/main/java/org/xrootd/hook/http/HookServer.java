@@ -95,6 +95,7 @@ public final class HookServer implements AutoCloseable {
                 // Graceful stop: stop accepting, let requests in flight finish, for at most stopTimeout.
                 server.insertHandler(new GracefulHandler());
                 server.setStopTimeout(settings.stopTimeout().toMillis());
+                server.setErrorHandler(new JsonErrorHandler());
             });
             config.events.serverStarted(() -> state.compareAndSet(State.STARTING, State.SERVING));
             config.routes.before(ctx -> {

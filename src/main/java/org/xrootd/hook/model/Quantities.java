@@ -27,7 +27,7 @@ public final class Quantities {
     /** Parses a storage size; throws IllegalArgumentException with a message meant for users. */
     public static Bytes parseBytes(String text) {
         if (text == null || text.isBlank() || !GRAMMAR.matcher(text).matches()) {
-            throw new IllegalArgumentException("'" + text + "' is not a Kubernetes quantity (e.g. 1Gi, 500Mi, 10G)");
+            throw new IllegalArgumentException("'" + Problem.excerpt(text) + "' is not a Kubernetes quantity (e.g. 1Gi, 500Mi, 10G)");
         }
         BigDecimal amount;
         Quantity quantity;
@@ -35,19 +35,19 @@ public final class Quantities {
             quantity = Quantity.parse(text);
             amount = Quantity.getAmountInBytes(quantity);
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("'" + text + "' is not a Kubernetes quantity (e.g. 1Gi, 500Mi, 10G)");
+            throw new IllegalArgumentException("'" + Problem.excerpt(text) + "' is not a Kubernetes quantity (e.g. 1Gi, 500Mi, 10G)");
         }
         if (amount.signum() <= 0) {
-            throw new IllegalArgumentException("'" + text + "' must be greater than zero");
+            throw new IllegalArgumentException("'" + Problem.excerpt(text) + "' must be greater than zero");
         }
         BigInteger bytes;
         try {
             bytes = amount.stripTrailingZeros().toBigIntegerExact();
         } catch (ArithmeticException e) {
-            throw new IllegalArgumentException("'" + text + "' is not a whole number of bytes");
+            throw new IllegalArgumentException("'" + Problem.excerpt(text) + "' is not a whole number of bytes");
         }
         if (bytes.bitLength() > 62) {
-            throw new IllegalArgumentException("'" + text + "' is larger than Kubernetes allows");
+            throw new IllegalArgumentException("'" + Problem.excerpt(text) + "' is larger than Kubernetes allows");
         }
         String format = quantity.getFormat() == null ? "" : quantity.getFormat();
         if (format.startsWith("e") || format.startsWith("E")) {
@@ -90,7 +90,7 @@ public final class Quantities {
      */
     public static String canonical(String text) {
         if (text == null || text.isBlank() || !GRAMMAR.matcher(text).matches()) {
-            throw new IllegalArgumentException("'" + text + "' is not a Kubernetes quantity");
+            throw new IllegalArgumentException("'" + Problem.excerpt(text) + "' is not a Kubernetes quantity");
         }
         Quantity quantity;
         BigDecimal amount;
@@ -98,10 +98,10 @@ public final class Quantities {
             quantity = Quantity.parse(text);
             amount = Quantity.getAmountInBytes(quantity);
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("'" + text + "' is not a Kubernetes quantity");
+            throw new IllegalArgumentException("'" + Problem.excerpt(text) + "' is not a Kubernetes quantity");
         }
         if (amount.abs().compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
-            throw new IllegalArgumentException("'" + text + "' is larger than Kubernetes allows");
+            throw new IllegalArgumentException("'" + Problem.excerpt(text) + "' is larger than Kubernetes allows");
         }
         String format = quantity.getFormat() == null ? "" : quantity.getFormat();
         // The API server keeps nanounits at most, rounding up.

@@ -36,6 +36,9 @@ public final class SpecParser {
      */
     public static final int MAX_WORKERS = Integer.getInteger("xrootd.maxWorkers", 64);
     public static final int MAX_REDIRECTORS = 16;
+    /** Each export appears twice in the ConfigMap, which Kubernetes caps at 1 MiB: keep it far below. */
+    public static final int MAX_EXPORTS = 64;
+    public static final int MAX_EXPORT_LENGTH = 512;
 
     public static final String DEFAULT_CAPACITY = "1Gi";
     public static final int DEFAULT_XROOTD_PORT = 1094;
@@ -59,6 +62,8 @@ public final class SpecParser {
     private static final Pattern LABEL_VALUE = Pattern.compile("^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$");
     private static final Pattern LABEL_KEY = Pattern.compile(
             "^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$");
+    /** A DNS-1035 label: the parent's name starts every Service name, and those must begin with a letter. */
+    private static final Pattern SERVICE_NAME = Pattern.compile("^[a-z]([-a-z0-9]*[a-z0-9])?$");
     private static final Pattern EXPORT_PATH = Pattern.compile("^/[A-Za-z0-9._/-]*$");
     private static final Pattern DIRECTIVE = Pattern.compile("^[a-z]+\\.[A-Za-z_.]+( [^\\p{Cntrl}]*)?$");
     private static final Pattern SECRET_KEY = Pattern.compile("^[-._a-zA-Z0-9]{1,253}$");
@@ -85,10 +90,17 @@ public final class SpecParser {
         String namespace = metadata.path("namespace").asText("default");
         long generation = metadata.path("generation").asLong(0);
         if (name.length() > MAX_NAME_LENGTH) {
-            problems.add(new Problem("metadata.name", "'" + name + "' is " + name.length()
-                    + " characters; at most " + MAX_NAME_LENGTH + " fit the names of its StatefulSets and pods"));
-        } else if (!DNS_LABEL.matcher(name).matches()) {
-            problems.add(new Problem("metadata.name", "'" + name + "' must be a DNS label (lower-case letters, digits, '-')"));
+            problems.add(new Problem("metadata.name", "'" + Problem.excerpt(name) + "' is " + name.length()
+                    + " characters; at most " + MAX_NAME_LENGTH + " fit the names of its StatefulSets and pods"
+                    + " (NAME-xrootd-redirector plus the 11-character revision suffix must stay within 63)"));
+        } else if (!SERVICE_NAME.matcher(name).matches()) {
+            problems.add(new Problem("metadata.name", "'" + Problem.excerpt(name)
+                    + "' must start with a lower-case letter and contain only lower-case letters, digits and '-'"
+                    + " (it names Services, which must be DNS-1035 labels)"));
+        }
+        if (!metadata.path("namespace").isMissingNode() && !metadata.path("namespace").isNull()
+                && (namespace.length() > 63 || !DNS_LABEL.matcher(namespace).matches())) {
+            problems.add(new Problem("metadata.namespace", "'" + Problem.excerpt(namespace) + "' is not a namespace name (a DNS label of at most 63 characters)"));
         }
 
         JsonNode spec = parent.get("spec");
@@ -98,7 +110,7 @@ public final class SpecParser {
         }
         String version = requiredString(spec, "version", "spec.version");
         if (version != null && (version.isEmpty() || !LABEL_VALUE.matcher(version).matches())) {
-            problems.add(new Problem("spec.version", "'" + version + "' must be a catalog name of at most 63 letters, digits, '.', '_' or '-'"));
+            problems.add(new Problem("spec.version", "'" + abbreviate(version) + "' must be a catalog name of at most 63 letters, digits, '.', '_' or '-'"));
         }
         String image = optionalString(spec, "image", "spec.image", null);
         String pullPolicy = optionalString(spec, "imagePullPolicy", "spec.imagePullPolicy", "IfNotPresent");
@@ -181,6 +193,10 @@ public final class SpecParser {
         }
         Map<String, Quantity> result = new java.util.TreeMap<>();
         quantities.forEach((name, quantity) -> {
+            if (quantity == null) {
+                problems.add(new Problem(field + "." + name, "must be a quantity (e.g. 500m, 1Gi)"));
+                return;
+            }
             try {
                 result.put(name, new Quantity(Quantities.canonical(quantity.toString())));
             } catch (IllegalArgumentException e) {
@@ -251,15 +267,21 @@ public final class SpecParser {
             problems.add(new Problem("spec.config.exports", "must be a non-empty list of absolute paths"));
             return List.of();
         }
+        if (node.size() > MAX_EXPORTS) {
+            problems.add(new Problem("spec.config.exports", "lists " + node.size() + " paths; at most " + MAX_EXPORTS
+                    + " fit the generated configuration"));
+            return List.of();
+        }
         List<String> paths = new ArrayList<>();
         for (int i = 0; i < node.size(); i++) {
             JsonNode path = node.get(i);
             String field = "spec.config.exports[" + i + "]";
-            if (!path.isTextual() || !EXPORT_PATH.matcher(path.asText()).matches() || path.asText().contains("..")
-                    || path.asText().length() > 512) {
+            if (path.isTextual() && path.asText().length() > MAX_EXPORT_LENGTH) {
+                problems.add(new Problem(field, "is " + path.asText().length() + " characters; at most " + MAX_EXPORT_LENGTH));
+            } else if (!path.isTextual() || !EXPORT_PATH.matcher(path.asText()).matches() || path.asText().contains("..")) {
                 problems.add(new Problem(field, "must be an absolute path of letters, digits, '.', '_', '-' and '/'"));
             } else if (paths.contains(path.asText())) {
-                problems.add(new Problem(field, "'" + path.asText() + "' is listed twice"));
+                problems.add(new Problem(field, "'" + Problem.excerpt(path.asText()) + "' is listed twice"));
             } else {
                 paths.add(path.asText());
             }
@@ -303,6 +325,10 @@ public final class SpecParser {
         if (node == null || node.isNull()) {
             return fallback;
         }
+        if (hasNullElement(node)) {
+            problems.add(new Problem(field, "must not contain null list entries"));
+            return fallback;
+        }
         try {
             T value = Json.MAPPER.convertValue(node, type);
             return value == null ? fallback : value;
@@ -310,6 +336,16 @@ public final class SpecParser {
             problems.add(new Problem(field, "is not a valid Kubernetes " + simpleName(type)));
             return fallback;
         }
+    }
+
+    /** A null inside a list (or a quantity map) survives conversion and breaks the builders or the API server. */
+    private static boolean hasNullElement(JsonNode node) {
+        for (JsonNode child : node) {
+            if (node.isArray() && child.isNull() || child.isContainerNode() && hasNullElement(child)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String simpleName(TypeReference<?> type) {
@@ -406,7 +442,8 @@ public final class SpecParser {
         if (node == null || node.isNull()) {
             return (int) fallback;
         }
-        if (!node.isIntegralNumber() && !(node.isNumber() && node.decimalValue().stripTrailingZeros().scale() <= 0)) {
+        boolean finite = !(node.isFloatingPointNumber() && !node.isBigDecimal() && !Double.isFinite(node.doubleValue()));
+        if (!finite || !node.isIntegralNumber() && !(node.isNumber() && node.decimalValue().stripTrailingZeros().scale() <= 0)) {
             problems.add(new Problem(field, "must be an integer"));
             return (int) fallback;
         }

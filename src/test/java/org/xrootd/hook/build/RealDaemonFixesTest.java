@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.xrootd.hook.Json;
@@ -102,5 +103,51 @@ class RealDaemonFixesTest {
         assertFalse(pattern.matcher("   1: 00000000:0C31 00000000:0000 0A 00000000:00000000 00:00000000").find());
         assertFalse(pattern.matcher("   3: 1400D50A:B308 0A00D50A:0C31 06 00000000:00000000 02:000AEC56").find());
         assertFalse(pattern.matcher("   4: 0A00D50A:0C31 1400D50A:B308 01 00000000:00000000 02:000AEC56").find());
+    }
+
+    /**
+     * With spec.sss the probes' xrdfs must log in with sss like any client ("Auth failed: No protocols
+     * left to try" otherwise, so no pod ever became ready and liveness would restart them): the xrootd
+     * container's environment points clients at the daemon's private keytab copy. Exec probes run with
+     * the container's environment.
+     */
+    @Test
+    void withSssTheProbesLogInWithTheKeytabCopy() throws Exception {
+        XrootdSpec sss = spec("{\"version\":\"5.5.3\",\"sss\":{\"secretName\":\"kt\"}}");
+        for (Component component : Component.values()) {
+            var xrootd = TestSpecs.typed(StatefulSets.build(sss, component, TestSpecs.image()), StatefulSet.class).getSpec().getTemplate().getSpec()
+                    .getContainers().stream().filter(c -> c.getName().equals("xrootd")).findFirst().orElseThrow();
+            assertTrue(xrootd.getEnv().stream().anyMatch(e -> e.getName().equals("XrdSecSSSKT") && e.getValue().equals(PodLayout.SSS_KEYTAB)),
+                    component + ": " + xrootd.getEnv());
+        }
+        XrootdSpec plain = spec("{\"version\":\"5.5.3\"}");
+        var xrootd = TestSpecs.typed(StatefulSets.build(plain, Component.WORKER, TestSpecs.image()), StatefulSet.class).getSpec().getTemplate().getSpec()
+                .getContainers().stream().filter(c -> c.getName().equals("xrootd")).findFirst().orElseThrow();
+        assertFalse(xrootd.getEnv().stream().anyMatch(e -> e.getName().equals("XrdSecSSSKT")), xrootd.getEnv().toString());
+    }
+
+    /**
+     * XrdHttp on the xroot port ignores sec.protbind: with sss required for xroot, an HTTP GET or PUT
+     * without any keytab still read and wrote files. With spec.sss the port serves xroot only.
+     */
+    @Test
+    void withSssThePortServesNoHttp() throws Exception {
+        String sss = XrootdConfig.render(spec("{\"version\":\"5.5.3\",\"sss\":{\"secretName\":\"kt\"},\"tls\":{\"secretName\":\"t\"}}"));
+        assertFalse(sss.contains("xrd.protocol XrdHttp"), sss);
+        assertTrue(lines(sss).contains("sec.protbind * only sss"), sss);
+        assertTrue(XrootdConfig.render(spec("{\"version\":\"5.5.3\"}")).contains("xrd.protocol XrdHttp:1094 libXrdHttp.so"));
+        assertTrue(XrootdConfig.render(spec("{\"version\":\"5.5.3\",\"tls\":{\"secretName\":\"t\"}}")).contains("xrd.protocol XrdHttp:1094 libXrdHttp.so"));
+    }
+
+    /**
+     * XrdHttp redirects to http:// unless told otherwise: an HTTPS GET through the redirector was sent
+     * to the worker in plain text ("200 1 http://10.213.0.11:1094/..."). With spec.tls it stays HTTPS.
+     */
+    @Test
+    void withTlsHttpsRedirectsStayHttps() throws Exception {
+        List<String> tls = lines(XrootdConfig.render(spec("{\"version\":\"5.5.3\",\"tls\":{\"secretName\":\"t\"}}")));
+        assertTrue(tls.contains("http.desthttps yes"), tls.toString());
+        assertTrue(tls.indexOf("http.desthttps yes") > tls.indexOf("if exec xrootd"), tls.toString());
+        assertFalse(lines(XrootdConfig.render(spec("{\"version\":\"5.5.3\"}"))).contains("http.desthttps yes"));
     }
 }

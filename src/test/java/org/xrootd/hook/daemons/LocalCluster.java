@@ -2,6 +2,7 @@ package org.xrootd.hook.daemons;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
@@ -14,9 +15,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.LinkedHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.xrootd.hook.Json;
 
 /**
  * Both StatefulSets of one hook response, every pod run locally ({@link LocalPod}) in its own network
@@ -33,67 +37,108 @@ final class LocalCluster implements AutoCloseable {
     final List<LocalPod> redirectors = new ArrayList<>();
     final List<LocalPod> workers = new ArrayList<>();
     final PodNetwork.Host client;
-    final String xrootdConfig;
     final int xrootdPort;
     final Path workDir;
+    /** The ConfigMaps by name as the hook last returned them; pods read them at each start. */
+    private final Map<String, JsonNode> configMaps = new HashMap<>();
+    /** The Secrets' data by name and key as the test last applied them; pods read them at each start. */
+    private final Map<String, Map<String, byte[]>> secrets = new HashMap<>();
     private final Procs procs;
     private final PodNetwork network;
     private final List<Path> createdMountPoints = new ArrayList<>();
+    /** Environment of every client command, e.g. the sss keytab a cluster requires. */
+    private List<String> clientEnv = List.of();
+    private String xrootdConfig;
     private FileChannel lockChannel;
     private FileLock lock;
 
-    private LocalCluster(JsonNode response, Path workDir, Procs procs) {
+    private LocalCluster(JsonNode response, Map<String, Map<String, byte[]>> secrets, Path workDir, Procs procs) {
         this.workDir = workDir;
         this.procs = procs;
+        this.secrets.putAll(secrets);
         this.network = new PodNetwork(procs, String.format("xh%04x", ThreadLocalRandom.current().nextInt(0x10000)));
-        Map<String, JsonNode> configMaps = new HashMap<>();
-        List<JsonNode> statefulSets = new ArrayList<>();
-        for (JsonNode child : response.path("children")) {
-            switch (child.path("kind").asText()) {
-                case "ConfigMap" -> configMaps.put(child.path("metadata").path("name").asText(), child);
-                case "StatefulSet" -> statefulSets.add(child);
-                default -> { }
-            }
-        }
-        if (statefulSets.size() != 2 || configMaps.size() != 1) {
-            throw new IllegalStateException("expected one ConfigMap and two StatefulSets, got " + configMaps.keySet()
-                    + " and " + statefulSets.size() + " StatefulSets");
-        }
-        this.xrootdConfig = configMaps.values().iterator().next().path("data").path("xrootd.cf").asText();
-        int port = -1;
-        for (JsonNode sts : statefulSets) {
-            String component = sts.path("metadata").path("labels").path("app.kubernetes.io/component").asText();
-            List<LocalPod> pods = "redirector".equals(component) ? redirectors : workers;
-            String stsName = sts.path("metadata").path("name").asText();
-            String namespace = sts.path("metadata").path("namespace").asText("default");
-            String service = sts.path("spec").path("serviceName").asText();
-            JsonNode podSpec = sts.path("spec").path("template").path("spec");
-            for (JsonNode c : podSpec.path("containers")) {
-                for (JsonNode p : c.path("ports")) {
-                    if ("xrootd".equals(p.path("name").asText())) {
-                        port = p.path("containerPort").asInt();
-                    }
-                }
-            }
+        Desired desired = Desired.of(response);
+        configMaps.putAll(desired.configMaps());
+        this.xrootdConfig = desired.xrootdConfig();
+        for (JsonNode sts : desired.statefulSets()) {
             for (int i = 0; i < sts.path("spec").path("replicas").asInt(); i++) {
-                String podName = stsName + "-" + i;
-                String relative = podName + "." + service + "." + namespace + ".svc";
-                String fqdn = relative + "." + PodNetwork.CLUSTER_DOMAIN;
-                PodNetwork.Host host = network.add(podName, podName, fqdn, List.of(fqdn, relative));
-                pods.add(new LocalPod(stsName, i, host, podSpec, configMaps, workDir, procs)
-                        .withClaims(sts.path("spec").path("volumeClaimTemplates")));
+                addPod(sts, i, false);
             }
         }
-        if (redirectors.isEmpty() || workers.isEmpty() || port < 0) {
-            throw new IllegalStateException("the response lacks redirector or worker pods, or the xrootd port");
+        if (redirectors.isEmpty() || workers.isEmpty()) {
+            throw new IllegalStateException("the response lacks redirector or worker pods");
         }
-        this.xrootdPort = port;
+        this.xrootdPort = desired.xrootdPort();
         this.client = network.add("client", "client", null, List.of());
     }
 
-    /** Takes the machine's run lock, clears what a dead run left, creates mount points and the network. */
-    static LocalCluster create(JsonNode response, Path workDir, Procs procs) throws IOException, InterruptedException {
-        LocalCluster cluster = new LocalCluster(response, workDir, procs);
+    /** The ConfigMap and the two StatefulSets of a hook response. */
+    private record Desired(Map<String, JsonNode> configMaps, List<JsonNode> statefulSets) {
+        static Desired of(JsonNode response) {
+            Map<String, JsonNode> configMaps = new HashMap<>();
+            List<JsonNode> statefulSets = new ArrayList<>();
+            for (JsonNode child : response.path("children")) {
+                switch (child.path("kind").asText()) {
+                    case "ConfigMap" -> configMaps.put(child.path("metadata").path("name").asText(), child);
+                    case "StatefulSet" -> statefulSets.add(child);
+                    default -> { }
+                }
+            }
+            if (statefulSets.size() != 2 || configMaps.size() != 1) {
+                throw new IllegalStateException("expected one ConfigMap and two StatefulSets, got " + configMaps.keySet()
+                        + " and " + statefulSets.size() + " StatefulSets");
+            }
+            return new Desired(configMaps, statefulSets);
+        }
+
+        String xrootdConfig() {
+            return configMaps.values().iterator().next().path("data").path("xrootd.cf").asText();
+        }
+
+        int xrootdPort() {
+            for (JsonNode sts : statefulSets) {
+                for (JsonNode c : sts.path("spec").path("template").path("spec").path("containers")) {
+                    for (JsonNode p : c.path("ports")) {
+                        if ("xrootd".equals(p.path("name").asText())) {
+                            return p.path("containerPort").asInt();
+                        }
+                    }
+                }
+            }
+            throw new IllegalStateException("no container port named xrootd in the response");
+        }
+    }
+
+    /** Pod {@code ordinal} of a StatefulSet, with its DNS names; {@code live}: the network exists already. */
+    private LocalPod addPod(JsonNode sts, int ordinal, boolean live) {
+        String component = sts.path("metadata").path("labels").path("app.kubernetes.io/component").asText();
+        List<LocalPod> pods = "redirector".equals(component) ? redirectors : workers;
+        String stsName = sts.path("metadata").path("name").asText();
+        String namespace = sts.path("metadata").path("namespace").asText("default");
+        String service = sts.path("spec").path("serviceName").asText();
+        String podName = stsName + "-" + ordinal;
+        String relative = podName + "." + service + "." + namespace + ".svc";
+        String fqdn = relative + "." + PodNetwork.CLUSTER_DOMAIN;
+        PodNetwork.Host host;
+        try {
+            host = live ? network.addLive(podName, podName, fqdn, List.of(fqdn, relative))
+                    : network.add(podName, podName, fqdn, List.of(fqdn, relative));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        LocalPod pod = new LocalPod(stsName, ordinal, host, sts.path("spec").path("template"), configMaps, secrets, workDir, procs)
+                .withClaims(sts.path("spec").path("volumeClaimTemplates"));
+        pods.add(pod);
+        return pod;
+    }
+
+    /**
+     * Takes the machine's run lock, clears what a dead run left, creates mount points and the network.
+     * {@code secrets}: the data of every Secret the pods mount, by Secret name and key.
+     */
+    static LocalCluster create(JsonNode response, Map<String, Map<String, byte[]>> secrets, Path workDir, Procs procs)
+            throws IOException, InterruptedException {
+        LocalCluster cluster = new LocalCluster(response, secrets, workDir, procs);
         procs.onShutdown(cluster::close);
         try {
             cluster.lock();
@@ -106,6 +151,183 @@ final class LocalCluster implements AutoCloseable {
         } catch (IOException | RuntimeException | InterruptedException e) {
             cluster.close();
             throw e;
+        }
+    }
+
+    /** The xrootd.cf of the ConfigMap as the hook last returned it. */
+    String xrootdConfig() {
+        return xrootdConfig;
+    }
+
+    /**
+     * Replaces a Secret's data, as {@code kubectl apply} of the Secret does. Pods started from now on see
+     * the new data; running daemons, which copied theirs at start, keep the old (restart them).
+     */
+    void secret(String name, Map<String, byte[]> data) {
+        secrets.put(name, Map.copyOf(data));
+    }
+
+    /** Sets the environment of every later client command (e.g. XrdSecSSSKT). */
+    void clientEnv(List<String> env) {
+        this.clientEnv = List.copyOf(env);
+    }
+
+    /**
+     * Applies a new hook response as Kubernetes does. The ConfigMap gets the new contents at once
+     * (every pod started from now on reads them; running daemons read their configuration only at
+     * start). Each StatefulSet then does what its controller does with {@code podManagementPolicy:
+     * Parallel} and a {@code RollingUpdate} strategy (stateful_set_control.go): pods for new ordinals are
+     * created at once from the new template; then, going down from the highest ordinal, a pod whose
+     * template differs is deleted and recreated from the new one, and the controller waits while the
+     * pod at the current ordinal is not ready. The two StatefulSets roll side by side, each on its own.
+     * Readiness is each pod's readiness probe, run as the kubelet runs it: first after
+     * {@code initialDelaySeconds}, then every {@code periodSeconds}.
+     *
+     * @return one line per event (pod replaced, pod ready), with the seconds since the update began
+     */
+    List<String> rollingUpdate(JsonNode response, Duration limit) throws IOException {
+        long begin = System.nanoTime();
+        Desired desired = Desired.of(response);
+        configMaps.clear();
+        configMaps.putAll(desired.configMaps());
+        xrootdConfig = desired.xrootdConfig();
+        List<String> events = new ArrayList<>();
+        Map<LocalPod, Readiness> readiness = new LinkedHashMap<>();
+        allPods().forEach(pod -> readiness.put(pod, new Readiness(probe(pod), true, 0)));
+        List<List<LocalPod>> sets = new ArrayList<>();
+        List<JsonNode> templates = new ArrayList<>();
+        for (JsonNode sts : desired.statefulSets()) {
+            JsonNode template = sts.path("spec").path("template");
+            int replicas = sts.path("spec").path("replicas").asInt();
+            List<LocalPod> pods = "redirector".equals(sts.path("metadata").path("labels").path("app.kubernetes.io/component").asText())
+                    ? redirectors : workers;
+            if (replicas < pods.size()) {
+                throw new UnsupportedOperationException("scaling down is not emulated");
+            }
+            for (int i = pods.size(); i < replicas; i++) {
+                LocalPod pod = addPod(sts, i, true);
+                createMountPoints();
+                pod.start();
+                readiness.put(pod, new Readiness(probe(pod), false, System.nanoTime()));
+                events.add(String.format("%6.2f s  created %s", since(begin), pod.name));
+            }
+            sets.add(pods);
+            templates.add(template);
+        }
+        long deadline = begin + limit.toNanos();
+        while (true) {
+            readiness.forEach((pod, state) -> {
+                if (state.update(() -> ready(pod))) {
+                    events.add(String.format("%6.2f s  %s %s", since(begin), state.ready ? "ready" : "not ready", pod.name));
+                }
+            });
+            boolean done = true;
+            for (int s = 0; s < sets.size(); s++) {
+                List<LocalPod> pods = sets.get(s);
+                for (int target = pods.size() - 1; target >= 0; target--) {
+                    LocalPod pod = pods.get(target);
+                    if (!pod.template().equals(templates.get(s))) {
+                        pod.kill();
+                        pod.template(templates.get(s));
+                        pod.start();
+                        readiness.put(pod, new Readiness(probe(pod), false, System.nanoTime()));
+                        events.add(String.format("%6.2f s  replaced %s", since(begin), pod.name));
+                        done = false;
+                        break;
+                    }
+                    if (!readiness.get(pod).ready) {
+                        done = false;
+                        break;
+                    }
+                }
+            }
+            if (done) {
+                return events;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("rolling update not done within " + limit.toSeconds() + " s:\n" + String.join("\n", events));
+            }
+            sleepQuietly(Duration.ofMillis(100));
+        }
+    }
+
+    /**
+     * A pod's Ready condition as the kubelet keeps it: the probe runs {@code initialDelaySeconds} after
+     * the start, then every {@code periodSeconds}; one success makes the pod ready, {@code
+     * failureThreshold} failures in a row unready.
+     */
+    private static final class Readiness {
+        boolean ready;
+        private long nextProbe;
+        private final long periodNanos;
+        private final int failureThreshold;
+        private int failures;
+
+        /** {@code started}: when the pod started (its first probe is due after the initial delay), or 0 for a running pod. */
+        Readiness(JsonNode probe, boolean ready, long started) {
+            this.ready = ready;
+            this.periodNanos = Duration.ofSeconds(probe.path("periodSeconds").asLong(10)).toNanos();
+            this.failureThreshold = probe.path("failureThreshold").asInt(3);
+            this.nextProbe = started == 0 ? System.nanoTime()
+                    : started + Duration.ofSeconds(probe.path("initialDelaySeconds").asLong(0)).toNanos();
+        }
+
+        /** Probes when due; true when the Ready condition changed. */
+        boolean update(BooleanSupplier probe) {
+            if (System.nanoTime() < nextProbe) {
+                return false;
+            }
+            nextProbe = System.nanoTime() + periodNanos;
+            boolean was = ready;
+            if (probe.getAsBoolean()) {
+                failures = 0;
+                ready = true;
+            } else if (++failures >= failureThreshold) {
+                ready = false;
+            }
+            return ready != was;
+        }
+    }
+
+    /** The readiness probe of the pod's (first) container that has one. */
+    private static JsonNode probe(LocalPod pod) {
+        for (String container : pod.containerNames()) {
+            if (pod.container(container).has("readinessProbe")) {
+                return pod.container(container).path("readinessProbe");
+            }
+        }
+        return Json.MAPPER.createObjectNode();
+    }
+
+    /** True when every readiness probe of the pod passes right now. */
+    boolean ready(LocalPod pod) {
+        return failing(pod, "readinessProbe").isEmpty();
+    }
+
+    /** Descriptions of the pod's probes of one kind that fail right now; empty when all pass. */
+    List<String> failing(LocalPod pod, String probeField) {
+        List<String> failures = new ArrayList<>();
+        for (String container : pod.containerNames()) {
+            if (pod.container(container).has(probeField)) {
+                Procs.Result result = pod.probe(container, probeField, client);
+                if (!result.ok()) {
+                    failures.add(container + ": " + result);
+                }
+            }
+        }
+        return failures;
+    }
+
+    private static double since(long begin) {
+        return (System.nanoTime() - begin) / 1e9;
+    }
+
+    private static void sleepQuietly(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
         }
     }
 
@@ -162,9 +384,18 @@ final class LocalCluster implements AutoCloseable {
         return "http://" + dnsName(redirector) + ":" + xrootdPort + lfn;
     }
 
-    /** Runs a command in the client namespace (as root: the client is not a daemon). */
+    /** Runs a command in the client namespace (as root: the client is not a daemon), with the client environment. */
     Procs.Result client(Duration timeout, String... argv) {
+        return clientWith(clientEnv, timeout, argv);
+    }
+
+    /** Runs a command in the client namespace with exactly this environment on top of root's. */
+    Procs.Result clientWith(List<String> env, Duration timeout, String... argv) {
         List<String> command = new ArrayList<>(PodNetwork.inNamespace(client));
+        if (!env.isEmpty()) {
+            command.add("env");
+            command.addAll(env);
+        }
         command.addAll(List.of(argv));
         return procs.run(command, timeout);
     }
@@ -189,6 +420,12 @@ final class LocalCluster implements AutoCloseable {
             }
         }
         return ips;
+    }
+
+    /** True when a worker cmsd's log says it logged in to the redirector ("Logged into [site] host"). */
+    static boolean loggedInto(String cmsdLog, LocalPod redirector) {
+        return Pattern.compile("Protocol: Logged into (\\S+ )?" + Pattern.quote(redirector.host.fqdn()) + "$", Pattern.MULTILINE)
+                .matcher(cmsdLog).find();
     }
 
     /** IPs in the output of xrdfs locate. */

@@ -26,7 +26,8 @@ import java.util.Map;
  *       its {@code mountPath} (read-only where the template says so). A configMap volume is a directory
  *       holding the ConfigMap's data as files (mode 0644), an emptyDir a fresh directory per pod
  *       incarnation (0777), a volumeClaimTemplate a directory that outlives the pod, as a PVC does. The
- *       pod's fsGroup owns them all, set-group-ID, as the kubelet arranges.
+ *       pod's fsGroup owns them all, set-group-ID, as the kubelet arranges. A secret volume is written
+ *       as the kubelet writes it (see {@link #secretVolume}).
  *   <li>Identity: runAsUser/runAsGroup with fsGroup as supplementary group; no_new_privs for
  *       allowPrivilegeEscalation: false; every capability dropped for capabilities.drop: [ALL]; a
  *       read-only "/" for readOnlyRootFilesystem: true.
@@ -43,8 +44,10 @@ final class LocalPod {
     final String statefulSet;
     final int ordinal;
     final PodNetwork.Host host;
-    private final JsonNode podSpec;
+    private JsonNode template;
+    private JsonNode podSpec;
     private final Map<String, JsonNode> configMaps;
+    private final Map<String, Map<String, byte[]>> secrets;
     private final Path podDir;
     private final Path claimsDir;
     private final Path workDir;
@@ -54,18 +57,38 @@ final class LocalPod {
     private Map<String, Path> volumes = Map.of();
     private int incarnation;
 
-    LocalPod(String statefulSet, int ordinal, PodNetwork.Host host, JsonNode podSpec, Map<String, JsonNode> configMaps,
-             Path workDir, Procs procs) {
+    /**
+     * @param template the StatefulSet's pod template (metadata and spec)
+     * @param configMaps the ConfigMaps by name, read at each start (the caller may change them)
+     * @param secrets the Secrets' data by name and key, read at each start
+     */
+    LocalPod(String statefulSet, int ordinal, PodNetwork.Host host, JsonNode template, Map<String, JsonNode> configMaps,
+             Map<String, Map<String, byte[]>> secrets, Path workDir, Procs procs) {
         this.name = statefulSet + "-" + ordinal;
         this.statefulSet = statefulSet;
         this.ordinal = ordinal;
         this.host = host;
-        this.podSpec = podSpec;
+        template(template);
         this.configMaps = configMaps;
+        this.secrets = secrets;
         this.workDir = workDir;
         this.podDir = workDir.resolve("pods").resolve(name);
         this.claimsDir = workDir.resolve("claims");
         this.procs = procs;
+    }
+
+    /** The pod template the next incarnation is made from: what a StatefulSet's update revision changes. */
+    void template(JsonNode template) {
+        if (!running.isEmpty()) {
+            throw new IllegalStateException(name + " is running: a pod's spec does not change, it is replaced");
+        }
+        this.template = template;
+        this.podSpec = template.path("spec");
+    }
+
+    /** The template this pod was (or will next be) made from. */
+    JsonNode template() {
+        return template;
     }
 
     /** The data claim's directory, which a StatefulSet pod keeps across restarts. */
@@ -150,6 +173,13 @@ final class LocalPod {
         return !running.isEmpty() && running.values().stream().allMatch(Process::isAlive);
     }
 
+    /** Each container's state as kubectl shows it: running, or terminated with its exit code (128 + signal). */
+    Map<String, String> containerStates() {
+        Map<String, String> states = new LinkedHashMap<>();
+        running.forEach((k, v) -> states.put(k, v.isAlive() ? "running" : "terminated, exit code " + v.exitValue()));
+        return states;
+    }
+
     /** PIDs of the running containers, which are the daemons' own PIDs: every wrapper exec()s. */
     Map<String, Long> pids() {
         Map<String, Long> pids = new LinkedHashMap<>();
@@ -182,6 +212,8 @@ final class LocalPod {
                     ownedBy(dir, fsGroup, "2755");
                 } else if (volume.has("emptyDir")) {
                     ownedBy(dir, fsGroup, "2777");
+                } else if (volume.has("secret")) {
+                    secretVolume(dir, volume.path("secret"), fsGroup);
                 } else {
                     throw new IllegalStateException("volume kind not emulated: " + volume);
                 }
@@ -196,6 +228,68 @@ final class LocalPod {
             throw new UncheckedIOException(e);
         }
         return volumes;
+    }
+
+    /**
+     * A secret volume as the kubelet writes it (its AtomicWriter, then SetVolumeOwnership): the items in
+     * a timestamped directory, {@code ..data} linking to it and one link per item at the top; each file
+     * with the item's mode, else {@code defaultMode}, else 0644, owned by root. With an fsGroup every file
+     * and directory then gets that group, and because a secret volume is read-only, group read access
+     * on top of its mode ({@code mode | 0440}; directories also {@code 0110} and set-group-ID). So
+     * {@code defaultMode: 0400} arrives as 0440 root:fsGroup.
+     */
+    private void secretVolume(Path dir, JsonNode secret, long fsGroup) throws IOException {
+        String secretName = secret.path("secretName").asText();
+        Map<String, byte[]> data = secrets.get(secretName);
+        if (data == null) {
+            throw new IllegalStateException("pod " + name + " mounts Secret " + secretName
+                    + ", which the test does not provide (the kubelet would not start this pod)");
+        }
+        int defaultMode = secret.path("defaultMode").asInt(0644);
+        Map<String, Integer> items = new LinkedHashMap<>();
+        Map<String, String> keys = new LinkedHashMap<>();
+        if (secret.path("items").isEmpty()) {
+            data.keySet().forEach(key -> {
+                keys.put(key, key);
+                items.put(key, defaultMode);
+            });
+        }
+        for (JsonNode item : secret.path("items")) {
+            keys.put(item.path("path").asText(), item.path("key").asText());
+            items.put(item.path("path").asText(), item.path("mode").asInt(defaultMode));
+        }
+        Path payload = dir.resolve("..2024_01_01_00_00_00.000000001");
+        Files.createDirectories(payload);
+        procs.check(List.of("chmod", "0755", dir.toString(), payload.toString()), SETUP_TIMEOUT);
+        List<String> top = new ArrayList<>();
+        for (Map.Entry<String, Integer> item : items.entrySet()) {
+            byte[] value = data.get(keys.get(item.getKey()));
+            if (value == null) {
+                throw new IllegalStateException("Secret " + secretName + " has no key " + keys.get(item.getKey())
+                        + " (the kubelet would not start pod " + name + ")");
+            }
+            Path file = payload.resolve(item.getKey());
+            Files.createDirectories(file.getParent());
+            Files.write(file, value);
+            int mode = item.getValue();
+            if (fsGroup >= 0) {
+                procs.check(List.of("chgrp", Long.toString(fsGroup), file.toString()), SETUP_TIMEOUT);
+                mode |= 0440;
+            }
+            procs.check(List.of("chmod", Integer.toOctalString(mode), file.toString()), SETUP_TIMEOUT);
+            String first = Path.of(item.getKey()).getName(0).toString();
+            if (!top.contains(first)) {
+                top.add(first);
+            }
+        }
+        Files.createSymbolicLink(dir.resolve("..data"), payload.getFileName());
+        for (String first : top) {
+            Files.createSymbolicLink(dir.resolve(first), Path.of("..data", first));
+        }
+        if (fsGroup >= 0) {
+            procs.check(List.of("chgrp", Long.toString(fsGroup), dir.toString(), payload.toString()), SETUP_TIMEOUT);
+            procs.check(List.of("chmod", "2755", dir.toString(), payload.toString()), SETUP_TIMEOUT);
+        }
     }
 
     /** The StatefulSet's volumeClaimTemplates: one persistent directory per claim and pod. */

@@ -57,6 +57,23 @@ final class PodNetwork implements AutoCloseable {
         return host;
     }
 
+    /**
+     * A host added once the network exists, as a pod that a StatefulSet creates later: its namespace is
+     * created at once, and its names go into every hosts file, as cluster DNS publishes a new pod.
+     * The files are rewritten in place, so processes already running see the new names.
+     */
+    Host addLive(String key, String hostname, String fqdn, List<String> dnsNames) throws IOException {
+        if (created.isEmpty()) {
+            throw new IllegalStateException("the network does not exist yet: use add()");
+        }
+        Host host = add(key, hostname, fqdn, dnsNames);
+        createNamespace(host, hosts.size() - 1);
+        for (Host each : hosts.values()) {
+            writeEtc(each);
+        }
+        return host;
+    }
+
     Host host(String key) {
         Host host = hosts.get(key);
         if (host == null) {
@@ -77,17 +94,21 @@ final class PodNetwork implements AutoCloseable {
         ip("-n", bridgeNamespace, "link", "set", "br0", "up");
         int index = 0;
         for (Host host : hosts.values()) {
-            String veth = prefix + "v" + index++;
-            ip("netns", "add", host.namespace());
-            created.add(host.namespace());
-            ip("-n", bridgeNamespace, "link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", host.namespace());
-            ip("-n", bridgeNamespace, "link", "set", veth, "master", "br0");
-            ip("-n", bridgeNamespace, "link", "set", veth, "up");
-            ip("-n", host.namespace(), "link", "set", "lo", "up");
-            ip("-n", host.namespace(), "addr", "add", host.ip() + "/24", "dev", "eth0");
-            ip("-n", host.namespace(), "link", "set", "eth0", "up");
+            createNamespace(host, index++);
             writeEtc(host);
         }
+    }
+
+    private void createNamespace(Host host, int index) {
+        String veth = prefix + "v" + index;
+        ip("netns", "add", host.namespace());
+        created.add(host.namespace());
+        ip("-n", bridgeNamespace, "link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", host.namespace());
+        ip("-n", bridgeNamespace, "link", "set", veth, "master", "br0");
+        ip("-n", bridgeNamespace, "link", "set", veth, "up");
+        ip("-n", host.namespace(), "link", "set", "lo", "up");
+        ip("-n", host.namespace(), "addr", "add", host.ip() + "/24", "dev", "eth0");
+        ip("-n", host.namespace(), "link", "set", "eth0", "up");
     }
 
     private void writeEtc(Host self) throws IOException {

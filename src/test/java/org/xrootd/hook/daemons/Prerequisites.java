@@ -13,10 +13,13 @@ import org.junit.jupiter.api.Assumptions;
  * except in CI (env CI=true), where it fails: CI installs everything (tests/run-all.sh).
  */
 final class Prerequisites {
-    static final String INSTALL = "apt-get install -y xrootd-server xrootd-client iproute2 util-linux curl (as root; tests/run-all.sh does this)";
-    /** The daemons, the clients, and what builds a pod: netns, mount/UTS namespaces, identity. */
+    static final String INSTALL = "apt-get install -y xrootd-server xrootd-client iproute2 util-linux curl openssl (as root; tests/run-all.sh does this)";
+    /**
+     * The daemons, the clients, what builds a pod (netns, mount/UTS namespaces, identity), and what
+     * makes the day-2 tests' secrets (an sss keytab, a self-signed certificate).
+     */
     static final List<String> BINARIES = List.of("xrootd", "cmsd", "xrdcp", "xrdfs", "xrdmapc", "curl",
-            "ip", "unshare", "nsenter", "setpriv", "mount", "bash", "chgrp", "id");
+            "ip", "unshare", "nsenter", "setpriv", "mount", "bash", "chgrp", "id", "xrdsssadmin", "openssl");
     /** The unprivileged account the Debian package creates; the test's Xrootd runs the pods as it. */
     static final String DAEMON_USER = "xrootd";
 

@@ -4,29 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
+import static org.xrootd.hook.daemons.DaemonRun.bytes;
+import static org.xrootd.hook.daemons.DaemonRun.read;
+import static org.xrootd.hook.daemons.DaemonRun.seconds;
+import static org.xrootd.hook.daemons.DaemonRun.sleep;
+import static org.xrootd.hook.daemons.DaemonRun.waitFor;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.BooleanSupplier;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,7 +26,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
-import org.xrootd.hook.Json;
 import org.xrootd.hook.http.HookServer;
 
 /**
@@ -67,101 +56,45 @@ import org.xrootd.hook.http.HookServer;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RealDaemonClusterTest {
-    private static final String NAMESPACE = "xrd";
     private static final String NAME = "proof";
-    private static final String VERSION = "5.5.3";
     private static final int REDIRECTORS = 2;
     private static final int WORKERS = 3;
-    private static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(30);
-    private static final Duration POLL = Duration.ofMillis(100);
+    private static final Duration CLIENT_TIMEOUT = DaemonRun.CLIENT_TIMEOUT;
     /** The goal for a cold start; asserted loosely (see coldStartToFirstWrite) and reported. */
     private static final Duration FIRST_WRITE_GOAL = Duration.ofSeconds(5);
 
-    private Procs procs;
-    private HookServer hook;
+    private DaemonRun run;
     private LocalCluster cluster;
     private Path workDir;
     private String export;
-    private String localRoot;
     private int dropSeconds;
-    private final Map<String, byte[]> written = new LinkedHashMap<>();
-    private final Map<String, String> timings = new LinkedHashMap<>();
+    private Map<String, byte[]> written;
+    private Map<String, String> timings;
     private LocalPod killed;
     private long killedAt;
     private int serial;
 
     @BeforeAll
     void startHookAndBuildCluster() throws Exception {
-        procs = new Procs();
-        Prerequisites.Account account = Prerequisites.requireOrSkip(procs);
-        hook = HookServer.start("127.0.0.1", 0);
-        JsonNode response = sync(hook.port(), account);
-        workDir = Path.of("target", "real-daemons",
-                LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))).toAbsolutePath();
-        Files.createDirectories(workDir);
-        Files.writeString(workDir.resolve("sync-response.json"), Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(response));
-        cluster = LocalCluster.create(response, workDir, procs);
-        export = match(cluster.xrootdConfig, "(?m)^\\s*all\\.export\\s+(\\S+)", "all.export");
-        localRoot = match(cluster.xrootdConfig, "(?m)^\\s*oss\\.localroot\\s+(\\S+)", "oss.localroot");
-        dropSeconds = Integer.parseInt(match(cluster.xrootdConfig, "(?m)^\\s*cms\\.delay\\s.*\\bdrop\\s+([0-9]+)", "cms.delay drop"));
+        run = DaemonRun.open("cluster");
+        workDir = run.workDir;
+        written = run.written;
+        timings = run.timings;
+        cluster = run.cluster(run.sync(NAME, run.spec(REDIRECTORS, WORKERS), 1), Map.of());
+        export = run.configValue("(?m)^\\s*all\\.export\\s+(\\S+)", "all.export");
+        dropSeconds = Integer.parseInt(run.configValue("(?m)^\\s*cms\\.delay\\s.*\\bdrop\\s+([0-9]+)", "cms.delay drop"));
+        run.localRoot();
         assertEquals(REDIRECTORS, cluster.redirectors.size());
         assertEquals(WORKERS, cluster.workers.size());
-        System.out.println("real-daemon cluster in " + workDir + ": " + cluster.allPods());
+        run.timingsHeader("Real-daemon timings (xrootd " + DaemonRun.VERSION + ", " + REDIRECTORS + " redirectors, "
+                + WORKERS + " workers, cms.delay drop " + dropSeconds + "):");
     }
 
     @AfterAll
     void stopEverything() throws IOException {
-        try {
-            if (cluster != null) {
-                cluster.close();
-            }
-        } finally {
-            if (hook != null) {
-                hook.close();
-            }
-            if (procs != null) {
-                procs.close();
-            }
+        if (run != null) {
+            run.close();
         }
-        if (!timings.isEmpty()) {
-            StringBuilder report = new StringBuilder("Real-daemon timings (xrootd " + VERSION + ", "
-                    + REDIRECTORS + " redirectors, " + WORKERS + " workers, cms.delay drop " + dropSeconds + "):\n");
-            timings.forEach((k, v) -> report.append("  ").append(k).append(": ").append(v).append('\n'));
-            System.out.print(report);
-            Files.writeString(workDir.resolve("timings.txt"), report.toString());
-            Files.writeString(workDir.getParent().resolve("timings.txt"), report.toString());
-        }
-    }
-
-    /** The hook's own answer, over real HTTP, for an Xrootd with a catalog entry for its version. */
-    private static JsonNode sync(int port, Prerequisites.Account account) throws Exception {
-        ObjectNode request = Json.MAPPER.createObjectNode();
-        ObjectNode parent = request.putObject("parent");
-        parent.put("apiVersion", "xrootd.org/v1alpha1");
-        parent.put("kind", "Xrootd");
-        parent.putObject("metadata").put("name", NAME).put("namespace", NAMESPACE).put("uid", "real-daemons").put("generation", 1);
-        ObjectNode spec = parent.putObject("spec");
-        spec.put("version", VERSION);
-        spec.putObject("redirector").put("replicas", REDIRECTORS);
-        spec.putObject("worker").put("replicas", WORKERS).putObject("storage").put("capacity", "1Gi");
-        // The image's unprivileged user: here the account of the Debian package.
-        spec.putObject("securityContext").put("runAsUser", account.uid()).put("runAsGroup", account.gid());
-        request.putObject("children");
-        ObjectNode version = request.putObject("related").putObject("XrootdVersion.catalog.xrootd.org/v1alpha1").putObject(VERSION);
-        version.put("apiVersion", "catalog.xrootd.org/v1alpha1");
-        version.put("kind", "XrootdVersion");
-        version.putObject("metadata").put("name", VERSION).put("namespace", NAMESPACE);
-        version.putObject("spec").put("version", VERSION).put("image", "debian-bookworm/xrootd:" + VERSION);
-
-        HttpResponse<String> response = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/sync"))
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(Json.MAPPER.writeValueAsString(request)))
-                        .timeout(Duration.ofSeconds(30))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, response.statusCode(), response.body());
-        return Json.MAPPER.readTree(response.body());
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -241,7 +174,7 @@ class RealDaemonClusterTest {
             for (LocalPod w : cluster.workers) {
                 String log = read(w.log("cmsd"));
                 for (LocalPod r : cluster.redirectors) {
-                    assertTrue(log.contains("Protocol: Logged into " + r.host.fqdn()), w + " cmsd logged in to " + r);
+                    assertTrue(LocalCluster.loggedInto(log, r), w + " cmsd logged in to " + r);
                 }
             }
             for (LocalPod r : cluster.redirectors) {
@@ -402,34 +335,11 @@ class RealDaemonClusterTest {
 
     /** Writes a new file of distinct content through a redirector; remembers it when the write succeeds. */
     private Procs.Result write(LocalPod redirector, String name, Duration timeout) {
-        String lfn = export + "/" + name;
-        byte[] content = ("written through " + redirector.name + " as " + lfn + " at " + System.nanoTime() + "\n")
-                .repeat(64).getBytes(StandardCharsets.UTF_8);
-        Path source = workDir.resolve("client").resolve(name);
-        try {
-            Files.write(source, content);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        Procs.Result result = cluster.client(timeout, "xrdcp", "-s", source.toString(), cluster.rootUrl(redirector, lfn));
-        if (result.ok()) {
-            written.put(lfn, content);
-        }
-        return result;
+        return run.write(redirector, export + "/" + name, timeout);
     }
 
-    /** The one worker whose volume holds the file, with exactly the written content. */
     private LocalPod onlyHolder(String lfn) {
-        List<LocalPod> holders = new ArrayList<>();
-        for (LocalPod w : cluster.workers) {
-            Path file = w.hostPath("xrootd", localRoot + lfn);
-            if (Files.exists(file)) {
-                holders.add(w);
-                assertArrayEquals(written.get(lfn), bytes(file), "content of " + lfn + " on " + w);
-            }
-        }
-        assertEquals(1, holders.size(), lfn + " must be on exactly one worker, is on " + holders);
-        return holders.get(0);
+        return run.onlyHolder(lfn);
     }
 
     private boolean everyWorkerHoldsAFile() {
@@ -438,78 +348,17 @@ class RealDaemonClusterTest {
         return holders.size() == cluster.workers.size();
     }
 
-    /** Descriptions of the pod's probes of one kind that fail right now; empty when all pass. */
     private List<String> failing(LocalPod pod, String probeField) {
-        List<String> failures = new ArrayList<>();
-        for (String container : pod.containerNames()) {
-            if (pod.container(container).has(probeField)) {
-                Procs.Result result = pod.probe(container, probeField, cluster.client);
-                if (!result.ok()) {
-                    failures.add(container + ": " + result);
-                }
-            }
-        }
-        return failures;
+        return cluster.failing(pod, probeField);
     }
 
     /** What the pod's xrootd reports about its cmsd links (xrootd-ops.md 3.10). */
     private String cmsState(LocalPod pod) {
-        return pod.exec("xrootd", List.of("xrdfs", "localhost:" + cluster.xrootdPort, "query", "config", "cms"),
-                Duration.ofSeconds(5)).output().strip();
+        return run.queryConfig(pod, "cms");
     }
 
-    /** Runs a step; on failure adds every container's last log lines to the message. */
     private void explain(Runnable step) {
-        try {
-            step.run();
-        } catch (AssertionError | RuntimeException e) {
-            String logs = cluster == null ? "" : cluster.logTails(25);
-            System.out.println(logs);
-            fail(e.getMessage() + "\n(container logs: " + (workDir == null ? "none" : workDir.resolve("logs")) + ")", e);
-        }
+        run.explain(step);
     }
 
-    private static void waitFor(Duration limit, BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("not within " + limit.toSeconds() + " s: " + what);
-            }
-            sleep(POLL);
-        }
-    }
-
-    private static boolean sleep(Duration duration) {
-        try {
-            Thread.sleep(duration.toMillis());
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
-    private static String match(String text, String regex, String what) {
-        Matcher m = Pattern.compile(regex).matcher(text);
-        if (!m.find()) {
-            throw new IllegalStateException("the generated xrootd.cf has no " + what + ":\n" + text);
-        }
-        return m.group(1);
-    }
-
-    private static byte[] bytes(Path path) {
-        try {
-            return Files.readAllBytes(path);
-        } catch (IOException e) {
-            throw new AssertionError("cannot read " + path, e);
-        }
-    }
-
-    private static String read(Path path) {
-        return new String(bytes(path), StandardCharsets.UTF_8);
-    }
-
-    private static String seconds(Duration duration) {
-        return String.format("%.2f s", duration.toMillis() / 1000.0);
-    }
 }

@@ -1,0 +1,303 @@
+package org.xrootd.hook.daemons;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.xrootd.hook.Json;
+import org.xrootd.hook.http.HookServer;
+
+/**
+ * What every real-daemon test needs around its {@link LocalCluster}: the machine's prerequisites (the
+ * test is skipped without them, except in CI), the hook itself on a loopback port answering sync
+ * requests over HTTP, a work directory for the run, writes and reads through redirectors with the
+ * written content remembered, waits, and the measured times. Closing it stops every process by its PID
+ * and removes what the cluster created, on failure too.
+ */
+final class DaemonRun implements AutoCloseable {
+    static final String VERSION = "5.5.3";
+    static final String NAMESPACE = "xrd";
+    static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(30);
+    static final Duration POLL = Duration.ofMillis(100);
+
+    final Procs procs;
+    final Prerequisites.Account account;
+    final Path workDir;
+    /** Every file written successfully through a redirector: logical file name and content. */
+    final Map<String, byte[]> written = new LinkedHashMap<>();
+    /** What the run measured, in the order measured; printed and written at close. */
+    final Map<String, String> timings = new LinkedHashMap<>();
+    private final String label;
+    private final HookServer hook;
+    private LocalCluster cluster;
+    private String timingsHeader = "";
+    private int syncs;
+
+    private DaemonRun(String label, Procs procs, Prerequisites.Account account, HookServer hook, Path workDir) {
+        this.label = label;
+        this.procs = procs;
+        this.account = account;
+        this.hook = hook;
+        this.workDir = workDir;
+    }
+
+    /** Checks the machine (skips or fails), starts the hook, makes {@code target/real-daemons/<time>-<label>}. */
+    static DaemonRun open(String label) throws IOException {
+        Procs procs = new Procs();
+        try {
+            Prerequisites.Account account = Prerequisites.requireOrSkip(procs);
+            HookServer hook = HookServer.start("127.0.0.1", 0);
+            Path workDir = Path.of("target", "real-daemons",
+                    LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + label).toAbsolutePath();
+            Files.createDirectories(workDir.resolve("client"));
+            return new DaemonRun(label, procs, account, hook, workDir);
+        } catch (RuntimeException | Error | IOException e) {
+            procs.close();
+            throw e;
+        }
+    }
+
+    /** The spec of an Xrootd of {@link #VERSION} with this many pods, run as the daemon package's account. */
+    ObjectNode spec(int redirectors, int workers) {
+        ObjectNode spec = Json.MAPPER.createObjectNode();
+        spec.put("version", VERSION);
+        spec.putObject("redirector").put("replicas", redirectors);
+        spec.putObject("worker").put("replicas", workers).putObject("storage").put("capacity", "1Gi");
+        // The image's unprivileged user: here the account of the Debian package.
+        spec.putObject("securityContext").put("runAsUser", account.uid()).put("runAsGroup", account.gid());
+        return spec;
+    }
+
+    /**
+     * The hook's own answer, over real HTTP, to a sync request for Xrootd {@code name} with this spec
+     * (and a catalog entry for its version), saved as {@code sync-response-<n>.json} in the work directory.
+     */
+    JsonNode sync(String name, ObjectNode spec, long generation) throws IOException, InterruptedException {
+        ObjectNode request = Json.MAPPER.createObjectNode();
+        ObjectNode parent = request.putObject("parent");
+        parent.put("apiVersion", "xrootd.org/v1alpha1");
+        parent.put("kind", "Xrootd");
+        parent.putObject("metadata").put("name", name).put("namespace", NAMESPACE).put("uid", "real-daemons-" + name)
+                .put("generation", generation);
+        parent.set("spec", spec.deepCopy());
+        request.putObject("children");
+        String version = spec.path("version").asText();
+        ObjectNode entry = request.putObject("related").putObject("XrootdVersion.catalog.xrootd.org/v1alpha1").putObject(version);
+        entry.put("apiVersion", "catalog.xrootd.org/v1alpha1");
+        entry.put("kind", "XrootdVersion");
+        entry.putObject("metadata").put("name", version).put("namespace", NAMESPACE);
+        entry.putObject("spec").put("version", version).put("image", "debian-bookworm/xrootd:" + version);
+
+        HttpResponse<String> response = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + hook.port() + "/sync"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(Json.MAPPER.writeValueAsString(request)))
+                        .timeout(Duration.ofSeconds(30))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode answer = Json.MAPPER.readTree(response.body());
+        Files.writeString(workDir.resolve("sync-response-" + ++syncs + ".json"),
+                Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(answer));
+        return answer;
+    }
+
+    /** The pods of a hook response, ready to start; {@code secrets}: the data of the Secrets they mount. */
+    LocalCluster cluster(JsonNode response, Map<String, Map<String, byte[]>> secrets) throws IOException, InterruptedException {
+        if (cluster != null) {
+            throw new IllegalStateException("one cluster per run");
+        }
+        cluster = LocalCluster.create(response, secrets, workDir, procs);
+        System.out.println("real-daemon cluster in " + workDir + ": " + cluster.allPods());
+        return cluster;
+    }
+
+    /**
+     * Starts every pod of the cluster at once (both StatefulSets created together), waits until every
+     * readiness probe passes, records how long that took under {@code label}, and checks every liveness
+     * probe.
+     */
+    void startAllAndWaitReady(String label) {
+        long start = System.nanoTime();
+        cluster.allPods().forEach(LocalPod::start);
+        for (LocalPod pod : cluster.allPods()) {
+            waitFor(Duration.ofSeconds(60), () -> cluster.ready(pod), pod + " ready (readiness probe)");
+        }
+        timings.put(label + ": all pods started -> every readiness probe passes", seconds(since(start)));
+        for (LocalPod pod : cluster.allPods()) {
+            assertEquals(List.of(), cluster.failing(pod, "livenessProbe"), pod + " live");
+        }
+    }
+
+    /** The first capture group of {@code regex} in the xrootd.cf the pods read now. */
+    String configValue(String regex, String what) {
+        return match(cluster.xrootdConfig(), regex, what);
+    }
+
+    /** Where workers keep files: a file's path on a worker volume is this plus its logical name. */
+    String localRoot() {
+        return configValue("(?m)^\\s*oss\\.localroot\\s+(\\S+)", "oss.localroot");
+    }
+
+    /** Writes a new file of distinct content through a redirector; remembers it when the write succeeds. */
+    Procs.Result write(LocalPod redirector, String lfn, Duration timeout) {
+        byte[] content = ("written through " + redirector.name + " as " + lfn + " at " + System.nanoTime() + "\n")
+                .repeat(64).getBytes(StandardCharsets.UTF_8);
+        Path source = clientFile(lfn.replace('/', '_'));
+        try {
+            Files.write(source, content);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        Procs.Result result = cluster.client(timeout, "xrdcp", "-s", source.toString(), cluster.rootUrl(redirector, lfn));
+        if (result.ok()) {
+            written.put(lfn, content);
+        }
+        return result;
+    }
+
+    /** Reads a written file through a redirector and checks its content. */
+    Procs.Result readBack(LocalPod redirector, String lfn) {
+        Path back = clientFile(lfn.replace('/', '_') + ".back");
+        Procs.Result get = cluster.client(CLIENT_TIMEOUT, "xrdcp", "-f", "-s", cluster.rootUrl(redirector, lfn), back.toString());
+        assertTrue(get.ok(), "read of " + lfn + " through " + redirector + ": " + get);
+        assertArrayEquals(written.get(lfn), bytes(back), "content of " + lfn + " read through " + redirector);
+        return get;
+    }
+
+    /** A path in the client's scratch directory. */
+    Path clientFile(String name) {
+        return workDir.resolve("client").resolve(name);
+    }
+
+    /** The one worker whose volume holds the file, with exactly the written content. */
+    LocalPod onlyHolder(String lfn) {
+        String localRoot = localRoot();
+        List<LocalPod> holders = new ArrayList<>();
+        for (LocalPod w : cluster.workers) {
+            Path file = w.hostPath("xrootd", localRoot + lfn);
+            if (Files.exists(file)) {
+                holders.add(w);
+                assertArrayEquals(written.get(lfn), bytes(file), "content of " + lfn + " on " + w);
+            }
+        }
+        assertEquals(1, holders.size(), lfn + " must be on exactly one worker, is on " + holders);
+        return holders.get(0);
+    }
+
+    /** What the pod's xrootd reports for {@code xrdfs query config <key>}, run inside its container. */
+    String queryConfig(LocalPod pod, String key) {
+        return pod.exec("xrootd", List.of("xrdfs", "localhost:" + cluster.xrootdPort, "query", "config", key),
+                Duration.ofSeconds(5)).output().strip();
+    }
+
+    /** Runs a step; on failure adds every container's last log lines to the message. */
+    void explain(Runnable step) {
+        try {
+            step.run();
+        } catch (AssertionError | RuntimeException e) {
+            System.out.println(cluster == null ? "" : cluster.logTails(25));
+            fail(e.getMessage() + "\n(container logs: " + workDir.resolve("logs") + ")", e);
+        }
+    }
+
+    /** The first line of the timings report (what ran). */
+    void timingsHeader(String header) {
+        this.timingsHeader = header;
+    }
+
+    /**
+     * Stops every pod by PID, removes the cluster's namespaces and mount points, stops the hook; prints
+     * the timings and writes them to the work directory and to {@code target/real-daemons/timings-<label>.txt}.
+     */
+    @Override
+    public void close() throws IOException {
+        try {
+            if (cluster != null) {
+                cluster.close();
+            }
+        } finally {
+            try {
+                hook.close();
+            } finally {
+                procs.close();
+            }
+        }
+        if (!timings.isEmpty()) {
+            StringBuilder report = new StringBuilder(timingsHeader + "\n");
+            timings.forEach((k, v) -> report.append("  ").append(k).append(": ").append(v).append('\n'));
+            System.out.print(report);
+            Files.writeString(workDir.resolve("timings.txt"), report.toString());
+            Files.writeString(workDir.getParent().resolve("timings-" + label + ".txt"), report.toString());
+        }
+    }
+
+    static void waitFor(Duration limit, BooleanSupplier condition, String what) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail("not within " + limit.toSeconds() + " s: " + what);
+            }
+            sleep(POLL);
+        }
+    }
+
+    static boolean sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    static String match(String text, String regex, String what) {
+        Matcher m = Pattern.compile(regex).matcher(text);
+        if (!m.find()) {
+            throw new IllegalStateException("the generated xrootd.cf has no " + what + ":\n" + text);
+        }
+        return m.group(1);
+    }
+
+    static byte[] bytes(Path path) {
+        try {
+            return Files.readAllBytes(path);
+        } catch (IOException e) {
+            throw new AssertionError("cannot read " + path, e);
+        }
+    }
+
+    static String read(Path path) {
+        return new String(bytes(path), StandardCharsets.UTF_8);
+    }
+
+    static String seconds(Duration duration) {
+        return String.format("%.2f s", duration.toMillis() / 1000.0);
+    }
+
+    static Duration since(long nanoTime) {
+        return Duration.ofNanos(System.nanoTime() - nanoTime);
+    }
+}
