@@ -21,22 +21,30 @@ public final class Quantities {
 
     private Quantities() {}
 
+    private record Parsed(Quantity quantity, BigDecimal amount) {}
+
+    /** fabric8 parses; the grammar check first keeps its lenient parser from accepting what the API server refuses. */
+    private static Parsed parse(String text, String example) {
+        String refusal = "'" + Problem.excerpt(text) + "' is not a Kubernetes quantity" + example;
+        if (text == null || text.isBlank() || !GRAMMAR.matcher(text).matches()) {
+            throw new IllegalArgumentException(refusal);
+        }
+        try {
+            Quantity quantity = Quantity.parse(text);
+            return new Parsed(quantity, Quantity.getAmountInBytes(quantity));
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(refusal);
+        }
+    }
+
     /** A whole, positive number of bytes, with its canonical spelling. */
     public record Bytes(BigInteger bytes, String canonical) {}
 
     /** Parses a storage size; throws IllegalArgumentException with a message meant for users. */
     public static Bytes parseBytes(String text) {
-        if (text == null || text.isBlank() || !GRAMMAR.matcher(text).matches()) {
-            throw new IllegalArgumentException("'" + Problem.excerpt(text) + "' is not a Kubernetes quantity (e.g. 1Gi, 500Mi, 10G)");
-        }
-        BigDecimal amount;
-        Quantity quantity;
-        try {
-            quantity = Quantity.parse(text);
-            amount = Quantity.getAmountInBytes(quantity);
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("'" + Problem.excerpt(text) + "' is not a Kubernetes quantity (e.g. 1Gi, 500Mi, 10G)");
-        }
+        Parsed parsed = parse(text, " (e.g. 1Gi, 500Mi, 10G)");
+        Quantity quantity = parsed.quantity();
+        BigDecimal amount = parsed.amount();
         if (amount.signum() <= 0) {
             throw new IllegalArgumentException("'" + Problem.excerpt(text) + "' must be greater than zero");
         }
@@ -89,17 +97,9 @@ public final class Quantities {
      * becomes "2Gi". Throws IllegalArgumentException for what is not a quantity.
      */
     public static String canonical(String text) {
-        if (text == null || text.isBlank() || !GRAMMAR.matcher(text).matches()) {
-            throw new IllegalArgumentException("'" + Problem.excerpt(text) + "' is not a Kubernetes quantity");
-        }
-        Quantity quantity;
-        BigDecimal amount;
-        try {
-            quantity = Quantity.parse(text);
-            amount = Quantity.getAmountInBytes(quantity);
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("'" + Problem.excerpt(text) + "' is not a Kubernetes quantity");
-        }
+        Parsed parsed = parse(text, "");
+        Quantity quantity = parsed.quantity();
+        BigDecimal amount = parsed.amount();
         if (amount.abs().compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
             throw new IllegalArgumentException("'" + Problem.excerpt(text) + "' is larger than Kubernetes allows");
         }
