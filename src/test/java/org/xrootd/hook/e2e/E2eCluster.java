@@ -43,14 +43,7 @@ final class E2eCluster implements AutoCloseable {
     }
 
     static Path repoRoot() {
-        Path dir = Path.of("").toAbsolutePath();
-        while (dir != null && !Files.exists(dir.resolve("pom.xml"))) {
-            dir = dir.getParent();
-        }
-        if (dir == null) {
-            throw new IllegalStateException("run from inside the repository");
-        }
-        return dir;
+        return org.xrootd.hook.fixtures.Cluster.repoRoot();
     }
 
     /** Every document of a YAML manifest, as JSON trees (SnakeYAML, so anchors and aliases resolve). */
