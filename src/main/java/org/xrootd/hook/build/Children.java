@@ -19,8 +19,14 @@ public final class Children {
         List<JsonNode> children = withoutImage(spec, rendered);
         children.add(StatefulSets.build(spec, Component.REDIRECTOR, image, rendered.hash(Component.REDIRECTOR)));
         children.add(StatefulSets.build(spec, Component.WORKER, image, rendered.hash(Component.WORKER)));
+        if (hasSupervisors(spec)) {
+            children.add(StatefulSets.build(spec, Component.SUPERVISOR, image, rendered.hash(Component.SUPERVISOR)));
+        }
         children.add(Pdbs.build(spec, Component.REDIRECTOR));
         children.add(Pdbs.build(spec, Component.WORKER));
+        if (hasSupervisors(spec)) {
+            children.add(Pdbs.build(spec, Component.SUPERVISOR));
+        }
         return children;
     }
 
@@ -45,7 +51,18 @@ public final class Children {
         children.add(ConfigMaps.build(spec, rendered));
         children.add(Services.headless(spec, Component.REDIRECTOR));
         children.add(Services.headless(spec, Component.WORKER));
+        if (hasSupervisors(spec)) {
+            children.add(Services.headless(spec, Component.SUPERVISOR));
+        }
         children.add(Services.client(spec));
         return children;
+    }
+
+    /**
+     * Supervisors exist only above 64 workers. Below that none of their children is returned, so scaling
+     * back down lets Metacontroller delete them, and smaller clusters look exactly as before.
+     */
+    public static boolean hasSupervisors(XrootdSpec spec) {
+        return spec.supervisor().replicas() > 0;
     }
 }

@@ -1,9 +1,13 @@
 package org.xrootd.hook.build;
 
-/** The two kinds of pod in an XRootD cluster, with the xrootd instance name (-n) each runs under. */
+/**
+ * The kinds of pod in an XRootD cluster, with the xrootd instance name (-n) each runs under. Supervisors
+ * exist only above 64 workers (see {@link org.xrootd.hook.model.Supervisors}).
+ */
 public enum Component {
     REDIRECTOR("redirector", "manager"),
-    WORKER("worker", "worker");
+    WORKER("worker", "worker"),
+    SUPERVISOR("supervisor", "supervisor");
 
     private final String label;
     private final String instance;

@@ -17,8 +17,16 @@ public final class Names {
         return spec.name() + "-xrootd-worker";
     }
 
+    public static String supervisor(XrootdSpec spec) {
+        return spec.name() + "-xrootd-supervisor";
+    }
+
     public static String statefulSet(XrootdSpec spec, Component component) {
-        return component == Component.REDIRECTOR ? redirector(spec) : worker(spec);
+        return switch (component) {
+            case REDIRECTOR -> redirector(spec);
+            case WORKER -> worker(spec);
+            case SUPERVISOR -> supervisor(spec);
+        };
     }
 
     /** The headless Service that gives each pod of a StatefulSet its DNS name. */

@@ -11,7 +11,7 @@ public final class Pdbs {
     private Pdbs() {}
 
     public static ObjectNode build(XrootdSpec spec, Component component) {
-        XrootdSpec.Role role = component == Component.REDIRECTOR ? spec.redirector() : spec.worker();
+        XrootdSpec.Role role = spec.role(component);
         ObjectNode pdb = Trees.resource("policy/v1", "PodDisruptionBudget", Names.statefulSet(spec, component),
                 spec.namespace(), Labels.of(spec, component, null));
         ObjectNode pdbSpec = pdb.putObject("spec");

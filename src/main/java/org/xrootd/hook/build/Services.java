@@ -19,7 +19,7 @@ public final class Services {
         serviceSpec.put("clusterIP", "None");
         ArrayNode ports = serviceSpec.putArray("ports");
         ports.add(port("xrootd", spec.ports().xrootd()));
-        if (component == Component.REDIRECTOR) {
+        if (component != Component.WORKER) {
             ports.add(port("cmsd", spec.ports().cmsd()));
         }
         serviceSpec.put("publishNotReadyAddresses", true);

@@ -28,7 +28,7 @@ public final class StatefulSets {
 
     /** The StatefulSet, with the component's configuration hash already computed. */
     public static ObjectNode build(XrootdSpec spec, Component component, Catalog.Resolved image, String configHash) {
-        int replicas = component == Component.REDIRECTOR ? spec.redirector().replicas() : spec.worker().replicas();
+        int replicas = spec.role(component).replicas();
         ObjectNode statefulSet = Trees.resource("apps/v1", "StatefulSet", Names.statefulSet(spec, component),
                 spec.namespace(), Labels.of(spec, component, image.version()));
         ObjectNode setSpec = statefulSet.putObject("spec");
@@ -54,7 +54,7 @@ public final class StatefulSets {
     }
 
     private static XrootdSpec.Role role(XrootdSpec spec, Component component) {
-        return component == Component.REDIRECTOR ? spec.redirector() : spec.worker();
+        return spec.role(component);
     }
 
     private static Map<String, String> podLabels(XrootdSpec spec, Component component, Catalog.Resolved image) {
@@ -117,7 +117,8 @@ public final class StatefulSets {
     private static ObjectNode cmsd(XrootdSpec spec, Component component, Catalog.Resolved image) {
         ObjectNode liveness = null;
         ObjectNode port = null;
-        if (component == Component.REDIRECTOR) {
+        // Supervisors listen on the cmsd port too (cms.superport), for the workers a manager sends on.
+        if (component != Component.WORKER) {
             liveness = Trees.object();
             liveness.put("initialDelaySeconds", 10);
             liveness.put("periodSeconds", 20);
@@ -199,9 +200,15 @@ public final class StatefulSets {
      */
     public static ObjectNode readiness(XrootdSpec spec, Component component) {
         String query = "xrdfs localhost:" + spec.ports().xrootd() + " query config cms";
-        String command = component == Component.REDIRECTOR
-                ? query + " | grep -q '/c'"
-                : query + " | grep -q '/a' && " + connectedToRedirector(spec.ports().cmsd());
+        String command = switch (component) {
+            case REDIRECTOR -> query + " | grep -q '/c'";
+            case WORKER -> query + " | grep -q '/a' && " + connectedToRedirector(spec.ports().cmsd());
+            // A supervisor's cmsd stays suspended ("/s") until a worker subscribes, and a restarted one
+            // gets none back (its workers moved to the other supervisors at once; seen on real daemons):
+            // requiring workers would stall every rolling update. Ready: its xrootd reaches its cmsd, and
+            // that cmsd is logged in to a manager.
+            case SUPERVISOR -> query + " | grep -qE '/[cs]' && " + connectedToRedirector(spec.ports().cmsd());
+        };
         ObjectNode probe = Trees.object();
         probe.putObject("exec").set("command", Trees.strings("/bin/sh", "-c", command));
         probe.put("failureThreshold", 3);

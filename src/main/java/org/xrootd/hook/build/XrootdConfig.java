@@ -62,11 +62,17 @@ public final class XrootdConfig {
         if (only == null) {
             out.add("if named " + Component.REDIRECTOR.instance());
             managerLines(spec, out, "   ");
+            if (spec.supervisor().replicas() > 0) {
+                out.add("else if named " + Component.SUPERVISOR.instance());
+                supervisorLines(spec, out, "   ");
+            }
             out.add("else");
             workerLines(spec, out, "   ");
             out.add("fi");
         } else if (only == Component.REDIRECTOR) {
             managerLines(spec, out, "");
+        } else if (only == Component.SUPERVISOR) {
+            supervisorLines(spec, out, "");
         } else {
             workerLines(spec, out, "");
         }
@@ -104,6 +110,20 @@ public final class XrootdConfig {
         out.add(indent + "# Serve 1 s after start, no 80% rule, 1 s lookups, forget a lost worker after 60 s.");
         out.add(indent + MANAGER_DELAYS);
         userLines(out, indent, "spec.config.redirector", spec.redirector().directives());
+    }
+
+    /**
+     * A supervisor subscribes to the managers like a worker and takes up to 64 workers that a full
+     * manager sends on to it. Its cmsd listens on an ephemeral port unless told (cms.superport; the
+     * managers learn whichever it is at login): the cmsd port keeps probes, Services and network
+     * policies the same as the redirectors'. cms.delay applies to supervisors as to managers (90 s
+     * startup by default), so it gets the managers' timing.
+     */
+    private static void supervisorLines(XrootdSpec spec, List<String> out, String indent) {
+        out.add(indent + "# Up to 64 workers that a full manager sends on; subscribes to every manager (more than 64 workers).");
+        out.add(indent + "all.role supervisor");
+        out.add(indent + "cms.superport " + spec.ports().cmsd());
+        out.add(indent + MANAGER_DELAYS);
     }
 
     private static void userLines(List<String> out, String indent, String field, List<String> lines) {
@@ -198,17 +218,25 @@ public final class XrootdConfig {
         return sha256(roleConfig + "\0" + startScript);
     }
 
-    /** Everything a sync needs from the configuration, each rendered once: the files and both hashes. */
-    public record Rendered(String config, String startScript, String redirectorHash, String workerHash) {
+    /**
+     * Everything a sync needs from the configuration, each rendered once: the files and each role's hash
+     * (the supervisors' null while there are none).
+     */
+    public record Rendered(String config, String startScript, String redirectorHash, String workerHash, String supervisorHash) {
         public String hash(Component component) {
-            return component == Component.REDIRECTOR ? redirectorHash : workerHash;
+            return switch (component) {
+                case REDIRECTOR -> redirectorHash;
+                case WORKER -> workerHash;
+                case SUPERVISOR -> supervisorHash;
+            };
         }
     }
 
     public static Rendered rendered(XrootdSpec spec) {
         String script = startScript(spec);
         return new Rendered(render(spec), script,
-                hash(renderFor(spec, Component.REDIRECTOR), script), hash(renderFor(spec, Component.WORKER), script));
+                hash(renderFor(spec, Component.REDIRECTOR), script), hash(renderFor(spec, Component.WORKER), script),
+                spec.supervisor().replicas() > 0 ? hash(renderFor(spec, Component.SUPERVISOR), script) : null);
     }
 
     static String sha256(String text) {

@@ -64,7 +64,7 @@ public final class SyncHandler {
         children.addAll(declared(request, new ArrayList<>(observed.unmanagedUnchanged())));
         ObjectNode status = StatusBuilder.forDesired(parent, observed, new StatusBuilder.Desired(
                 image.version(), image.image(), image.deprecated(), spec.redirector().replicas(), spec.worker().replicas(),
-                config.redirectorHash(), config.workerHash()));
+                config.redirectorHash(), config.workerHash(), spec.supervisor().replicas(), config.supervisorHash()));
         boolean progressing = isTrue(status, StatusBuilder.PROGRESSING);
         return new Outcome(new HookResponse(status, children, progressing ? RESYNC_WHILE_PROGRESSING : 0, false), "synced");
     }

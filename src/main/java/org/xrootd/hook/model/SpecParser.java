@@ -29,12 +29,13 @@ public final class SpecParser {
      */
     public static final int MAX_NAME_LENGTH = 63 - 11 - "-xrootd-redirector".length();
     /**
-     * A cmsd accepts at most 64 subscribers; more workers would need supervisors, which we do not build.
-     * Benchmarks only: the system property {@code xrootd.maxWorkers} raises the cap, so that the full build
-     * path can be measured at 100 and 500 workers (BENCHMARKS.md). Never set it in a deployment: the
-     * clusters it lets through would not work.
+     * Largest cluster the generated shape holds with one supervisor down: 1000 workers need 16 supervisors
+     * ({@link Supervisors#required}), and 15 of them still hold {@code 64 + 63 * 15 = 1009} workers per
+     * manager. Benchmarks only: the system property {@code xrootd.maxWorkers} moves the cap, so that the
+     * build path can be measured at other sizes (BENCHMARKS.md). Never set it in a deployment: past 3968
+     * workers the 64 supervisors a manager can hold are not enough.
      */
-    public static final int MAX_WORKERS = Integer.getInteger("xrootd.maxWorkers", 64);
+    public static final int MAX_WORKERS = Integer.getInteger("xrootd.maxWorkers", 1000);
     public static final int MAX_REDIRECTORS = 16;
     /** Each export appears twice in the ConfigMap, which Kubernetes caps at 1 MiB: keep it far below. */
     public static final int MAX_EXPORTS = 64;
@@ -135,6 +136,7 @@ public final class SpecParser {
         XrootdSpec.Role worker = role(workerNode, "spec.worker", 1, 0, MAX_WORKERS,
                 directives(config, "worker", "spec.config.worker"));
         XrootdSpec.Storage storage = storage(object(workerNode, "storage", "spec.worker.storage"));
+        XrootdSpec.Role supervisor = supervisor(object(spec, "supervisor", "spec.supervisor"), worker.replicas());
 
         JsonNode portsNode = object(spec, "ports", "spec.ports");
         int xrootdPort = integer(portsNode, "xrootd", "spec.ports.xrootd", DEFAULT_XROOTD_PORT, 1024, 65535);
@@ -149,8 +151,23 @@ public final class SpecParser {
             return new Result(null, List.copyOf(problems));
         }
         return new Result(new XrootdSpec(name, namespace, generation, version, image, pullPolicy, pullSecrets,
-                serviceAccount, redirector, worker, storage, new XrootdSpec.Ports(xrootdPort, cmsdPort), security,
+                serviceAccount, redirector, worker, supervisor, storage, new XrootdSpec.Ports(xrootdPort, cmsdPort), security,
                 exports, allDirectives), List.of());
+    }
+
+    /**
+     * Supervisors follow the worker count; spec.supervisor.replicas may ask for more (never fewer) than
+     * {@link Supervisors#required}. They read spec.config.all only: redirector directives are meant for
+     * the managers clients connect to.
+     */
+    private XrootdSpec.Role supervisor(JsonNode node, int workers) {
+        int required = Supervisors.required(workers);
+        XrootdSpec.Role role = role(node, "spec.supervisor", required, 0, Supervisors.MAX, List.of());
+        if (role.replicas() < required) {
+            problems.add(new Problem("spec.supervisor.replicas", "must be at least " + required + " for " + workers
+                    + " workers, got " + role.replicas() + " (each manager holds 64 subscribers; the rule keeps one supervisor spare)"));
+        }
+        return role;
     }
 
     private XrootdSpec.Role role(JsonNode node, String field, int defaultReplicas, int min, int max, List<String> directives) {
@@ -462,7 +479,7 @@ public final class SpecParser {
 
     private static String hint(String field) {
         if (field.equals("spec.worker.replicas")) {
-            return " (a redirector's cmsd accepts at most 64 workers; larger clusters need supervisors, which this controller does not build)";
+            return " (above 64 workers the controller adds supervisors; " + MAX_WORKERS + " is the largest cluster they hold with one supervisor down)";
         }
         if (field.startsWith("spec.ports")) {
             return " (the daemons run unprivileged and cannot bind ports below 1024)";

@@ -24,11 +24,21 @@ public record XrootdSpec(
         String serviceAccountName,
         Role redirector,
         Role worker,
+        Role supervisor,
         Storage storage,
         Ports ports,
         Security security,
         List<String> exports,
         List<String> directives) {
+
+    /** The role's settings; supervisors have 0 replicas up to 64 workers. */
+    public Role role(org.xrootd.hook.build.Component component) {
+        return switch (component) {
+            case REDIRECTOR -> redirector;
+            case WORKER -> worker;
+            case SUPERVISOR -> supervisor;
+        };
+    }
 
     /** Per-role settings: size, extra xrootd directives, and what is passed through to the pods. */
     public record Role(int replicas, int maxUnavailable, List<String> directives, Pod pod) {}

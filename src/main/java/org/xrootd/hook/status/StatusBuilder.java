@@ -23,7 +23,14 @@ public final class StatusBuilder {
 
     /** What the cluster should look like, for comparison with what is observed. */
     public record Desired(String version, String image, boolean deprecated, int redirectors, int workers,
-                          String redirectorHash, String workerHash) {}
+                          String redirectorHash, String workerHash, int supervisors, String supervisorHash) {
+
+        /** Without supervisors (up to 64 workers). */
+        public Desired(String version, String image, boolean deprecated, int redirectors, int workers,
+                       String redirectorHash, String workerHash) {
+            this(version, image, deprecated, redirectors, workers, redirectorHash, workerHash, 0, null);
+        }
+    }
 
     public static final String VERSION_DEPRECATED = "VersionDeprecated";
 
@@ -36,21 +43,33 @@ public final class StatusBuilder {
                 .withCurrentVersion(currentVersion(parent, Component.REDIRECTOR, state(observed, Component.REDIRECTOR), desired.redirectors()));
         RoleState worker = state(observed, Component.WORKER)
                 .withCurrentVersion(currentVersion(parent, Component.WORKER, state(observed, Component.WORKER), desired.workers()));
+        RoleState supervisor = state(observed, Component.SUPERVISOR)
+                .withCurrentVersion(currentVersion(parent, Component.SUPERVISOR, state(observed, Component.SUPERVISOR), desired.supervisors()));
+        boolean supervised = desired.supervisors() > 0;
         List<Condition> conditions = new ArrayList<>();
-        String counts = counts(redirector, desired.redirectors(), worker, desired.workers());
+        String counts = supervised
+                ? counts(redirector, desired.redirectors(), supervisor, desired.supervisors(), worker, desired.workers())
+                : counts(redirector, desired.redirectors(), worker, desired.workers());
+        // Workers past a manager's 64 slots are in the cluster only through a supervisor.
         boolean allReady = redirector.exists() && worker.exists()
-                && redirector.readyReplicas() >= desired.redirectors() && worker.readyReplicas() >= desired.workers();
+                && redirector.readyReplicas() >= desired.redirectors() && worker.readyReplicas() >= desired.workers()
+                && (!supervised || supervisor.exists() && supervisor.readyReplicas() >= desired.supervisors());
         if (!redirector.exists() && !worker.exists()) {
             conditions.add(new Condition(READY, false, "Creating", counts));
             conditions.add(new Condition(PROGRESSING, true, "Creating",
-                    "creating " + desired.redirectors() + " redirectors and " + desired.workers() + " workers"));
+                    "creating " + desired.redirectors() + " redirectors"
+                            + (supervised ? ", " + desired.supervisors() + " supervisors" : "")
+                            + " and " + desired.workers() + " workers"));
             conditions.add(new Condition(DEGRADED, false, "AsExpected", "nothing is wrong"));
         } else {
             conditions.add(new Condition(READY, allReady, allReady ? "AllReplicasReady" : "ReplicasNotReady", counts));
             String progress = progress(desired, redirector, worker);
+            if (progress == null && supervised) {
+                progress = supervisorProgress(desired, supervisor);
+            }
             if (progress != null) {
-                String message = progress.equals("Reconfiguring") ? reconfiguring(desired, redirector, worker)
-                        : rollout(desired, redirector, worker);
+                String message = progress.equals("Reconfiguring") ? reconfiguring(desired, redirector, worker, supervisor)
+                        : rollout(desired, redirector, worker) + (supervised ? "; supervisors: " + role(supervisor, desired.supervisors()) : "");
                 conditions.add(new Condition(PROGRESSING, true, progress, message));
                 conditions.add(new Condition(DEGRADED, false, "AsExpected", "nothing is wrong"));
             } else if (allReady || wasReady(parent)) {
@@ -70,8 +89,56 @@ public final class StatusBuilder {
             conditions.add(new Condition(VERSION_DEPRECATED, true, "DeprecatedInCatalog", "XrootdVersion '"
                     + desired.version() + "' is marked deprecated: move spec.version to a newer catalog entry"));
         }
-        return status(parent, observed, desired.version(), desired.image(),
+        ObjectNode status = status(parent, observed, desired.version(), desired.image(),
                 redirector, desired.redirectors(), worker, desired.workers(), conditions);
+        if (supervised) {
+            withSupervisors(status, supervisor, desired.supervisors());
+        }
+        return status;
+    }
+
+    /**
+     * Supervisors, checked once the redirectors and workers have nothing left to do: the same reasons,
+     * and a supervisor StatefulSet that does not exist yet (workers scaled past 64) is Scaling.
+     */
+    private static String supervisorProgress(Desired desired, RoleState supervisor) {
+        if (!supervisor.exists()) {
+            return "Scaling";
+        }
+        if (differs(supervisor.image(), desired.image()) || behind(supervisor, desired.version())) {
+            return "Upgrading";
+        }
+        if (supervisor.specReplicas() != desired.supervisors() || supervisor.replicas() != desired.supervisors()) {
+            return "Scaling";
+        }
+        if (differs(supervisor.configHash(), desired.supervisorHash())) {
+            return "Reconfiguring";
+        }
+        if (!settled(supervisor, desired.supervisors())) {
+            return "RollingUpdate";
+        }
+        return null;
+    }
+
+    /** When the hook cannot tell what is desired: the supervisors as observed, if any exist. */
+    private static ObjectNode withObservedSupervisors(JsonNode parent, ObservedChildren observed, ObjectNode status) {
+        RoleState supervisor = carried(parent, observed, Component.SUPERVISOR);
+        if (supervisor.exists()) {
+            withSupervisors(status, supervisor, supervisor.specReplicas());
+        }
+        return status;
+    }
+
+    /** The status's supervisor counts, placed after the workers' (they exist only above 64 workers). */
+    private static void withSupervisors(ObjectNode status, RoleState supervisor, int desired) {
+        ObjectNode ordered = status.deepCopy();
+        status.removeAll();
+        ordered.fields().forEachRemaining(field -> {
+            status.set(field.getKey(), field.getValue());
+            if (field.getKey().equals("worker")) {
+                status.set("supervisor", roleStatus(supervisor, desired));
+            }
+        });
     }
 
     /** A role as observed, with the version its pods ran when the status was last written. */
@@ -107,8 +174,8 @@ public final class StatusBuilder {
                 new Condition(READY, false, reason, message + running),
                 new Condition(PROGRESSING, false, reason, "nothing changes until this is fixed; existing children are kept as they are"),
                 new Condition(DEGRADED, true, reason, message));
-        return status(parent, observed, inUse(redirector, worker, version), inUse(redirector, worker),
-                redirector, redirector.specReplicas(), worker, worker.specReplicas(), conditions);
+        return withObservedSupervisors(parent, observed, status(parent, observed, inUse(redirector, worker, version),
+                inUse(redirector, worker), redirector, redirector.specReplicas(), worker, worker.specReplicas(), conditions));
     }
 
     /** While the finalize hook removes the children (persistent volumes stay). */
@@ -119,8 +186,8 @@ public final class StatusBuilder {
                 new Condition(READY, false, "Deleting", "the Xrootd is being deleted; worker volumes are kept"),
                 new Condition(PROGRESSING, true, "Deleting", observed.all().size() + " children left to delete"),
                 new Condition(DEGRADED, false, "AsExpected", "nothing is wrong"));
-        return status(parent, observed, inUse(redirector, worker, version), inUse(redirector, worker),
-                redirector, redirector.specReplicas(), worker, worker.specReplicas(), conditions);
+        return withObservedSupervisors(parent, observed, status(parent, observed, inUse(redirector, worker, version),
+                inUse(redirector, worker), redirector, redirector.specReplicas(), worker, worker.specReplicas(), conditions));
     }
 
     /** The version both roles' templates name, when the hook cannot tell what is desired; else the declared one. */
@@ -192,9 +259,12 @@ public final class StatusBuilder {
                 + "; target " + desired.image();
     }
 
-    private static String reconfiguring(Desired desired, RoleState redirector, RoleState worker) {
+    private static String reconfiguring(Desired desired, RoleState redirector, RoleState worker, RoleState supervisor) {
         boolean redirectors = differs(redirector.configHash(), desired.redirectorHash());
         boolean workers = differs(worker.configHash(), desired.workerHash());
+        if (!redirectors && !workers) {
+            return "the configuration changed: supervisor pods roll; redirectors and workers are unchanged";
+        }
         String who = redirectors && workers ? "redirector and worker pods roll" : redirectors ? "redirector pods roll; workers are unchanged"
                 : "worker pods roll; redirectors are unchanged";
         return "the configuration changed: " + who;
@@ -209,6 +279,13 @@ public final class StatusBuilder {
                 : "";
         return role.updatedReplicas() + "/" + desired + " updated, " + role.readyReplicas() + " ready"
                 + (role.image() == null ? "" : ", template " + role.image()) + versions;
+    }
+
+    private static String counts(RoleState redirector, int redirectors, RoleState supervisor, int supervisors,
+                                 RoleState worker, int workers) {
+        return redirector.readyReplicas() + "/" + redirectors + " redirectors, "
+                + supervisor.readyReplicas() + "/" + supervisors + " supervisors and "
+                + worker.readyReplicas() + "/" + workers + " workers ready";
     }
 
     private static String counts(RoleState redirector, int redirectors, RoleState worker, int workers) {
