@@ -54,6 +54,10 @@ class OperabilityTest {
     void metricsCountSyncsByResultErrorsByKindAndInvalidParents() throws Exception {
         assertEquals(200, post("/sync", RealisticRequest.workers(64).bytes()).statusCode());
         assertEquals(200, post("/sync", RealisticRequest.workers(500).bytes()).statusCode());
+        // Past the ceiling of 1000 workers: the parent is invalid, and answered.
+        com.fasterxml.jackson.databind.node.ObjectNode tooMany = RealisticRequest.workers(64).json();
+        ((com.fasterxml.jackson.databind.node.ObjectNode) tooMany.at("/parent/spec/worker")).put("replicas", 1001);
+        assertEquals(200, post("/sync", org.xrootd.hook.Json.MAPPER.writeValueAsBytes(tooMany)).statusCode());
         assertEquals(400, post("/sync", "{\"parent\": 1}".getBytes()).statusCode());
         assertEquals(200, post("/customize", RealisticRequest.workers(3).bytes()).statusCode());
 
@@ -64,7 +68,7 @@ class OperabilityTest {
         assertTrue(value(text, "xrootd_hook_syncs_total{hook=\"sync\",result=\"synced\"}") >= 1, text);
         assertTrue(value(text, "xrootd_hook_syncs_total{hook=\"sync\",result=\"invalid\"}") >= 1, text);
         assertTrue(value(text, "xrootd_hook_errors_total{hook=\"sync\",kind=\"bad-request\"}") >= 1, text);
-        // The 500-worker parent is invalid (a cmsd takes 64 workers at most) and is counted once, by name.
+        // The 1001-worker parent is invalid (above the supervisors' ceiling) and is counted once, by name.
         assertEquals(1.0, value(text, "xrootd_hook_invalid_parents{result=\"invalid\"}"), text);
         assertTrue(value(text, "xrootd_hook_request_duration_seconds_count{hook=\"sync\"}") >= 3, text);
         assertTrue(value(text, "xrootd_hook_request_duration_seconds_count{hook=\"customize\"}") >= 1, text);

@@ -67,9 +67,8 @@ final class RealisticRequest {
     ObjectNode json() {
         Catalog.Resolved image = new Catalog.Resolved("5.6.4", "registry.example.org/xrootd/xrootd:5.6.4", false, true);
         ObjectNode applied = appliedParent();
-        // The children are built by the hook's own builders from the parsed spec. The parser refuses more
-        // than 64 workers (a cmsd's limit), so a larger count is written into the worker StatefulSet
-        // afterwards: nothing else in the children depends on it.
+        // The children are built by the hook's own builders from the parsed spec. Past the parser's
+        // ceiling a larger count is written into the worker StatefulSet afterwards.
         ObjectNode parseable = applied.deepCopy();
         ((ObjectNode) parseable.at("/spec/worker")).put("replicas", Math.min(workers, SpecParser.MAX_WORKERS));
         ((ObjectNode) parseable.get("metadata")).put("generation", 7);

@@ -24,7 +24,7 @@ class RequestSizeTest {
     @Test
     void requestSizeDoesNotGrowWithWorkersAndTheLimitHasAWideMargin() throws Exception {
         Map<String, Integer> sizes = new LinkedHashMap<>();
-        for (int workers : new int[] {1, 64, 500}) {
+        for (int workers : new int[] {1, 64, 100, 500}) {
             sizes.put("workers=" + workers, RealisticRequest.workers(workers).bytes().length);
         }
         List<String> manyExports = IntStream.range(0, 64).mapToObj(i -> "/store/group/experiment-" + i).toList();
@@ -47,9 +47,14 @@ class RequestSizeTest {
         breakdown(RealisticRequest.workers(500).json());
 
         int one = sizes.get("workers=1");
+        int sixtyFour = sizes.get("workers=64");
+        int hundred = sizes.get("workers=100");
         int fiveHundred = sizes.get("workers=500");
-        // Only the status counts and the replicas numbers change with the number of workers.
-        assertTrue(Math.abs(fiveHundred - one) < 1024, "a 500-worker request is about as large as a 1-worker one: " + sizes);
+        // Only the status counts and the replicas numbers change with the number of workers, except that
+        // above 64 the supervisors' three children (and their status) join once.
+        assertTrue(Math.abs(sixtyFour - one) < 1024, "a 64-worker request is about as large as a 1-worker one: " + sizes);
+        assertTrue(Math.abs(fiveHundred - hundred) < 1024, "a 500-worker request is about as large as a 100-worker one: " + sizes);
+        assertTrue(hundred - sixtyFour < 24 * 1024, "supervisors add a few children, not one per worker: " + sizes);
         int realistic = sizes.get("workers=500 redirectors=16 exports=64");
         assertTrue(realistic * 64L < HookServer.MAX_REQUEST_BYTES, "the limit is more than 64 times a large real request");
         int pathological = sizes.get("same, every object with 200 KiB of other annotations");
@@ -59,12 +64,12 @@ class RequestSizeTest {
 
     @Test
     void theMeasuredRequestIsAValidHookRequest() throws Exception {
-        // 64 workers: synced; 500 workers: refused by the spec parser (the cmsd limit), but answered.
-        SyncHandler.Outcome ok = SyncHandler.handle(HookRequest.parse(RealisticRequest.workers(64).bytes()));
-        assertEquals("synced", ok.result());
-        SyncHandler.Outcome invalid = SyncHandler.handle(HookRequest.parse(RealisticRequest.workers(500).bytes()));
-        assertEquals("invalid", invalid.result());
-        assertEquals(RealisticRequest.workers(500).observedChildren(), invalid.response().children().size(), "an invalid parent keeps its children");
+        // 64 workers: no supervisors; 500 workers: supervisors. Both synced, with every observed child kept.
+        for (int workers : new int[] {64, 500}) {
+            SyncHandler.Outcome ok = SyncHandler.handle(HookRequest.parse(RealisticRequest.workers(workers).bytes()));
+            assertEquals("synced", ok.result());
+            assertEquals(RealisticRequest.workers(workers).observedChildren(), ok.response().children().size(), workers + " workers");
+        }
     }
 
     /** Where the bytes go: prints each top-level part and, per object, managedFields and annotations. */

@@ -55,9 +55,11 @@ class SpecParserTest {
     }
 
     @Test
-    void moreThan64WorkersNeedSupervisorsAndAreRefusedWithAReason() {
+    void moreThan64WorkersGetSupervisorsAndPastTheCeilingAreRefusedWithAReason() {
         ObjectNode parent = TestSpecs.parent("x");
         ((ObjectNode) TestSpecs.spec(parent).get("worker")).put("replicas", 65);
+        assertEquals(2, TestSpecs.model(parent).supervisor().replicas());
+        ((ObjectNode) TestSpecs.spec(parent).get("worker")).put("replicas", SpecParser.MAX_WORKERS + 1);
         SpecParser.Result result = SpecParser.parse(parent);
         assertTrue(result.problems().get(0).message().contains("supervisors"));
     }

@@ -80,7 +80,7 @@ class RenderTest {
                     xrootd: 80
                 """), null, null);
         assertTrue(!result.ok());
-        assertTrue(result.errors().get(0).startsWith("xrootd.yaml: spec.worker.replicas: must be between 0 and 64, got -1"),
+        assertTrue(result.errors().get(0).startsWith("xrootd.yaml: spec.worker.replicas: must be between 0 and 1000, got -1"),
                 result.errors().toString());
         assertTrue(result.errors().get(1).startsWith("xrootd.yaml: spec.ports.xrootd: must be between 1024 and 65535, got 80"),
                 result.errors().toString());
@@ -178,7 +178,7 @@ class RenderTest {
         Run invalid = run("render", bad.toString(), "--catalog", CATALOG.toString());
         assertEquals(1, invalid.status());
         assertEquals("", invalid.out());
-        assertTrue(invalid.err().startsWith(bad + ": spec.worker.replicas: must be between 0 and 64, got -1"), invalid.err());
+        assertTrue(invalid.err().startsWith(bad + ": spec.worker.replicas: must be between 0 and 1000, got -1"), invalid.err());
 
         Run missing = run("render", dir.resolve("nope.yaml").toString());
         assertEquals(1, missing.status());
