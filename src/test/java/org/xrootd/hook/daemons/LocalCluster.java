@@ -36,6 +36,8 @@ final class LocalCluster implements AutoCloseable {
 
     final List<LocalPod> redirectors = new ArrayList<>();
     final List<LocalPod> workers = new ArrayList<>();
+    /** Present only when the hook built supervisors (more than 64 workers). */
+    final List<LocalPod> supervisors = new ArrayList<>();
     final PodNetwork.Host client;
     final int xrootdPort;
     final Path workDir;
@@ -72,7 +74,7 @@ final class LocalCluster implements AutoCloseable {
         this.client = network.add("client", "client", null, List.of());
     }
 
-    /** The ConfigMap and the two StatefulSets of a hook response. */
+    /** The ConfigMap and the two or three StatefulSets of a hook response. */
     private record Desired(Map<String, JsonNode> configMaps, List<JsonNode> statefulSets) {
         static Desired of(JsonNode response) {
             Map<String, JsonNode> configMaps = new HashMap<>();
@@ -84,8 +86,8 @@ final class LocalCluster implements AutoCloseable {
                     default -> { }
                 }
             }
-            if (statefulSets.size() != 2 || configMaps.size() != 1) {
-                throw new IllegalStateException("expected one ConfigMap and two StatefulSets, got " + configMaps.keySet()
+            if (statefulSets.size() < 2 || statefulSets.size() > 3 || configMaps.size() != 1) {
+                throw new IllegalStateException("expected one ConfigMap and two or three StatefulSets, got " + configMaps.keySet()
                         + " and " + statefulSets.size() + " StatefulSets");
             }
             return new Desired(configMaps, statefulSets);
@@ -111,8 +113,7 @@ final class LocalCluster implements AutoCloseable {
 
     /** Pod {@code ordinal} of a StatefulSet, with its DNS names; {@code live}: the network exists already. */
     private LocalPod addPod(JsonNode sts, int ordinal, boolean live) {
-        String component = sts.path("metadata").path("labels").path("app.kubernetes.io/component").asText();
-        List<LocalPod> pods = "redirector".equals(component) ? redirectors : workers;
+        List<LocalPod> pods = podsOf(sts);
         String stsName = sts.path("metadata").path("name").asText();
         String namespace = sts.path("metadata").path("namespace").asText("default");
         String service = sts.path("spec").path("serviceName").asText();
@@ -199,8 +200,7 @@ final class LocalCluster implements AutoCloseable {
         for (JsonNode sts : desired.statefulSets()) {
             JsonNode template = sts.path("spec").path("template");
             int replicas = sts.path("spec").path("replicas").asInt();
-            List<LocalPod> pods = "redirector".equals(sts.path("metadata").path("labels").path("app.kubernetes.io/component").asText())
-                    ? redirectors : workers;
+            List<LocalPod> pods = podsOf(sts);
             if (replicas < pods.size()) {
                 throw new UnsupportedOperationException("scaling down is not emulated");
             }
@@ -367,8 +367,18 @@ final class LocalCluster implements AutoCloseable {
 
     List<LocalPod> allPods() {
         List<LocalPod> all = new ArrayList<>(redirectors);
+        all.addAll(supervisors);
         all.addAll(workers);
         return all;
+    }
+
+    /** The pod list of a StatefulSet's component. */
+    private List<LocalPod> podsOf(JsonNode sts) {
+        return switch (sts.path("metadata").path("labels").path("app.kubernetes.io/component").asText()) {
+            case "redirector" -> redirectors;
+            case "supervisor" -> supervisors;
+            default -> workers;
+        };
     }
 
     /** The name a client in the cluster uses for a pod: relative to the cluster domain, as in all.manager. */
