@@ -45,7 +45,7 @@ final class DaemonRun implements AutoCloseable {
     final Prerequisites.Account account;
     final Path workDir;
     /** Every file written successfully through a redirector: logical file name and content. */
-    final Map<String, byte[]> written = new LinkedHashMap<>();
+    final Map<String, byte[]> written = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
     /** What the run measured, in the order measured; printed and written at close. */
     final Map<String, String> timings = new LinkedHashMap<>();
     private final String label;

@@ -55,15 +55,15 @@ class SupervisorRealDaemonTest {
     @BeforeAll
     void startHookAndBuildCluster() throws Exception {
         run = DaemonRun.open("supervisors");
-        ObjectNode spec = run.spec(1, WORKERS);
-        JsonNode response = run.sync(NAME, spec, 1);
+        // First as many workers as a manager holds: no supervisors; step 1 scales past 64.
+        JsonNode response = run.sync(NAME, run.spec(1, Supervisors.CMSD_SLOTS), 1);
         cluster = run.cluster(response, Map.of());
         export = run.configValue("(?m)^\\s*all\\.export\\s+(\\S+)", "all.export");
         assertEquals(1, cluster.redirectors.size());
-        assertEquals(WORKERS, cluster.workers.size());
-        assertEquals(Supervisors.required(WORKERS), cluster.supervisors.size(), "supervisors the hook derived");
-        run.timingsHeader("Real-daemon timings (xrootd " + DaemonRun.VERSION + ", 1 redirector, "
-                + cluster.supervisors.size() + " supervisors, " + WORKERS + " workers):");
+        assertEquals(Supervisors.CMSD_SLOTS, cluster.workers.size());
+        assertEquals(List.of(), cluster.supervisors);
+        run.timingsHeader("Real-daemon timings (xrootd " + DaemonRun.VERSION + ", 1 redirector, 64 workers, then "
+                + Supervisors.required(WORKERS) + " supervisors and " + WORKERS + " workers):");
     }
 
     @AfterAll
@@ -78,11 +78,31 @@ class SupervisorRealDaemonTest {
     @Timeout(150)
     void everyWorkerJoinsDirectlyOrThroughASupervisor() {
         run.explain(() -> {
-            run.startAllAndWaitReady("cold start");
+            run.startAllAndWaitReady("cold start, 64 workers");
+            waitForEveryWorker("all 64 workers on the manager");
+            // Scaling past 64 adds the supervisors' children and the new workers; no running pod is
+            // replaced (the redirector and worker configuration hashes stay the same).
+            JsonNode wider;
+            try {
+                wider = run.sync(NAME, run.spec(1, WORKERS), 2);
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            long scaled = System.nanoTime();
+            List<String> events;
+            try {
+                events = cluster.rollingUpdate(wider, Duration.ofSeconds(90));
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+            run.timings.put("64 -> " + WORKERS + " workers: new pods created -> all ready", seconds(since(scaled)));
+            System.out.println("scale 64 -> " + WORKERS + ":\n" + String.join("\n", events));
+            assertTrue(events.stream().noneMatch(e -> e.contains("replaced")), "no running pod replaced: " + events);
+            assertEquals(WORKERS, cluster.workers.size());
+            assertEquals(Supervisors.required(WORKERS), cluster.supervisors.size(), "supervisors the hook derived");
             long start = System.nanoTime();
-            waitForEveryWorker("every worker in the redirector's cluster map (xrdmapc --list all)");
-            run.timings.put("every pod ready -> every worker in the cluster map", seconds(since(start)));
-            Map<String, List<String>> map = clusterMap();
+            Map<String, List<String>> map = waitForEveryWorker("every worker in the redirector's cluster map (xrdmapc --list all)");
+            run.timings.put("every new pod ready -> every worker in the cluster map", seconds(since(start)));
             System.out.println("cluster map (xrdmapc --list all), supervisors and the workers behind them: " + map);
             int behind = behindSupervisors(map).size();
             run.timings.put("workers behind supervisors / directly on the manager", behind + " / " + (WORKERS - behind));
@@ -99,7 +119,7 @@ class SupervisorRealDaemonTest {
     @Order(2)
     @Timeout(120)
     void writesThroughTheRedirectorLandBehindASupervisorAndReadBack() {
-        run.explain(() -> assertWriteBehindSupervisor("formed cluster"));
+        run.explain(() -> assertWriteBehindSupervisor("formed cluster", clusterMap()));
     }
 
     @Test
@@ -117,9 +137,8 @@ class SupervisorRealDaemonTest {
             waitFor(Duration.ofSeconds(60), () -> cluster.ready(victim), victim + " ready again");
             run.timings.put("supervisor killed and restarted -> ready", seconds(since(killedAt))
                     + " (query config cms: " + run.queryConfig(victim, "cms") + ")");
-            waitForEveryWorker("every worker back in the cluster map");
+            Map<String, List<String>> after = waitForEveryWorker("every worker back in the cluster map");
             run.timings.put("supervisor killed and restarted -> every worker in the cluster map", seconds(since(killedAt)));
-            Map<String, List<String>> after = clusterMap();
             run.timings.put("after the restart: workers behind " + victim.name + " / behind the others",
                     after.getOrDefault(victim.host.ip(), List.of()).size() + " / " + (behindSupervisors(after).size()
                             - after.getOrDefault(victim.host.ip(), List.of()).size()));
@@ -127,53 +146,121 @@ class SupervisorRealDaemonTest {
             // stays suspended; xrdmapc's query of its subscribers then expires.
             run.timings.put("xrdmapc --list all after the restart", lastMapTook + (lastMap.contains("[op expired]")
                     ? "; the empty supervisor answers no subscriber list ([op expired])" : ""));
-            assertWriteBehindSupervisor("after a supervisor restart");
-            // Everything written before is still readable through the redirector.
-            for (String lfn : new ArrayList<>(run.written.keySet())) {
-                run.readBack(cluster.redirectors.get(0), lfn);
-            }
+            List<String> earlier = new ArrayList<>(run.written.keySet());
+            assertWriteBehindSupervisor("after a supervisor restart", after);
+            assertEarlierFilesReadable(earlier, before.getOrDefault(victim.host.ip(), List.of()));
         });
     }
 
     /**
-     * Writes new files through the redirector until one lands on a worker attached behind a supervisor
-     * (placement is round robin over the manager's subscribers, a supervisor counting as one), then reads
-     * it back through the redirector.
+     * Files written before the supervisor restart, read through the redirector. Those on workers that
+     * were behind the killed supervisor stall: the manager remembers their location as that supervisor
+     * (cms.fxhold, 8 h by default), which came back empty and suspended, so clients are told to wait. A
+     * location refresh ({@code xrdfs locate -r}) finds them behind the other supervisor; every other file
+     * reads at once.
      */
-    private void assertWriteBehindSupervisor(String when) {
+    private void assertEarlierFilesReadable(List<String> earlier, List<String> wereBehindVictim) {
         LocalPod redirector = cluster.redirectors.get(0);
-        Set<String> behind = behindSupervisors(clusterMap());
-        long start = System.nanoTime();
-        for (int attempt = 1; attempt <= 20; attempt++) {
-            String lfn = export + "/wide-" + serial++ + ".txt";
-            Procs.Result write = run.write(redirector, lfn, Duration.ofSeconds(30));
-            assertTrue(write.ok(), "write of " + lfn + " through " + redirector + ": " + write);
-            LocalPod holder = run.onlyHolder(lfn);
-            if (behind.contains(holder.host.ip())) {
-                run.readBack(redirector, lfn);
-                Procs.Result locate = cluster.client(Duration.ofSeconds(20), "xrdfs",
-                        LocalCluster.dnsName(redirector) + ":" + cluster.xrootdPort, "locate", lfn);
-                run.timings.put(when + ": writes until one landed behind a supervisor", attempt + " in "
-                        + seconds(since(start)) + " (" + lfn + " on " + holder.name + "; locate through the redirector: "
-                        + locate.output().strip().replace('\n', ' ') + ")");
-                return;
+        List<Procs.Result> reads = parallel(earlier, lfn -> cluster.client(Duration.ofSeconds(10), "xrdcp", "-f", "-s",
+                cluster.rootUrl(redirector, lfn), run.clientFile(lfn.replace('/', '_') + ".again").toString()));
+        List<String> stalled = new ArrayList<>();
+        for (int i = 0; i < earlier.size(); i++) {
+            if (!reads.get(i).ok()) {
+                String lfn = earlier.get(i);
+                stalled.add(lfn);
+                assertTrue(wereBehindVictim.contains(run.onlyHolder(lfn).host.ip()),
+                        lfn + " does not read through the redirector, and its worker was not behind the killed supervisor: " + reads.get(i));
             }
         }
-        throw new AssertionError("20 writes, none landed behind a supervisor (" + behind + ")");
+        long start = System.nanoTime();
+        for (String lfn : stalled) {
+            Procs.Result refresh = cluster.client(Duration.ofSeconds(20), "xrdfs",
+                    LocalCluster.dnsName(redirector) + ":" + cluster.xrootdPort, "locate", "-r", lfn);
+            assertTrue(refresh.ok(), "locate -r " + lfn + ": " + refresh);
+            run.readBack(redirector, lfn);
+        }
+        run.timings.put("after the restart: files written before, read through the redirector", earlier.size() + ", of which "
+                + stalled.size() + " (on workers that were behind the killed supervisor) stalled until xrdfs locate -r"
+                + (stalled.isEmpty() ? "" : "; refreshed and read in " + seconds(since(start))));
     }
 
-    private void waitForEveryWorker(String what) {
+    /**
+     * Writes 66 new files through the redirector at once and checks that some landed on workers behind a
+     * supervisor, then reads those back through the redirector. The manager places new files round robin
+     * over its 64 subscribers (each supervisor is one of them), so 66 writes reach every subscriber:
+     * deterministic, where writing one file at a time could take up to 64 tries.
+     */
+    private void assertWriteBehindSupervisor(String when, Map<String, List<String>> map) {
+        LocalPod redirector = cluster.redirectors.get(0);
+        Set<String> behind = behindSupervisors(map);
+        List<String> lfns = new ArrayList<>();
+        for (int i = 0; i < Supervisors.CMSD_SLOTS + 2; i++) {
+            lfns.add(export + "/wide-" + serial++ + ".txt");
+        }
+        long start = System.nanoTime();
+        List<Procs.Result> writes = parallel(lfns, lfn -> run.write(redirector, lfn, Duration.ofSeconds(60)));
+        String took = seconds(since(start));
+        for (int i = 0; i < lfns.size(); i++) {
+            assertTrue(writes.get(i).ok(), "write of " + lfns.get(i) + " through " + redirector + ": " + writes.get(i));
+        }
+        List<String> landed = new ArrayList<>();
+        Set<String> holders = new TreeSet<>();
+        for (String lfn : lfns) {
+            LocalPod holder = run.onlyHolder(lfn);
+            holders.add(holder.name);
+            if (behind.contains(holder.host.ip())) {
+                landed.add(lfn);
+            }
+        }
+        assertTrue(!landed.isEmpty(), lfns.size() + " writes, none landed behind a supervisor (" + behind + "); holders " + holders);
+        parallel(landed, lfn -> run.readBack(redirector, lfn));
+        Procs.Result locate = cluster.client(Duration.ofSeconds(20), "xrdfs",
+                LocalCluster.dnsName(redirector) + ":" + cluster.xrootdPort, "locate", landed.get(0));
+        run.timings.put(when + ": " + lfns.size() + " writes at once through the redirector", took + "; on " + holders.size()
+                + " workers, " + landed.size() + " behind a supervisor, read back through the redirector (locate "
+                + landed.get(0) + " through the redirector: " + locate.output().strip().replace('\n', ' ') + ")");
+    }
+
+    /** Runs one client command per item, 22 at a time (most of each is the manager's 1 s lookup delay). */
+    private static <T> List<T> parallel(List<String> items, java.util.function.Function<String, T> action) {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(22);
         try {
-            waitFor(Duration.ofSeconds(60), () -> missingWorkers().isEmpty(), what);
-        } catch (AssertionError e) {
-            throw new AssertionError(e.getMessage() + "; missing " + missingWorkers() + " from:\n" + lastMap, e);
+            List<java.util.concurrent.Future<T>> futures = new ArrayList<>();
+            for (String item : items) {
+                futures.add(pool.submit(() -> action.apply(item)));
+            }
+            List<T> results = new ArrayList<>();
+            for (java.util.concurrent.Future<T> future : futures) {
+                results.add(future.get());
+            }
+            return results;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof AssertionError failure) {
+                throw failure;
+            }
+            throw new IllegalStateException(e.getCause());
+        } finally {
+            pool.shutdownNow();
         }
     }
 
-    /** Worker IPs the redirector's cluster map does not list (at either level). */
-    private Set<String> missingWorkers() {
+    /** Waits until the cluster map lists every worker; returns that map. */
+    private Map<String, List<String>> waitForEveryWorker(String what) {
+        try {
+            waitFor(Duration.ofSeconds(90), () -> missing(clusterMap()).isEmpty(), what);
+            return lastTree;
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; missing " + missing(lastTree) + " from:\n" + lastMap, e);
+        }
+    }
+
+    /** Worker IPs a cluster map does not list (at either level). */
+    private Set<String> missing(Map<String, List<String>> map) {
         Set<String> listed = new TreeSet<>();
-        clusterMap().forEach((top, below) -> {
+        map.forEach((top, below) -> {
             listed.add(top);
             listed.addAll(below);
         });
@@ -203,6 +290,7 @@ class SupervisorRealDaemonTest {
         lastMap = map.output();
         lastMapTook = seconds(map.took());
         Map<String, List<String>> tree = new TreeMap<>();
+        lastTree = tree;
         String supervisor = null;
         for (String line : map.output().split("\n")) {
             Matcher m = ADDRESS.matcher(line);
@@ -227,6 +315,7 @@ class SupervisorRealDaemonTest {
     private static final int TOP_LEVEL_COLUMN = 5;
 
     private String lastMapTook = "";
+    private Map<String, List<String>> lastTree = Map.of();
     private String lastMap = "";
 
     /** How many daemons run and their summed VmRSS, read from /proc. */
