@@ -136,10 +136,21 @@ public record HookRequest(ObjectNode parent, ObservedChildren children, JsonNode
             }
             return root;
         } catch (JacksonException e) {
-            throw new BadRequestException("the request body is not valid JSON: " + Problem.excerpt(e.getOriginalMessage(), 300));
+            throw new BadRequestException("the request body is not valid JSON: " + Problem.excerpt(readable(e), 300));
         } catch (IOException e) {
             throw new BadRequestException("the request body could not be read");
         }
+    }
+
+    /** Jackson's words, without the name of the feature that refused a duplicate key. */
+    private static String readable(JacksonException e) {
+        String message = e.getOriginalMessage();
+        int feature = message == null ? -1 : message.indexOf(" for `ObjectNode`: not allowed when");
+        if (message != null && message.startsWith("Duplicate field ") && feature > 0) {
+            return "duplicate key " + message.substring("Duplicate field ".length(), feature)
+                    + (e.getLocation() == null ? "" : " near line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr());
+        }
+        return message;
     }
 
     /**
