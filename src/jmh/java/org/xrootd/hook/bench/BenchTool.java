@@ -150,6 +150,8 @@ public final class BenchTool {
                     props.getProperty("startup.load", ""));
         }
 
+        nmt(dir, props, table);
+
         for (String server : List.of("shipped", "raised", "serial")) {
             String rss = props.getProperty("rss." + server + ".kib");
             String hwm = props.getProperty("rss." + server + ".hwm.kib");
@@ -289,15 +291,60 @@ public final class BenchTool {
             }
         }
         Matcher total = TOTAL.matcher(text);
-        String count = total.find() ? total.group(1) + " requests, " : "";
+        long requests = total.find() ? Long.parseLong(total.group(1)) : 0;
+        String count = requests > 0 ? requests + " requests, " : "";
+        String ticks = props.getProperty(key + ".cpu.ticks");
+        String perSecondTicks = props.getProperty("clock.ticks.per.second");
+        String cpu = "";
+        if (ticks != null && perSecondTicks != null && requests > 0) {
+            double micros = Long.parseLong(ticks) * 1e6 / Long.parseLong(perSecondTicks) / requests;
+            cpu = String.format(Locale.ROOT, "; server CPU %.0f µs a sync", micros);
+        }
         double perSecond = Double.parseDouble(rps.group(1));
-        String result = String.format(Locale.ROOT, "**%.0f syncs/s**, p50 %.2f ms, p99 %.2f ms, %s%d errors",
-                perSecond, p50, p99, count, errors);
+        String result = String.format(Locale.ROOT, "**%.0f syncs/s**, p50 %.2f ms, p99 %.2f ms, %s%d errors%s",
+                perSecond, p50, p99, count, errors, cpu);
         boolean goalApplies = input.equals("workers-100");
         table.row(what, describe(dir, input, server), path(input, server), result,
                 goalApplies ? "≥ 2,000 syncs/s, 0 errors" : "0 errors",
                 goalApplies ? perSecond >= 2000 && errors == 0 : errors == 0,
                 props.getProperty(key + ".load", ""));
+    }
+
+    private static final Pattern NMT_CATEGORY = Pattern.compile("(?m)^-\\s+(.+?) \\(reserved=(\\d+)KB, committed=(\\d+)KB\\)");
+
+    /**
+     * What the JVM's native memory tracking says the resident memory is made of, committed KB by category,
+     * grouped: the heap, classes (metaspace and class data), the JIT (code cache and compiler arenas), thread
+     * stacks, and everything else (GC structures, symbols, internal, the tracking itself).
+     */
+    private static void nmt(Path dir, Properties props, Table table) throws IOException {
+        Path file = dir.resolve("nmt.txt");
+        String text = Files.exists(file) ? Files.readString(file) : "";
+        java.util.Map<String, Long> committed = new java.util.LinkedHashMap<>();
+        Matcher m = NMT_CATEGORY.matcher(text);
+        while (m.find()) {
+            committed.put(m.group(1).trim(), Long.parseLong(m.group(3)));
+        }
+        String rss = props.getProperty("rss.nmt.kib");
+        if (committed.isEmpty() || rss == null) {
+            table.missing.add("native memory");
+            table.row("JVM memory by category (native memory tracking)", "", "", "missing (see " + file + ")", "", null, "");
+            return;
+        }
+        long heap = committed.getOrDefault("Java Heap", 0L);
+        long classes = committed.getOrDefault("Class", 0L) + committed.getOrDefault("Metaspace", 0L)
+                + committed.getOrDefault("Shared class space", 0L);
+        long jit = committed.getOrDefault("Code", 0L) + committed.getOrDefault("Compiler", 0L);
+        long threads = committed.getOrDefault("Thread", 0L);
+        long total = committed.values().stream().mapToLong(Long::longValue).sum();
+        long other = total - heap - classes - jit - threads;
+        double rssMib = Long.parseLong(rss) / 1024.0;
+        String result = String.format(Locale.ROOT,
+                "heap %.0f, classes %.0f, JIT (code cache and compiler) %.0f, thread stacks %.0f (%s threads), other %.0f: "
+                        + "%.0f MiB committed, %.0f MiB resident", heap / 1024.0, classes / 1024.0, jit / 1024.0,
+                threads / 1024.0, props.getProperty("nmt.threads", "?"), other / 1024.0, total / 1024.0, rssMib);
+        table.row("JVM memory by category after load (MiB, native memory tracking), `-Xmx128m`, Serial GC", "after 100 workers",
+                pathOf("raised"), result, "< 256 MiB", rssMib < 256, props.getProperty("rss.nmt.load", ""));
     }
 
     /** A latency percentile from wrk --latency, in milliseconds. */
