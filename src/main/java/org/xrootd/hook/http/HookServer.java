@@ -5,6 +5,7 @@ import static net.logstash.logback.argument.StructuredArguments.v;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
+import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import java.time.Duration;
@@ -109,6 +110,9 @@ public final class HookServer implements AutoCloseable {
         Javalin app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.http.maxRequestSize = MAX_REQUEST_BYTES;
+            // Metacontroller's Go client asks for gzip on every call, and Javalin would oblige: compressing
+            // a 15-20 KiB answer for a peer inside the cluster cost more CPU than the rest of the sync.
+            config.http.compressionStrategy = CompressionStrategy.NONE;
             QueuedThreadPool threads = new QueuedThreadPool(settings.maxThreads(), Math.min(4, settings.maxThreads()));
             threads.setName("hook");
             config.jetty.threadPool = threads;

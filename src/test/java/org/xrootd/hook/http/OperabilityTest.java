@@ -134,6 +134,17 @@ class OperabilityTest {
     }
 
     @Test
+    void answersAreNotCompressedEvenWhenTheClientAcceptsGzip() throws Exception {
+        // What Go's HTTP client, and so Metacontroller, sends unless told otherwise.
+        HttpResponse<byte[]> answer = CLIENT.send(HttpRequest.newBuilder(uri("/sync")).header("Content-Type", "application/json")
+                .header("Accept-Encoding", "gzip").POST(HttpRequest.BodyPublishers.ofByteArray(RealisticRequest.workers(64).bytes())).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, answer.statusCode());
+        assertTrue(answer.headers().firstValue("Content-Encoding").isEmpty(), answer.headers().toString());
+        assertEquals(RealisticRequest.workers(64).observedChildren(), Json.MAPPER.readTree(answer.body()).path("children").size());
+    }
+
+    @Test
     void theSmallestThreadPoolAnswersManyMoreClientsThanItHasThreads() throws Exception {
         HookServer small = HookServer.start(new HookServer.Settings("127.0.0.1", 0, Duration.ZERO, Duration.ofSeconds(10),
                 HookServer.Settings.MIN_MAX_THREADS));
