@@ -11,7 +11,7 @@ class HookRequestTest {
     void aDuplicateKeyAnywhereIsRefusedByNameAndPlace() {
         BadRequestException top = assertThrows(BadRequestException.class, () -> HookRequest.parse(
                 "{\"parent\":{\"metadata\":{\"name\":\"a\"}},\"parent\":{\"metadata\":{\"name\":\"b\"}}}".getBytes(StandardCharsets.UTF_8)));
-        assertEquals("the request body is not valid JSON: duplicate key 'parent' near line 1, column 46", top.getMessage());
+        assertEquals("the request body is not valid JSON: duplicate key 'parent' near line 1, column 47", top.getMessage());
 
         BadRequestException nested = assertThrows(BadRequestException.class, () -> HookRequest.parse(
                 "{\"parent\":{\"metadata\":{\"name\":\"a\"}},\"children\":{\"ConfigMap.v1\":{\"c\":{\"data\":{\"k\":\"1\",\n\"k\":\"2\"}}}}}"
