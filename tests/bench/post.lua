@@ -4,3 +4,5 @@ wrk.method = "POST"
 wrk.body = file:read("*a")
 file:close()
 wrk.headers["Content-Type"] = "application/json"
+-- Go's HTTP client, and so Metacontroller, asks for gzip on every request.
+wrk.headers["Accept-Encoding"] = "gzip"

@@ -62,6 +62,10 @@ public final class Main implements Callable<Integer> {
 
     /** Options of the HTTP service; env PORT is read when --port is not given. */
     static final class ServeOptions {
+        /** The command these options belong to, so that an error is reported by the command line that ran it. */
+        @Spec(Spec.Target.MIXEE)
+        CommandLine.Model.CommandSpec command;
+
         @Option(names = "--port", description = "HTTP port (default: env PORT, else 8080)")
         Integer port;
 
@@ -77,6 +81,10 @@ public final class Main implements Callable<Integer> {
                 description = "then wait at most this long for requests in flight (default: ${DEFAULT-VALUE})")
         Duration stopTimeout;
 
+        @Option(names = "--threads", paramLabel = "N",
+                description = "at most this many HTTP threads, the acceptor and selector included (default: 4 per CPU, at least 8)")
+        Integer threads;
+
         int resolvedPort() {
             if (port != null) {
                 return port;
@@ -86,16 +94,21 @@ public final class Main implements Callable<Integer> {
                 try {
                     return Integer.parseInt(env.trim());
                 } catch (NumberFormatException e) {
-                    throw new CommandLine.ParameterException(new CommandLine(new Main()), "PORT must be a number, got '" + env + "'");
+                    throw new CommandLine.ParameterException(command.commandLine(), "PORT must be a number, got '" + env + "'");
                 }
             }
             return 8080;
         }
 
         int run() throws InterruptedException {
+            if (threads != null && threads < HookServer.Settings.MIN_MAX_THREADS) {
+                throw new CommandLine.ParameterException(command.commandLine(),
+                        "--threads must be at least " + HookServer.Settings.MIN_MAX_THREADS + ", got " + threads);
+            }
             HookServer server = HookServer.start(new HookServer.Settings(host, resolvedPort(),
                     drainDelay == null ? Duration.ZERO : drainDelay,
-                    stopTimeout == null ? HookServer.Settings.DEFAULT_STOP_TIMEOUT : stopTimeout));
+                    stopTimeout == null ? HookServer.Settings.DEFAULT_STOP_TIMEOUT : stopTimeout,
+                    threads == null ? HookServer.Settings.DEFAULT_MAX_THREADS : threads));
             CountDownLatch stopped = new CountDownLatch(1);
             // SIGTERM and SIGINT run this: drain, finish requests in flight, then let the JVM exit.
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {

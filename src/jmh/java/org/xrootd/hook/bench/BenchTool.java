@@ -123,8 +123,7 @@ public final class BenchTool {
         out.append("Run: ").append(props.getProperty("run", "?")).append("\n\n");
         Table table = new Table(missing, smoke);
 
-        jmh(dir, "shipped", props, table);
-        jmh(dir, "raised", props, table);
+        jmh(dir, props, table);
 
         for (int i = 1; props.containsKey("http." + i + ".file"); i++) {
             http(dir, "http." + i, props, table);
@@ -150,7 +149,9 @@ public final class BenchTool {
                     props.getProperty("startup.load", ""));
         }
 
-        for (String server : List.of("shipped", "raised", "serial")) {
+        nmt(dir, props, table);
+
+        for (String server : List.of("default", "serial")) {
             String rss = props.getProperty("rss." + server + ".kib");
             String hwm = props.getProperty("rss." + server + ".hwm.kib");
             if (rss == null || hwm == null) {
@@ -160,23 +161,19 @@ public final class BenchTool {
             double rssMib = Long.parseLong(rss) / 1024.0;
             double hwmMib = Long.parseLong(hwm) / 1024.0;
             table.row("resident memory after its load runs, `-Xmx128m`" + gcOf(server),
-                    props.getProperty("rss." + server + ".inputs", ""), pathOf(server), String.format(Locale.ROOT, "%.0f MiB (peak %.0f MiB)", rssMib, hwmMib),
+                    props.getProperty("rss." + server + ".inputs", ""), "", String.format(Locale.ROOT, "%.0f MiB (peak %.0f MiB)", rssMib, hwmMib),
                     "< 256 MiB", hwmMib < 256, props.getProperty("rss." + server + ".load", ""));
         }
         out.append(table.out);
         return out.toString();
     }
 
-    private static String pathOf(String server) {
-        return server.equals("shipped") ? "as shipped (cap 64)" : "cap raised (`-Dxrootd.maxWorkers=1000`)";
-    }
-
     /** The JVM options a server ran with, beyond -Xmx128m. */
     private static String gcOf(String server) {
-        return server.equals("serial") ? ", Serial GC (as in a 256 MiB container)" : ", this machine's default GC (G1)";
+        return server.equals("default") ? ", this machine's default GC (G1)" : ", Serial GC (as in a 256 MiB container)";
     }
 
-    private static String describe(Path dir, String input, String server) throws IOException {
+    private static String describe(Path dir, String input) throws IOException {
         String label = switch (input) {
             case "sample" -> "sample (2 redirectors, 3 workers)";
             case "workers-100" -> "100 workers";
@@ -184,7 +181,7 @@ public final class BenchTool {
             default -> input;
         };
         Path request = dir.resolve("inputs").resolve(input + ".json");
-        Path response = dir.resolve("responses-" + responses(server)).resolve(input + ".response.json");
+        Path response = dir.resolve("responses").resolve(input + ".response.json");
         if (Files.exists(request) && Files.exists(response)) {
             label += String.format(Locale.ROOT, ", %.1f KiB in, %.1f KiB out",
                     Files.size(request) / 1024.0, Files.size(response) / 1024.0);
@@ -192,22 +189,27 @@ public final class BenchTool {
         return label;
     }
 
-    private static String path(String input, String server) {
-        if (server.equals("shipped") && !input.equals("sample")) {
-            return "as shipped: InvalidSpec (over 64 workers), children kept";
+    /**
+     * What the hook did with an input, read from its in-process response: built the children, or found the
+     * spec invalid and returned the observed children as they are.
+     */
+    private static String path(Path dir, String input) throws IOException {
+        Path response = dir.resolve("responses").resolve(input + ".response.json");
+        if (!Files.exists(response)) {
+            return "?";
         }
-        return server.equals("shipped") ? "as shipped: full build" : "cap raised: full build";
+        for (JsonNode condition : Json.MAPPER.readTree(response.toFile()).at("/status/conditions")) {
+            if (condition.path("reason").asText().equals("InvalidSpec")) {
+                return "InvalidSpec: children kept as they are";
+            }
+        }
+        return "full build";
     }
 
-    /** The directory of in-process responses for a server (the Serial GC one runs the raised cap). */
-    private static String responses(String server) {
-        return server.equals("serial") ? "raised" : server;
-    }
-
-    private static void jmh(Path dir, String server, Properties props, Table table) throws IOException {
-        Path file = dir.resolve("jmh-" + server + ".json");
+    private static void jmh(Path dir, Properties props, Table table) throws IOException {
+        Path file = dir.resolve("jmh.json");
         if (!Files.exists(file)) {
-            table.missing.add("JMH " + server);
+            table.missing.add("JMH");
             return;
         }
         JsonNode results = Json.MAPPER.readTree(file.toFile());
@@ -218,7 +220,7 @@ public final class BenchTool {
                 continue;
             }
             if (sync == null || floor == null) {
-                table.missing.add("JMH " + server + " " + input);
+                table.missing.add("JMH " + input);
                 continue;
             }
             double s = sync.path("primaryMetric").path("score").asDouble();
@@ -226,8 +228,8 @@ public final class BenchTool {
             double ratio = s / f;
             String result = String.format(Locale.ROOT, "sync %s µs (%s), floor %s µs (%s): ratio **%.2f**",
                     score(sync), allocated(sync), score(floor), allocated(floor), ratio);
-            table.row("JMH sync vs floor (µs/op, 1 thread)", describe(dir, input, server), path(input, server), result,
-                    "ratio ≤ 2", ratio <= 2, props.getProperty("jmh." + server + ".load", ""));
+            table.row("JMH sync vs floor (µs/op, 1 thread)", describe(dir, input), path(dir, input), result,
+                    "ratio ≤ 2", ratio <= 2, props.getProperty("jmh.load", ""));
         }
     }
 
@@ -274,7 +276,7 @@ public final class BenchTool {
         Double p99 = percentile(text, "99");
         if (!rps.find() || p50 == null || p99 == null) {
             table.missing.add(what + " " + input + " " + server);
-            table.row(what, describe(dir, input, server), path(input, server), "missing (see " + file + ")", "", null, "");
+            table.row(what, describe(dir, input), path(dir, input), "missing (see " + file + ")", "", null, "");
             return;
         }
         long errors = 0;
@@ -289,15 +291,60 @@ public final class BenchTool {
             }
         }
         Matcher total = TOTAL.matcher(text);
-        String count = total.find() ? total.group(1) + " requests, " : "";
+        long requests = total.find() ? Long.parseLong(total.group(1)) : 0;
+        String count = requests > 0 ? requests + " requests, " : "";
+        String ticks = props.getProperty(key + ".cpu.ticks");
+        String perSecondTicks = props.getProperty("clock.ticks.per.second");
+        String cpu = "";
+        if (ticks != null && perSecondTicks != null && requests > 0) {
+            double micros = Long.parseLong(ticks) * 1e6 / Long.parseLong(perSecondTicks) / requests;
+            cpu = String.format(Locale.ROOT, "; server CPU %.0f µs a sync", micros);
+        }
         double perSecond = Double.parseDouble(rps.group(1));
-        String result = String.format(Locale.ROOT, "**%.0f syncs/s**, p50 %.2f ms, p99 %.2f ms, %s%d errors",
-                perSecond, p50, p99, count, errors);
+        String result = String.format(Locale.ROOT, "**%.0f syncs/s**, p50 %.2f ms, p99 %.2f ms, %s%d errors%s",
+                perSecond, p50, p99, count, errors, cpu);
         boolean goalApplies = input.equals("workers-100");
-        table.row(what, describe(dir, input, server), path(input, server), result,
+        table.row(what, describe(dir, input), path(dir, input), result,
                 goalApplies ? "≥ 2,000 syncs/s, 0 errors" : "0 errors",
                 goalApplies ? perSecond >= 2000 && errors == 0 : errors == 0,
                 props.getProperty(key + ".load", ""));
+    }
+
+    private static final Pattern NMT_CATEGORY = Pattern.compile("(?m)^-\\s+(.+?) \\(reserved=(\\d+)KB, committed=(\\d+)KB\\)");
+
+    /**
+     * What the JVM's native memory tracking says the resident memory is made of, committed KB by category,
+     * grouped: the heap, classes (metaspace and class data), the JIT (code cache and compiler arenas), thread
+     * stacks, and everything else (GC structures, symbols, internal, the tracking itself).
+     */
+    private static void nmt(Path dir, Properties props, Table table) throws IOException {
+        Path file = dir.resolve("nmt.txt");
+        String text = Files.exists(file) ? Files.readString(file) : "";
+        java.util.Map<String, Long> committed = new java.util.LinkedHashMap<>();
+        Matcher m = NMT_CATEGORY.matcher(text);
+        while (m.find()) {
+            committed.put(m.group(1).trim(), Long.parseLong(m.group(3)));
+        }
+        String rss = props.getProperty("rss.nmt.kib");
+        if (committed.isEmpty() || rss == null) {
+            table.missing.add("native memory");
+            table.row("JVM memory by category (native memory tracking)", "", "", "missing (see " + file + ")", "", null, "");
+            return;
+        }
+        long heap = committed.getOrDefault("Java Heap", 0L);
+        long classes = committed.getOrDefault("Class", 0L) + committed.getOrDefault("Metaspace", 0L)
+                + committed.getOrDefault("Shared class space", 0L);
+        long jit = committed.getOrDefault("Code", 0L) + committed.getOrDefault("Compiler", 0L);
+        long threads = committed.getOrDefault("Thread", 0L);
+        long total = committed.values().stream().mapToLong(Long::longValue).sum();
+        long other = total - heap - classes - jit - threads;
+        double rssMib = Long.parseLong(rss) / 1024.0;
+        String result = String.format(Locale.ROOT,
+                "heap %.0f, classes %.0f, JIT (code cache and compiler) %.0f, thread stacks %.0f (%s threads), other %.0f: "
+                        + "%.0f MiB committed, %.0f MiB resident", heap / 1024.0, classes / 1024.0, jit / 1024.0,
+                threads / 1024.0, props.getProperty("nmt.threads", "?"), other / 1024.0, total / 1024.0, rssMib);
+        table.row("JVM memory by category after load (MiB, native memory tracking), `-Xmx128m`, Serial GC", "after 100 workers",
+                "", result, "< 256 MiB", rssMib < 256, props.getProperty("rss.nmt.load", ""));
     }
 
     /** A latency percentile from wrk --latency, in milliseconds. */

@@ -34,7 +34,8 @@ public record HookRequest(ObjectNode parent, ObservedChildren children, JsonNode
     }
 
     public static HookRequest parse(byte[] body) throws BadRequestException {
-        JsonNode root = readJson(body);
+        RequestReader.Result read = readJson(body);
+        JsonNode root = read.root();
         if (!root.isObject()) {
             throw new BadRequestException("the request body must be a JSON object with a 'parent'");
         }
@@ -61,7 +62,7 @@ public record HookRequest(ObjectNode parent, ObservedChildren children, JsonNode
         JsonNode related = objectMap(root, "related");
         JsonNode children = objectMap(root, "children");
         checkChildren(children, metadata.path("uid"));
-        return new HookRequest((ObjectNode) parent, ObservedChildren.of(children),
+        return new HookRequest((ObjectNode) parent, ObservedChildren.of(children, read.lastApplied()),
                 related, finalizing != null && finalizing.asBoolean(false), declaredChildren(root.path("controller")));
     }
 
@@ -124,22 +125,33 @@ public record HookRequest(ObjectNode parent, ObservedChildren children, JsonNode
     }
 
     /** Reads JSON strictly: UTF-8 only, one value, no duplicate keys, no NaN, within the parser's limits. */
-    static JsonNode readJson(byte[] body) throws BadRequestException {
+    static RequestReader.Result readJson(byte[] body) throws BadRequestException {
         if (body == null || body.length == 0) {
             throw new BadRequestException("the request body is empty");
         }
         checkUtf8(body);
         try {
-            JsonNode root = Json.STRICT_READER.readTree(body);
-            if (root == null || root.isMissingNode()) {
+            RequestReader.Result read = RequestReader.read(body);
+            if (read.root() == null || read.root().isMissingNode()) {
                 throw new BadRequestException("the request body is empty");
             }
-            return root;
+            return read;
         } catch (JacksonException e) {
-            throw new BadRequestException("the request body is not valid JSON: " + Problem.excerpt(e.getOriginalMessage(), 300));
+            throw new BadRequestException("the request body is not valid JSON: " + Problem.excerpt(readable(e), 300));
         } catch (IOException e) {
             throw new BadRequestException("the request body could not be read");
         }
+    }
+
+    /** Jackson's words, without the name of the feature that refused a duplicate key. */
+    private static String readable(JacksonException e) {
+        String message = e.getOriginalMessage();
+        int feature = message == null ? -1 : message.indexOf(" for `ObjectNode`: not allowed when");
+        if (message != null && message.startsWith("Duplicate field ") && feature > 0) {
+            return "duplicate key " + message.substring("Duplicate field ".length(), feature)
+                    + (e.getLocation() == null ? "" : " near line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr());
+        }
+        return message;
     }
 
     /**

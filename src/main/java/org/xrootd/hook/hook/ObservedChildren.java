@@ -41,7 +41,7 @@ public final class ObservedChildren {
     }
 
     /** One observed child: its kind key, its key in the request, the name Metacontroller knows it by. */
-    private record Entry(String kindKey, String key, String name, ObjectNode object) {}
+    private record Entry(String kindKey, String key, String name, ObjectNode object, RequestReader.LastApplied lastApplied) {}
 
     /** Sorted by kind and key, so that whatever is derived from the observed set comes out in a stable order. */
     private final Map<String, Map<String, Entry>> byKind;
@@ -51,6 +51,11 @@ public final class ObservedChildren {
     }
 
     static ObservedChildren of(JsonNode children) {
+        return of(children, Map.of());
+    }
+
+    /** {@code lastApplied}: the annotations the request reader kept out of the children's trees. */
+    static ObservedChildren of(JsonNode children, Map<ObjectNode, RequestReader.LastApplied> lastApplied) {
         Map<String, Map<String, Entry>> byKind = new TreeMap<>();
         children.fields().forEachRemaining(kind -> {
             if (!kind.getValue().isObject()) {
@@ -59,7 +64,8 @@ public final class ObservedChildren {
             Map<String, Entry> objects = new TreeMap<>();
             kind.getValue().fields().forEachRemaining(entry -> {
                 ObjectNode object = (ObjectNode) entry.getValue();
-                objects.put(entry.getKey(), new Entry(kind.getKey(), entry.getKey(), nameOf(entry.getKey(), object), object));
+                objects.put(entry.getKey(), new Entry(kind.getKey(), entry.getKey(), nameOf(entry.getKey(), object), object,
+                        lastApplied.get(object)));
             });
             byKind.put(kind.getKey(), objects);
         });
@@ -127,7 +133,7 @@ public final class ObservedChildren {
      */
     private static ObjectNode unchanged(Entry entry) {
         ObjectNode observed = entry.object();
-        ObjectNode child = lastApplied(observed).orElseGet(() -> fromObserved(observed));
+        ObjectNode child = lastApplied(entry).orElseGet(() -> fromObserved(observed));
         int dot = entry.kindKey().indexOf('.');
         if (dot > 0) {
             child.put("kind", entry.kindKey().substring(0, dot));
@@ -144,11 +150,12 @@ public final class ObservedChildren {
         return child;
     }
 
-    private static Optional<ObjectNode> lastApplied(ObjectNode observed) {
-        JsonNode annotation = observed.path("metadata").path("annotations").path(LAST_APPLIED);
-        if (annotation.isTextual()) {
+    private static Optional<ObjectNode> lastApplied(Entry entry) {
+        JsonNode annotation = entry.object().path("metadata").path("annotations").path(LAST_APPLIED);
+        String text = entry.lastApplied() != null ? entry.lastApplied().text() : annotation.isTextual() ? annotation.asText() : null;
+        if (text != null) {
             try {
-                JsonNode lastApplied = ANNOTATION_READER.readTree(annotation.asText());
+                JsonNode lastApplied = ANNOTATION_READER.readTree(text);
                 if (lastApplied != null && lastApplied.isObject()) {
                     return Optional.of((ObjectNode) lastApplied);
                 }

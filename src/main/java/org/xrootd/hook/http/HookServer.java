@@ -5,12 +5,14 @@ import static net.logstash.logback.argument.StructuredArguments.v;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
+import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xrootd.hook.Json;
@@ -47,13 +49,30 @@ public final class HookServer implements AutoCloseable {
      * Kubernetes takes the pod out of the Service before it stops listening), and how long to wait for
      * requests in flight once it stops.
      */
-    public record Settings(String host, int port, Duration drainDelay, Duration stopTimeout) {
+    public record Settings(String host, int port, Duration drainDelay, Duration stopTimeout, int maxThreads) {
         public static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(20);
+        /**
+         * Jetty's request threads, the acceptor and selector included. Every sync is CPU work that never
+         * waits on anything but the socket, so threads beyond a few per core only compete with each other
+         * and with the JIT compiler (which, starved by 60 busy threads on 2 cores, was still compiling a
+         * minute into a load test), and each costs its stack and its allocation buffer. Javalin's default
+         * is 250; Metacontroller sends a handful of requests at a time per controller.
+         */
+        public static final int DEFAULT_MAX_THREADS = Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
+        /** Jetty leases an acceptor and a selector from the pool; fewer threads would leave none for requests. */
+        public static final int MIN_MAX_THREADS = 4;
 
         public Settings {
             Objects.requireNonNull(host, "host");
             Objects.requireNonNull(drainDelay, "drainDelay");
             Objects.requireNonNull(stopTimeout, "stopTimeout");
+            if (maxThreads < MIN_MAX_THREADS) {
+                throw new IllegalArgumentException("maxThreads must be at least " + MIN_MAX_THREADS + ", got " + maxThreads);
+            }
+        }
+
+        public Settings(String host, int port, Duration drainDelay, Duration stopTimeout) {
+            this(host, port, drainDelay, stopTimeout, DEFAULT_MAX_THREADS);
         }
 
         public static Settings of(String host, int port) {
@@ -91,6 +110,12 @@ public final class HookServer implements AutoCloseable {
         Javalin app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.http.maxRequestSize = MAX_REQUEST_BYTES;
+            // Metacontroller's Go client asks for gzip on every call, and Javalin would oblige: compressing
+            // a 15-20 KiB answer for a peer inside the cluster cost more CPU than the rest of the sync.
+            config.http.compressionStrategy = CompressionStrategy.NONE;
+            QueuedThreadPool threads = new QueuedThreadPool(settings.maxThreads(), Math.min(4, settings.maxThreads()));
+            threads.setName("hook");
+            config.jetty.threadPool = threads;
             config.jetty.modifyServer(server -> {
                 // Graceful stop: stop accepting, let requests in flight finish, for at most stopTimeout.
                 server.insertHandler(new GracefulHandler());

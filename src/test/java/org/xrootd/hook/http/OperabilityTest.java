@@ -1,6 +1,7 @@
 package org.xrootd.hook.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -17,7 +18,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -132,6 +135,50 @@ class OperabilityTest {
         HttpResponse<String> response = get("/nope");
         assertEquals(404, response.statusCode());
         assertEquals("not found", Json.MAPPER.readTree(response.body()).path("error").asText());
+    }
+
+    @Test
+    void answersAreNotCompressedEvenWhenTheClientAcceptsGzip() throws Exception {
+        // What Go's HTTP client, and so Metacontroller, sends unless told otherwise.
+        HttpResponse<byte[]> answer = CLIENT.send(HttpRequest.newBuilder(uri("/sync")).header("Content-Type", "application/json")
+                .header("Accept-Encoding", "gzip").POST(HttpRequest.BodyPublishers.ofByteArray(RealisticRequest.workers(64).bytes())).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, answer.statusCode());
+        assertTrue(answer.headers().firstValue("Content-Encoding").isEmpty(), answer.headers().toString());
+        assertEquals(RealisticRequest.workers(64).observedChildren(), Json.MAPPER.readTree(answer.body()).path("children").size());
+    }
+
+    @Test
+    void theSmallestThreadPoolAnswersManyMoreClientsThanItHasThreads() throws Exception {
+        HookServer small = HookServer.start(new HookServer.Settings("127.0.0.1", 0, Duration.ZERO, Duration.ofSeconds(10),
+                HookServer.Settings.MIN_MAX_THREADS));
+        try {
+            byte[] body = RealisticRequest.workers(64).bytes();
+            URI sync = URI.create("http://127.0.0.1:" + small.port() + "/sync");
+            // One client per request: 24 connections at once against 4 threads, two of them Jetty's acceptor and selector.
+            List<CompletableFuture<HttpResponse<byte[]>>> answers = new ArrayList<>();
+            for (int i = 0; i < 24; i++) {
+                answers.add(HttpClient.newHttpClient().sendAsync(HttpRequest.newBuilder(sync).header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofByteArray()));
+            }
+            byte[] first = null;
+            for (CompletableFuture<HttpResponse<byte[]>> answer : answers) {
+                HttpResponse<byte[]> response = answer.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                assertEquals(200, response.statusCode());
+                if (first == null) {
+                    first = response.body();
+                }
+                assertTrue(Arrays.equals(first, response.body()), "every client gets the same answer");
+            }
+        } finally {
+            small.close();
+        }
+    }
+
+    @Test
+    void aThreadPoolTooSmallForJettyIsRefused() {
+        assertThrows(IllegalArgumentException.class, () -> new HookServer.Settings("127.0.0.1", 0, Duration.ZERO,
+                Duration.ofSeconds(1), HookServer.Settings.MIN_MAX_THREADS - 1));
     }
 
     @Test

@@ -69,7 +69,7 @@ class KustomizeTest {
         assertEquals(8080, container.at("/ports/0/containerPort").asInt());
         assertEquals("http", container.at("/ports/0/name").asText());
         String javaOptions = env(container, "JAVA_TOOL_OPTIONS");
-        assertTrue(javaOptions.contains("-XX:MaxRAMPercentage=75") && javaOptions.contains("-XX:+ExitOnOutOfMemoryError"), javaOptions);
+        assertTrue(javaOptions.contains("-XX:MaxRAMPercentage=50") && javaOptions.contains("-XX:+ExitOnOutOfMemoryError"), javaOptions);
         assertEquals("json", env(container, "LOG_FORMAT"));
         List<String> args = new ArrayList<>();
         container.path("args").forEach(a -> args.add(a.asText()));

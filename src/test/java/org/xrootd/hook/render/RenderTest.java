@@ -1,6 +1,7 @@
 package org.xrootd.hook.render;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -186,6 +187,15 @@ class RenderTest {
 
         Run usage = run("render");
         assertEquals(2, usage.status());
+    }
+
+    @Test
+    void serveRefusesTooFewThreadsBeforeListening() {
+        // Were the option not checked first, serve would start listening and never return: hence the timeout.
+        Run tooFew = assertTimeoutPreemptively(java.time.Duration.ofSeconds(30),
+                () -> run("serve", "--host", "127.0.0.1", "--port", "0", "--threads", "2"));
+        assertEquals(2, tooFew.status());
+        assertTrue(tooFew.err().contains("--threads must be at least 4, got 2"), "stderr: " + tooFew.err() + " stdout: " + tooFew.out());
     }
 
     private record Run(int status, String out, String err) {}
