@@ -30,19 +30,24 @@ import org.junit.jupiter.api.Timeout;
 import org.xrootd.hook.model.Supervisors;
 
 /**
- * More than 64 workers on real daemons: the hook's own answer for 1 redirector and {@value #WORKERS}
- * workers, with the supervisors it derives from that count, run as in {@link RealDaemonClusterTest}
- * (one network namespace per pod, the generated xrootd.cf and start.sh, the pods' probes).
+ * More than 64 workers on real daemons, in the default shape of 2 redirectors: the hook's own answer for
+ * {@value #REDIRECTORS} redirectors and {@value #WORKERS} workers, with the supervisors it derives from
+ * that count, run as in {@link RealDaemonClusterTest} (one network namespace per pod, the generated
+ * xrootd.cf and start.sh, the pods' probes).
  *
- * <p>A manager keeps 64 subscribers. Workers list only the redirectors in all.manager; the ones the full
- * manager turns away must reach it through a supervisor. The test shows every worker in the redirector's
- * cluster map, files written through the redirector landing behind a supervisor and reading back through
- * the redirector, and the same after one supervisor pod is killed and started again.
+ * <p>Each manager keeps 64 subscribers of its own. Workers and supervisors list both redirectors in
+ * all.manager and subscribe to each; a worker that a full manager turns away subscribes to one
+ * supervisor instead and drops its direct logins (XRootD's cmsd connects either to every root or to one
+ * interior node), and that supervisor serves both managers. The test shows every worker in each
+ * manager's cluster map, files written through one redirector landing behind a supervisor and reading
+ * back through both, and the same after one supervisor pod is killed and started again.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SupervisorRealDaemonTest {
     private static final String NAME = "wide";
+    /** The default and recommended shape: every worker and supervisor subscribes to both. */
+    static final int REDIRECTORS = 2;
     /** Two past a manager's 64 slots plus the slots the supervisors themselves take. */
     static final int WORKERS = 68;
     private static final Pattern ADDRESS = Pattern.compile("\\[(?:::ffff:|::)?([0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+)\\]:([0-9]+)");
@@ -56,13 +61,13 @@ class SupervisorRealDaemonTest {
     void startHookAndBuildCluster() throws Exception {
         run = DaemonRun.open("supervisors");
         // First as many workers as a manager holds: no supervisors; step 1 scales past 64.
-        JsonNode response = run.sync(NAME, run.spec(1, Supervisors.CMSD_SLOTS), 1);
+        JsonNode response = run.sync(NAME, run.spec(REDIRECTORS, Supervisors.CMSD_SLOTS), 1);
         cluster = run.cluster(response, Map.of());
         export = run.configValue("(?m)^\\s*all\\.export\\s+(\\S+)", "all.export");
-        assertEquals(1, cluster.redirectors.size());
+        assertEquals(REDIRECTORS, cluster.redirectors.size());
         assertEquals(Supervisors.CMSD_SLOTS, cluster.workers.size());
         assertEquals(List.of(), cluster.supervisors);
-        run.timingsHeader("Real-daemon timings (xrootd " + DaemonRun.VERSION + ", 1 redirector, 64 workers, then "
+        run.timingsHeader("Real-daemon timings (xrootd " + DaemonRun.VERSION + ", " + REDIRECTORS + " redirectors, 64 workers, then "
                 + Supervisors.required(WORKERS) + " supervisors and " + WORKERS + " workers):");
     }
 
@@ -76,15 +81,15 @@ class SupervisorRealDaemonTest {
     @Test
     @Order(1)
     @Timeout(150)
-    void everyWorkerJoinsDirectlyOrThroughASupervisor() {
+    void everyWorkerJoinsEachManagerDirectlyOrThroughASupervisor() {
         run.explain(() -> {
             run.startAllAndWaitReady("cold start, 64 workers");
-            waitForEveryWorker("all 64 workers on the manager");
+            waitForEveryWorker("all 64 workers on both managers");
             // Scaling past 64 adds the supervisors' children and the new workers; no running pod is
             // replaced (the redirector and worker configuration hashes stay the same).
             JsonNode wider;
             try {
-                wider = run.sync(NAME, run.spec(1, WORKERS), 2);
+                wider = run.sync(NAME, run.spec(REDIRECTORS, WORKERS), 2);
             } catch (IOException | InterruptedException e) {
                 throw new IllegalStateException(e);
             }
@@ -101,13 +106,18 @@ class SupervisorRealDaemonTest {
             assertEquals(WORKERS, cluster.workers.size());
             assertEquals(Supervisors.required(WORKERS), cluster.supervisors.size(), "supervisors the hook derived");
             long start = System.nanoTime();
-            Map<String, List<String>> map = waitForEveryWorker("every worker in the redirector's cluster map (xrdmapc --list all)");
-            run.timings.put("every new pod ready -> every worker in the cluster map", seconds(since(start)));
-            System.out.println("cluster map (xrdmapc --list all), supervisors and the workers behind them: " + map);
-            int behind = behindSupervisors(map).size();
-            run.timings.put("workers behind supervisors / directly on the manager", behind + " / " + (WORKERS - behind));
-            assertTrue(behind >= 1, "some worker must be attached through a supervisor: " + map);
-            assertTrue(WORKERS - behind <= Supervisors.CMSD_SLOTS, "the manager holds at most 64: " + map);
+            Map<String, Map<String, List<String>>> maps = waitForEveryWorker(
+                    "every worker in each redirector's cluster map (xrdmapc --list all)");
+            run.timings.put("every new pod ready -> every worker in both cluster maps", seconds(since(start)));
+            maps.forEach((redirector, map) -> {
+                System.out.println(redirector + ": cluster map (xrdmapc --list all), supervisors and the workers behind them: " + map);
+                int behind = behindSupervisors(map).size();
+                run.timings.put(redirector + ": workers directly on it / behind supervisors (per supervisor)",
+                        (WORKERS - behind) + " / " + behind + " " + perSupervisor(map));
+                assertTrue(behind >= 1, redirector + ": some worker must be attached through a supervisor: " + map);
+                assertTrue(WORKERS - behind + cluster.supervisors.size() <= Supervisors.CMSD_SLOTS,
+                        redirector + " holds at most 64 subscribers: " + map);
+            });
             run.timings.put("daemons running, their resident memory", residentMemory());
             for (LocalPod s : cluster.supervisors) {
                 run.timings.put(s.name + ": query config cms", run.queryConfig(s, "cms"));
@@ -118,16 +128,16 @@ class SupervisorRealDaemonTest {
     @Test
     @Order(2)
     @Timeout(120)
-    void writesThroughTheRedirectorLandBehindASupervisorAndReadBack() {
-        run.explain(() -> assertWriteBehindSupervisor("formed cluster", clusterMap()));
+    void writesThroughOneRedirectorLandBehindASupervisorAndReadBackThroughBoth() {
+        run.explain(() -> assertWriteBehindSupervisor("formed cluster", cluster.redirectors.get(0), clusterMaps()));
     }
 
     @Test
     @Order(3)
-    @Timeout(150)
-    void aKilledSupervisorComesBackAndTheClusterStillWorks() {
+    @Timeout(170)
+    void aKilledSupervisorComesBackAndBothRedirectorsStillWork() {
         run.explain(() -> {
-            Map<String, List<String>> before = clusterMap();
+            Map<String, List<String>> before = clusterMaps().get(cluster.redirectors.get(0).name);
             LocalPod victim = cluster.supervisors.stream()
                     .filter(s -> !before.getOrDefault(s.host.ip(), List.of()).isEmpty())
                     .findFirst().orElseThrow(() -> new AssertionError("no supervisor holds workers: " + before));
@@ -137,71 +147,78 @@ class SupervisorRealDaemonTest {
             waitFor(Duration.ofSeconds(60), () -> cluster.ready(victim), victim + " ready again");
             run.timings.put("supervisor killed and restarted -> ready", seconds(since(killedAt))
                     + " (query config cms: " + run.queryConfig(victim, "cms") + ")");
-            Map<String, List<String>> after = waitForEveryWorker("every worker back in the cluster map");
-            run.timings.put("supervisor killed and restarted -> every worker in the cluster map", seconds(since(killedAt)));
-            run.timings.put("after the restart: workers behind " + victim.name + " / behind the others",
-                    after.getOrDefault(victim.host.ip(), List.of()).size() + " / " + (behindSupervisors(after).size()
-                            - after.getOrDefault(victim.host.ip(), List.of()).size()));
-            // The restarted supervisor gets no workers back (they moved to the spare at once) and its cmsd
-            // stays suspended; xrdmapc's query of its subscribers then expires.
-            run.timings.put("xrdmapc --list all after the restart", lastMapTook + (lastMap.contains("[op expired]")
-                    ? "; the empty supervisor answers no subscriber list ([op expired])" : ""));
+            Map<String, Map<String, List<String>>> after = waitForEveryWorker("every worker back in both cluster maps");
+            run.timings.put("supervisor killed and restarted -> every worker in both cluster maps", seconds(since(killedAt)));
+            after.forEach((redirector, map) -> {
+                int behindVictim = map.getOrDefault(victim.host.ip(), List.of()).size();
+                run.timings.put(redirector + " after the restart: workers directly on it / behind " + victim.name + " / behind the others",
+                        (WORKERS - behindSupervisors(map).size()) + " / " + behindVictim + " / " + (behindSupervisors(map).size() - behindVictim));
+                MapView view = lastViews.get(redirector);
+                // A restarted supervisor that got no worker back stays suspended and does not answer
+                // xrdmapc's subscriber query, which then expires.
+                run.timings.put(redirector + ": xrdmapc --list all after the restart", view.took() + (view.output().contains("[op expired]")
+                        ? "; an empty supervisor answers no subscriber list ([op expired])" : ""));
+            });
             List<String> earlier = new ArrayList<>(run.written.keySet());
-            assertWriteBehindSupervisor("after a supervisor restart", after);
+            for (LocalPod through : cluster.redirectors) {
+                assertWriteBehindSupervisor("after a supervisor restart", through, after);
+            }
             assertEarlierFilesReadable(earlier, before.getOrDefault(victim.host.ip(), List.of()));
         });
     }
 
     /**
-     * Files written before the supervisor restart, read through the redirector. Those on workers that
-     * were behind the killed supervisor stall: the manager remembers their location as that supervisor
-     * (cms.fxhold, 8 h by default), which came back empty and suspended, so clients are told to wait. A
-     * location refresh ({@code xrdfs locate -r}) finds them behind the other supervisor; every other file
-     * reads at once.
+     * Files written before the supervisor restart, read through each redirector. With one redirector,
+     * those on workers that had been behind the killed supervisor stalled: the manager remembered their
+     * location as that supervisor (cms.fxhold, 8 h by default), which came back empty and suspended, so
+     * clients were told to wait. A location refresh ({@code xrdfs locate -r}) finds them behind the
+     * other supervisor; every other file must read at once.
      */
     private void assertEarlierFilesReadable(List<String> earlier, List<String> wereBehindVictim) {
-        LocalPod redirector = cluster.redirectors.get(0);
-        List<Procs.Result> reads = parallel(earlier, lfn -> cluster.client(Duration.ofSeconds(10), "xrdcp", "-f", "-s",
-                cluster.rootUrl(redirector, lfn), run.clientFile(lfn.replace('/', '_') + ".again").toString()));
-        List<String> stalled = new ArrayList<>();
-        for (int i = 0; i < earlier.size(); i++) {
-            if (!reads.get(i).ok()) {
-                String lfn = earlier.get(i);
-                stalled.add(lfn);
-                assertTrue(wereBehindVictim.contains(run.onlyHolder(lfn).host.ip()),
-                        lfn + " does not read through the redirector, and its worker was not behind the killed supervisor: " + reads.get(i));
+        long onVictimsWorkers = earlier.stream().filter(lfn -> wereBehindVictim.contains(run.onlyHolder(lfn).host.ip())).count();
+        for (LocalPod redirector : cluster.redirectors) {
+            List<Procs.Result> reads = parallel(earlier, lfn -> cluster.client(Duration.ofSeconds(10), "xrdcp", "-f", "-s",
+                    cluster.rootUrl(redirector, lfn), run.clientFile(lfn.replace('/', '_') + ".again-" + redirector.name).toString()));
+            List<String> stalled = new ArrayList<>();
+            for (int i = 0; i < earlier.size(); i++) {
+                if (!reads.get(i).ok()) {
+                    String lfn = earlier.get(i);
+                    stalled.add(lfn);
+                    assertTrue(wereBehindVictim.contains(run.onlyHolder(lfn).host.ip()), lfn + " does not read through "
+                            + redirector.name + ", and its worker was not behind the killed supervisor: " + reads.get(i));
+                }
             }
+            long start = System.nanoTime();
+            for (String lfn : stalled) {
+                Procs.Result refresh = cluster.client(Duration.ofSeconds(20), "xrdfs",
+                        LocalCluster.dnsName(redirector) + ":" + cluster.xrootdPort, "locate", "-r", lfn);
+                assertTrue(refresh.ok(), "locate -r " + lfn + " through " + redirector.name + ": " + refresh);
+                run.readBack(redirector, lfn);
+            }
+            run.timings.put("after the restart: files written before, read through " + redirector.name, earlier.size() + " ("
+                    + onVictimsWorkers + " on workers that were behind the killed supervisor), of which " + stalled.size()
+                    + " stalled until xrdfs locate -r"
+                    + (stalled.isEmpty() ? "" : "; refreshed and read in " + seconds(since(start))));
         }
-        long start = System.nanoTime();
-        for (String lfn : stalled) {
-            Procs.Result refresh = cluster.client(Duration.ofSeconds(20), "xrdfs",
-                    LocalCluster.dnsName(redirector) + ":" + cluster.xrootdPort, "locate", "-r", lfn);
-            assertTrue(refresh.ok(), "locate -r " + lfn + ": " + refresh);
-            run.readBack(redirector, lfn);
-        }
-        run.timings.put("after the restart: files written before, read through the redirector", earlier.size() + ", of which "
-                + stalled.size() + " (on workers that were behind the killed supervisor) stalled until xrdfs locate -r"
-                + (stalled.isEmpty() ? "" : "; refreshed and read in " + seconds(since(start))));
     }
 
     /**
-     * Writes 66 new files through the redirector at once and checks that some landed on workers behind a
-     * supervisor, then reads those back through the redirector. The manager places new files round robin
-     * over its 64 subscribers (each supervisor is one of them), so 66 writes reach every subscriber:
-     * deterministic, where writing one file at a time could take up to 64 tries.
+     * Writes 66 new files through one redirector at once and checks that some landed on workers behind a
+     * supervisor, then reads those back through every redirector. The manager places new files round
+     * robin over its 64 subscribers (each supervisor is one of them), so 66 writes reach every
+     * subscriber: deterministic, where writing one file at a time could take up to 64 tries.
      */
-    private void assertWriteBehindSupervisor(String when, Map<String, List<String>> map) {
-        LocalPod redirector = cluster.redirectors.get(0);
-        Set<String> behind = behindSupervisors(map);
+    private void assertWriteBehindSupervisor(String when, LocalPod through, Map<String, Map<String, List<String>>> maps) {
+        Set<String> behind = behindSupervisors(maps.get(through.name));
         List<String> lfns = new ArrayList<>();
         for (int i = 0; i < Supervisors.CMSD_SLOTS + 2; i++) {
             lfns.add(export + "/wide-" + serial++ + ".txt");
         }
         long start = System.nanoTime();
-        List<Procs.Result> writes = parallel(lfns, lfn -> run.write(redirector, lfn, Duration.ofSeconds(60)));
+        List<Procs.Result> writes = parallel(lfns, lfn -> run.write(through, lfn, Duration.ofSeconds(60)));
         String took = seconds(since(start));
         for (int i = 0; i < lfns.size(); i++) {
-            assertTrue(writes.get(i).ok(), "write of " + lfns.get(i) + " through " + redirector + ": " + writes.get(i));
+            assertTrue(writes.get(i).ok(), "write of " + lfns.get(i) + " through " + through + ": " + writes.get(i));
         }
         List<String> landed = new ArrayList<>();
         Set<String> holders = new TreeSet<>();
@@ -212,13 +229,23 @@ class SupervisorRealDaemonTest {
                 landed.add(lfn);
             }
         }
-        assertTrue(!landed.isEmpty(), lfns.size() + " writes, none landed behind a supervisor (" + behind + "); holders " + holders);
-        parallel(landed, lfn -> run.readBack(redirector, lfn));
-        Procs.Result locate = cluster.client(Duration.ofSeconds(20), "xrdfs",
-                LocalCluster.dnsName(redirector) + ":" + cluster.xrootdPort, "locate", landed.get(0));
-        run.timings.put(when + ": " + lfns.size() + " writes at once through the redirector", took + "; on " + holders.size()
-                + " workers, " + landed.size() + " behind a supervisor, read back through the redirector (locate "
-                + landed.get(0) + " through the redirector: " + locate.output().strip().replace('\n', ' ') + ")");
+        assertTrue(!landed.isEmpty(), lfns.size() + " writes through " + through.name + ", none landed behind a supervisor ("
+                + behind + "); holders " + holders);
+        long read = System.nanoTime();
+        for (LocalPod redirector : cluster.redirectors) {
+            parallel(landed, lfn -> run.readBack(redirector, lfn));
+        }
+        String readTook = seconds(since(read));
+        StringBuilder locates = new StringBuilder();
+        for (LocalPod redirector : cluster.redirectors) {
+            Procs.Result locate = cluster.client(Duration.ofSeconds(20), "xrdfs",
+                    LocalCluster.dnsName(redirector) + ":" + cluster.xrootdPort, "locate", landed.get(0));
+            assertTrue(locate.ok(), "locate " + landed.get(0) + " through " + redirector.name + ": " + locate);
+            locates.append("; locate through ").append(redirector.name).append(": ").append(locate.output().strip().replace('\n', ' '));
+        }
+        run.timings.put(when + ": " + lfns.size() + " writes at once through " + through.name, took + "; on " + holders.size()
+                + " workers, " + landed.size() + " behind a supervisor, read back through both redirectors in " + readTook
+                + " (" + landed.get(0) + locates + ")");
     }
 
     /** Runs one client command per item, 22 at a time (most of each is the manager's 1 s lookup delay). */
@@ -248,26 +275,43 @@ class SupervisorRealDaemonTest {
     }
 
     /**
-     * Waits until the cluster map lists every worker; returns that map. Once, under a loaded machine, the
-     * redirector listed a supervisor as {@code [::ffff:<ip>]:0 [invalid addr]} and xrdmapc could not
-     * descend to its workers; for such a supervisor its own map ({@code xrdmapc --list s}) is used, and
-     * the event is recorded in the timings.
+     * Waits until each redirector's cluster map lists every worker and both agree on which workers sit
+     * behind which supervisor (a worker is either on every manager or behind one supervisor that serves
+     * them all); returns the maps by redirector name. Once, under a loaded machine, a redirector listed
+     * a supervisor as {@code [::ffff:<ip>]:0 [invalid addr]} and xrdmapc could not descend to its
+     * workers; for such a supervisor its own map ({@code xrdmapc --list s}) is used, and the event is
+     * recorded in the timings.
      */
-    private Map<String, List<String>> waitForEveryWorker(String what) {
+    private Map<String, Map<String, List<String>>> waitForEveryWorker(String what) {
         try {
-            waitFor(Duration.ofSeconds(90), () -> missing(withUnlistedSupervisors(clusterMap())).isEmpty(), what);
-            return lastTree;
+            waitFor(Duration.ofSeconds(90), () -> {
+                Map<String, Map<String, List<String>>> maps = clusterMaps();
+                return maps.values().stream().allMatch(map -> missing(map).isEmpty())
+                        && maps.values().stream().map(SupervisorRealDaemonTest::sorted).distinct().count() == 1;
+            }, what);
+            return lastMaps;
         } catch (AssertionError e) {
-            throw new AssertionError(e.getMessage() + "; missing " + missing(lastTree) + " from:\n" + lastMap, e);
+            StringBuilder views = new StringBuilder();
+            lastViews.forEach((redirector, view) -> views.append("\n").append(redirector).append(": missing ")
+                    .append(missing(lastMaps.get(redirector))).append(", map ").append(lastMaps.get(redirector))
+                    .append(" from:\n").append(view.output()));
+            throw new AssertionError(e.getMessage() + views, e);
         }
     }
 
-    private Map<String, List<String>> withUnlistedSupervisors(Map<String, List<String>> map) {
+    private static Map<String, Set<String>> sorted(Map<String, List<String>> map) {
+        Map<String, Set<String>> sorted = new TreeMap<>();
+        map.forEach((top, below) -> sorted.put(top, new TreeSet<>(below)));
+        return sorted;
+    }
+
+    private Map<String, List<String>> withUnlistedSupervisors(LocalPod redirector, MapView view) {
+        Map<String, List<String>> map = view.tree();
         for (LocalPod supervisor : cluster.supervisors) {
-            if (lastMap.contains(supervisor.host.ip() + "]:0 [invalid addr]")) {
+            if (view.output().contains(supervisor.host.ip() + "]:0 [invalid addr]")) {
                 List<String> own = new ArrayList<>(cluster.subscribedServers(supervisor));
                 map.put(supervisor.host.ip(), own);
-                run.timings.put("redirector's map listed " + supervisor.name + " as port 0 ([invalid addr]); its own map",
+                run.timings.put(redirector.name + "'s map listed " + supervisor.name + " as port 0 ([invalid addr]); its own map",
                         own.size() + " workers");
             }
         }
@@ -295,19 +339,39 @@ class SupervisorRealDaemonTest {
         return behind;
     }
 
+    private String perSupervisor(Map<String, List<String>> map) {
+        Map<String, Integer> counts = new TreeMap<>();
+        for (LocalPod s : cluster.supervisors) {
+            counts.put(s.name, map.getOrDefault(s.host.ip(), List.of()).size());
+        }
+        return counts.toString();
+    }
+
+    /** The cluster map of every redirector, by redirector name, each read with {@link #clusterMap}. */
+    private Map<String, Map<String, List<String>>> clusterMaps() {
+        Map<String, Map<String, List<String>>> maps = new TreeMap<>();
+        for (LocalPod redirector : cluster.redirectors) {
+            MapView view = clusterMap(redirector);
+            lastViews.put(redirector.name, view);
+            maps.put(redirector.name, withUnlistedSupervisors(redirector, view));
+        }
+        lastMaps = maps;
+        return maps;
+    }
+
+    /** One {@code xrdmapc --list all} answer: the output, how long it took, and the tree read from it. */
+    private record MapView(String output, String took, Map<String, List<String>> tree) {}
+
     /**
-     * {@code xrdmapc --list all} through the redirector, as subscriber IP to the IPs listed below it (a
+     * {@code xrdmapc --list all} through one redirector, as subscriber IP to the IPs listed below it (a
      * supervisor, "Man", with its workers; a worker with none). The exit code is always 0: only the output
      * counts. A supervisor without workers (suspended) does not answer the subscriber query: xrdmapc
      * gives up on it after about 30 s ("[op expired]") and prints the rest.
      */
-    private Map<String, List<String>> clusterMap() {
+    private MapView clusterMap(LocalPod redirector) {
         Procs.Result map = cluster.client(Duration.ofSeconds(60), "xrdmapc", "--list", "all",
-                LocalCluster.dnsName(cluster.redirectors.get(0)) + ":" + cluster.xrootdPort);
-        lastMap = map.output();
-        lastMapTook = seconds(map.took());
+                LocalCluster.dnsName(redirector) + ":" + cluster.xrootdPort);
         Map<String, List<String>> tree = new TreeMap<>();
-        lastTree = tree;
         String supervisor = null;
         for (String line : map.output().split("\n")) {
             Matcher m = ADDRESS.matcher(line);
@@ -325,15 +389,14 @@ class SupervisorRealDaemonTest {
                 tree.putIfAbsent(m.group(1), new ArrayList<>());
             }
         }
-        return tree;
+        return new MapView(map.output(), seconds(map.took()), tree);
     }
 
     /** Where xrdmapc puts a subscriber of the redirector itself; those of a supervisor are indented further. */
     private static final int TOP_LEVEL_COLUMN = 5;
 
-    private String lastMapTook = "";
-    private Map<String, List<String>> lastTree = Map.of();
-    private String lastMap = "";
+    private Map<String, Map<String, List<String>>> lastMaps = Map.of();
+    private final Map<String, MapView> lastViews = new TreeMap<>();
 
     /** How many daemons run and their summed VmRSS, read from /proc. */
     private String residentMemory() {
