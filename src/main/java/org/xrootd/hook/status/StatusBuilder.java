@@ -89,12 +89,8 @@ public final class StatusBuilder {
             conditions.add(new Condition(VERSION_DEPRECATED, true, "DeprecatedInCatalog", "XrootdVersion '"
                     + desired.version() + "' is marked deprecated: move spec.version to a newer catalog entry"));
         }
-        ObjectNode status = status(parent, observed, desired.version(), desired.image(),
-                redirector, desired.redirectors(), worker, desired.workers(), conditions);
-        if (supervised) {
-            withSupervisors(status, supervisor, desired.supervisors());
-        }
-        return status;
+        return status(parent, observed, desired.version(), desired.image(), redirector, desired.redirectors(),
+                worker, desired.workers(), supervised ? supervisor : null, desired.supervisors(), conditions);
     }
 
     /**
@@ -120,25 +116,10 @@ public final class StatusBuilder {
         return null;
     }
 
-    /** When the hook cannot tell what is desired: the supervisors as observed, if any exist. */
-    private static ObjectNode withObservedSupervisors(JsonNode parent, ObservedChildren observed, ObjectNode status) {
+    /** When the hook cannot tell what is desired: the supervisors as observed, or null if none exist. */
+    private static RoleState observedSupervisors(JsonNode parent, ObservedChildren observed) {
         RoleState supervisor = carried(parent, observed, Component.SUPERVISOR);
-        if (supervisor.exists()) {
-            withSupervisors(status, supervisor, supervisor.specReplicas());
-        }
-        return status;
-    }
-
-    /** The status's supervisor counts, placed after the workers' (they exist only above 64 workers). */
-    private static void withSupervisors(ObjectNode status, RoleState supervisor, int desired) {
-        ObjectNode ordered = status.deepCopy();
-        status.removeAll();
-        ordered.fields().forEachRemaining(field -> {
-            status.set(field.getKey(), field.getValue());
-            if (field.getKey().equals("worker")) {
-                status.set("supervisor", roleStatus(supervisor, desired));
-            }
-        });
+        return supervisor.exists() ? supervisor : null;
     }
 
     /** A role as observed, with the version its pods ran when the status was last written. */
@@ -174,8 +155,10 @@ public final class StatusBuilder {
                 new Condition(READY, false, reason, message + running),
                 new Condition(PROGRESSING, false, reason, "nothing changes until this is fixed; existing children are kept as they are"),
                 new Condition(DEGRADED, true, reason, message));
-        return withObservedSupervisors(parent, observed, status(parent, observed, inUse(redirector, worker, version),
-                inUse(redirector, worker), redirector, redirector.specReplicas(), worker, worker.specReplicas(), conditions));
+        RoleState supervisor = observedSupervisors(parent, observed);
+        return status(parent, observed, inUse(redirector, worker, version), inUse(redirector, worker), redirector,
+                redirector.specReplicas(), worker, worker.specReplicas(), supervisor,
+                supervisor == null ? 0 : supervisor.specReplicas(), conditions);
     }
 
     /** While the finalize hook removes the children (persistent volumes stay). */
@@ -186,8 +169,10 @@ public final class StatusBuilder {
                 new Condition(READY, false, "Deleting", "the Xrootd is being deleted; worker volumes are kept"),
                 new Condition(PROGRESSING, true, "Deleting", observed.all().size() + " children left to delete"),
                 new Condition(DEGRADED, false, "AsExpected", "nothing is wrong"));
-        return withObservedSupervisors(parent, observed, status(parent, observed, inUse(redirector, worker, version),
-                inUse(redirector, worker), redirector, redirector.specReplicas(), worker, worker.specReplicas(), conditions));
+        RoleState supervisor = observedSupervisors(parent, observed);
+        return status(parent, observed, inUse(redirector, worker, version), inUse(redirector, worker), redirector,
+                redirector.specReplicas(), worker, worker.specReplicas(), supervisor,
+                supervisor == null ? 0 : supervisor.specReplicas(), conditions);
     }
 
     /** The version both roles' templates name, when the hook cannot tell what is desired; else the declared one. */
@@ -302,9 +287,10 @@ public final class StatusBuilder {
         return RoleState.MISSING;
     }
 
+    /** {@code supervisor}: null while the cluster has none (up to 64 workers), and then no status field. */
     private static ObjectNode status(JsonNode parent, ObservedChildren observed, String version, String image,
                                      RoleState redirector, int redirectors, RoleState worker, int workers,
-                                     List<Condition> conditions) {
+                                     RoleState supervisor, int supervisors, List<Condition> conditions) {
         ObjectNode status = Json.MAPPER.createObjectNode();
         if (version != null) {
             status.put("version", version);
@@ -314,6 +300,9 @@ public final class StatusBuilder {
         }
         status.set("redirector", roleStatus(redirector, redirectors));
         status.set("worker", roleStatus(worker, workers));
+        if (supervisor != null) {
+            status.set("supervisor", roleStatus(supervisor, supervisors));
+        }
         status.set("conditions", conditions(parent, observed, conditions));
         return status;
     }
