@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
-import org.xrootd.hook.Json;
+import org.xrootd.hook.json.Json;
 
 /**
  * The README's CRD field reference is the CRDs' own schema, table by table: every spec field of each CRD
