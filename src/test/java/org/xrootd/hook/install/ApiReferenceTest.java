@@ -18,21 +18,21 @@ import org.junit.jupiter.api.Test;
 import org.xrootd.hook.json.Json;
 
 /**
- * The README's CRD field reference is the CRDs' own schema, table by table: every spec field of each CRD
- * has a row and every row names a real field, with the schema's type, its default (or "required"), and a
- * description. A field added to crds/ without documentation fails the build, and so does a stale row.
+ * The API reference (docs/api-reference.md) is the CRDs' own schema, table by table: every spec field of
+ * each CRD has a row and every row names a real field, with the schema's type, its default (or "required"),
+ * and a description. A field added to crds/ without documentation fails the build, and so does a stale row.
  */
-class ReadmeFieldReferenceTest {
-    private static final Path README = Path.of("README.md");
+class ApiReferenceTest {
+    private static final Path REFERENCE = Path.of("docs/api-reference.md");
 
     @Test
     void xrootdFieldsMatchTheCrd() throws Exception {
-        check("crds/xrootd.org_xrootds.yaml", "### Xrootd ");
+        check("crds/xrootd.org_xrootds.yaml", "## Xrootd ");
     }
 
     @Test
     void xrootdVersionFieldsMatchTheCrd() throws Exception {
-        check("crds/catalog.xrootd.org_xrootdversions.yaml", "### XrootdVersion ");
+        check("crds/catalog.xrootd.org_xrootdversions.yaml", "## XrootdVersion ");
     }
 
     private static void check(String crdFile, String heading) throws Exception {
@@ -41,30 +41,30 @@ class ReadmeFieldReferenceTest {
         Map<String, Field> schema = new LinkedHashMap<>();
         walk("spec", spec, false, schema);
 
-        Map<String, List<String>> rows = table(Files.readString(README), heading);
+        Map<String, List<String>> rows = table(Files.readString(REFERENCE), heading);
         List<String> problems = new ArrayList<>();
         for (String field : schema.keySet()) {
             if (!rows.containsKey(field)) {
-                problems.add(field + " is in " + crdFile + " but not in the README table under '" + heading.trim() + "'");
+                problems.add(field + " is in " + crdFile + " but not in the API reference table under '" + heading.trim() + "'");
             }
         }
         for (Map.Entry<String, List<String>> row : rows.entrySet()) {
             Field field = schema.get(row.getKey());
             if (field == null) {
-                problems.add(row.getKey() + " is in the README but not in " + crdFile);
+                problems.add(row.getKey() + " is in the API reference but not in " + crdFile);
                 continue;
             }
             List<String> cells = row.getValue();
             if (!cells.get(1).equals(field.type())) {
-                problems.add(row.getKey() + ": README type '" + cells.get(1) + "', CRD type '" + field.type() + "'");
+                problems.add(row.getKey() + ": documented type '" + cells.get(1) + "', CRD type '" + field.type() + "'");
             }
             String expectedDefault = field.required() ? "required"
                     : field.defaultValue() == null ? null : "`" + literal(field.defaultValue()) + "`";
             if (expectedDefault != null && !cells.get(2).equals(expectedDefault)) {
-                problems.add(row.getKey() + ": README default '" + cells.get(2) + "', CRD says " + expectedDefault);
+                problems.add(row.getKey() + ": documented default '" + cells.get(2) + "', CRD says " + expectedDefault);
             }
             if (expectedDefault == null && (cells.get(2).contains("`") || cells.get(2).equals("required"))) {
-                problems.add(row.getKey() + ": README gives default '" + cells.get(2) + "' but the CRD has none (say in words what applies)");
+                problems.add(row.getKey() + ": documented default '" + cells.get(2) + "' but the CRD has none (say in words what applies)");
             }
             if (cells.get(3).isBlank()) {
                 problems.add(row.getKey() + ": no description");
@@ -99,12 +99,12 @@ class ReadmeFieldReferenceTest {
     }
 
     /** The rows of the first table after the heading: field path (from `backticks`) to its cells. */
-    private static Map<String, List<String>> table(String readme, String heading) {
-        int start = readme.indexOf("\n" + heading);
-        assertTrue(start >= 0, "README has a section starting '" + heading + "'");
+    private static Map<String, List<String>> table(String reference, String heading) {
+        int start = reference.indexOf("\n" + heading);
+        assertTrue(start >= 0, REFERENCE + " has a section starting '" + heading + "'");
         Map<String, List<String>> rows = new LinkedHashMap<>();
         boolean inTable = false;
-        for (String line : readme.substring(start + 1).split("\n")) {
+        for (String line : reference.substring(start + 1).split("\n")) {
             if (line.startsWith("|")) {
                 inTable = true;
                 List<String> cells = cells(line);
