@@ -27,6 +27,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.xrootd.hook.http.HookServer;
+import org.xrootd.hook.testkit.Tiers;
 
 /**
  * Proves the generated configuration with real xrootd and cmsd daemons (Debian's xrootd 5.5.3).
@@ -53,6 +54,7 @@ import org.xrootd.hook.http.HookServer;
  * interrupted); the namespaces are deleted. Measured times are printed and written to
  * {@code target/real-daemons/timings.txt}.
  */
+@Tiers.Daemons
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RealDaemonClusterTest {

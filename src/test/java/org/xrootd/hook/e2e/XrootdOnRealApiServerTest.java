@@ -28,6 +28,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
+import org.xrootd.hook.testkit.Tiers;
 
 /**
  * End to end against a real Kubernetes API server (v1.20.2, built by tests/e2e/provision-k8s.sh): the
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.extension.TestWatcher;
  *
  * <p>Skipped, with a message, when the binaries are missing, except under CI=true, where it fails instead.
  */
+@Tiers.E2e
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class XrootdOnRealApiServerTest {
     static final String NAME = "base-xrootd";

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.xrootd.hook.json.Json;
 import org.xrootd.hook.fixtures.Cluster;
 import org.xrootd.hook.model.Quantities;
+import org.xrootd.hook.testkit.Tiers;
 
 /**
  * The hook in the memory limit k8s/deployment.yaml gives it, enforced by the kernel: a memory cgroup with
@@ -35,6 +36,7 @@ import org.xrootd.hook.model.Quantities;
  * (ExitOnOutOfMemoryError): either way it would not be alive at the end. Needs root and a writable memory
  * cgroup (v1 or v2): skipped without them, except in CI.
  */
+@Tiers.Cgroup
 class ContainerMemoryTest {
     private static final Path DEPLOYMENT = Cluster.repoRoot().resolve("k8s/deployment.yaml");
 
