@@ -11,21 +11,21 @@ import java.math.BigInteger;
 import java.nio.file.Files;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.xrootd.hook.TestSpecs;
-import org.xrootd.hook.fixtures.Cluster;
+import org.xrootd.hook.testkit.Samples;
 import org.xrootd.hook.model.XrootdSpec;
+import org.xrootd.hook.testkit.Repo;
 
 class XrootdConfigTest {
     @Test
     void matchesTheReviewedGoldenFiles() throws Exception {
-        XrootdSpec spec = TestSpecs.sample();
-        assertEquals(Files.readString(Cluster.repoRoot().resolve("tests/golden/xrootd.cf")), XrootdConfig.render(spec));
-        assertEquals(Files.readString(Cluster.repoRoot().resolve("tests/golden/start.sh")), XrootdConfig.startScript(spec));
+        XrootdSpec spec = Samples.sample();
+        assertEquals(Files.readString(Repo.path("tests/golden/xrootd.cf")), XrootdConfig.render(spec));
+        assertEquals(Files.readString(Repo.path("tests/golden/start.sh")), XrootdConfig.startScript(spec));
     }
 
     @Test
     void everyRedirectorPodIsAManagerWithoutAClusterDomain() {
-        List<String> managers = XrootdConfig.render(TestSpecs.sample()).lines().filter(l -> l.startsWith("all.manager")).toList();
+        List<String> managers = XrootdConfig.render(Samples.sample()).lines().filter(l -> l.startsWith("all.manager")).toList();
         assertEquals(List.of(
                 "all.manager base-xrootd-xrootd-redirector-0.base-xrootd-xrootd-redirector.ns1.svc:3121",
                 "all.manager base-xrootd-xrootd-redirector-1.base-xrootd-xrootd-redirector.ns1.svc:3121"), managers);
@@ -33,7 +33,7 @@ class XrootdConfigTest {
 
     @Test
     void managerListIsIdenticalForBothRoles() {
-        XrootdSpec spec = TestSpecs.sample();
+        XrootdSpec spec = Samples.sample();
         List<String> manager = XrootdConfig.renderFor(spec, Component.REDIRECTOR).lines().filter(l -> l.startsWith("all.manager")).toList();
         List<String> worker = XrootdConfig.renderFor(spec, Component.WORKER).lines().filter(l -> l.startsWith("all.manager")).toList();
         assertEquals(manager, worker);
@@ -41,7 +41,7 @@ class XrootdConfigTest {
 
     @Test
     void managerDelaysAreTunedForKubernetes() {
-        String config = XrootdConfig.render(TestSpecs.sample());
+        String config = XrootdConfig.render(Samples.sample());
         assertTrue(config.contains("cms.delay startup 1 servers 1 lookup 1 qdl 1 drop 60"));
         assertTrue(config.contains("cms.conwait 1"));
     }
@@ -55,46 +55,46 @@ class XrootdConfigTest {
 
     @Test
     void aWorkerOnlyChangeRollsOnlyWorkers() {
-        ObjectNode parent = TestSpecs.parent("x");
-        XrootdSpec before = TestSpecs.model(parent);
-        ((ObjectNode) TestSpecs.spec(parent).get("worker").get("storage")).put("capacity", "10Gi");
-        XrootdSpec after = TestSpecs.model(parent);
+        ObjectNode parent = Samples.parent("x");
+        XrootdSpec before = Samples.model(parent);
+        ((ObjectNode) Samples.spec(parent).get("worker").get("storage")).put("capacity", "10Gi");
+        XrootdSpec after = Samples.model(parent);
         assertEquals(XrootdConfig.hash(before, Component.REDIRECTOR), XrootdConfig.hash(after, Component.REDIRECTOR));
         assertNotEquals(XrootdConfig.hash(before, Component.WORKER), XrootdConfig.hash(after, Component.WORKER));
     }
 
     @Test
     void aRedirectorCountChangeRollsEveryPod() {
-        ObjectNode parent = TestSpecs.parent("x");
-        XrootdSpec before = TestSpecs.model(parent);
-        ((ObjectNode) TestSpecs.spec(parent).get("redirector")).put("replicas", 3);
-        XrootdSpec after = TestSpecs.model(parent);
+        ObjectNode parent = Samples.parent("x");
+        XrootdSpec before = Samples.model(parent);
+        ((ObjectNode) Samples.spec(parent).get("redirector")).put("replicas", 3);
+        XrootdSpec after = Samples.model(parent);
         assertNotEquals(XrootdConfig.hash(before, Component.REDIRECTOR), XrootdConfig.hash(after, Component.REDIRECTOR));
         assertNotEquals(XrootdConfig.hash(before, Component.WORKER), XrootdConfig.hash(after, Component.WORKER));
     }
 
     @Test
     void roleViewsLeaveTheOtherRoleOut() {
-        XrootdSpec spec = TestSpecs.sample();
+        XrootdSpec spec = Samples.sample();
         assertFalse(XrootdConfig.renderFor(spec, Component.REDIRECTOR).contains("oss.localroot"));
         assertFalse(XrootdConfig.renderFor(spec, Component.WORKER).contains("all.role manager"));
     }
 
     @Test
     void startScriptCreatesEveryExport() {
-        ObjectNode parent = TestSpecs.parent("x");
-        TestSpecs.spec(parent).putObject("config").putArray("exports").add("/data").add("/store/user");
-        String script = XrootdConfig.startScript(TestSpecs.model(parent));
+        ObjectNode parent = Samples.parent("x");
+        Samples.spec(parent).putObject("config").putArray("exports").add("/data").add("/store/user");
+        String script = XrootdConfig.startScript(Samples.model(parent));
         assertTrue(script.contains("mkdir -p \"$XRD_DATA_DIR/data\" \"$XRD_DATA_DIR/store/user\""), script);
     }
 
     @Test
     void userDirectivesLandInTheirRolesBlock() {
-        ObjectNode parent = TestSpecs.parent("x");
-        ObjectNode config = TestSpecs.spec(parent).putObject("config");
+        ObjectNode parent = Samples.parent("x");
+        ObjectNode config = Samples.spec(parent).putObject("config");
         config.putArray("all").add("xrootd.trace emsg");
         config.putArray("worker").add("oss.defaults nomig");
-        XrootdSpec spec = TestSpecs.model(parent);
+        XrootdSpec spec = Samples.model(parent);
         assertTrue(XrootdConfig.renderFor(spec, Component.WORKER).contains("oss.defaults nomig"));
         assertFalse(XrootdConfig.renderFor(spec, Component.REDIRECTOR).contains("oss.defaults nomig"));
         assertTrue(XrootdConfig.renderFor(spec, Component.REDIRECTOR).contains("xrootd.trace emsg"));
@@ -104,18 +104,18 @@ class XrootdConfigTest {
 
     @Test
     void sssRequiresTheKeytabFromThePrivateCopy() {
-        ObjectNode parent = TestSpecs.parent("x");
-        TestSpecs.spec(parent).putObject("sss").put("secretName", "kt");
-        String config = XrootdConfig.render(TestSpecs.model(parent));
+        ObjectNode parent = Samples.parent("x");
+        Samples.spec(parent).putObject("sss").put("secretName", "kt");
+        String config = XrootdConfig.render(Samples.model(parent));
         assertTrue(config.contains("sec.protocol sss -s " + PodLayout.SSS_KEYTAB));
         assertTrue(config.contains("sec.protbind * only sss"));
-        assertFalse(XrootdConfig.render(TestSpecs.sample()).contains("sec.protocol"));
+        assertFalse(XrootdConfig.render(Samples.sample()).contains("sec.protocol"));
     }
 
     @Test
     void tlsUsesTheCertificateCopies() {
-        ObjectNode parent = TestSpecs.parent("x");
-        TestSpecs.spec(parent).putObject("tls").put("secretName", "tls");
-        assertTrue(XrootdConfig.render(TestSpecs.model(parent)).contains("xrd.tls " + PodLayout.TLS_CERT + " " + PodLayout.TLS_KEY));
+        ObjectNode parent = Samples.parent("x");
+        Samples.spec(parent).putObject("tls").put("secretName", "tls");
+        assertTrue(XrootdConfig.render(Samples.model(parent)).contains("xrd.tls " + PodLayout.TLS_CERT + " " + PodLayout.TLS_KEY));
     }
 }

@@ -16,8 +16,7 @@ import java.util.Set;
 
 /**
  * Metacontroller's default "dynamic apply" of a child, transcribed from its Go source
- * ({@code pkg/dynamic/apply/apply.go} and {@code pkg/controller/common/manage_children.go},
- * metacontroller-contract.md section 4.2): a client-side 3-way merge of observed, last-applied and desired,
+ * ({@code pkg/dynamic/apply/apply.go} and {@code pkg/controller/common/manage_children.go}): a client-side 3-way merge of observed, last-applied and desired,
  * kubectl-apply style, with the last-applied configuration kept in the annotation
  * {@code metacontroller.k8s.io/last-applied-configuration}.
  *

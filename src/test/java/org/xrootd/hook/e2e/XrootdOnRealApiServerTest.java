@@ -28,6 +28,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
+import org.xrootd.hook.testkit.Conditions;
+import org.xrootd.hook.testkit.Repo;
 import org.xrootd.hook.testkit.Tiers;
 
 /**
@@ -162,7 +164,7 @@ class XrootdOnRealApiServerTest {
                 "base-xrootd-xrootd-worker-2"));
         awaitNames("claims", ns, claims, null, workerClaims(3));
         E2eCluster.await("Ready=False while no pod is ready", WAIT,
-                () -> "False".equals(condition(api.get(xrootds, ns, NAME), "Ready").path("status").asText()));
+                () -> "False".equals(Conditions.find(api.get(xrootds, ns, NAME).path("status"), "Ready").path("status").asText()));
 
         cluster.kubelet.serve(ns);
         awaitReady(ns, "2/2", "3/3");
@@ -251,8 +253,8 @@ class XrootdOnRealApiServerTest {
         // Valid for the CRD's schema, refused by the hook: it names a directive the controller owns.
         patch(ns, "{\"spec\":{\"config\":{\"all\":[\"all.role server\"]}}}");
         E2eCluster.await("Ready=False with reason InvalidSpec", WAIT,
-                () -> "InvalidSpec".equals(condition(api.get(xrootds, ns, NAME), "Ready").path("reason").asText()));
-        JsonNode ready = condition(api.get(xrootds, ns, NAME), "Ready");
+                () -> "InvalidSpec".equals(Conditions.find(api.get(xrootds, ns, NAME).path("status"), "Ready").path("reason").asText()));
+        JsonNode ready = Conditions.find(api.get(xrootds, ns, NAME).path("status"), "Ready");
         assertTrue(ready.path("message").asText().contains("spec.config.all[0]"), ready.toString());
         awaitQuiet();
         assertEquals(before, versionsOf(children(ns, uid)), "no child changed");
@@ -289,7 +291,7 @@ class XrootdOnRealApiServerTest {
     void theCrdAdmitsTheSampleAndRejectsInvalidSpecsNamingTheField() throws Exception {
         String ns = namespace("e2e-admission");
         String path = xrootds.path(ns, null) + "?dryRun=All";
-        ObjectNode sample = E2eCluster.manifests(E2eCluster.repoRoot().resolve("k8s/examples/base-xrootd.yaml")).get(0);
+        ObjectNode sample = E2eCluster.manifests(Repo.path("k8s/examples/base-xrootd.yaml")).get(0);
         assertEquals(201, cluster.api.raw("POST", path, sample).statusCode());
 
         Map<String, String> cases = new LinkedHashMap<>();
@@ -342,7 +344,7 @@ class XrootdOnRealApiServerTest {
     /** The sample catalog entry and Xrootd from k8s/examples, as `kubectl apply -n ns` would create them. */
     static String createSample(String ns) {
         for (String file : List.of("xrootdversion-4.11.2.yaml", "base-xrootd.yaml")) {
-            for (ObjectNode object : E2eCluster.manifests(E2eCluster.repoRoot().resolve("k8s/examples").resolve(file))) {
+            for (ObjectNode object : E2eCluster.manifests(Repo.path("k8s/examples").resolve(file))) {
                 KubeApi.Resource resource = api.resourceForKind(object.path("apiVersion").asText(), object.path("kind").asText());
                 api.create(resource, ns, object);
             }
@@ -378,8 +380,8 @@ class XrootdOnRealApiServerTest {
             return status.path("observedGeneration").asLong() == parent.path("metadata").path("generation").asLong()
                     && redirectors.equals(status.path("redirector").path("ready").asText())
                     && workers.equals(status.path("worker").path("ready").asText())
-                    && "True".equals(condition(parent, "Ready").path("status").asText())
-                    && "False".equals(condition(parent, "Progressing").path("status").asText());
+                    && "True".equals(Conditions.find(parent.path("status"), "Ready").path("status").asText())
+                    && "False".equals(Conditions.find(parent.path("status"), "Progressing").path("status").asText());
         });
     }
 
@@ -401,8 +403,8 @@ class XrootdOnRealApiServerTest {
                 }
             }
             JsonNode parent = api.get(xrootds, ns, NAME);
-            return "True".equals(condition(parent, "Ready").path("status").asText())
-                    && "False".equals(condition(parent, "Progressing").path("status").asText());
+            return "True".equals(Conditions.find(parent.path("status"), "Ready").path("status").asText())
+                    && "False".equals(Conditions.find(parent.path("status"), "Progressing").path("status").asText());
         });
     }
 
@@ -482,15 +484,6 @@ class XrootdOnRealApiServerTest {
 
     static String configHash(JsonNode statefulSet) {
         return statefulSet.path("spec").path("template").path("metadata").path("annotations").path("xrootd.org/config-hash").asText();
-    }
-
-    static JsonNode condition(JsonNode parent, String type) {
-        for (JsonNode condition : parent.path("status").path("conditions")) {
-            if (type.equals(condition.path("type").asText())) {
-                return condition;
-            }
-        }
-        return KubeApi.MAPPER.createObjectNode();
     }
 
     /** `kubectl get xrd`: the API server's Table rendering of the printer columns, by row name then column. */

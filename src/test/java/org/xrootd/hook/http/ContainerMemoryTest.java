@@ -24,8 +24,9 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.xrootd.hook.json.Json;
-import org.xrootd.hook.fixtures.Cluster;
 import org.xrootd.hook.model.Quantities;
+import org.xrootd.hook.testkit.Http;
+import org.xrootd.hook.testkit.Repo;
 import org.xrootd.hook.testkit.Tiers;
 
 /**
@@ -38,7 +39,7 @@ import org.xrootd.hook.testkit.Tiers;
  */
 @Tiers.Cgroup
 class ContainerMemoryTest {
-    private static final Path DEPLOYMENT = Cluster.repoRoot().resolve("k8s/deployment.yaml");
+    private static final Path DEPLOYMENT = Repo.path("k8s/deployment.yaml");
 
     @Test
     void theDeploymentsJvmServesConcurrentRequestsAtTheSizeLimitWithinItsMemoryLimit(@TempDir Path dir) throws Exception {
@@ -68,7 +69,7 @@ class ContainerMemoryTest {
             long heap = maxHeap(process.pid());
             assertTrue(heap > 0 && heap <= limit / 2, "the JVM sized its heap from the cgroup's limit: " + heap + " of " + limit);
 
-            URI sync = URI.create("http://127.0.0.1:" + port + "/sync");
+            URI sync = Http.uri(port, "/sync");
             byte[] largest = atTheSizeLimit();
             for (int round = 0; round < 3; round++) {
                 assertAllAnswered(sync, largest, 16, 1);

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.xrootd.hook.json.Json;
-import org.xrootd.hook.TestSpecs;
+import org.xrootd.hook.testkit.Samples;
 import org.xrootd.hook.model.Problem;
 
 class StorageChangesTest {
@@ -28,18 +28,18 @@ class StorageChangesTest {
 
     @Test
     void sameSizeInAnotherSpellingIsNoChange() throws Exception {
-        assertTrue(SyncHandler.storageChanges(TestSpecs.sample(), workersWith("1024Mi", "default")).isEmpty());
+        assertTrue(SyncHandler.storageChanges(Samples.sample(), workersWith("1024Mi", "default")).isEmpty());
     }
 
     @Test
     void anotherSizeOrClassIsRefusedWithTheExistingValue() throws Exception {
-        List<Problem> problems = SyncHandler.storageChanges(TestSpecs.sample(), workersWith("5Gi", null));
+        List<Problem> problems = SyncHandler.storageChanges(Samples.sample(), workersWith("5Gi", null));
         assertEquals(List.of("spec.worker.storage.capacity", "spec.worker.storage.class"), problems.stream().map(Problem::field).toList());
         assertTrue(problems.get(0).message().contains("set it back to 5Gi"));
     }
 
     @Test
     void noWorkersYetMeansAnythingGoes() throws Exception {
-        assertTrue(SyncHandler.storageChanges(TestSpecs.sample(), ObservedChildren.of(Json.MAPPER.createObjectNode())).isEmpty());
+        assertTrue(SyncHandler.storageChanges(Samples.sample(), ObservedChildren.of(Json.MAPPER.createObjectNode())).isEmpty());
     }
 }
