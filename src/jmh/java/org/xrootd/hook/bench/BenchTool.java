@@ -13,8 +13,8 @@ import java.util.Locale;
 import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.xrootd.hook.json.Json;
 import org.xrootd.hook.fixtures.Scenarios;
+import org.xrootd.hook.json.Json;
 import org.xrootd.hook.model.SpecParser;
 import org.xrootd.hook.testkit.Repo;
 

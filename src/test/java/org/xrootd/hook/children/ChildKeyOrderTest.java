@@ -9,8 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.xrootd.hook.json.Json;
-import org.xrootd.hook.testkit.Samples;
 import org.xrootd.hook.model.Quantities;
+import org.xrootd.hook.testkit.Samples;
 
 /**
  * The children are written as JSON trees, not through the Kubernetes model classes, and must keep the

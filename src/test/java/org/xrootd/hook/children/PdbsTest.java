@@ -1,13 +1,13 @@
 package org.xrootd.hook.children;
 
-import org.xrootd.hook.model.Component;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import org.junit.jupiter.api.Test;
-import org.xrootd.hook.testkit.Samples;
+import org.xrootd.hook.model.Component;
 import org.xrootd.hook.model.XrootdSpec;
+import org.xrootd.hook.testkit.Samples;
 
 class PdbsTest {
     private static PodDisruptionBudget build(XrootdSpec spec, Component component) {

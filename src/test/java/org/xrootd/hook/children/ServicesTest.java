@@ -1,14 +1,14 @@
 package org.xrootd.hook.children;
 
-import org.xrootd.hook.model.Component;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import org.junit.jupiter.api.Test;
-import org.xrootd.hook.testkit.Samples;
+import org.xrootd.hook.model.Component;
 import org.xrootd.hook.model.XrootdSpec;
+import org.xrootd.hook.testkit.Samples;
 
 class ServicesTest {
     private final XrootdSpec spec = Samples.sample();

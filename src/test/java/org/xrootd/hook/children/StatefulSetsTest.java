@@ -1,6 +1,5 @@
 package org.xrootd.hook.children;
 
-import org.xrootd.hook.model.Component;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -13,9 +12,10 @@ import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.xrootd.hook.testkit.Samples;
 import org.xrootd.hook.model.Catalog;
+import org.xrootd.hook.model.Component;
 import org.xrootd.hook.model.XrootdSpec;
+import org.xrootd.hook.testkit.Samples;
 
 class StatefulSetsTest {
     private final XrootdSpec spec = Samples.sample();
@@ -23,7 +23,7 @@ class StatefulSetsTest {
     private final StatefulSet worker = build(spec, Component.WORKER, Samples.image());
 
     private static StatefulSet build(XrootdSpec spec, Component component, Catalog.Resolved image) {
-        return Samples.typed(StatefulSets.build(spec, component, image), StatefulSet.class);
+        return Samples.typed(Samples.statefulSet(spec, component, image), StatefulSet.class);
     }
 
     @Test
@@ -102,9 +102,9 @@ class StatefulSetsTest {
 
     @Test
     void configHashAnnotationIsPerRole() {
-        assertEquals(XrootdConfig.hash(spec, Component.REDIRECTOR),
+        assertEquals(Samples.hash(spec, Component.REDIRECTOR),
                 redirector.getSpec().getTemplate().getMetadata().getAnnotations().get(StatefulSets.CONFIG_HASH));
-        assertEquals(XrootdConfig.hash(spec, Component.WORKER),
+        assertEquals(Samples.hash(spec, Component.WORKER),
                 worker.getSpec().getTemplate().getMetadata().getAnnotations().get(StatefulSets.CONFIG_HASH));
     }
 

@@ -11,9 +11,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.xrootd.hook.testkit.Samples;
 import org.xrootd.hook.model.Component;
 import org.xrootd.hook.model.XrootdSpec;
+import org.xrootd.hook.testkit.Samples;
 
 /** More than 64 workers: the supervisors' configuration block, StatefulSet and other children. */
 class SupervisorChildrenTest {
@@ -25,7 +25,7 @@ class SupervisorChildrenTest {
 
     @Test
     void configSelectsTheSupervisorRoleByInstanceName() {
-        String config = XrootdConfig.render(withWorkers(100));
+        String config = XrootdConf.render(withWorkers(100));
         assertTrue(config.contains("""
                 else if named supervisor
                    # Up to 64 workers that a full manager sends on; subscribes to every manager (more than 64 workers).
@@ -44,33 +44,32 @@ class SupervisorChildrenTest {
     @Test
     void upTo64WorkersNothingChanges() {
         XrootdSpec spec = withWorkers(64);
-        assertFalse(XrootdConfig.render(spec).contains("supervisor"));
-        assertNull(XrootdConfig.rendered(spec).supervisorHash());
+        assertTrue(XrootdConf.render(spec).lines().filter(line -> !line.startsWith("#")).noneMatch(line -> line.contains("supervisor")));
+        assertNull(XrootdConf.rendered(spec).hash(Component.SUPERVISOR));
         List<JsonNode> children = Children.all(spec, Samples.image());
         assertTrue(children.stream().noneMatch(c -> c.path("metadata").path("name").asText().contains("supervisor")));
     }
 
     @Test
     void crossing64WorkersRollsNoExistingPod() {
-        XrootdConfig.Rendered before = XrootdConfig.rendered(withWorkers(64));
-        XrootdConfig.Rendered after = XrootdConfig.rendered(withWorkers(100));
-        assertEquals(before.redirectorHash(), after.redirectorHash());
-        assertEquals(before.workerHash(), after.workerHash());
-        assertNotNull(after.supervisorHash());
+        XrootdConf.Rendered before = XrootdConf.rendered(withWorkers(64));
+        XrootdConf.Rendered after = XrootdConf.rendered(withWorkers(100));
+        assertEquals(before.hash(Component.REDIRECTOR), after.hash(Component.REDIRECTOR));
+        assertEquals(before.hash(Component.WORKER), after.hash(Component.WORKER));
+        assertNotNull(after.hash(Component.SUPERVISOR));
     }
 
     @Test
     void supervisorStatefulSetRunsBothDaemonsWithoutStorage() {
         XrootdSpec spec = withWorkers(100);
-        JsonNode sts = StatefulSets.build(spec, Component.SUPERVISOR, Samples.image(),
-                XrootdConfig.rendered(spec).supervisorHash());
+        JsonNode sts = Samples.statefulSet(spec, Component.SUPERVISOR, Samples.image());
         StatefulSet typed = Samples.typed(sts, StatefulSet.class);
         assertEquals("wide-xrootd-supervisor", typed.getMetadata().getName());
         assertEquals(2, typed.getSpec().getReplicas());
         assertEquals("wide-xrootd-supervisor", typed.getSpec().getServiceName());
         assertEquals("supervisor", typed.getSpec().getSelector().getMatchLabels().get(Labels.COMPONENT));
         assertTrue(typed.getSpec().getVolumeClaimTemplates().isEmpty());
-        assertEquals(XrootdConfig.hash(spec, Component.SUPERVISOR),
+        assertEquals(Samples.hash(spec, Component.SUPERVISOR),
                 typed.getSpec().getTemplate().getMetadata().getAnnotations().get(StatefulSets.CONFIG_HASH));
         var containers = typed.getSpec().getTemplate().getSpec().getContainers();
         assertEquals(List.of("cmsd", "xrootd"), containers.stream().map(c -> c.getName()).toList());
@@ -107,8 +106,8 @@ class SupervisorChildrenTest {
         Samples.spec(parent).putObject("sss").put("secretName", "keytab");
         Samples.spec(parent).putObject("tls").put("secretName", "cert");
         XrootdSpec spec = Samples.model(parent);
-        JsonNode redirector = StatefulSets.build(spec, Component.REDIRECTOR, Samples.image()).at("/spec/template/spec");
-        JsonNode supervisor = StatefulSets.build(spec, Component.SUPERVISOR, Samples.image()).at("/spec/template/spec");
+        JsonNode redirector = Samples.statefulSet(spec, Component.REDIRECTOR, Samples.image()).at("/spec/template/spec");
+        JsonNode supervisor = Samples.statefulSet(spec, Component.SUPERVISOR, Samples.image()).at("/spec/template/spec");
         assertEquals(redirector.path("volumes"), supervisor.path("volumes"));
         assertEquals(redirector.at("/containers/1/volumeMounts"), supervisor.at("/containers/1/volumeMounts"));
         assertEquals(redirector.at("/containers/1/env").size(), supervisor.at("/containers/1/env").size());

@@ -1,6 +1,5 @@
 package org.xrootd.hook.reconcile;
 
-import org.xrootd.hook.metacontroller.HookRequest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
 import org.xrootd.hook.json.Json;
+import org.xrootd.hook.metacontroller.HookRequest;
 import org.xrootd.hook.testkit.Samples;
 
 /**

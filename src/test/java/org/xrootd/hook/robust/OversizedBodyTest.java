@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
-import org.xrootd.hook.json.Json;
 import org.xrootd.hook.http.HookServer;
+import org.xrootd.hook.json.Json;
 import org.xrootd.hook.testkit.Http;
 
 /**
