@@ -89,7 +89,7 @@ class XrootdOnRealApiServerTest {
             System.err.println("XrootdOnRealApiServerTest skipped: " + message);
             Assumptions.abort(message);
         }
-        cluster = E2eCluster.start(RESYNC_SECONDS);
+        cluster = E2eCluster.start();
         api = cluster.api;
         xrootds = api.resource("xrootd.org/v1alpha1", "xrootds");
         versions = api.resource("catalog.xrootd.org/v1alpha1", "xrootdversions");
