@@ -151,6 +151,7 @@ public final class MetacontrollerEmulator implements AutoCloseable {
     private final List<String> errors = new CopyOnWriteArrayList<>();
     private final List<String> violations = new CopyOnWriteArrayList<>();
     private final List<String> updates = new CopyOnWriteArrayList<>();
+    private final List<String> logged = new CopyOnWriteArrayList<>();
     private final AtomicInteger syncs = new AtomicInteger();
     private final AtomicInteger hookCalls = new AtomicInteger();
     private final AtomicInteger syncsInFlight = new AtomicInteger();
@@ -263,6 +264,11 @@ public final class MetacontrollerEmulator implements AutoCloseable {
     /** Hook responses that break Metacontroller's contract (undeclared kinds, loose-mode strict errors, ...). */
     public List<String> violations() {
         return List.copyOf(violations);
+    }
+
+    /** What Metacontroller would only log (utilruntime.HandleError): errors matching related objects to parents. */
+    public List<String> logged() {
+        return List.copyOf(logged);
     }
 
     /** Why each child update was made: where the merged object differed from the observed one. */
@@ -847,6 +853,7 @@ public final class MetacontrollerEmulator implements AutoCloseable {
             try {
                 rules = customizeRules(parent);
             } catch (RuntimeException e) {
+                logged.add("customize for " + Informer.key(parent) + ": " + e);
                 continue; // Metacontroller skips it for now
             }
             matching:
@@ -855,6 +862,7 @@ public final class MetacontrollerEmulator implements AutoCloseable {
                 try {
                     resource = api.resource(rule.path("apiVersion").asText(), rule.path("resource").asText());
                 } catch (RuntimeException e) {
+                    logged.add("unknown related rule " + rule + ": " + e);
                     continue;
                 }
                 for (ObjectNode object : objects) {
@@ -865,7 +873,7 @@ public final class MetacontrollerEmulator implements AutoCloseable {
                             break matching;
                         }
                     } catch (RuntimeException e) {
-                        // logged and skipped by Metacontroller
+                        logged.add(Informer.key(parent) + " vs " + Informer.key(object) + ": " + e); // and skipped
                     }
                 }
             }
