@@ -59,8 +59,10 @@ class XrootdOnRealApiServerTest {
     /** How long a test waits for its concurrently running scenario. */
     static final Duration SCENARIO_TIMEOUT = Duration.ofMinutes(6);
     static final String DECOY_NS = "e2e-decoy";
-    static final String DECOY_ELSEWHERE = "e2e-decoy-elsewhere";
-    static final String DECOY_IMAGE = "example.org/not-this-one:4.11.2";
+    /** Same-named catalog entries in other namespaces, sorting before and after the parent's (Go sorts map keys). */
+    static final List<String> DECOYS = List.of("e2e-a-tenant", "e2e-z-tenant");
+    static final String DECOY_VERSION = "7.0.0";
+    static final String DECOY_OWN_IMAGE = "qserv/xrootd:v7.0.0";
 
     static E2eCluster cluster;
     static KubeApi api;
@@ -382,27 +384,41 @@ class XrootdOnRealApiServerTest {
     }
 
     /**
-     * A same-named XrootdVersion in another namespace, with another image: under v1 Metacontroller never sends
-     * it (and the hook's rule names the parent's namespace anyway); its edits queue nothing.
+     * Same-named XrootdVersions in other namespaces, with other images: under v1 Metacontroller never sends
+     * them (and the hook's rule names the parent's namespace anyway); their edits queue nothing.
      */
     static String decoyUnderV1() throws Exception {
-        namespace(DECOY_ELSEWHERE);
-        createVersion(DECOY_ELSEWHERE, "4.11.2", DECOY_IMAGE);
-        String ns = readyCluster(DECOY_NS);
-        assertImages(ns, "qserv/xrootd:v4.11.2");
-        assertEquals(List.of("4.11.2 in " + ns), relatedVersions(ns));
+        for (String other : DECOYS) {
+            namespace(other);
+            createVersion(other, DECOY_VERSION, "example.org/" + other + ":7.0.0");
+        }
+        String ns = namespace(DECOY_NS);
+        cluster.kubelet.serve(ns);
+        createVersion(ns, DECOY_VERSION, DECOY_OWN_IMAGE);
+        ObjectNode parent = E2eCluster.manifests(E2eCluster.repoRoot().resolve("k8s/examples/base-xrootd.yaml")).get(0);
+        ((ObjectNode) parent.get("spec")).put("version", DECOY_VERSION);
+        api.create(xrootds, ns, parent);
+        awaitReady(ns, "2/2", "3/3");
+        assertImages(ns, DECOY_OWN_IMAGE);
+        assertEquals(List.of(DECOY_VERSION + " in " + ns), relatedVersions(ns));
 
         awaitQuiet(ns);
         int mark = cluster.emulator.api().writeCount();
         int syncs = syncCalls(ns);
-        api.mergePatch(versions, DECOY_ELSEWHERE, "4.11.2", KubeApi.MAPPER.readTree(
-                "{\"spec\":{\"image\":\"" + DECOY_IMAGE + "-edited\"}}"));
+        editDecoys("edited");
         Thread.sleep(3000);
         awaitQuiet(ns);
-        assertEquals(List.of(), writesIn(ns, mark), "an edit of the decoy changes nothing here");
-        assertEquals(syncs, syncCalls(ns), "an edit of the decoy does not even queue this parent under v1");
-        assertImages(ns, "qserv/xrootd:v4.11.2");
+        assertEquals(List.of(), writesIn(ns, mark), "an edit of the decoys changes nothing here");
+        assertEquals(syncs, syncCalls(ns), "an edit of the decoys does not even queue this parent under v1");
+        assertImages(ns, DECOY_OWN_IMAGE);
         return "decoy under v1: related sent " + relatedVersions(ns);
+    }
+
+    static void editDecoys(String suffix) throws Exception {
+        for (String other : DECOYS) {
+            api.mergePatch(versions, other, DECOY_VERSION, KubeApi.MAPPER.readTree(
+                    "{\"spec\":{\"image\":\"example.org/" + other + ":7.0.0-" + suffix + "\"}}"));
+        }
     }
 
     @Test
@@ -495,8 +511,8 @@ class XrootdOnRealApiServerTest {
         awaitQuiet();
         assertEquals(List.of(), emulator.api().writes(), "writes after switching the hooks to v2");
         // v2 keys related objects namespace/name.
-        assertEquals(List.of("4.11.2 in " + DECOY_NS), relatedVersions(DECOY_NS));
-        assertTrue(emulator.lastCall(DECOY_NS + "/" + NAME).related().path(RelatedRulesTest.GROUP).has(DECOY_NS + "/4.11.2"));
+        assertEquals(List.of(DECOY_VERSION + " in " + DECOY_NS), relatedVersions(DECOY_NS));
+        assertTrue(emulator.lastCall(DECOY_NS + "/" + NAME).related().path(RelatedRulesTest.GROUP).has(DECOY_NS + "/" + DECOY_VERSION));
         System.out.printf("e2e: switch to v2: %d parents synced, %s%n", parents, emulator.counters());
     }
 
@@ -508,30 +524,30 @@ class XrootdOnRealApiServerTest {
         awaitQuiet(ns);
         int mark = emulator.api().writeCount();
 
-        // With the hook's rule (namespace set) an edit of the decoy queues nothing, and nothing is sent.
+        // With the hook's rule (namespace set) an edit of the decoys queues nothing, and nothing is sent.
         int syncs = syncCalls(ns);
-        api.mergePatch(versions, DECOY_ELSEWHERE, "4.11.2", KubeApi.MAPPER.readTree(
-                "{\"spec\":{\"image\":\"" + DECOY_IMAGE + "-v2\"}}"));
+        editDecoys("v2");
         Thread.sleep(3000);
         awaitQuiet(ns);
-        assertEquals(syncs, syncCalls(ns), "the rule names the parent's namespace: the decoy does not concern it");
+        assertEquals(syncs, syncCalls(ns), "the rule names the parent's namespace: the decoys do not concern it");
 
         // Without the namespace in the rule, v2 matches the name in every namespace: the next decoy edit queues
-        // the parent and its sync request carries both entries. The hook's catalog must pick its own.
+        // the parent and its sync request carries every entry. The hook's catalog must pick its own.
         emulator.stripRuleNamespaceIn(ns);
-        api.mergePatch(versions, DECOY_ELSEWHERE, "4.11.2", KubeApi.MAPPER.readTree(
-                "{\"spec\":{\"image\":\"" + DECOY_IMAGE + "-v2-again\"}}"));
-        // (Every scenario's namespace has a "4.11.2" entry: the request carries all of them.)
-        E2eCluster.await(() -> "a sync of " + ns + " carrying the decoy (last sent " + relatedVersions(ns) + ", "
-                + syncCalls(ns) + " sync calls)", WAIT,
-                () -> relatedVersions(ns).containsAll(List.of("4.11.2 in " + ns, "4.11.2 in " + DECOY_ELSEWHERE)));
-        assertTrue(syncCalls(ns) > syncs, "the decoy's edit queued the parent");
+        editDecoys("v2-again");
+        List<String> all = List.of(DECOY_VERSION + " in " + DECOYS.get(0), DECOY_VERSION + " in " + ns,
+                DECOY_VERSION + " in " + DECOYS.get(1));
+        E2eCluster.await(() -> "a sync of " + ns + " carrying the decoys (last sent " + relatedVersions(ns) + ", "
+                + syncCalls(ns) + " sync calls)", WAIT, () -> relatedVersions(ns).equals(all));
+        assertTrue(syncCalls(ns) > syncs, "the decoys' edit queued the parent");
         awaitQuiet(ns);
-        assertEquals(List.of(), writesIn(ns, mark), "the decoy changed nothing");
-        assertImages(ns, "qserv/xrootd:v4.11.2");
-        assertEquals("True", condition(api.get(xrootds, ns, NAME), "Ready").path("status").asText());
+        assertEquals(List.of(), writesIn(ns, mark), "the decoys changed nothing");
+        assertImages(ns, DECOY_OWN_IMAGE);
+        JsonNode parent = api.get(xrootds, ns, NAME);
+        assertEquals("True", condition(parent, "Ready").path("status").asText());
+        assertEquals(DECOY_VERSION, parent.path("status").path("version").asText());
         System.out.println("e2e: decoy under v2 without the rule's namespace: related sent " + relatedVersions(ns)
-                + ", the hook kept qserv/xrootd:v4.11.2, emulator writes in " + ns + ": " + writesIn(ns, mark).size());
+                + ", the hook kept " + DECOY_OWN_IMAGE + ", emulator writes in " + ns + ": " + writesIn(ns, mark).size());
     }
 
     @Test
