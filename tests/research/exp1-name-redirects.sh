@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck source-path=SCRIPTDIR
 # Experiment 1: which directive makes the redirector hand out DNS names instead of pod IPs?
 # Runs the cluster twice (without and with `xrd.network rpipa` on the manager) and records the redirect
 # target seen by xrdcp -d 3, xrdfs locate and curl -v, from an in-cluster client pod.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck source-path=SCRIPTDIR
 # Experiment 2: how a worker advertises an address other than its pod IP (hostPort on the node address,
 # or a per-pod LoadBalancer address), and which form gives working root:// AND HTTP redirects.
 # The outside client (203.0.113.100) reaches only node addresses: the redirector through a

@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck source-path=SCRIPTDIR
 # Experiment 3: a worker is re-created with a NEW pod IP (same pod name, same data). How long until
 # new-file writes through the redirector work again, with and without `cms.vnid =<pod name>`?
 # Ten new-file writes are timed one after another right after the worker's daemons are restarted.
@@ -35,12 +36,18 @@ run() { # run <label> <extra worker lines>
         echo "### $label: worker extra: ${extra:-none}"
         in_pod c timeout 30 xrdcp -f "$LAB/f.bin" "root://10.244.0.10:1094//data/$label-warm.bin" && echo "warm-up write ok"
         ts=$(now)
+        wc -l <"$LAB/r0/cmsd.log" >"$LAB/loginline"
         pod_stop w0 KILL
         pod_readdress w0 10.244.0.30
         sleep 1
         t0=$(now)
         echo "worker-0 killed, back with IP 10.244.0.30 after $(el "$ts" "$t0") s; restarting cmsd+xrootd"
         pod_start w0 worker "$cfg"
+        for i in $(seq 1 100); do
+            grep -q "Primary server.*worker-0.*logged in" <(tail -n +"$(cat "$LAB/loginline")" "$LAB/r0/cmsd.log") && break
+            sleep 0.1
+        done
+        echo "worker-0 logged in again $(el "$t0" "$(now)") s after restart"
         for i in $(seq 1 10); do
             t1=$(now)
             in_pod c timeout 120 xrdcp -f "$LAB/f.bin" "root://10.244.0.10:1094//data/$label-$i.bin" 2>/dev/null

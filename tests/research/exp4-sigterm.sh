@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck source-path=SCRIPTDIR
 # Experiment 4a: how xrootd and cmsd 5.5.3 react to SIGTERM when they are process 1 of a PID namespace
 # (what a container runtime does on pod deletion), and what a tiny init or a shell wrapper changes.
 # Each case starts one daemon in `unshare --pid --fork` inside a private network namespace, sends
@@ -13,7 +14,7 @@ lab_down 2>/dev/null
 mkdir -p "$LAB/pids" "$LAB/s/admin" "$LAB/s/data"
 chown -R xrootd:xrootd "$LAB/s"
 chmod 755 "$LAB"
-ip netns add r14-s
+netns_add r14-s
 ip -n r14-s link set lo up
 cfg=$LAB/s.cf
 cat >"$cfg" <<EOF
@@ -83,4 +84,3 @@ case_run() { # case_run <label> <daemon> <which process gets SIGTERM: init|child
     # shareProcessNamespace: the pause process is 1, the daemon is not, and gets the SIGTERM itself
     case_run shared-xrootd xrootd child "$LAB/fwd.sh"
 } | tee "$OUT/sigterm.txt"
-ip netns del r14-s

@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck source-path=SCRIPTDIR
 # Experiment 5: XRootD 5.5.3's host:port limit (78 characters; XrdNetUtils::GetHostPort copies into a
 # char[MAXHOSTNAMELEN+15] = 79-byte buffer with strlcpy, i.e. silent truncation) with a 63-character
 # namespace and a 34-character Xrootd name.

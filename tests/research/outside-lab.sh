@@ -19,17 +19,20 @@ KNS=${KNS:-xrd}
 
 lab_log() { printf '%s %s\n' "$(date +%T.%N | cut -c1-12)" "$*"; }
 
+# netns_add <name>: create a namespace and record it, so lab_down removes only this lab's namespaces
+netns_add() { ip netns add "$1" && echo "$1" >>"$LAB/netns.list"; }
+
 lab_up() {
     mkdir -p "$LAB/pids" "$LAB/dns"
     : >"$LAB/dns/hosts"
     chmod 755 "$LAB" "$LAB/dns"
-    ip netns add "$NODE_NS"
+    netns_add "$NODE_NS"
     ip -n "$NODE_NS" link set lo up
     ip -n "$NODE_NS" link add br0 type bridge
     ip -n "$NODE_NS" addr add 10.244.0.1/24 dev br0
     ip -n "$NODE_NS" link set br0 up
     ip netns exec "$NODE_NS" sysctl -qw net.ipv4.ip_forward=1
-    ip netns add "$OUT_NS"
+    netns_add "$OUT_NS"
     ip -n "$OUT_NS" link set lo up
     ip -n "$NODE_NS" link add vout type veth peer name eth0 netns "$OUT_NS"
     ip -n "$NODE_NS" addr add 203.0.113.1/24 dev vout
@@ -68,7 +71,7 @@ dns_reload() { [ -s "$LAB/dns/dnsmasq.pid" ] && kill -HUP "$(cat "$LAB/dns/dnsma
 pod_add() {
     local s=$1 ip=$2 pod=$3 svc=$4 fqdn
     fqdn="$pod.$svc.$KNS.svc.$KDOMAIN"
-    ip netns add "r14-$s"
+    netns_add "r14-$s"
     ip -n "r14-$s" link set lo up
     ip -n "$NODE_NS" link add "vp-$s" type veth peer name eth0 netns "r14-$s"
     ip -n "$NODE_NS" link set "vp-$s" master br0 up
@@ -138,7 +141,14 @@ daemon_stop() { # daemon_stop <short> <daemon> [signal]
     kill "-${3:-KILL}" "$(cat "$f")" 2>/dev/null || true
     rm -f "$f"
 }
-pod_stop() { daemon_stop "$1" xrootd "${2:-KILL}"; daemon_stop "$1" cmsd "${2:-KILL}"; }
+# pod_stop <short> [signal]: stop both daemons; the admin socket is removed as well, as a re-created pod
+# gets a fresh emptyDir (a stale olbd.admin would let xrootd start before cmsd, then retry only every 10 s)
+pod_stop() {
+    daemon_stop "$1" xrootd "${2:-KILL}"
+    daemon_stop "$1" cmsd "${2:-KILL}"
+    sleep 0.2
+    find "$LAB/$1/admin" -name olbd.admin -delete 2>/dev/null
+}
 
 # wait until the redirector map lists n servers (max 20 s)
 wait_servers() { # wait_servers <client short> <redirector host:port> <n>
@@ -159,8 +169,12 @@ lab_down() {
     wait 2>/dev/null
     [ -s "$LAB/dns/dnsmasq.pid" ] && kill "$(cat "$LAB/dns/dnsmasq.pid")" 2>/dev/null
     sleep 0.3
-    for f in $(ip netns list | awk '$1 ~ /^r14(-|node$|out$)/ {print $1}'); do ip netns del "$f"; done
-    rm -rf /etc/netns/r14-* "/etc/netns/$OUT_NS"
+    if [ -s "$LAB/netns.list" ]; then
+        while read -r f; do
+            ip netns del "$f" 2>/dev/null
+            rm -rf "/etc/netns/$f"
+        done <"$LAB/netns.list"
+    fi
     case $LAB in /tmp/r14*) rm -rf "$LAB" ;; esac
 }
 
