@@ -9,13 +9,13 @@
 #        resolved through the pod's resolv.conf search list.
 # Usage: sudo tests/research/exp5-name-length.sh [outdir]
 set -u
-KNS=${KNS:-ns-0123456789-0123456789-0123456789-0123456789-0123456789-012345}   # 63 characters
+KNS=${KNS:-ns-0123456789-0123456789-0123456789-0123456789-0123456789-01234}   # 63 characters
 . "$(dirname "$0")/outside-lab.sh"
 OUT=${1:-$LAB-out/exp5}
 mkdir -p "$OUT"
 trap lab_down EXIT
 lab_down 2>/dev/null
-NAME=${NAME:-xrootd-0123456789-0123456789-abcd}   # 34 characters
+NAME=${NAME:-xrootd-0123456789-0123456789-abcde}   # 34 characters
 HASH=$(printf '%s/%s' "$KNS" "$NAME" | sha256sum | cut -c1-8)
 
 len() { printf '%s' "$1" | wc -c; }

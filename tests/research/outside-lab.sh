@@ -151,11 +151,11 @@ pod_stop() {
 }
 
 # wait until the redirector map lists n servers (max 20 s)
-wait_servers() { # wait_servers <client short> <redirector host:port> <n>
-    local i=0
-    while [ $i -lt 200 ]; do
-        [ "$(in_pod "$1" xrdmapc --list s "$2" 2>/dev/null | grep -c Srv)" -ge "$3" ] && return 0
-        sleep 0.1; i=$((i + 1))
+wait_servers() { # wait_servers <client short> <redirector host:port> <n>: at most 20 s
+    local end=$((SECONDS + 20))
+    while [ $SECONDS -lt $end ]; do
+        [ "$(in_pod "$1" timeout 5 xrdmapc --list s "$2" 2>/dev/null | grep -c Srv)" -ge "$3" ] && return 0
+        sleep 0.2
     done
     return 1
 }
