@@ -55,7 +55,7 @@ final class MonitorCommand implements Callable<Integer> {
             description = "the daemons' report interval (xrd.report every); a source is stale after 3 (default: ${DEFAULT-VALUE})")
     Duration interval;
 
-    @Option(names = "--forget", defaultValue = "1h", paramLabel = "DURATION",
+    @Option(names = "--forget", defaultValue = "60m", paramLabel = "DURATION",
             description = "drop a source silent this long (default: ${DEFAULT-VALUE})")
     Duration forget;
 
