@@ -18,6 +18,8 @@ command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 command -v shellcheck >/dev/null 2>&1 || need_apt+=(shellcheck)
 # Day-2 real-daemon tests: a self-signed certificate for spec.tls.
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+# Monitor alert rules (AlertRulesTest): promtool check/test rules; Debian's prometheus package has promtool.
+command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
 # The benchmark smoke run below loads the service with wrk.
 command -v wrk >/dev/null 2>&1 || need_apt+=(wrk)
 if [ ${#need_apt[@]} -gt 0 ]; then
