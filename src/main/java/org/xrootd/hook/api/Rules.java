@@ -14,13 +14,13 @@ public final class Rules {
     private static final String CHECKED = "['cpu', 'memory', 'ephemeral-storage']";
 
     public static final String QUANTITIES = CHECKED + ".all(r, "
-            + "(!has(self.requests) || !(r in self.requests) || isQuantity(string(self.requests[r])) && quantity(string(self.requests[r])).sign() >= 0)"
-            + " && (!has(self.limits) || !(r in self.limits) || isQuantity(string(self.limits[r])) && quantity(string(self.limits[r])).sign() >= 0))";
+            + "(!has(self.requests) || !(r in self.requests) || isQuantity(string(dyn(self.requests[r]))) && quantity(string(dyn(self.requests[r]))).sign() >= 0)"
+            + " && (!has(self.limits) || !(r in self.limits) || isQuantity(string(dyn(self.limits[r]))) && quantity(string(dyn(self.limits[r]))).sign() >= 0))";
     public static final String QUANTITIES_MESSAGE = "cpu, memory and ephemeral-storage must be non-negative Kubernetes quantities (e.g. 500m, 1Gi)";
 
     public static final String REQUESTS_WITHIN_LIMITS = "!has(self.requests) || !has(self.limits) || " + CHECKED + ".all(r, "
-            + "!(r in self.requests) || !(r in self.limits) || !isQuantity(string(self.requests[r])) || !isQuantity(string(self.limits[r]))"
-            + " || !quantity(string(self.requests[r])).isGreaterThan(quantity(string(self.limits[r]))))";
+            + "!(r in self.requests) || !(r in self.limits) || !isQuantity(string(dyn(self.requests[r]))) || !isQuantity(string(dyn(self.limits[r])))"
+            + " || !quantity(string(dyn(self.requests[r]))).isGreaterThan(quantity(string(dyn(self.limits[r])))))";
     public static final String REQUESTS_WITHIN_LIMITS_MESSAGE = "a request must not be above its limit";
 
     public static final String CAPACITY = "isQuantity(self) && quantity(self).isInteger() && quantity(self).sign() > 0"
