@@ -27,7 +27,12 @@ final class CrdSchema {
     /** How the API server refuses: a value validation, an unknown (pruned) field, or a CEL rule. */
     enum Layer { STRUCTURAL, PRUNED, CEL }
 
-    record Error(String path, Layer layer, String message) {
+    /** One refusal; {@code rule} is the CEL rule for a {@link Layer#CEL} refusal. */
+    record Error(String path, Layer layer, String message, String rule) {
+        Error(String path, Layer layer, String message) {
+            this(path, layer, message, null);
+        }
+
         @Override
         public String toString() {
             return path + " (" + layer + "): " + message;
@@ -208,7 +213,8 @@ final class CrdSchema {
         for (JsonNode rule : schema.path("x-kubernetes-validations")) {
             if (!KubernetesCel.holds(rule.get("rule").asText(), cel(value))) {
                 String at = path + rule.path("fieldPath").asText("");
-                errors.add(new Error(at.startsWith(".") ? at.substring(1) : at, Layer.CEL, rule.path("message").asText()));
+                errors.add(new Error(at.startsWith(".") ? at.substring(1) : at, Layer.CEL, rule.path("message").asText(),
+                        rule.get("rule").asText()));
             }
         }
         if (value.isObject()) {

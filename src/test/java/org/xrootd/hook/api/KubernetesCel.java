@@ -14,8 +14,8 @@ import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelFunctionBinding;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
-import io.fabric8.kubernetes.api.model.Quantity;
 import java.math.BigDecimal;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
@@ -87,11 +87,26 @@ final class KubernetesCel {
         if (text == null || !GRAMMAR.matcher(text).matches()) {
             return null;
         }
+        // Exact arithmetic (fabric8's Quantity.getAmountInBytes goes through double for the binary suffixes).
+        java.util.regex.Matcher m = Pattern.compile("([+-]?[0-9.]+)(.*)").matcher(text);
+        m.matches();
+        BigDecimal number = new BigDecimal(m.group(1).endsWith(".") ? m.group(1) + "0" : m.group(1).startsWith(".") ? "0" + m.group(1) : m.group(1));
+        String suffix = m.group(2);
+        int binary = List.of("", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei").indexOf(suffix);
+        int decimal = List.of("n", "u", "m", "", "k", "M", "G", "T", "P", "E").indexOf(suffix);
+        if (binary > 0) {
+            return new KQuantity(number.multiply(new BigDecimal(java.math.BigInteger.TWO.pow(10 * binary))));
+        }
+        if (decimal >= 0) {
+            return new KQuantity(number.scaleByPowerOfTen(3 * (decimal - 3)));
+        }
+        int exponent;
         try {
-            return new KQuantity(Quantity.getAmountInBytes(Quantity.parse(text)));
-        } catch (RuntimeException e) {
+            exponent = Integer.parseInt(suffix.substring(1));
+        } catch (NumberFormatException e) {
             return null;
         }
+        return Math.abs(exponent) > 1000 ? null : new KQuantity(number.scaleByPowerOfTen(exponent));
     }
 
     /** Compiles (type-checks) a rule; throws IllegalArgumentException with the compiler's message if it does not compile. */
