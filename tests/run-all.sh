@@ -14,6 +14,8 @@ for tool in xrdcp xrdfs xrdmapc; do command -v "$tool" >/dev/null 2>&1 || need_a
 command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
 for tool in unshare nsenter setpriv; do command -v "$tool" >/dev/null 2>&1 || need_apt+=(util-linux); done
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+# StartScriptTest: the generated start.sh passes shellcheck.
+command -v shellcheck >/dev/null 2>&1 || need_apt+=(shellcheck)
 # Day-2 real-daemon tests: a self-signed certificate for spec.tls.
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 # The benchmark smoke run below loads the service with wrk.
