@@ -32,6 +32,8 @@ fi
 XROOTD_K8S_BIN="$(bash tests/e2e/provision-k8s.sh </dev/null | tail -n1)"
 export XROOTD_K8S_BIN
 
+# mvn verify: the unit, fixture and robustness tiers (surefire), then the daemons, e2e and cgroup tiers
+# (failsafe, JUnit tags in src/test/java/org/xrootd/hook/testkit/Tiers.java). Any failure fails the run.
 mvn -B -ntp verify "$@"
 
 # The benchmark command at tiny sizes (BENCHMARKS.md): checks that every step still produces a number,

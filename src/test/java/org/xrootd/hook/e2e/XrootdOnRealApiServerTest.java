@@ -36,6 +36,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
+import org.xrootd.hook.testkit.Conditions;
+import org.xrootd.hook.testkit.Repo;
+import org.xrootd.hook.testkit.Tiers;
 
 /**
  * End to end against a real Kubernetes API server (v1.20.2, built by tests/e2e/provision-k8s.sh): the
@@ -52,6 +55,7 @@ import org.junit.jupiter.api.extension.TestWatcher;
  *
  * <p>Skipped, with a message, when the binaries are missing, except under CI=true, where it fails instead.
  */
+@Tiers.E2e
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class XrootdOnRealApiServerTest {
     static final String NAME = "base-xrootd";
@@ -222,7 +226,7 @@ class XrootdOnRealApiServerTest {
                 "base-xrootd-xrootd-worker-2"));
         awaitNames("claims", ns, claims, null, workerClaims(3));
         E2eCluster.await("Ready=False while no pod is ready", WAIT,
-                () -> "False".equals(condition(api.get(xrootds, ns, NAME), "Ready").path("status").asText()));
+                () -> "False".equals(Conditions.find(api.get(xrootds, ns, NAME).path("status"), "Ready").path("status").asText()));
 
         // Pods turning ready reach the parent through StatefulSet status events alone (no periodic resync).
         cluster.kubelet.serve(ns);
@@ -334,8 +338,8 @@ class XrootdOnRealApiServerTest {
         // Valid for the CRD's schema, refused by the hook: it names a directive the controller owns.
         patch(ns, "{\"spec\":{\"config\":{\"all\":[\"all.role server\"]}}}");
         E2eCluster.await("Ready=False with reason InvalidSpec", WAIT,
-                () -> "InvalidSpec".equals(condition(api.get(xrootds, ns, NAME), "Ready").path("reason").asText()));
-        JsonNode ready = condition(api.get(xrootds, ns, NAME), "Ready");
+                () -> "InvalidSpec".equals(Conditions.find(api.get(xrootds, ns, NAME).path("status"), "Ready").path("reason").asText()));
+        JsonNode ready = Conditions.find(api.get(xrootds, ns, NAME).path("status"), "Ready");
         assertTrue(ready.path("message").asText().contains("spec.config.all[0]"), ready.toString());
         awaitQuiet(ns);
         assertEquals(before, versionsOf(children(ns, uid)), "no child changed");
@@ -358,11 +362,11 @@ class XrootdOnRealApiServerTest {
         String ns = namespace("e2e-missing");
         cluster.kubelet.serve(ns);
         int mark = cluster.emulator.api().writeCount();
-        ObjectNode parent = E2eCluster.manifests(E2eCluster.repoRoot().resolve("k8s/examples/base-xrootd.yaml")).get(0);
+        ObjectNode parent = E2eCluster.manifests(Repo.path("k8s/examples/base-xrootd.yaml")).get(0);
         ((ObjectNode) parent.get("spec")).put("version", "5.1.0");
         api.create(xrootds, ns, parent);
         E2eCluster.await("Ready=False with reason VersionNotFound", WAIT,
-                () -> "VersionNotFound".equals(condition(api.get(xrootds, ns, NAME), "Ready").path("reason").asText()));
+                () -> "VersionNotFound".equals(Conditions.find(api.get(xrootds, ns, NAME).path("status"), "Ready").path("reason").asText()));
         awaitQuiet(ns);
         String notFound = summary(writesIn(ns, mark));
         long generation = api.get(xrootds, ns, NAME).path("metadata").path("generation").asLong();
@@ -395,7 +399,7 @@ class XrootdOnRealApiServerTest {
         String ns = namespace(DECOY_NS);
         cluster.kubelet.serve(ns);
         createVersion(ns, DECOY_VERSION, DECOY_OWN_IMAGE);
-        ObjectNode parent = E2eCluster.manifests(E2eCluster.repoRoot().resolve("k8s/examples/base-xrootd.yaml")).get(0);
+        ObjectNode parent = E2eCluster.manifests(Repo.path("k8s/examples/base-xrootd.yaml")).get(0);
         ((ObjectNode) parent.get("spec")).put("version", DECOY_VERSION);
         api.create(xrootds, ns, parent);
         awaitReady(ns, "2/2", "3/3");
@@ -455,7 +459,7 @@ class XrootdOnRealApiServerTest {
     static String admission() throws Exception {
         String ns = namespace("e2e-admission");
         String path = xrootds.path(ns, null) + "?dryRun=All";
-        ObjectNode sample = E2eCluster.manifests(E2eCluster.repoRoot().resolve("k8s/examples/base-xrootd.yaml")).get(0);
+        ObjectNode sample = E2eCluster.manifests(Repo.path("k8s/examples/base-xrootd.yaml")).get(0);
         assertEquals(201, cluster.api.raw("POST", path, sample).statusCode());
 
         Map<String, String> cases = new LinkedHashMap<>();
@@ -595,7 +599,7 @@ class XrootdOnRealApiServerTest {
         assertEquals(List.of(), writesIn(ns, mark), "the decoys changed nothing");
         assertImages(ns, DECOY_OWN_IMAGE);
         JsonNode parent = api.get(xrootds, ns, NAME);
-        assertEquals("True", condition(parent, "Ready").path("status").asText());
+        assertEquals("True", Conditions.find(parent.path("status"), "Ready").path("status").asText());
         assertEquals(DECOY_VERSION, parent.path("status").path("version").asText());
         System.out.println("e2e: decoy under v2 without the rule's namespace: related sent " + relatedVersions(ns)
                 + ", the hook kept " + DECOY_OWN_IMAGE + ", emulator writes in " + ns + ": " + writesIn(ns, mark).size());
@@ -636,7 +640,7 @@ class XrootdOnRealApiServerTest {
     /** The sample catalog entry and Xrootd from k8s/examples, as `kubectl apply -n ns` would create them. */
     static String createSample(String ns) {
         for (String file : List.of("xrootdversion-4.11.2.yaml", "base-xrootd.yaml")) {
-            for (ObjectNode object : E2eCluster.manifests(E2eCluster.repoRoot().resolve("k8s/examples").resolve(file))) {
+            for (ObjectNode object : E2eCluster.manifests(Repo.path("k8s/examples").resolve(file))) {
                 KubeApi.Resource resource = api.resourceForKind(object.path("apiVersion").asText(), object.path("kind").asText());
                 api.create(resource, ns, object);
             }
@@ -672,8 +676,8 @@ class XrootdOnRealApiServerTest {
             return status.path("observedGeneration").asLong() == parent.path("metadata").path("generation").asLong()
                     && redirectors.equals(status.path("redirector").path("ready").asText())
                     && workers.equals(status.path("worker").path("ready").asText())
-                    && "True".equals(condition(parent, "Ready").path("status").asText())
-                    && "False".equals(condition(parent, "Progressing").path("status").asText());
+                    && "True".equals(Conditions.find(parent.path("status"), "Ready").path("status").asText())
+                    && "False".equals(Conditions.find(parent.path("status"), "Progressing").path("status").asText());
         });
     }
 
@@ -695,8 +699,8 @@ class XrootdOnRealApiServerTest {
                 }
             }
             JsonNode parent = api.get(xrootds, ns, NAME);
-            return "True".equals(condition(parent, "Ready").path("status").asText())
-                    && "False".equals(condition(parent, "Progressing").path("status").asText());
+            return "True".equals(Conditions.find(parent.path("status"), "Ready").path("status").asText())
+                    && "False".equals(Conditions.find(parent.path("status"), "Progressing").path("status").asText());
         });
     }
 
@@ -824,15 +828,6 @@ class XrootdOnRealApiServerTest {
 
     static String configHash(JsonNode statefulSet) {
         return statefulSet.path("spec").path("template").path("metadata").path("annotations").path("xrootd.org/config-hash").asText();
-    }
-
-    static JsonNode condition(JsonNode parent, String type) {
-        for (JsonNode condition : parent.path("status").path("conditions")) {
-            if (type.equals(condition.path("type").asText())) {
-                return condition;
-            }
-        }
-        return KubeApi.MAPPER.createObjectNode();
     }
 
     /** `kubectl get xrd`: the API server's Table rendering of the printer columns, by row name then column. */

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.xrootd.hook.json.Json;
+import org.xrootd.hook.testkit.Repo;
 
 /**
  * The API reference (docs/api-reference.md) is the CRDs' own schema, table by table: every spec field of
@@ -24,7 +25,7 @@ import org.xrootd.hook.json.Json;
  * The fields of a Kubernetes type passed through to the pods (described "(core/v1 Type)") are not rows.
  */
 class ApiReferenceTest {
-    private static final Path REFERENCE = Path.of("docs/api-reference.md");
+    private static final Path REFERENCE = Repo.path("docs/api-reference.md");
 
     @Test
     void xrootdFieldsMatchTheCrd() throws Exception {
@@ -37,7 +38,7 @@ class ApiReferenceTest {
     }
 
     private static void check(String crdFile, String heading) throws Exception {
-        JsonNode crd = new YAMLMapper().readTree(Path.of(crdFile).toFile());
+        JsonNode crd = new YAMLMapper().readTree(Repo.path(crdFile).toFile());
         JsonNode spec = crd.at("/spec/versions/0/schema/openAPIV3Schema/properties/spec");
         Map<String, Field> schema = new LinkedHashMap<>();
         walk("spec", spec, false, schema);
