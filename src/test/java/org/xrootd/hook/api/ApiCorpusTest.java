@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.xrootd.hook.testkit.Repo;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.xrootd.hook.model.Problem;
@@ -25,10 +26,10 @@ import org.xrootd.hook.model.SpecParser;
  * hook-only case must pass the schema (else it is not hook-only) and be refused by the hook.
  */
 class ApiCorpusTest {
-    private static final CrdSchema SCHEMA = CrdSchema.of(Path.of("crds/xrootd.org_xrootds.yaml"));
+    private static final CrdSchema SCHEMA = CrdSchema.of(Repo.path("crds/xrootd.org_xrootds.yaml"));
 
     static Stream<ApiCorpus.Case> cases() {
-        return ApiCorpus.cases(Path.of("")).stream();
+        return ApiCorpus.cases(Repo.root()).stream();
     }
 
     @ParameterizedTest(name = "{0}")
@@ -63,7 +64,7 @@ class ApiCorpusTest {
 
     @Test
     void theCorpusCoversEnoughOfBoth() {
-        List<ApiCorpus.Case> cases = ApiCorpus.cases(Path.of(""));
+        List<ApiCorpus.Case> cases = ApiCorpus.cases(Repo.root());
         Set<String> names = new HashSet<>();
         cases.forEach(c -> assertTrue(names.add(c.name()), "one case per name: " + c.name()));
         assertTrue(cases.size() >= 50, "at least 50 cases, got " + cases.size());
@@ -75,7 +76,7 @@ class ApiCorpusTest {
 
     @Test
     void theSampleInstallIsAGoodObject() throws Exception {
-        JsonNode sample = new com.fasterxml.jackson.dataformat.yaml.YAMLMapper().readTree(Path.of("k8s/examples/base-xrootd.yaml").toFile());
+        JsonNode sample = new com.fasterxml.jackson.dataformat.yaml.YAMLMapper().readTree(Repo.path("k8s/examples/base-xrootd.yaml").toFile());
         assertTrue(SCHEMA.validate(sample).accepted(), SCHEMA.validate(sample).errors().toString());
     }
 }

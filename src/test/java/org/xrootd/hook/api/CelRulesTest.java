@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
+import org.xrootd.hook.testkit.Repo;
 
 /**
  * The CEL rules of the generated CRD, each in a real CEL engine ({@link KubernetesCel}): every one compiles
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * seen to refuse something). Edge values are checked here one by one.
  */
 class CelRulesTest {
-    private static final Path CRD = Path.of("crds/xrootd.org_xrootds.yaml");
+    private static final Path CRD = Repo.path("crds/xrootd.org_xrootds.yaml");
 
     @Test
     void everyRuleCompilesAndTheCorpusBreaksEachOfThem() throws Exception {
@@ -30,7 +31,7 @@ class CelRulesTest {
 
         CrdSchema schema = CrdSchema.of(CRD);
         Set<String> broken = new TreeSet<>();
-        for (ApiCorpus.Case c : ApiCorpus.cases(Path.of(""))) {
+        for (ApiCorpus.Case c : ApiCorpus.cases(Repo.root())) {
             schema.validate(c.object()).errors().stream().filter(e -> e.rule() != null).forEach(e -> broken.add(e.rule()));
         }
         Set<String> neverBroken = new TreeSet<>(rules);

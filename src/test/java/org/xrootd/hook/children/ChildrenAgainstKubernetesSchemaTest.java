@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.xrootd.hook.testkit.Repo;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.xrootd.hook.render.Renderer;
@@ -56,7 +57,7 @@ class ChildrenAgainstKubernetesSchemaTest {
     @Test
     void everyChildOfEveryFixtureResponse() throws Exception {
         int checked = 0;
-        try (Stream<Path> cases = Files.list(Path.of("tests/fixtures"))) {
+        try (Stream<Path> cases = Files.list(Repo.path("tests/fixtures"))) {
             for (Path dir : cases.sorted().toList()) {
                 Path response = dir.resolve("response.json");
                 if (!Files.exists(response)) {
@@ -76,7 +77,7 @@ class ChildrenAgainstKubernetesSchemaTest {
     @ParameterizedTest(name = "{0} workers")
     @ValueSource(ints = {3, 100, 500})
     void everyChildRenderPrints(int workers) throws Exception {
-        String everyField = new String(Files.readAllBytes(Path.of("tests/api-corpus/corpus.yaml")));
+        String everyField = new String(Files.readAllBytes(Repo.path("tests/api-corpus/corpus.yaml")));
         JsonNode spec = null;
         for (JsonNode c : new YAMLMapper().readTree(everyField).path("cases")) {
             if (c.path("name").asText().equals("every-field")) {

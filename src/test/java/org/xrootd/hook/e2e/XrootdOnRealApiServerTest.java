@@ -522,7 +522,7 @@ class XrootdOnRealApiServerTest {
         String path = xrootds.path(ns, null) + "?dryRun=All";
         Map<String, Integer> outcomes = new TreeMap<>();
         List<String> wrong = new ArrayList<>();
-        for (org.xrootd.hook.api.ApiCorpus.Case c : org.xrootd.hook.api.ApiCorpus.cases(E2eCluster.repoRoot())) {
+        for (org.xrootd.hook.api.ApiCorpus.Case c : org.xrootd.hook.api.ApiCorpus.cases(Repo.root())) {
             ObjectNode object = c.object().deepCopy();
             ((ObjectNode) object.get("metadata")).put("namespace", ns);
             HttpResponse<String> response = cluster.api.raw("POST", path, object);
