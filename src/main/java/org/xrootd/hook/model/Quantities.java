@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.regex.Pattern;
+import org.xrootd.hook.api.Patterns;
 
 /**
  * Storage quantities. fabric8 parses them; the canonical spelling follows the API server's, because
@@ -11,9 +12,8 @@ import java.util.regex.Pattern;
  * stored: any other spelling of the same size would look like a change on every sync.
  */
 public final class Quantities {
-    /** The API server's quantity grammar (k8s.io/apimachinery resource.Quantity). */
-    private static final Pattern GRAMMAR = Pattern.compile(
-            "^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$");
+    /** The API server's quantity grammar (k8s.io/apimachinery resource.Quantity), as the CRD's schema has it. */
+    private static final Pattern GRAMMAR = Pattern.compile(Patterns.QUANTITY);
     private static final String[] BINARY = {"", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"};
     private static final String[] DECIMAL = {"", "k", "M", "G", "T", "P", "E"};
     private static final BigInteger KIBI = BigInteger.valueOf(1024);
@@ -40,6 +40,11 @@ public final class Quantities {
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(refusal);
         }
+    }
+
+    /** The exact value of a quantity (CPU in cores, memory in bytes); throws IllegalArgumentException for what is not one. */
+    public static BigDecimal amount(String text) {
+        return parse(text, "").amount();
     }
 
     /** A whole, positive number of bytes, with its canonical spelling. */
