@@ -3,6 +3,7 @@ package org.xrootd.hook.model;
 import io.fabric8.kubernetes.api.model.Quantity;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.util.List;
 import java.util.regex.Pattern;
 import org.xrootd.hook.api.Patterns;
 
@@ -36,10 +37,38 @@ public final class Quantities {
         }
         try {
             Quantity quantity = Quantity.parse(text);
-            return new Parsed(quantity, Quantity.getAmountInBytes(quantity));
+            return new Parsed(quantity, exact(quantity));
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(refusal);
         }
+    }
+
+    private static final BigDecimal KIBI_DECIMAL = BigDecimal.valueOf(1024);
+
+    /** "e3", "E-2": a decimal exponent. "E" alone is exa and "Ei" exbi, not exponents. */
+    private static boolean isExponent(String format) {
+        return format.length() > 1 && (format.charAt(0) == 'e' || format.charAt(0) == 'E') && format.charAt(1) != 'i';
+    }
+
+    /**
+     * The quantity's value without rounding. fabric8's getAmountInBytes goes through a double for binary
+     * suffixes, which turns 3Ei into a slightly different number of bytes.
+     */
+    private static BigDecimal exact(Quantity quantity) {
+        BigDecimal number = new BigDecimal(quantity.getAmount());
+        String format = quantity.getFormat() == null ? "" : quantity.getFormat();
+        int binary = List.of(BINARY).indexOf(format);
+        if (binary > 0) {
+            return number.multiply(KIBI_DECIMAL.pow(binary));
+        }
+        int decimal = List.of("n", "u", "m", "", "k", "M", "G", "T", "P", "E").indexOf(format);
+        if (decimal >= 0) {
+            return number.scaleByPowerOfTen(3 * (decimal - 3));
+        }
+        if (isExponent(format)) {
+            return number.scaleByPowerOfTen(Integer.parseInt(format.substring(1)));
+        }
+        throw new IllegalArgumentException("unknown suffix " + format);
     }
 
     /** The exact value of a quantity (CPU in cores, memory in bytes); throws IllegalArgumentException for what is not one. */
@@ -68,7 +97,7 @@ public final class Quantities {
             throw new IllegalArgumentException("'" + Problem.excerpt(text) + "' is larger than Kubernetes allows");
         }
         String format = quantity.getFormat() == null ? "" : quantity.getFormat();
-        if (format.startsWith("e") || format.startsWith("E")) {
+        if (isExponent(format)) {
             return new Bytes(bytes, canonicalExponent(bytes));
         }
         return new Bytes(bytes, canonical(bytes, format.endsWith("i")));
@@ -117,7 +146,7 @@ public final class Quantities {
         // The API server keeps nanounits at most, rounding up.
         BigDecimal value = amount.setScale(9, java.math.RoundingMode.CEILING).stripTrailingZeros();
         boolean whole = value.scale() <= 0;
-        if (whole && value.signum() > 0 && format.startsWith("e") || whole && value.signum() > 0 && format.startsWith("E")) {
+        if (whole && value.signum() > 0 && isExponent(format)) {
             return canonicalExponent(value.toBigIntegerExact());
         }
         if (whole && format.endsWith("i") && value.abs().compareTo(BigDecimal.valueOf(1024)) >= 0) {
