@@ -27,6 +27,11 @@ public final class Enums {
 
     public enum WhenDeleted { Retain, Delete }
 
+    /** Checksum algorithms xrootd 5.5.3 computes natively (XrdCksManager); zcrc32 needs a plugin library and is not offered. */
+    public enum Checksum {
+        @JsonProperty("adler32") ADLER32, @JsonProperty("crc32") CRC32, @JsonProperty("crc32c") CRC32C, @JsonProperty("md5") MD5
+    }
+
     public enum ConditionStatus {
         @JsonProperty("True") TRUE, @JsonProperty("False") FALSE, @JsonProperty("Unknown") UNKNOWN
     }

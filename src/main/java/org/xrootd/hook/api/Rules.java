@@ -48,6 +48,8 @@ public final class Rules {
 
     public static final String UNIQUE = "self.all(p, self.exists_one(q, q == p))";
     public static final String UNIQUE_MESSAGE = "must not list a path twice";
+    public static final String UNIQUE_ALGORITHMS = "self.all(a, self.exists_one(b, b == a))";
+    public static final String UNIQUE_ALGORITHMS_MESSAGE = "must not list an algorithm twice";
     public static final String NO_DOT_DOT = "self.all(p, !p.contains('..'))";
     public static final String NO_DOT_DOT_MESSAGE = "must not contain '..'";
 

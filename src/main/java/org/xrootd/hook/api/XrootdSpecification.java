@@ -65,6 +65,15 @@ public class XrootdSpecification {
             + "refused. A change rolls only the pods it concerns.")
     public Config config;
 
+    @Default("[\"adler32\", \"crc32c\"]")
+    @Size(max = 4)
+    @ValidationRule(value = Rules.UNIQUE_ALGORITHMS, message = Rules.UNIQUE_ALGORITHMS_MESSAGE)
+    @JsonPropertyDescription("Checksum algorithms every pod computes or answers for (xrootd.chksum on redirectors, supervisors "
+            + "and workers): a checksum query through a redirector is answered by the worker holding the file, for the "
+            + "algorithm the client names (?cks.type=...), the first one by default. An empty list turns checksum queries "
+            + "off. An xrootd.chksum directive in spec.config replaces this list for the pods it reaches.")
+    public List<Enums.Checksum> checksums;
+
     @JsonPropertyDescription("Require the sss shared-secret protocol from every xroot client, on redirectors and workers. The "
             + "keytab (made with xrdsssadmin) comes from a Secret, is mounted read-only (defaultMode 0400; the kubelet makes "
             + "it 0440 for fsGroup, so the xrootd container reads a private 0400 copy) and never appears in a ConfigMap. "

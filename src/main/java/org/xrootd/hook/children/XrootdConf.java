@@ -61,6 +61,7 @@ public final class XrootdConf {
             out.add("all.manager " + Names.redirectorHost(spec, i) + ":" + spec.ports().cmsd());
         }
         out.add("xrd.port " + spec.ports().xrootd() + " if exec xrootd");
+        checksumLines(spec, out);
         userLines(out, "", "spec.config.all", spec.directives());
         if (only.isEmpty()) {
             out.add("if named " + Component.REDIRECTOR.instance());
@@ -127,6 +128,21 @@ public final class XrootdConf {
         out.add(indent + "all.role supervisor");
         out.add(indent + "cms.superport " + spec.ports().cmsd());
         out.add(indent + MANAGER_DELAYS);
+    }
+
+    /**
+     * spec.checksums for every role: a redirector (or supervisor) without it refuses checksum queries
+     * instead of sending the client to the worker holding the file. {@code chkcgi} makes xrootd honour the
+     * client's {@code cks.type} even with one algorithm (it otherwise answers any type with that one).
+     * Rendered before the user's directives, so an xrootd.chksum in spec.config replaces it.
+     */
+    static void checksumLines(XrootdSpec spec, List<String> out) {
+        if (spec.checksums().isEmpty()) {
+            out.add("# No checksum queries (spec.checksums is empty).");
+        } else {
+            out.add("# Checksums on every role (spec.checksums): redirectors send a query on to the worker holding the file.");
+            out.add("xrootd.chksum chkcgi " + String.join(" ", spec.checksums()));
+        }
     }
 
     private static void userLines(List<String> out, String indent, String field, List<String> lines) {

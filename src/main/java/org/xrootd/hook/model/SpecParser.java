@@ -46,6 +46,13 @@ public final class SpecParser {
     public static final int DEFAULT_CMSD_PORT = 3121;
     public static final long DEFAULT_UID = 1000;
     public static final String DEFAULT_SSS_KEY = "sss.keytab";
+    /**
+     * What transfer tools verify through the redirector (FTS and xrdcp use adler32, newer tools crc32c);
+     * the CRD's default for spec.checksums.
+     */
+    public static final List<String> DEFAULT_CHECKSUMS = List.of("adler32", "crc32c");
+    /** The algorithms xrootd computes natively (XrdCksManager); the CRD's enum (api.Enums.Checksum). */
+    public static final List<String> CHECKSUM_ALGORITHMS = List.of("adler32", "crc32", "crc32c", "md5");
 
     /**
      * Directives that define the cluster's shape, which the generated configuration owns: overriding any
@@ -77,7 +84,7 @@ public final class SpecParser {
 
     // The fields of each object of the spec: any other is refused, as the API server refuses (or prunes) it.
     private static final Set<String> SPEC_FIELDS = Set.of("version", "image", "imagePullSecrets", "serviceAccountName",
-            "imagePullPolicy", "redirector", "worker", "supervisor", "ports", "securityContext", "config", "sss", "tls");
+            "imagePullPolicy", "redirector", "worker", "supervisor", "ports", "securityContext", "config", "sss", "tls", "checksums");
     private static final Set<String> ROLE_FIELDS = Set.of("replicas", "maxUnavailable", "resources", "cmsdResources",
             "nodeSelector", "affinity", "tolerations", "topologySpreadConstraints", "priorityClassName", "podLabels", "podAnnotations");
     private static final Set<String> WORKER_FIELDS = union(ROLE_FIELDS, Set.of("storage"));
@@ -177,13 +184,14 @@ public final class SpecParser {
         }
 
         XrootdSpec.Security security = security(spec);
+        List<String> checksums = checksums(spec.get("checksums"));
 
         if (!problems.isEmpty()) {
             return new Result(null, List.copyOf(problems));
         }
         return new Result(new XrootdSpec(name, namespace, generation, version, image, pullPolicy, pullSecrets,
                 serviceAccount, redirector, worker, supervisor, storage, new XrootdSpec.Ports(xrootdPort, cmsdPort), security,
-                exports, allDirectives), List.of());
+                exports, allDirectives, checksums), List.of());
     }
 
     /**
@@ -392,6 +400,36 @@ public final class SpecParser {
             }
         }
         return List.copyOf(paths);
+    }
+
+    /** spec.checksums: known algorithms, each once; absent means the default, empty turns checksums off. */
+    private List<String> checksums(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return DEFAULT_CHECKSUMS;
+        }
+        if (!node.isArray()) {
+            problems.add(new Problem("spec.checksums", "must be a list of checksum algorithms (" + String.join(", ", CHECKSUM_ALGORITHMS) + ")"));
+            return List.of();
+        }
+        if (node.size() > CHECKSUM_ALGORITHMS.size()) {
+            problems.add(new Problem("spec.checksums", "lists " + node.size() + " algorithms; there are " + CHECKSUM_ALGORITHMS.size()
+                    + " (" + String.join(", ", CHECKSUM_ALGORITHMS) + "), each at most once"));
+            return List.of();
+        }
+        List<String> algorithms = new ArrayList<>();
+        for (int i = 0; i < node.size(); i++) {
+            JsonNode algorithm = node.get(i);
+            String field = "spec.checksums[" + i + "]";
+            if (!algorithm.isTextual() || !CHECKSUM_ALGORITHMS.contains(algorithm.asText())) {
+                problems.add(new Problem(field, "'" + Problem.excerpt(algorithm.isTextual() ? algorithm.asText() : algorithm.toString())
+                        + "' is not a checksum algorithm xrootd computes; use " + String.join(", ", CHECKSUM_ALGORITHMS)));
+            } else if (algorithms.contains(algorithm.asText())) {
+                problems.add(new Problem("spec.checksums", "lists " + algorithm.asText() + " twice"));
+            } else {
+                algorithms.add(algorithm.asText());
+            }
+        }
+        return List.copyOf(algorithms);
     }
 
     /** Extra xrootd.cf lines: one directive each, none that would change the cluster's shape. */

@@ -11,7 +11,8 @@ import java.util.Map;
 
 /**
  * A validated Xrootd parent: everything the builders need, with defaults applied. Builders never look
- * at the raw JSON; only {@link SpecParser} interprets what the user wrote.
+ * at the raw JSON; only {@link SpecParser} interprets what the user wrote. {@code checksums}: the
+ * xrootd.chksum algorithms of every role, in the user's order (empty: no checksum queries).
  */
 public record XrootdSpec(
         String name,
@@ -29,7 +30,8 @@ public record XrootdSpec(
         Ports ports,
         Security security,
         List<String> exports,
-        List<String> directives) {
+        List<String> directives,
+        List<String> checksums) {
 
     /** The role's settings; supervisors have 0 replicas up to 64 workers. */
     public Role role(org.xrootd.hook.model.Component component) {

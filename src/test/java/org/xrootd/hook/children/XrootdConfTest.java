@@ -103,6 +103,45 @@ class XrootdConfTest {
     }
 
     @Test
+    void checksumsReachEveryRoleIncludingSupervisors() {
+        ObjectNode parent = Samples.parent("x");
+        ((ObjectNode) Samples.spec(parent).get("worker")).put("replicas", 65);
+        XrootdSpec spec = Samples.model(parent);
+        for (Component component : Component.values()) {
+            List<String> chksum = XrootdConf.renderFor(spec, component).lines().filter(l -> l.contains("xrootd.chksum")).toList();
+            assertEquals(List.of("xrootd.chksum chkcgi adler32 crc32c"), chksum, component.toString());
+        }
+        // Once in the full file, outside the role blocks: every role reads it.
+        String full = XrootdConf.render(spec);
+        assertEquals(1, full.lines().filter(l -> l.equals("xrootd.chksum chkcgi adler32 crc32c")).count(), full);
+        assertTrue(full.indexOf("xrootd.chksum") < full.indexOf("if named"), full);
+    }
+
+    @Test
+    void checksumsFollowTheSpecAndAnEmptyListTurnsThemOff() {
+        ObjectNode parent = Samples.parent("x");
+        XrootdSpec defaults = Samples.model(parent);
+        Samples.spec(parent).putArray("checksums").add("crc32c").add("md5");
+        XrootdSpec chosen = Samples.model(parent);
+        assertTrue(XrootdConf.render(chosen).contains("\nxrootd.chksum chkcgi crc32c md5\n"));
+        for (Component component : List.of(Component.REDIRECTOR, Component.WORKER)) {
+            assertNotEquals(Samples.hash(defaults, component), Samples.hash(chosen, component), component + " must roll");
+        }
+        Samples.spec(parent).putArray("checksums");
+        String off = XrootdConf.render(Samples.model(parent));
+        assertFalse(off.contains("chksum "), off);
+        assertTrue(off.contains("# No checksum queries (spec.checksums is empty)."), off);
+    }
+
+    @Test
+    void aUsersChksumDirectiveComesAfterAndSoReplacesTheGeneratedOne() {
+        ObjectNode parent = Samples.parent("x");
+        Samples.spec(parent).putObject("config").putArray("worker").add("xrootd.chksum md5");
+        String worker = XrootdConf.renderFor(Samples.model(parent), Component.WORKER);
+        assertTrue(worker.indexOf("xrootd.chksum chkcgi adler32 crc32c") < worker.indexOf("xrootd.chksum md5"), worker);
+    }
+
+    @Test
     void sssRequiresTheKeytabFromThePrivateCopy() {
         ObjectNode parent = Samples.parent("x");
         Samples.spec(parent).putObject("sss").put("secretName", "kt");

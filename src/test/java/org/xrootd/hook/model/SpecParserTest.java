@@ -94,6 +94,37 @@ class SpecParserTest {
     }
 
     @Test
+    void checksumsDefaultToAdler32AndCrc32cKeepTheUsersOrderAndMayBeOff() {
+        assertEquals(List.of("adler32", "crc32c"), Samples.sample().checksums());
+        ObjectNode parent = Samples.parent("x");
+        Samples.spec(parent).putArray("checksums").add("md5").add("crc32").add("adler32").add("crc32c");
+        assertEquals(List.of("md5", "crc32", "adler32", "crc32c"), Samples.model(parent).checksums());
+        Samples.spec(parent).putArray("checksums");
+        assertEquals(List.of(), Samples.model(parent).checksums());
+        Samples.spec(parent).putNull("checksums");
+        assertEquals(List.of("adler32", "crc32c"), Samples.model(parent).checksums());
+    }
+
+    @Test
+    void checksumsMustBeKnownAlgorithmsListedOnce() {
+        ObjectNode parent = Samples.parent("x");
+        Samples.spec(parent).putArray("checksums").add("adler32").add("zcrc32").add("adler32").add("ADLER32");
+        List<Problem> problems = SpecParser.parse(parent).problems();
+        assertEquals(List.of("spec.checksums[1]", "spec.checksums", "spec.checksums[3]"), problems.stream().map(Problem::field).toList());
+        assertEquals("'zcrc32' is not a checksum algorithm xrootd computes; use adler32, crc32, crc32c, md5", problems.get(0).message());
+        assertEquals("lists adler32 twice", problems.get(1).message());
+
+        Samples.spec(parent).putArray("checksums").add(32);
+        assertEquals("spec.checksums[0]", SpecParser.parse(parent).problems().get(0).field());
+        Samples.spec(parent).put("checksums", "adler32");
+        assertEquals("spec.checksums", SpecParser.parse(parent).problems().get(0).field());
+        Samples.spec(parent).putArray("checksums").add("adler32").add("crc32").add("crc32c").add("md5").add("md5");
+        SpecParser.Result tooMany = SpecParser.parse(parent);
+        assertEquals(1, tooMany.problems().size());
+        assertEquals("spec.checksums", tooMany.problems().get(0).field());
+    }
+
+    @Test
     void userDirectivesAreKeptPerRole() {
         ObjectNode parent = Samples.parent("x");
         ObjectNode config = Samples.spec(parent).putObject("config");
