@@ -38,8 +38,9 @@ import org.xrootd.hook.testkit.Tiers;
  * Day-2 features on real xrootd/cmsd 5.5.3, on one cluster run by the same harness as
  * {@link RealDaemonClusterTest}: an Xrootd with 1 redirector and 2 workers, {@code spec.sss} naming a
  * Secret with a keytab made by {@code xrdsssadmin}, two exports ({@code /data}, {@code /store}), a
- * directive for every pod ({@code all.sitename}) and one for workers only ({@code xrootd.chksum
- * adler32}); then the same Xrootd with 2 redirectors, applied as a rolling update of both StatefulSets.
+ * directive for every pod ({@code all.sitename}) and one for workers only ({@code xrootd.chksum chkcgi
+ * adler32}, which replaces the default spec.checksums there); then the same Xrootd with 2 redirectors,
+ * applied as a rolling update of both StatefulSets.
  *
  * <p>The Secret is materialized as the kubelet does it for {@code defaultMode: 0400} with the pod's
  * fsGroup: mode 0440, owner root, group fsGroup ({@link LocalPod}). Every client command carries the
@@ -86,7 +87,7 @@ class DayTwoRealDaemonTest {
         ObjectNode config = spec.putObject("config");
         EXPORTS.forEach(config.putArray("exports")::add);
         config.putArray("all").add("all.sitename " + SITE);
-        config.putArray("worker").add("xrootd.chksum adler32");
+        config.putArray("worker").add("xrootd.chksum chkcgi adler32");
         return spec;
     }
 
@@ -196,27 +197,36 @@ class DayTwoRealDaemonTest {
             for (LocalPod pod : cluster.allPods()) {
                 assertEquals(SITE, run.queryConfig(pod, "sitename"), "spec.config.all all.sitename on " + pod);
             }
+            // spec.checksums (the default) reaches every role; the worker-only xrootd.chksum comes after it
+            // in the workers' configuration and replaces it there, and nowhere else.
             for (LocalPod w : cluster.workers) {
-                assertTrue(run.queryConfig(w, "chksum").endsWith("adler32"), "spec.config.worker xrootd.chksum on " + w
-                        + ": " + run.queryConfig(w, "chksum"));
+                assertEquals("0:adler32", run.queryConfig(w, "chksum"), "spec.config.worker xrootd.chksum on " + w);
             }
             for (LocalPod r : cluster.redirectors) {
-                // An unset key is echoed back: the worker-only directive did not reach the redirector.
-                assertEquals("chksum", run.queryConfig(r, "chksum"), "xrootd.chksum must not reach " + r);
+                assertEquals("0:adler32,1:crc32c", run.queryConfig(r, "chksum"), "spec.checksums, not the worker directive, on " + r);
             }
-            // The effect a client sees: the worker holding a file computes its adler32 checksum. The
-            // redirector, without the directive, refuses the query instead of redirecting it.
+            // The effect a client sees: the worker holding a file computes its adler32 checksum, directly or
+            // through the redirector. crc32c, which the redirector accepts but the worker no longer computes,
+            // is refused by the worker (chkcgi), never answered with the adler32 value; through the redirector
+            // the client goes back to it after the worker's error and ends with "Redirect limit has been reached".
             String lfn = "/store/file-0.txt";
             LocalPod holder = run.onlyHolder(lfn);
-            Procs.Result sum = cluster.client(CLIENT_TIMEOUT, "xrdfs", LocalCluster.dnsName(holder) + ":" + cluster.xrootdPort, "query", "checksum", lfn);
-            assertTrue(sum.ok(), sum.toString());
+            LocalPod r0 = cluster.redirectors.get(0);
             Adler32 adler = new Adler32();
             adler.update(run.written.get(lfn));
-            assertEquals("adler32 " + String.format("%08x", adler.getValue()), sum.output().strip(), "checksum of " + lfn + " from " + holder);
-            LocalPod r0 = cluster.redirectors.get(0);
-            Procs.Result refused = cluster.client(CLIENT_TIMEOUT, "xrdfs", LocalCluster.dnsName(r0) + ":" + cluster.xrootdPort, "query", "checksum", lfn);
-            assertFalse(refused.ok(), refused.toString());
-            assertTrue(refused.output().contains("query chksum is not supported"), refused.toString());
+            String adler32 = String.format("%08x", adler.getValue());
+            for (LocalPod server : List.of(holder, r0)) {
+                Procs.Result sum = checksum(server, lfn + "?cks.type=adler32");
+                assertTrue(sum.ok(), sum.toString());
+                assertEquals("adler32 " + adler32, sum.output().strip(), "checksum of " + lfn + " through " + server);
+            }
+            Procs.Result direct = checksum(holder, lfn + "?cks.type=crc32c");
+            assertFalse(direct.ok(), "crc32c from a worker computing adler32 only: " + direct);
+            assertTrue(direct.output().contains("crc32c checksum not supported"), direct.toString());
+            Procs.Result redirected = checksum(r0, lfn + "?cks.type=crc32c");
+            assertFalse(redirected.ok(), "crc32c through " + r0 + " to a worker computing adler32 only: " + redirected);
+            assertFalse(redirected.output().contains(adler32), redirected.toString());
+            run.timings.put("crc32c through the redirector, worker with adler32 only", redirected.output().strip());
             // all.sitename also names the site in every worker's login to the redirector.
             for (LocalPod w : cluster.workers) {
                 assertTrue(read(w.log("cmsd")).contains("Logged into " + SITE + " " + r0.host.fqdn()), w + " logs in as site " + SITE);
@@ -267,6 +277,10 @@ class DayTwoRealDaemonTest {
                 run.readBack(r1, old);
             }
         });
+    }
+
+    private Procs.Result checksum(LocalPod server, String pathAndCgi) {
+        return cluster.client(CLIENT_TIMEOUT, "xrdfs", LocalCluster.dnsName(server) + ":" + cluster.xrootdPort, "query", "checksum", pathAndCgi);
     }
 
     private static String configHash(JsonNode response, String component) {
