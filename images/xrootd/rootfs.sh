@@ -10,7 +10,8 @@
 # (no_new_privs makes them useless in a pod anyway), and /dev is empty (the runtime provides it).
 #
 # Env: SOURCE_DATE_EPOCH (default below): with the same mirror content the tarball is byte for byte
-# the same. MMDEBSTRAP_MODE (default auto), MMDEBSTRAP_MIRROR (default: this machine's apt sources when
+# the same. MMDEBSTRAP_MODE (default auto), MMDEBSTRAP_SKIP (mmdebstrap --skip stages, e.g.
+# chroot/mount in a build container), MMDEBSTRAP_MIRROR (default: this machine's apt sources when
 # they are deb822 Debian sources, else mmdebstrap's default mirror).
 set -eu
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -34,7 +35,7 @@ if [ -f \"\$1/etc/shadow\" ]; then echo 'xrootd:!:::::::' >> \"\$1/etc/shadow\";
 if [ -f \"\$1/etc/gshadow\" ]; then echo 'xrootd:!::' >> \"\$1/etc/gshadow\"; fi"
 
 # shellcheck disable=SC2016 # the hooks are expanded by mmdebstrap's shell, with $1 the new root
-mmdebstrap --mode="${MMDEBSTRAP_MODE:-auto}" --variant=essential --format=tar \
+mmdebstrap --mode="${MMDEBSTRAP_MODE:-auto}" ${MMDEBSTRAP_SKIP:+--skip="$MMDEBSTRAP_SKIP"} --variant=essential --format=tar \
   --include="$include" \
   --dpkgopt='path-exclude=/usr/share/man/*' \
   --dpkgopt='path-exclude=/usr/share/locale/*' \
