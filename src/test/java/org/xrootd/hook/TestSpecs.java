@@ -1,5 +1,6 @@
 package org.xrootd.hook;
 
+import org.xrootd.hook.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.xrootd.hook.model.Catalog;

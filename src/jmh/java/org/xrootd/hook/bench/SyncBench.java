@@ -17,9 +17,9 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
-import org.xrootd.hook.Json;
-import org.xrootd.hook.hook.HookRequest;
-import org.xrootd.hook.hook.SyncHandler;
+import org.xrootd.hook.json.Json;
+import org.xrootd.hook.metacontroller.HookRequest;
+import org.xrootd.hook.reconcile.SyncHandler;
 
 /**
  * The cost of one sync as the HTTP handler pays it (request bytes in, response bytes out), against the

@@ -15,10 +15,10 @@ import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.xrootd.hook.Json;
-import org.xrootd.hook.hook.BadRequestException;
-import org.xrootd.hook.hook.HookRequest;
-import org.xrootd.hook.hook.SyncHandler;
+import org.xrootd.hook.json.Json;
+import org.xrootd.hook.metacontroller.BadRequestException;
+import org.xrootd.hook.metacontroller.HookRequest;
+import org.xrootd.hook.reconcile.SyncHandler;
 
 /**
  * The HTTP edge: Metacontroller's hook endpoints, health, readiness and metrics. Everything below it is

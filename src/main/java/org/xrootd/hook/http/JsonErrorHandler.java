@@ -10,7 +10,7 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.util.Callback;
-import org.xrootd.hook.Json;
+import org.xrootd.hook.json.Json;
 
 /**
  * Errors that Jetty answers itself, before a request reaches Javalin (a malformed request line, an

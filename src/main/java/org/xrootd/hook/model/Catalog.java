@@ -1,7 +1,6 @@
 package org.xrootd.hook.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.util.Optional;
 
 /**
  * The version catalog: XrootdVersion objects that the customize hook asked Metacontroller to send
@@ -15,42 +14,47 @@ public final class Catalog {
     /** The key Metacontroller uses for this kind in the {@code related} map. */
     public static final String RELATED_KEY = KIND + "." + API_VERSION;
 
+    /** The answer to "what does this cluster run": an image, or why there is none. */
+    public sealed interface Resolution permits Resolved, Missing {}
+
     /** What the cluster runs: image, the version it stands for, and whether the catalog deprecates it. */
-    public record Resolved(String version, String image, boolean deprecated, boolean fromCatalog) {}
+    public record Resolved(String version, String image, boolean deprecated, boolean fromCatalog) implements Resolution {}
+
+    /** No usable catalog entry and no spec.image: {@code reason} is meant for the user. */
+    public record Missing(String reason) implements Resolution {}
 
     private Catalog() {}
 
     /**
-     * Resolves the image for {@code spec}. Empty when the catalog has no usable entry and the spec names
-     * no image; {@code problem} then says why.
+     * Resolves the image for {@code spec} from the related XrootdVersion objects. Only entries in the
+     * parent's own namespace count: under hook v2 Metacontroller sends every namespace's object of that
+     * name, and another tenant's entry must never choose what this cluster runs.
      */
-    public static Optional<Resolved> resolve(XrootdSpec spec, JsonNode relatedOfKind, StringBuilder problem) {
-        JsonNode entry = findEntry(relatedOfKind, spec.version());
+    public static Resolution resolve(XrootdSpec spec, JsonNode relatedOfKind) {
+        JsonNode entry = findEntry(relatedOfKind, spec.namespace(), spec.version());
         boolean deprecated = entry != null && entry.path("spec").path("deprecated").asBoolean(false);
         if (spec.imageOverride() != null) {
-            return Optional.of(new Resolved(spec.version(), spec.imageOverride(), deprecated, false));
+            return new Resolved(spec.version(), spec.imageOverride(), deprecated, false);
         }
         if (entry == null) {
-            problem.append("version '").append(spec.version()).append("' is not in the catalog: create an ")
-                    .append(KIND).append(" named '").append(spec.version()).append("' in namespace '")
-                    .append(spec.namespace()).append("', or set spec.image");
-            return Optional.empty();
+            return new Missing("version '" + spec.version() + "' is not in the catalog: create an " + KIND + " named '"
+                    + spec.version() + "' in namespace '" + spec.namespace() + "', or set spec.image");
         }
         JsonNode image = entry.path("spec").path("image");
         if (!image.isTextual() || image.asText().isBlank()) {
-            problem.append(KIND).append(" '").append(spec.version()).append("' has no spec.image");
-            return Optional.empty();
+            return new Missing(KIND + " '" + spec.version() + "' has no spec.image");
         }
-        return Optional.of(new Resolved(spec.version(), image.asText(), deprecated, true));
+        return new Resolved(spec.version(), image.asText(), deprecated, true);
     }
 
-    private static JsonNode findEntry(JsonNode relatedOfKind, String version) {
+    private static JsonNode findEntry(JsonNode relatedOfKind, String namespace, String version) {
         if (relatedOfKind == null || !relatedOfKind.isObject()) {
             return null;
         }
-        // Keys are "name" (hook v1) or "namespace/name" (hook v2): match on the object's own name.
+        // Keys are "name" (hook v1) or "namespace/name" (hook v2): match on the object's own metadata.
         for (JsonNode candidate : relatedOfKind) {
-            if (version.equals(candidate.path("metadata").path("name").asText(null))) {
+            JsonNode metadata = candidate.path("metadata");
+            if (version.equals(metadata.path("name").asText(null)) && namespace.equals(metadata.path("namespace").asText(null))) {
                 return candidate;
             }
         }

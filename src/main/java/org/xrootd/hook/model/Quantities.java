@@ -18,6 +18,11 @@ public final class Quantities {
     private static final String[] DECIMAL = {"", "k", "M", "G", "T", "P", "E"};
     private static final BigInteger KIBI = BigInteger.valueOf(1024);
     private static final BigInteger KILO = BigInteger.valueOf(1000);
+    /**
+     * Longer spellings are refused before any arithmetic: every quantity the API server can store as an
+     * int64 fits, and a megabyte of digits would otherwise cost seconds of BigDecimal work per sync.
+     */
+    public static final int MAX_LENGTH = 64;
 
     private Quantities() {}
 
@@ -26,7 +31,7 @@ public final class Quantities {
     /** fabric8 parses; the grammar check first keeps its lenient parser from accepting what the API server refuses. */
     private static Parsed parse(String text, String example) {
         String refusal = "'" + Problem.excerpt(text) + "' is not a Kubernetes quantity" + example;
-        if (text == null || text.isBlank() || !GRAMMAR.matcher(text).matches()) {
+        if (text == null || text.isBlank() || text.length() > MAX_LENGTH || !GRAMMAR.matcher(text).matches()) {
             throw new IllegalArgumentException(refusal);
         }
         try {

@@ -1,5 +1,7 @@
 package org.xrootd.hook.model;
 
+import org.xrootd.hook.children.Services;
+import org.xrootd.hook.children.StatefulSets;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.Affinity;
@@ -15,7 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
-import org.xrootd.hook.Json;
+import org.xrootd.hook.json.Json;
 
 /**
  * Reads an Xrootd parent into an {@link XrootdSpec}: defaults applied, every field checked. Wrong input

@@ -32,7 +32,7 @@ public record XrootdSpec(
         List<String> directives) {
 
     /** The role's settings; supervisors have 0 replicas up to 64 workers. */
-    public Role role(org.xrootd.hook.build.Component component) {
+    public Role role(org.xrootd.hook.model.Component component) {
         return switch (component) {
             case REDIRECTOR -> redirector;
             case WORKER -> worker;

@@ -5,11 +5,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
-import org.xrootd.hook.Json;
-import org.xrootd.hook.build.Component;
-import org.xrootd.hook.build.Labels;
-import org.xrootd.hook.build.StatefulSets;
-import org.xrootd.hook.hook.ObservedChildren;
+import org.xrootd.hook.json.Json;
+import org.xrootd.hook.model.Component;
+import org.xrootd.hook.children.Labels;
+import org.xrootd.hook.children.StatefulSets;
+import org.xrootd.hook.metacontroller.ObservedChildren;
 
 /**
  * The parent's status, computed only from observed children (what is, not what was asked for), so it is

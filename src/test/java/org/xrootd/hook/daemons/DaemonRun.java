@@ -25,7 +25,7 @@ import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.xrootd.hook.Json;
+import org.xrootd.hook.json.Json;
 import org.xrootd.hook.http.HookServer;
 
 /**

@@ -30,8 +30,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
-import org.xrootd.hook.build.PodLayout;
-import org.xrootd.hook.build.StatefulSets;
+import org.xrootd.hook.children.PodLayout;
+import org.xrootd.hook.children.StatefulSets;
 
 /**
  * Day-2 features on real xrootd/cmsd 5.5.3 (issue #5), on one cluster run by the same harness as

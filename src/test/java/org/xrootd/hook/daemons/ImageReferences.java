@@ -16,7 +16,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.xrootd.hook.Json;
+import org.xrootd.hook.json.Json;
 
 /**
  * What the files the hook generates need from the image, read from those files and nothing else, and

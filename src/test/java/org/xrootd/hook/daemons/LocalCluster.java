@@ -1,5 +1,6 @@
 package org.xrootd.hook.daemons;
 
+import org.xrootd.hook.children.StatefulSets;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,7 +21,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.xrootd.hook.Json;
+import org.xrootd.hook.json.Json;
 
 /**
  * Both StatefulSets of one hook response, every pod run locally ({@link LocalPod}) in its own network

@@ -10,7 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.xrootd.hook.Json;
+import org.xrootd.hook.json.Json;
 
 /**
  * The operand image the pods run (images/xrootd), as an OCI archive built by {@code images/xrootd/build.sh}

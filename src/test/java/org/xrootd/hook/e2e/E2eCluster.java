@@ -64,8 +64,8 @@ final class E2eCluster implements AutoCloseable {
     /**
      * The repository's CompositeController, less its policy/v1 PodDisruptionBudget entry: Kubernetes 1.20
      * serves PodDisruptionBudgets only as policy/v1beta1 (policy/v1 arrived in 1.21), and Metacontroller
-     * cannot start a controller whose child resource the server does not serve. The README tells operators of
-     * such clusters to do the same; the hook then must return no budgets.
+     * cannot start a controller whose child resource the server does not serve. docs/operations.md tells
+     * operators of such clusters to do the same; the hook then must return no budgets.
      */
     static ObjectNode compositeControllerFor120() {
         ObjectNode controller = manifests(repoRoot().resolve("metacontroller/xrootd-controller.yaml")).get(0);

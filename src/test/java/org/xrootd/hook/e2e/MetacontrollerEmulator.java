@@ -881,7 +881,7 @@ public final class MetacontrollerEmulator implements AutoCloseable {
         return Duration.ofSeconds(10);
     }
 
-    /** Counts of what the emulator did, for logs and the README. */
+    /** Counts of what the emulator did, for logs and docs/e2e-api-server.md. */
     public String counters() {
         return "syncs=" + syncs.get() + " hookCalls=" + hookCalls.get() + " writes=" + api.writeCount()
                 + " reads=" + api.readCount();

@@ -25,7 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.xrootd.hook.Json;
+import org.xrootd.hook.json.Json;
 
 /** Health, readiness, metrics and the request-size limit of a running server. */
 class OperabilityTest {
@@ -60,7 +60,7 @@ class OperabilityTest {
         // Past the ceiling of 1000 workers: the parent is invalid, and answered.
         com.fasterxml.jackson.databind.node.ObjectNode tooMany = RealisticRequest.workers(64).json();
         ((com.fasterxml.jackson.databind.node.ObjectNode) tooMany.at("/parent/spec/worker")).put("replicas", 1001);
-        assertEquals(200, post("/sync", org.xrootd.hook.Json.MAPPER.writeValueAsBytes(tooMany)).statusCode());
+        assertEquals(200, post("/sync", org.xrootd.hook.json.Json.MAPPER.writeValueAsBytes(tooMany)).statusCode());
         assertEquals(400, post("/sync", "{\"parent\": 1}".getBytes()).statusCode());
         assertEquals(200, post("/customize", RealisticRequest.workers(3).bytes()).statusCode());
 

@@ -7,13 +7,13 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.xrootd.hook.Json;
-import org.xrootd.hook.build.Children;
-import org.xrootd.hook.hook.ObservedChildren;
+import org.xrootd.hook.json.Json;
+import org.xrootd.hook.children.Children;
+import org.xrootd.hook.metacontroller.ObservedChildren;
 import org.xrootd.hook.model.Catalog;
 import org.xrootd.hook.model.XrootdSpec;
-import org.xrootd.hook.hook.HookRequest;
-import org.xrootd.hook.hook.SyncHandler;
+import org.xrootd.hook.metacontroller.HookRequest;
+import org.xrootd.hook.reconcile.SyncHandler;
 import org.xrootd.hook.model.SpecParser;
 
 /**

@@ -11,9 +11,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
-import org.xrootd.hook.Json;
-import org.xrootd.hook.hook.HookRequest;
-import org.xrootd.hook.hook.SyncHandler;
+import org.xrootd.hook.json.Json;
+import org.xrootd.hook.metacontroller.HookRequest;
+import org.xrootd.hook.reconcile.SyncHandler;
 
 /**
  * Measures what Metacontroller really sends, so that {@link HookServer#MAX_REQUEST_BYTES} rests on figures:

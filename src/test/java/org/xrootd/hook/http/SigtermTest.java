@@ -20,7 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.xrootd.hook.Json;
+import org.xrootd.hook.json.Json;
 
 /**
  * The service as it runs in a container: a separate JVM, sent SIGTERM while a sync is in flight. It must

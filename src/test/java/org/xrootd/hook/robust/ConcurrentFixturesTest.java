@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import org.xrootd.hook.Json;
+import org.xrootd.hook.json.Json;
 import org.xrootd.hook.http.HookServer;
 
 /**

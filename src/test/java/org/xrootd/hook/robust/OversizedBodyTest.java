@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
-import org.xrootd.hook.Json;
+import org.xrootd.hook.json.Json;
 import org.xrootd.hook.http.HookServer;
 
 /**

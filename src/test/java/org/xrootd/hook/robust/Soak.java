@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.xrootd.hook.Json;
+import org.xrootd.hook.json.Json;
 
 /**
  * Load soak over loopback against a running hook (tests/soak.sh starts one): CONCURRENCY threads, each

@@ -12,7 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.xrootd.hook.Json;
+import org.xrootd.hook.json.Json;
 
 /**
  * Turns fuzzer bytes into a well-formed but hostile hook request: a golden fixture request with a few

@@ -12,11 +12,11 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Set;
-import org.xrootd.hook.Json;
-import org.xrootd.hook.hook.BadRequestException;
-import org.xrootd.hook.hook.HookRequest;
-import org.xrootd.hook.hook.ObservedChildren;
-import org.xrootd.hook.hook.SyncHandler;
+import org.xrootd.hook.json.Json;
+import org.xrootd.hook.metacontroller.BadRequestException;
+import org.xrootd.hook.metacontroller.HookRequest;
+import org.xrootd.hook.metacontroller.ObservedChildren;
+import org.xrootd.hook.reconcile.SyncHandler;
 
 /**
  * Coverage-guided fuzzing of the pure hook (request parsing and the sync and finalize handler) with
@@ -95,7 +95,7 @@ class SyncFuzzTest {
         } else {
             for (String key : dropped) {
                 String kind = key.substring(0, key.indexOf(' '));
-                assertTrue(ObservedChildren.MANAGED_KINDS.contains(kind), "a child of a kind the hook does not build was dropped: " + key);
+                assertTrue(Wire.BUILT_KINDS.contains(kind), "a child of a kind the hook does not build was dropped: " + key);
             }
         }
     }

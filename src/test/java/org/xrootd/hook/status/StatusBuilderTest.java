@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
-import org.xrootd.hook.Json;
+import org.xrootd.hook.json.Json;
 import org.xrootd.hook.TestSpecs;
-import org.xrootd.hook.hook.BadRequestException;
-import org.xrootd.hook.hook.HookRequest;
+import org.xrootd.hook.metacontroller.BadRequestException;
+import org.xrootd.hook.metacontroller.HookRequest;
 
 class StatusBuilderTest {
     private static HookRequest request(ObjectNode parent) throws BadRequestException {

@@ -1,0 +1,21 @@
+package org.xrootd.hook.children;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.xrootd.hook.model.XrootdSpec;
+
+/** The ConfigMap every pod mounts: xrootd.cf and the start script. */
+public final class ConfigMaps {
+    private ConfigMaps() {}
+
+    public static ObjectNode build(XrootdSpec spec) {
+        return build(spec, XrootdConfig.rendered(spec));
+    }
+
+    static ObjectNode build(XrootdSpec spec, XrootdConfig.Rendered rendered) {
+        ObjectNode configMap = JsonTrees.resource("v1", "ConfigMap", Names.configMap(spec), spec.namespace(), Labels.cluster(spec));
+        ObjectNode data = configMap.putObject("data");
+        data.put(PodLayout.START_KEY, rendered.startScript());
+        data.put(PodLayout.CONFIG_KEY, rendered.config());
+        return configMap;
+    }
+}

@@ -1,0 +1,50 @@
+package org.xrootd.hook.children;
+
+import org.xrootd.hook.model.Component;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.xrootd.hook.model.XrootdSpec;
+
+/** Headless Services for pod DNS names, and the client Service over the redirectors. */
+public final class Services {
+    private Services() {}
+
+    /**
+     * Gives each pod of a StatefulSet a DNS name. Not-ready pods are published too: workers must resolve a
+     * redirector before it can become ready, and a redirector finds its own cmsd port by its own name.
+     */
+    public static ObjectNode headless(XrootdSpec spec, Component component) {
+        ObjectNode service = JsonTrees.resource("v1", "Service", Names.headlessService(spec, component), spec.namespace(),
+                Labels.of(spec, component, null));
+        ObjectNode serviceSpec = service.putObject("spec");
+        serviceSpec.put("clusterIP", "None");
+        ArrayNode ports = serviceSpec.putArray("ports");
+        ports.add(port("xrootd", spec.ports().xrootd()));
+        if (component != Component.WORKER) {
+            ports.add(port("cmsd", spec.ports().cmsd()));
+        }
+        serviceSpec.put("publishNotReadyAddresses", true);
+        serviceSpec.set("selector", JsonTrees.map(Labels.selector(spec, component)));
+        return service;
+    }
+
+    /** What clients connect to (root://N-xrootd.NS:1094): only ready redirectors. */
+    public static ObjectNode client(XrootdSpec spec) {
+        ObjectNode service = JsonTrees.resource("v1", "Service", Names.clientService(spec), spec.namespace(),
+                Labels.of(spec, Component.REDIRECTOR, null));
+        ObjectNode serviceSpec = service.putObject("spec");
+        serviceSpec.putArray("ports").add(port("xrootd", spec.ports().xrootd()));
+        serviceSpec.set("selector", JsonTrees.map(Labels.selector(spec, Component.REDIRECTOR)));
+        serviceSpec.put("type", "ClusterIP");
+        return service;
+    }
+
+    private static ObjectNode port(String name, int number) {
+        ObjectNode port = JsonTrees.object();
+        port.put("name", name);
+        port.put("port", number);
+        port.put("protocol", "TCP");
+        port.put("targetPort", number);
+        return port;
+    }
+}

@@ -1,0 +1,329 @@
+package org.xrootd.hook.children;
+
+import org.xrootd.hook.model.Component;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Map;
+import java.util.TreeMap;
+import org.xrootd.hook.json.Json;
+import org.xrootd.hook.model.Catalog;
+import org.xrootd.hook.model.XrootdSpec;
+
+/**
+ * The redirector and worker StatefulSets. Each pod runs cmsd and xrootd from the same image, sharing an
+ * admin-path emptyDir; workers keep their data on a volume from the claim template. Written as JSON
+ * trees with keys in the API types' order (see {@link JsonTrees}); the fields passed through from the spec
+ * (resources, affinity, tolerations, ...) are the model's own objects, converted where they are set.
+ */
+public final class StatefulSets {
+    /** Pod template annotation whose value changes whenever the pod's configuration does. */
+    public static final String CONFIG_HASH = "xrootd.org/config-hash";
+    /** Where XRootD clients (xrdfs, xrdcp) look for an sss keytab first. */
+    static final String SSS_CLIENT_KEYTAB_ENV = "XrdSecSSSKT";
+
+    private StatefulSets() {}
+
+    public static ObjectNode build(XrootdSpec spec, Component component, Catalog.Resolved image) {
+        return build(spec, component, image, XrootdConfig.hash(spec, component));
+    }
+
+    /** The StatefulSet, with the component's configuration hash already computed. */
+    public static ObjectNode build(XrootdSpec spec, Component component, Catalog.Resolved image, String configHash) {
+        int replicas = spec.role(component).replicas();
+        ObjectNode statefulSet = JsonTrees.resource("apps/v1", "StatefulSet", Names.statefulSet(spec, component),
+                spec.namespace(), Labels.of(spec, component, image.version()));
+        ObjectNode setSpec = statefulSet.putObject("spec");
+        if (component == Component.WORKER && spec.storage().deleteWithXrootd()) {
+            // Opt-in only: by default (Kubernetes' default, Retain) worker data outlives the Xrootd.
+            setSpec.putObject("persistentVolumeClaimRetentionPolicy").put("whenDeleted", "Delete").put("whenScaled", "Retain");
+        }
+        // Pods of one role do not depend on each other's order; start them together.
+        setSpec.put("podManagementPolicy", "Parallel");
+        setSpec.put("replicas", replicas);
+        setSpec.putObject("selector").set("matchLabels", JsonTrees.map(Labels.selector(spec, component)));
+        setSpec.put("serviceName", Names.headlessService(spec, component));
+        ObjectNode template = setSpec.putObject("template");
+        ObjectNode templateMetadata = template.putObject("metadata");
+        templateMetadata.set("annotations", JsonTrees.map(podAnnotations(spec, component, configHash)));
+        templateMetadata.set("labels", JsonTrees.map(podLabels(spec, component, image)));
+        template.set("spec", podSpec(spec, component, image));
+        setSpec.putObject("updateStrategy").put("type", "RollingUpdate");
+        if (component == Component.WORKER) {
+            setSpec.putArray("volumeClaimTemplates").add(dataClaim(spec));
+        }
+        return statefulSet;
+    }
+
+    private static XrootdSpec.Role role(XrootdSpec spec, Component component) {
+        return spec.role(component);
+    }
+
+    private static Map<String, String> podLabels(XrootdSpec spec, Component component, Catalog.Resolved image) {
+        Map<String, String> labels = new TreeMap<>(role(spec, component).pod().labels());
+        labels.putAll(Labels.of(spec, component, image.version()));
+        return labels;
+    }
+
+    private static Map<String, String> podAnnotations(XrootdSpec spec, Component component, String configHash) {
+        Map<String, String> annotations = new TreeMap<>(role(spec, component).pod().annotations());
+        annotations.put(CONFIG_HASH, configHash);
+        return annotations;
+    }
+
+    private static ObjectNode podSpec(XrootdSpec spec, Component component, Catalog.Resolved image) {
+        XrootdSpec.Pod pod = role(spec, component).pod();
+        ObjectNode podSpec = JsonTrees.object();
+        passThrough(podSpec, "affinity", pod.affinity());
+        // The daemons never talk to the Kubernetes API.
+        podSpec.put("automountServiceAccountToken", false);
+        ArrayNode containers = podSpec.putArray("containers");
+        containers.add(cmsd(spec, component, image));
+        containers.add(xrootd(spec, component, image));
+        passThroughList(podSpec, "imagePullSecrets", spec.imagePullSecrets());
+        if (!pod.nodeSelector().isEmpty()) {
+            podSpec.set("nodeSelector", JsonTrees.map(pod.nodeSelector()));
+        }
+        if (pod.priorityClassName() != null) {
+            podSpec.put("priorityClassName", pod.priorityClassName());
+        }
+        ObjectNode security = podSpec.putObject("securityContext");
+        security.put("fsGroup", spec.security().fsGroup());
+        security.put("runAsGroup", spec.security().runAsGroup());
+        security.put("runAsNonRoot", true);
+        security.put("runAsUser", spec.security().runAsUser());
+        security.putObject("seccompProfile").put("type", "RuntimeDefault");
+        if (spec.serviceAccountName() != null) {
+            podSpec.put("serviceAccountName", spec.serviceAccountName());
+        }
+        passThroughList(podSpec, "tolerations", pod.tolerations());
+        passThroughList(podSpec, "topologySpreadConstraints", pod.topologySpreadConstraints());
+        podSpec.set("volumes", volumes(spec));
+        return podSpec;
+    }
+
+    /** A field given in the spec, written as the Kubernetes model writes it; left out when unset. */
+    private static void passThrough(ObjectNode object, String field, Object value) {
+        if (value != null) {
+            object.set(field, Json.MAPPER.valueToTree(value));
+        }
+    }
+
+    /** A list given in the spec; left out when empty, as the model classes leave out empty lists. */
+    private static void passThroughList(ObjectNode object, String field, java.util.List<?> values) {
+        if (values != null && !values.isEmpty()) {
+            object.set(field, Json.MAPPER.valueToTree(values));
+        }
+    }
+
+    private static ObjectNode cmsd(XrootdSpec spec, Component component, Catalog.Resolved image) {
+        ObjectNode liveness = null;
+        ObjectNode port = null;
+        // Supervisors listen on the cmsd port too (cms.superport), for the workers a manager sends on.
+        if (component != Component.WORKER) {
+            liveness = JsonTrees.object();
+            liveness.put("initialDelaySeconds", 10);
+            liveness.put("periodSeconds", 20);
+            liveness.putObject("tcpSocket").put("port", spec.ports().cmsd());
+            liveness.put("timeoutSeconds", 5);
+            port = containerPort("cmsd", spec.ports().cmsd());
+        }
+        ObjectNode container = container("cmsd", spec, component, image, liveness, port, null,
+                role(spec, component).pod().cmsdResources());
+        container.set("volumeMounts", mounts(spec, component, false));
+        return container;
+    }
+
+    private static ObjectNode xrootd(XrootdSpec spec, Component component, Catalog.Resolved image) {
+        ObjectNode container = container("xrootd", spec, component, image, liveness(spec),
+                containerPort("xrootd", spec.ports().xrootd()), readiness(spec, component),
+                role(spec, component).pod().resources());
+        ArrayNode env = (ArrayNode) container.get("env");
+        if (spec.security().sss() != null) {
+            env(env, "XRD_SSS_SOURCE", PodLayout.SSS_SECRET_DIR + "/" + spec.security().sss().key());
+            // The probes' xrdfs runs in this container with its environment and must log in with
+            // sss like any client: it uses the daemon's private copy of the keytab.
+            env(env, SSS_CLIENT_KEYTAB_ENV, PodLayout.SSS_KEYTAB);
+        }
+        if (spec.security().tlsSecret() != null) {
+            env(env, "XRD_TLS_SOURCE", PodLayout.TLS_SECRET_DIR);
+        }
+        container.set("volumeMounts", mounts(spec, component, true));
+        return container;
+    }
+
+    /**
+     * One daemon's container up to its securityContext (the caller adds volumeMounts, the last key);
+     * probes, port and resources are left out where null.
+     */
+    private static ObjectNode container(String daemon, XrootdSpec spec, Component component, Catalog.Resolved image,
+                                        ObjectNode liveness, ObjectNode port, ObjectNode readiness, Object resources) {
+        ObjectNode container = JsonTrees.object();
+        container.set("command", JsonTrees.strings("/bin/sh", PodLayout.START_SCRIPT, daemon));
+        ArrayNode env = container.putArray("env");
+        env(env, "XRD_INSTANCE", component.instance());
+        env(env, "XRD_CONFIG", PodLayout.CONFIG_FILE);
+        env(env, "XRD_ADMIN_DIR", PodLayout.ADMIN_DIR);
+        // The root filesystem is read-only: anything that writes under $HOME writes to the /tmp emptyDir.
+        env(env, "HOME", PodLayout.TMP_DIR);
+        if (component == Component.WORKER) {
+            env(env, "XRD_DATA_DIR", PodLayout.DATA_DIR);
+        }
+        container.put("image", image.image());
+        container.put("imagePullPolicy", spec.imagePullPolicy());
+        if (liveness != null) {
+            container.set("livenessProbe", liveness);
+        }
+        container.put("name", daemon);
+        if (port != null) {
+            container.putArray("ports").add(port);
+        }
+        if (readiness != null) {
+            container.set("readinessProbe", readiness);
+        }
+        passThrough(container, "resources", resources);
+        ObjectNode security = container.putObject("securityContext");
+        security.put("allowPrivilegeEscalation", false);
+        security.putObject("capabilities").set("drop", JsonTrees.strings("ALL"));
+        security.put("readOnlyRootFilesystem", spec.security().readOnlyRootFilesystem());
+        return container;
+    }
+
+    private static void env(ArrayNode env, String name, String value) {
+        env.addObject().put("name", name).put("value", value);
+    }
+
+    /**
+     * Redirector: its xrootd reaches a manager cmsd that serves (a worker has subscribed). Worker: its
+     * xrootd is attached to the pod's own cmsd ({@code /a}) and that cmsd holds a connection to a
+     * redirector's cmsd port. The attachment alone is true without any redirector (seen on real daemons):
+     * the worker would count as ready, and a rolling update would move on, before it is back in the
+     * cluster. See xrootd-ops.md section 3.10.
+     */
+    public static ObjectNode readiness(XrootdSpec spec, Component component) {
+        String query = "xrdfs localhost:" + spec.ports().xrootd() + " query config cms";
+        String command = switch (component) {
+            case REDIRECTOR -> query + " | grep -q '/c'";
+            case WORKER -> query + " | grep -q '/a' && " + connectedToRedirector(spec.ports().cmsd());
+            // A supervisor's cmsd stays suspended ("/s") until a worker subscribes, and a restarted one
+            // gets none back (its workers moved to the other supervisors at once; seen on real daemons):
+            // requiring workers would stall every rolling update. Ready: its xrootd reaches its cmsd, and
+            // that cmsd is logged in to a manager.
+            case SUPERVISOR -> query + " | grep -qE '/[cs]' && " + connectedToRedirector(spec.ports().cmsd());
+        };
+        ObjectNode probe = JsonTrees.object();
+        probe.putObject("exec").set("command", JsonTrees.strings("/bin/sh", "-c", command));
+        probe.put("failureThreshold", 3);
+        probe.put("initialDelaySeconds", 2);
+        probe.put("periodSeconds", 5);
+        probe.put("timeoutSeconds", 5);
+        return probe;
+    }
+
+    /**
+     * True while a TCP connection from this pod to some redirector's cmsd port is established: the
+     * worker cmsd's login. A cmsd that a redirector rejects is disconnected, so this is login, not mere
+     * reachability. Reads the pod's socket table, which both containers share, with grep alone.
+     */
+    static String connectedToRedirector(int cmsdPort) {
+        String port = String.format("%04X", cmsdPort);
+        return "grep -qsE '^ *[0-9]+: [0-9A-F]+:[0-9A-F]{4} [0-9A-F]+:" + port + " 01 ' /proc/net/tcp /proc/net/tcp6";
+    }
+
+    /** xrootd answers a configuration query: cheap, and true on every role. */
+    public static ObjectNode liveness(XrootdSpec spec) {
+        ObjectNode probe = JsonTrees.object();
+        probe.putObject("exec").set("command",
+                JsonTrees.strings("xrdfs", "localhost:" + spec.ports().xrootd(), "query", "config", "version"));
+        probe.put("failureThreshold", 3);
+        probe.put("initialDelaySeconds", 15);
+        probe.put("periodSeconds", 20);
+        probe.put("timeoutSeconds", 10);
+        return probe;
+    }
+
+    /** The mounts every daemon has, and on xrootd those of the sss and TLS Secrets. */
+    private static ArrayNode mounts(XrootdSpec spec, Component component, boolean secrets) {
+        ArrayNode mounts = Json.MAPPER.createArrayNode();
+        mount(mounts, PodLayout.CONFIG_VOLUME, PodLayout.CONFIG_DIR, true);
+        mount(mounts, PodLayout.ADMIN_VOLUME, PodLayout.ADMIN_DIR, false);
+        mount(mounts, PodLayout.TMP_VOLUME, PodLayout.TMP_DIR, false);
+        if (component == Component.WORKER) {
+            mount(mounts, PodLayout.DATA_VOLUME, PodLayout.DATA_DIR, false);
+        }
+        if (secrets && spec.security().sss() != null) {
+            mount(mounts, PodLayout.SSS_VOLUME, PodLayout.SSS_SECRET_DIR, true);
+        }
+        if (secrets && spec.security().tlsSecret() != null) {
+            mount(mounts, PodLayout.TLS_VOLUME, PodLayout.TLS_SECRET_DIR, true);
+        }
+        return mounts;
+    }
+
+    private static void mount(ArrayNode mounts, String volume, String path, boolean readOnly) {
+        ObjectNode mount = mounts.addObject().put("mountPath", path).put("name", volume);
+        if (readOnly) {
+            mount.put("readOnly", true);
+        }
+    }
+
+    private static ArrayNode volumes(XrootdSpec spec) {
+        ArrayNode volumes = Json.MAPPER.createArrayNode();
+        ObjectNode config = volumes.addObject();
+        config.putObject("configMap").put("name", Names.configMap(spec));
+        config.put("name", PodLayout.CONFIG_VOLUME);
+        for (String emptyDir : new String[] {PodLayout.ADMIN_VOLUME, PodLayout.TMP_VOLUME}) {
+            ObjectNode volume = volumes.addObject();
+            volume.putObject("emptyDir");
+            volume.put("name", emptyDir);
+        }
+        if (spec.security().sss() != null) {
+            String key = spec.security().sss().key();
+            secretVolume(volumes, PodLayout.SSS_VOLUME, spec.security().sss().secretName(), key);
+        }
+        if (spec.security().tlsSecret() != null) {
+            secretVolume(volumes, PodLayout.TLS_VOLUME, spec.security().tlsSecret(), "tls.crt", "tls.key");
+        }
+        return volumes;
+    }
+
+    /** A Secret volume of the named keys, readable by the owner only. */
+    private static void secretVolume(ArrayNode volumes, String name, String secretName, String... keys) {
+        ObjectNode volume = volumes.addObject();
+        volume.put("name", name);
+        ObjectNode secret = volume.putObject("secret");
+        secret.put("defaultMode", 0400);
+        ArrayNode items = secret.putArray("items");
+        for (String key : keys) {
+            items.addObject().put("key", key).put("path", key);
+        }
+        secret.put("secretName", secretName);
+    }
+
+    /**
+     * Spelled as the API server stores it (apiVersion, kind, volumeMode, status), because Metacontroller
+     * replaces this list wholesale and would otherwise see a difference on every sync.
+     */
+    private static ObjectNode dataClaim(XrootdSpec spec) {
+        ObjectNode claim = JsonTrees.object();
+        claim.put("apiVersion", "v1");
+        claim.put("kind", "PersistentVolumeClaim");
+        claim.putObject("metadata").put("name", PodLayout.DATA_VOLUME);
+        ObjectNode claimSpec = claim.putObject("spec");
+        claimSpec.set("accessModes", JsonTrees.strings("ReadWriteOnce"));
+        claimSpec.putObject("resources").putObject("requests").put("storage", spec.storage().capacity());
+        if (spec.storage().storageClass() != null) {
+            claimSpec.put("storageClassName", spec.storage().storageClass());
+        }
+        claimSpec.put("volumeMode", "Filesystem");
+        claim.putObject("status").put("phase", "Pending");
+        return claim;
+    }
+
+    private static ObjectNode containerPort(String name, int port) {
+        ObjectNode containerPort = JsonTrees.object();
+        containerPort.put("containerPort", port);
+        containerPort.put("name", name);
+        containerPort.put("protocol", "TCP");
+        return containerPort;
+    }
+}

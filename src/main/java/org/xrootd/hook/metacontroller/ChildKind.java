@@ -1,0 +1,57 @@
+package org.xrootd.hook.metacontroller;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Optional;
+
+/**
+ * Every kind of child the hook builds, with the three spellings Metacontroller uses for it: the object's
+ * {@code apiVersion} and {@code kind}, the plural resource a CompositeController's {@code childResources}
+ * names, and the "Kind.apiVersion" key of the observed children in a request. Plurals are irregular
+ * (networkpolicies, ingresses, endpoints), so they are listed, never derived.
+ */
+public enum ChildKind {
+    CONFIG_MAP("v1", "ConfigMap", "configmaps"),
+    SERVICE("v1", "Service", "services"),
+    STATEFUL_SET("apps/v1", "StatefulSet", "statefulsets"),
+    POD_DISRUPTION_BUDGET("policy/v1", "PodDisruptionBudget", "poddisruptionbudgets");
+
+    private final String apiVersion;
+    private final String kind;
+    private final String plural;
+
+    ChildKind(String apiVersion, String kind, String plural) {
+        this.apiVersion = apiVersion;
+        this.kind = kind;
+        this.plural = plural;
+    }
+
+    public String apiVersion() {
+        return apiVersion;
+    }
+
+    public String kind() {
+        return kind;
+    }
+
+    /** The resource name in a CompositeController's childResources. */
+    public String plural() {
+        return plural;
+    }
+
+    /** The key of this kind in a request's {@code children} map. */
+    public String key() {
+        return kind + "." + apiVersion;
+    }
+
+    /** The built kind of {@code child}, or empty for any kind the hook does not build. */
+    public static Optional<ChildKind> of(JsonNode child) {
+        String childKind = child.path("kind").asText();
+        String childApiVersion = child.path("apiVersion").asText();
+        for (ChildKind candidate : values()) {
+            if (candidate.kind.equals(childKind) && candidate.apiVersion.equals(childApiVersion)) {
+                return Optional.of(candidate);
+            }
+        }
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,34 @@
+package org.xrootd.hook.children;
+
+import org.xrootd.hook.model.Component;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import org.junit.jupiter.api.Test;
+import org.xrootd.hook.TestSpecs;
+import org.xrootd.hook.model.XrootdSpec;
+
+class PdbsTest {
+    private static PodDisruptionBudget build(XrootdSpec spec, Component component) {
+        return TestSpecs.typed(Pdbs.build(spec, component), PodDisruptionBudget.class);
+    }
+
+    @Test
+    void oneBudgetPerRoleSelectingItsPods() {
+        for (Component component : Component.values()) {
+            PodDisruptionBudget pdb = build(TestSpecs.sample(), component);
+            assertEquals(Names.statefulSet(TestSpecs.sample(), component), pdb.getMetadata().getName());
+            assertEquals(Labels.selector(TestSpecs.sample(), component), pdb.getSpec().getSelector().getMatchLabels());
+            assertEquals(1, pdb.getSpec().getMaxUnavailable().getIntVal());
+        }
+    }
+
+    @Test
+    void maxUnavailableIsPerRole() {
+        ObjectNode parent = TestSpecs.parent("x");
+        ((ObjectNode) TestSpecs.spec(parent).get("worker")).put("maxUnavailable", 2);
+        assertEquals(2, build(TestSpecs.model(parent), Component.WORKER).getSpec().getMaxUnavailable().getIntVal());
+        assertEquals(1, build(TestSpecs.model(parent), Component.REDIRECTOR).getSpec().getMaxUnavailable().getIntVal());
+    }
+}
