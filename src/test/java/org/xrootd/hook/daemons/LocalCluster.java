@@ -150,6 +150,7 @@ final class LocalCluster implements AutoCloseable {
             PodNetwork.removeStale(procs);
             Files.createDirectories(workDir.resolve("logs"));
             Files.createDirectories(workDir.resolve("client"));
+            LocalPod.prepareRuntime(workDir, procs);
             cluster.network.create();
             return cluster;
         } catch (IOException | RuntimeException | InterruptedException e) {

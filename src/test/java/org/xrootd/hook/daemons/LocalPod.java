@@ -51,6 +51,28 @@ final class LocalPod {
     private static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     /** Device nodes a runtime puts into every container's /dev. */
     private static final List<String> DEVICES = List.of("null", "zero", "full", "random", "urandom", "tty");
+
+    /** Where a run keeps the template of a container's /dev (see {@link #prepareRuntime}). */
+    static Path runtimeDev(Path workDir) {
+        return workDir.resolve("runtime").resolve("dev");
+    }
+
+    /**
+     * Makes the run's /dev template once: the host's device nodes a runtime gives every container
+     * ({@code cp -a} copies a node as a node), the fd/stdin/stdout/stderr links and an shm mount point.
+     */
+    static void prepareRuntime(Path workDir, Procs procs) throws IOException {
+        Path dev = runtimeDev(workDir);
+        Files.createDirectories(dev.resolve("shm"));
+        List<String> copy = new ArrayList<>(List.of("cp", "-a"));
+        DEVICES.forEach(d -> copy.add("/dev/" + d));
+        copy.add(dev.toString());
+        procs.check(copy, SETUP_TIMEOUT);
+        Files.createSymbolicLink(dev.resolve("fd"), Path.of("/proc/self/fd"));
+        for (int fd = 0; fd < 3; fd++) {
+            Files.createSymbolicLink(dev.resolve(List.of("stdin", "stdout", "stderr").get(fd)), Path.of("/proc/self/fd/" + fd));
+        }
+    }
     private static final Duration SETUP_TIMEOUT = Duration.ofSeconds(20);
 
     final String name;
@@ -337,34 +359,39 @@ final class LocalPod {
      */
     private List<String> launcher(JsonNode c, Map<String, Path> volumes, Path containerDir) {
         String root = containerDir.resolve("root").toString();
+        List<JsonNode> mounts = new ArrayList<>();
+        c.path("volumeMounts").forEach(mounts::add);
+        // Parents before children, as containerd orders a container's mounts.
+        mounts.sort(Comparator.comparingInt(m -> Path.of(m.path("mountPath").asText()).getNameCount()));
+        // As few processes as possible: a pod's containers all start at once, dozens of pods together.
         StringBuilder script = new StringBuilder("set -e\n");
         script.append("root=").append(quote(root)).append('\n');
         script.append("mount -t overlay overlay -o ").append(quote("lowerdir=" + image.rootfs + ",upperdir="
                 + containerDir.resolve("upper") + ",workdir=" + containerDir.resolve("work"))).append(" \"$root\"\n");
-        // What the runtime mounts into every container.
-        script.append("mkdir -p \"$root/proc\" \"$root/sys\" \"$root/dev\" \"$root/etc\"\n");
+        // Mount points: the runtime's, then every volume's (in the upper layer where the image lacks them).
+        script.append("mkdir -p \"$root/proc\" \"$root/sys\" \"$root/dev\" \"$root/etc\"");
+        for (JsonNode mount : mounts) {
+            script.append(" \"$root\"").append(quote(mount.path("mountPath").asText()));
+        }
+        script.append('\n');
+        // What the runtime mounts into every container; /dev from the run's template (device nodes,
+        // fd/stdin/stdout/stderr links, shm), copied into a fresh tmpfs.
         script.append("mount -t proc -o nosuid,nodev,noexec proc \"$root/proc\"\n");
         script.append("mount -t sysfs -o ro,nosuid,nodev,noexec sysfs \"$root/sys\"\n");
         script.append("mount -t tmpfs -o nosuid,mode=0755,size=65536k tmpfs \"$root/dev\"\n");
-        for (String device : DEVICES) {
-            script.append(": >\"$root/dev/").append(device).append("\"; mount --bind /dev/").append(device)
-                    .append(" \"$root/dev/").append(device).append("\"\n");
-        }
-        script.append("ln -s /proc/self/fd \"$root/dev/fd\"; ln -s /proc/self/fd/0 \"$root/dev/stdin\"; ")
-                .append("ln -s /proc/self/fd/1 \"$root/dev/stdout\"; ln -s /proc/self/fd/2 \"$root/dev/stderr\"\n");
-        script.append("mkdir \"$root/dev/shm\"; mount -t tmpfs -o nosuid,nodev,noexec,mode=1777,size=65536k shm \"$root/dev/shm\"\n");
+        script.append("cp -a ").append(quote(runtimeDev(workDir) + "/.")).append(" \"$root/dev/\"\n");
+        script.append("mount -t tmpfs -o nosuid,nodev,noexec,mode=1777,size=65536k shm \"$root/dev/shm\"\n");
         // What the kubelet mounts: its hosts file (here the pod network's), resolv.conf and hostname.
         Path netns = Path.of("/etc/netns", host.namespace());
         Map<String, Path> files = new LinkedHashMap<>();
         files.put("/etc/hosts", netns.resolve("hosts"));
         files.put("/etc/resolv.conf", netns.resolve("resolv.conf"));
         files.put("/etc/hostname", containerDir.resolve("hostname"));
-        files.forEach((target, source) -> script.append("rm -f \"$root").append(target).append("\"; : >\"$root").append(target)
-                .append("\"; mount --bind ").append(quote(source.toString())).append(" \"$root").append(target).append("\"\n"));
-        List<JsonNode> mounts = new ArrayList<>();
-        c.path("volumeMounts").forEach(mounts::add);
-        // Parents before children, as containerd orders a container's mounts.
-        mounts.sort(Comparator.comparingInt(m -> Path.of(m.path("mountPath").asText()).getNameCount()));
+        script.append("rm -f");
+        files.keySet().forEach(target -> script.append(" \"$root").append(target).append('"'));
+        script.append('\n');
+        files.forEach((target, source) -> script.append(": >\"$root").append(target).append("\"; mount --bind ")
+                .append(quote(source.toString())).append(" \"$root").append(target).append("\"\n"));
         for (JsonNode mount : mounts) {
             Path source = volumes.get(mount.path("name").asText());
             if (source == null) {
@@ -374,7 +401,6 @@ final class LocalPod {
                 throw new IllegalStateException("subPath mounts are not emulated: " + mount);
             }
             String target = "\"$root\"" + quote(mount.path("mountPath").asText());
-            script.append("mkdir -p ").append(target).append('\n');
             script.append("mount --bind ").append(quote(source.toString())).append(' ').append(target).append('\n');
             if (mount.path("readOnly").asBoolean(false)) {
                 script.append("mount -o remount,bind,ro ").append(target).append('\n');
