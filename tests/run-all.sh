@@ -18,6 +18,8 @@ for tool in unshare nsenter setpriv; do command -v "$tool" >/dev/null 2>&1 || ne
 command -v chroot >/dev/null 2>&1 || need_apt+=(coreutils)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 for tool in umoci shfmt mmdebstrap; do command -v "$tool" >/dev/null 2>&1 || need_apt+=("$tool"); done
+# StartScriptTest: the generated start.sh passes shellcheck.
+command -v shellcheck >/dev/null 2>&1 || need_apt+=(shellcheck)
 # Day-2 real-daemon tests: a self-signed certificate for spec.tls.
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 # The benchmark smoke run below loads the service with wrk.

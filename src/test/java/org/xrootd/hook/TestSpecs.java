@@ -1,9 +1,13 @@
 package org.xrootd.hook;
 
-import org.xrootd.hook.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Optional;
+import org.xrootd.hook.children.StatefulSets;
+import org.xrootd.hook.children.XrootdConf;
+import org.xrootd.hook.json.Json;
 import org.xrootd.hook.model.Catalog;
+import org.xrootd.hook.model.Component;
 import org.xrootd.hook.model.SpecParser;
 import org.xrootd.hook.model.XrootdSpec;
 
@@ -48,6 +52,16 @@ public final class TestSpecs {
         } catch (Exception e) {
             throw new AssertionError("not a valid " + type.getSimpleName() + ": " + child, e);
         }
+    }
+
+    /** The StatefulSet of a role for a cluster that does not exist yet. */
+    public static ObjectNode statefulSet(XrootdSpec spec, Component component, Catalog.Resolved image) {
+        return StatefulSets.build(spec, component, image, hash(spec, component), Optional.empty());
+    }
+
+    /** The configuration hash in a role's pod template. */
+    public static String hash(XrootdSpec spec, Component component) {
+        return XrootdConf.rendered(spec).hash(component);
     }
 
     public static Catalog.Resolved image() {

@@ -13,9 +13,9 @@ import java.util.Locale;
 import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.xrootd.hook.json.Json;
 import org.xrootd.hook.fixtures.Cluster;
 import org.xrootd.hook.fixtures.Scenarios;
+import org.xrootd.hook.json.Json;
 import org.xrootd.hook.model.SpecParser;
 
 /**

@@ -1,27 +1,33 @@
 package org.xrootd.hook.children;
 
-import org.xrootd.hook.model.Component;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.xrootd.hook.model.Catalog;
+import org.xrootd.hook.model.Component;
 import org.xrootd.hook.model.XrootdSpec;
 
 /** The complete desired child set of one Xrootd, in a fixed order. */
 public final class Children {
     private Children() {}
 
+    /** The children of a cluster that does not exist yet. */
     public static List<JsonNode> all(XrootdSpec spec, Catalog.Resolved image) {
-        return all(spec, image, XrootdConfig.rendered(spec));
+        return all(spec, image, XrootdConf.rendered(spec), Map.of());
     }
 
-    /** The same, with the configuration already rendered (the sync hook also needs its hashes for status). */
-    public static List<JsonNode> all(XrootdSpec spec, Catalog.Resolved image, XrootdConfig.Rendered rendered) {
+    /**
+     * Every child, with the configuration already rendered (the sync hook also needs its hashes for status)
+     * and the roles' StatefulSets as observed, which fix what cannot change.
+     */
+    public static List<JsonNode> all(XrootdSpec spec, Catalog.Resolved image, XrootdConf.Rendered rendered,
+                                     Map<Component, ExistingStatefulSet> existing) {
         List<JsonNode> children = withoutImage(spec, rendered);
-        children.add(StatefulSets.build(spec, Component.REDIRECTOR, image, rendered.hash(Component.REDIRECTOR)));
-        children.add(StatefulSets.build(spec, Component.WORKER, image, rendered.hash(Component.WORKER)));
-        if (hasSupervisors(spec)) {
-            children.add(StatefulSets.build(spec, Component.SUPERVISOR, image, rendered.hash(Component.SUPERVISOR)));
+        for (Component component : rendered.hashes().keySet()) {
+            children.add(StatefulSets.build(spec, component, image, rendered.hash(component),
+                    Optional.ofNullable(existing.get(component))));
         }
         children.add(Pdbs.build(spec, Component.REDIRECTOR));
         children.add(Pdbs.build(spec, Component.WORKER));
@@ -33,10 +39,10 @@ public final class Children {
 
     /** The children that run nothing: they can exist before the version is known. */
     public static List<JsonNode> withoutImage(XrootdSpec spec) {
-        return withoutImage(spec, XrootdConfig.rendered(spec));
+        return withoutImage(spec, XrootdConf.rendered(spec));
     }
 
-    private static List<JsonNode> withoutImage(XrootdSpec spec, XrootdConfig.Rendered rendered) {
+    private static List<JsonNode> withoutImage(XrootdSpec spec, XrootdConf.Rendered rendered) {
         List<JsonNode> children = new ArrayList<>();
         children.add(ConfigMaps.build(spec, rendered));
         children.add(Services.headless(spec, Component.REDIRECTOR));

@@ -7,11 +7,7 @@ import org.xrootd.hook.model.XrootdSpec;
 public final class ConfigMaps {
     private ConfigMaps() {}
 
-    public static ObjectNode build(XrootdSpec spec) {
-        return build(spec, XrootdConfig.rendered(spec));
-    }
-
-    static ObjectNode build(XrootdSpec spec, XrootdConfig.Rendered rendered) {
+    static ObjectNode build(XrootdSpec spec, XrootdConf.Rendered rendered) {
         ObjectNode configMap = JsonTrees.resource("v1", "ConfigMap", Names.configMap(spec), spec.namespace(), Labels.cluster(spec));
         ObjectNode data = configMap.putObject("data");
         data.put(PodLayout.START_KEY, rendered.startScript());

@@ -10,7 +10,7 @@ import org.xrootd.hook.json.Json;
  * Kubernetes objects written directly as JSON trees. Keys go in the order the API types serialize in
  * (apiVersion, kind, metadata, then alphabetical; map entries sorted), so the bytes match what the
  * Kubernetes model classes would give, without building and converting them: that conversion was most of
- * a sync's cost (BENCHMARKS.md). BuildersTest checks the order on every child.
+ * a sync's cost (BENCHMARKS.md). ChildKeyOrderTest checks the order on every child.
  */
 final class JsonTrees {
     private JsonTrees() {}

@@ -1,8 +1,8 @@
 package org.xrootd.hook.children;
 
-import org.xrootd.hook.model.Component;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.xrootd.hook.model.Component;
 import org.xrootd.hook.model.XrootdSpec;
 
 /** The recommended app.kubernetes.io labels. Selectors use only the ones that never change. */
@@ -14,6 +14,8 @@ public final class Labels {
     public static final String PART_OF = "app.kubernetes.io/part-of";
     public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
     public static final String MANAGER = "xrootd-hook";
+    /** Kubernetes' limit on a label value. */
+    public static final int MAX_VALUE_LENGTH = 63;
 
     private Labels() {}
 

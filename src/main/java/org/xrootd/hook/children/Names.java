@@ -5,7 +5,7 @@ import org.xrootd.hook.model.XrootdSpec;
 
 /**
  * Every child name in one place: selectors, serviceName, the all.manager host list and the probes
- * must agree, and the pod names follow the origin demo ({@code N-xrootd-redirector-0}).
+ * must agree. Pods are named {@code N-xrootd-<role>-<ordinal>} (StatefulSet ordinals).
  */
 public final class Names {
     private Names() {}

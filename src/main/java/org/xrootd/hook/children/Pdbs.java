@@ -1,7 +1,7 @@
 package org.xrootd.hook.children;
 
-import org.xrootd.hook.model.Component;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.xrootd.hook.model.Component;
 import org.xrootd.hook.model.XrootdSpec;
 
 /**

@@ -1,8 +1,8 @@
 package org.xrootd.hook.children;
 
-import org.xrootd.hook.model.Component;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.xrootd.hook.model.Component;
 import org.xrootd.hook.model.XrootdSpec;
 
 /** Headless Services for pod DNS names, and the client Service over the redirectors. */

@@ -1,17 +1,19 @@
 package org.xrootd.hook.children;
 
-import org.xrootd.hook.model.Component;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import org.xrootd.hook.json.Json;
 import org.xrootd.hook.model.Catalog;
+import org.xrootd.hook.model.Component;
 import org.xrootd.hook.model.XrootdSpec;
 
 /**
- * The redirector and worker StatefulSets. Each pod runs cmsd and xrootd from the same image, sharing an
- * admin-path emptyDir; workers keep their data on a volume from the claim template. Written as JSON
+ * The StatefulSet of each role (redirectors, workers, and supervisors above 64 workers). Each pod runs
+ * cmsd and xrootd from the same image, sharing an admin-path emptyDir; workers keep their data on a volume
+ * from the claim template. Written as JSON
  * trees with keys in the API types' order (see {@link JsonTrees}); the fields passed through from the spec
  * (resources, affinity, tolerations, ...) are the model's own objects, converted where they are set.
  */
@@ -23,12 +25,12 @@ public final class StatefulSets {
 
     private StatefulSets() {}
 
-    public static ObjectNode build(XrootdSpec spec, Component component, Catalog.Resolved image) {
-        return build(spec, component, image, XrootdConfig.hash(spec, component));
-    }
-
-    /** The StatefulSet, with the component's configuration hash already computed. */
-    public static ObjectNode build(XrootdSpec spec, Component component, Catalog.Resolved image, String configHash) {
+    /**
+     * The StatefulSet of one role. {@code existing}: the role's StatefulSet as observed, whose volume claim
+     * templates the new one keeps exactly (see {@link ExistingStatefulSet}).
+     */
+    public static ObjectNode build(XrootdSpec spec, Component component, Catalog.Resolved image, String configHash,
+                                   Optional<ExistingStatefulSet> existing) {
         int replicas = spec.role(component).replicas();
         ObjectNode statefulSet = JsonTrees.resource("apps/v1", "StatefulSet", Names.statefulSet(spec, component),
                 spec.namespace(), Labels.of(spec, component, image.version()));
@@ -48,7 +50,11 @@ public final class StatefulSets {
         templateMetadata.set("labels", JsonTrees.map(podLabels(spec, component, image)));
         template.set("spec", podSpec(spec, component, image));
         setSpec.putObject("updateStrategy").put("type", "RollingUpdate");
-        if (component == Component.WORKER) {
+        if (existing.isPresent()) {
+            if (existing.get().volumeClaimTemplates() != null) {
+                setSpec.set("volumeClaimTemplates", existing.get().volumeClaimTemplates().deepCopy());
+            }
+        } else if (component == Component.WORKER) {
             setSpec.putArray("volumeClaimTemplates").add(dataClaim(spec));
         }
         return statefulSet;
@@ -197,7 +203,7 @@ public final class StatefulSets {
      * xrootd is attached to the pod's own cmsd ({@code /a}) and that cmsd holds a connection to a
      * redirector's cmsd port. The attachment alone is true without any redirector (seen on real daemons):
      * the worker would count as ready, and a rolling update would move on, before it is back in the
-     * cluster. See xrootd-ops.md section 3.10.
+     * cluster (docs/xrootd-configuration.md, probes).
      */
     public static ObjectNode readiness(XrootdSpec spec, Component component) {
         String query = "xrdfs localhost:" + spec.ports().xrootd() + " query config cms";

@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import org.xrootd.hook.json.Json;
 import org.xrootd.hook.metacontroller.BadRequestException;
 import org.xrootd.hook.metacontroller.HookRequest;
+import org.xrootd.hook.reconcile.Result;
 import org.xrootd.hook.reconcile.SyncHandler;
 
 /**
@@ -230,10 +231,10 @@ public final class HookServer implements AutoCloseable {
                 JsonNode metadata = request.parent().path("metadata");
                 String namespace = metadata.path("namespace").asText("");
                 String name = metadata.path("name").asText();
-                String result = answer.outcome().result();
+                Result result = answer.outcome().result();
                 metrics.sync(hook, namespace, name, result);
                 LOG.info("{} {}/{}: {} in {} ms", v("hook", hook), v("namespace", namespace), v("name", name),
-                        v("result", result), v("durationMs", (System.nanoTime() - started) / 1_000_000));
+                        v("result", result.label()), v("durationMs", (System.nanoTime() - started) / 1_000_000));
             }
         } finally {
             metrics.end();

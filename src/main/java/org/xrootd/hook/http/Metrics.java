@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
+import org.xrootd.hook.reconcile.Result;
 
 /**
  * The service's Prometheus metrics, in a registry of its own (one per server, so tests can run many).
@@ -47,7 +48,7 @@ public final class Metrics {
     /** namespace/name of each parent whose last sync here was invalid, with its result and when it was seen. */
     private final Map<String, Invalid> invalid = new ConcurrentHashMap<>();
 
-    private record Invalid(String result, long seenMillis) {}
+    private record Invalid(Result result, long seenMillis) {}
 
     public Metrics() {
         this(System::currentTimeMillis);
@@ -91,9 +92,12 @@ public final class Metrics {
                         + " aggregate replicas with max, not sum")
                 .labelNames("result")
                 .callback(callback -> {
-                    Map<String, Integer> counts = invalidCounts();
-                    callback.call(counts.getOrDefault("invalid", 0), "invalid");
-                    callback.call(counts.getOrDefault("version-not-found", 0), "version-not-found");
+                    Map<Result, Integer> counts = invalidCounts();
+                    for (Result result : Result.values()) {
+                        if (result.blocked()) {
+                            callback.call(counts.getOrDefault(result, 0), result.label());
+                        }
+                    }
                 })
                 .register(registry);
         Gauge.builder()
@@ -111,10 +115,10 @@ public final class Metrics {
     }
 
     /** A sync or finalize call that was answered with 200 and this one-word result. */
-    public void sync(String hook, String namespace, String name, String result) {
-        syncs.labelValues(hook(hook), result).inc();
+    public void sync(String hook, String namespace, String name, Result result) {
+        syncs.labelValues(hook(hook), result.label()).inc();
         String key = namespace + "/" + name;
-        if (result.equals("invalid") || result.equals("version-not-found")) {
+        if (result.blocked()) {
             if (invalid.size() < INVALID_MAX || invalid.containsKey(key)) {
                 invalid.put(key, new Invalid(result, clock.getAsLong()));
             }
@@ -157,10 +161,10 @@ public final class Metrics {
         return writer.getContentType();
     }
 
-    private Map<String, Integer> invalidCounts() {
+    private Map<Result, Integer> invalidCounts() {
         long oldest = clock.getAsLong() - INVALID_TTL.toMillis();
         invalid.values().removeIf(entry -> entry.seenMillis() < oldest);
-        Map<String, Integer> counts = new ConcurrentHashMap<>();
+        Map<Result, Integer> counts = new java.util.EnumMap<>(Result.class);
         invalid.values().forEach(entry -> counts.merge(entry.result(), 1, Integer::sum));
         return counts;
     }

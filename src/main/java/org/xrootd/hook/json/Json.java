@@ -9,7 +9,10 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 
 /** The one JSON configuration of the service: same input, same bytes out. */
 public final class Json {
-    /** Sorted map keys and no nulls, so that a response never depends on insertion order. */
+    /**
+     * No nulls, and Map entries sorted. Sorting does not apply to ObjectNode trees, which every response
+     * is: their keys keep insertion order, so the builders insert in a fixed order (see JsonTrees).
+     */
     public static final ObjectMapper MAPPER = JsonMapper.builder()
             .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)

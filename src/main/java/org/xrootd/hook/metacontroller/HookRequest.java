@@ -18,7 +18,7 @@ import org.xrootd.hook.json.Json;
 import org.xrootd.hook.model.Problem;
 
 /**
- * A sync, finalize or customize request as Metacontroller sends it (contract section 3). Only the shape is
+ * A sync, finalize or customize request as Metacontroller sends it (its CompositeHookRequest). Only the shape is
  * checked here; what the parent's spec means is the model's business.
  */
 public record HookRequest(ObjectNode parent, ObservedChildren children, JsonNode related, boolean finalizing,

@@ -1,7 +1,5 @@
 package org.xrootd.hook.model;
 
-import org.xrootd.hook.children.Services;
-import org.xrootd.hook.children.StatefulSets;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.Affinity;
@@ -17,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.xrootd.hook.children.Services;
+import org.xrootd.hook.children.StatefulSets;
 import org.xrootd.hook.json.Json;
 
 /**
@@ -33,11 +33,9 @@ public final class SpecParser {
     /**
      * Largest cluster the generated shape holds with one supervisor down: 1000 workers need 16 supervisors
      * ({@link Supervisors#required}), and 15 of them still hold {@code 64 + 63 * 15 = 1009} workers per
-     * manager. Benchmarks only: the system property {@code xrootd.maxWorkers} moves the cap, so that the
-     * build path can be measured at other sizes (BENCHMARKS.md). Never set it in a deployment: past 3968
-     * workers the 64 supervisors a manager can hold are not enough.
+     * manager (past 3968 workers even the 64 supervisors a manager can hold would not be enough).
      */
-    public static final int MAX_WORKERS = Integer.getInteger("xrootd.maxWorkers", 1000);
+    public static final int MAX_WORKERS = 1000;
     public static final int MAX_REDIRECTORS = 16;
     /** Each export appears twice in the ConfigMap, which Kubernetes caps at 1 MiB: keep it far below. */
     public static final int MAX_EXPORTS = 64;

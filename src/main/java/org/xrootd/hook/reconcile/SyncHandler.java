@@ -1,27 +1,33 @@
 package org.xrootd.hook.reconcile;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.xrootd.hook.children.Children;
+import org.xrootd.hook.children.ExistingStatefulSet;
+import org.xrootd.hook.children.Labels;
+import org.xrootd.hook.children.Names;
+import org.xrootd.hook.children.XrootdConf;
+import org.xrootd.hook.json.Json;
 import org.xrootd.hook.metacontroller.ChildKind;
 import org.xrootd.hook.metacontroller.HookRequest;
 import org.xrootd.hook.metacontroller.HookResponse;
 import org.xrootd.hook.metacontroller.ObservedChildren;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Optional;
-import java.util.Set;
-import java.util.stream.Collectors;
-import org.xrootd.hook.json.Json;
-import org.xrootd.hook.children.Children;
-import org.xrootd.hook.children.XrootdConfig;
 import org.xrootd.hook.model.Catalog;
-import org.xrootd.hook.children.Names;
-import org.xrootd.hook.children.PodLayout;
+import org.xrootd.hook.model.Component;
 import org.xrootd.hook.model.Problem;
-import org.xrootd.hook.model.Quantities;
 import org.xrootd.hook.model.SpecParser;
 import org.xrootd.hook.model.XrootdSpec;
+import org.xrootd.hook.status.ConditionType;
+import org.xrootd.hook.status.Reason;
+import org.xrootd.hook.status.Status;
 import org.xrootd.hook.status.StatusBuilder;
 
 /**
@@ -36,8 +42,8 @@ public final class SyncHandler {
 
     private SyncHandler() {}
 
-    /** What a sync produced, with a one-word outcome for logs and metrics. */
-    public record Outcome(HookResponse response, String result) {}
+    /** What a call produced: the response, its result for logs and metrics, and the status it carries. */
+    public record Outcome(HookResponse response, Result result, Status status) {}
 
     public static Outcome handle(HookRequest request) {
         return request.finalizing() ? finalize(request) : sync(request);
@@ -47,29 +53,44 @@ public final class SyncHandler {
         ObjectNode parent = request.parent();
         ObservedChildren observed = request.children();
         SpecParser.Result parsed = SpecParser.parse(parent);
-        List<Problem> problems = parsed.ok() ? storageChanges(parsed.spec(), observed) : parsed.problems();
+        Map<Component, ExistingStatefulSet> existing = parsed.ok() ? existing(parsed.spec(), observed) : Map.of();
+        List<Problem> problems = parsed.ok()
+                ? StorageRule.check(parsed.spec(), Optional.ofNullable(existing.get(Component.WORKER))) : parsed.problems();
         if (!problems.isEmpty()) {
-            String message = "invalid spec: " + problems.stream().map(Problem::toString)
-                    .collect(Collectors.joining("; "));
-            ObjectNode status = StatusBuilder.forProblem(parent, observed, declaredVersion(parent), "InvalidSpec", message);
-            return new Outcome(new HookResponse(status, new ArrayList<>(observed.allUnchanged()), 0, false), "invalid");
+            String message = "invalid spec: " + problems.stream().map(Problem::toString).collect(Collectors.joining("; "));
+            Status status = StatusBuilder.forProblem(parent, observed, declaredVersion(parent), Reason.INVALID_SPEC, message);
+            return outcome(status, new ArrayList<>(observed.allUnchanged()), 0, false, Result.INVALID);
         }
         XrootdSpec spec = parsed.spec();
         Catalog.Resolution resolution = Catalog.resolve(spec, request.related().get(Catalog.RELATED_KEY));
         if (resolution instanceof Catalog.Missing missing) {
-            ObjectNode status = StatusBuilder.forProblem(parent, observed, spec.version(), "VersionNotFound", missing.reason());
-            return new Outcome(new HookResponse(status, keepOrCreateWithoutImage(request, spec, observed), 0, false),
-                    "version-not-found");
+            Status status = StatusBuilder.forProblem(parent, observed, spec.version(), Reason.VERSION_NOT_FOUND, missing.reason());
+            return outcome(status, keepOrCreateWithoutImage(request, spec, observed), 0, false, Result.VERSION_NOT_FOUND);
         }
         Catalog.Resolved image = (Catalog.Resolved) resolution;
-        XrootdConfig.Rendered config = XrootdConfig.rendered(spec);
-        List<JsonNode> children = declared(request, keepVolumeClaimTemplates(Children.all(spec, image, config), observed));
+        XrootdConf.Rendered config = XrootdConf.rendered(spec);
+        List<JsonNode> children = declared(request, Children.all(spec, image, config, existing));
         children.addAll(observed.unmanagedUnchanged());
-        ObjectNode status = StatusBuilder.forDesired(parent, observed, new StatusBuilder.Desired(
-                image.version(), image.image(), image.deprecated(), spec.redirector().replicas(), spec.worker().replicas(),
-                config.redirectorHash(), config.workerHash(), spec.supervisor().replicas(), config.supervisorHash()));
-        boolean progressing = isTrue(status, StatusBuilder.PROGRESSING);
-        return new Outcome(new HookResponse(status, children, progressing ? RESYNC_WHILE_PROGRESSING : 0, false), "synced");
+        Map<Component, StatusBuilder.RoleTarget> roles = new EnumMap<>(Component.class);
+        config.hashes().forEach((component, hash) -> roles.put(component, new StatusBuilder.RoleTarget(spec.role(component).replicas(), hash)));
+        Status status = StatusBuilder.forDesired(parent, observed,
+                new StatusBuilder.Desired(image.version(), image.image(), image.deprecated(), roles));
+        int resync = status.isTrue(ConditionType.PROGRESSING) ? RESYNC_WHILE_PROGRESSING : 0;
+        return outcome(status, children, resync, false, Result.SYNCED);
+    }
+
+    private static Outcome outcome(Status status, List<JsonNode> children, int resyncAfterSeconds, boolean finalized, Result result) {
+        return new Outcome(new HookResponse(status.toJson(), children, resyncAfterSeconds, finalized), result, status);
+    }
+
+    /** The observed StatefulSet of each role, under the name the hook gives it. */
+    private static Map<Component, ExistingStatefulSet> existing(XrootdSpec spec, ObservedChildren observed) {
+        Map<Component, ExistingStatefulSet> existing = new EnumMap<>(Component.class);
+        for (Component component : Component.values()) {
+            observed.get(ObservedChildren.STATEFUL_SET, Names.statefulSet(spec, component))
+                    .ifPresent(statefulSet -> existing.put(component, ExistingStatefulSet.of(statefulSet)));
+        }
+        return existing;
     }
 
     /**
@@ -98,76 +119,6 @@ public final class SyncHandler {
     }
 
     /**
-     * Worker volumes are fixed once the workers exist (a StatefulSet's claim templates are immutable):
-     * a different capacity or class is reported and changes nothing, rather than dropped silently.
-     */
-    static List<Problem> storageChanges(XrootdSpec spec, ObservedChildren observed) {
-        Optional<ObjectNode> workers = observed.get(ObservedChildren.STATEFUL_SET, Names.worker(spec));
-        List<Problem> problems = new ArrayList<>();
-        if (workers.isEmpty()) {
-            return problems;
-        }
-        for (JsonNode template : workers.get().path("spec").path("volumeClaimTemplates")) {
-            if (!PodLayout.DATA_VOLUME.equals(template.path("metadata").path("name").asText())) {
-                continue;
-            }
-            String size = template.path("spec").path("resources").path("requests").path("storage").asText(null);
-            String existing = canonicalOrSame(size);
-            if (existing != null && !existing.equals(spec.storage().capacity())) {
-                problems.add(new Problem("spec.worker.storage.capacity", "is " + Problem.excerpt(existing)
-                        + " on the existing workers and cannot change (a StatefulSet's volume claims are fixed); set it back to "
-                        + Problem.excerpt(existing)));
-            }
-            JsonNode storageClass = template.path("spec").path("storageClassName");
-            String existingClass = storageClass.isTextual() ? storageClass.asText() : null;
-            if (!java.util.Objects.equals(existingClass, spec.storage().storageClass())) {
-                problems.add(new Problem("spec.worker.storage.class", "is "
-                        + (existingClass == null ? "the cluster default" : "'" + Problem.excerpt(existingClass) + "'")
-                        + " on the existing workers and cannot change (a StatefulSet's volume claims are fixed)"));
-            }
-        }
-        return problems;
-    }
-
-    private static String canonicalOrSame(String size) {
-        if (size == null) {
-            return null;
-        }
-        try {
-            return Quantities.parseBytes(size).canonical();
-        } catch (IllegalArgumentException e) {
-            return size;
-        }
-    }
-
-    /**
-     * An existing StatefulSet keeps its volumeClaimTemplates exactly as observed. The field is immutable, and
-     * the API server stores it with fields of its own (1.20 adds {@code metadata.creationTimestamp: null} to
-     * each template). Metacontroller replaces this list wholesale (its items share none of its merge keys)
-     * and compares the result with the observed object by deep equality, so any other spelling is an update
-     * on every sync: a no-op the server accepts, or, after a change of capacity or class, one it rejects,
-     * which would fail every later update of the StatefulSet too.
-     */
-    static List<JsonNode> keepVolumeClaimTemplates(List<JsonNode> children, ObservedChildren observed) {
-        for (JsonNode child : children) {
-            if (!"StatefulSet".equals(child.path("kind").asText()) || !(child.get("spec") instanceof ObjectNode spec)) {
-                continue;
-            }
-            Optional<ObjectNode> existing = observed.get(ObservedChildren.STATEFUL_SET, child.path("metadata").path("name").asText());
-            if (existing.isEmpty()) {
-                continue;
-            }
-            JsonNode templates = existing.get().path("spec").get("volumeClaimTemplates");
-            if (templates != null && templates.isArray()) {
-                spec.set("volumeClaimTemplates", templates.deepCopy());
-            } else {
-                spec.remove("volumeClaimTemplates");
-            }
-        }
-        return children;
-    }
-
-    /**
      * Leaves out built children of kinds the CompositeController does not declare (e.g. PDBs on a cluster
      * without policy/v1). Observed children never pass through here: Metacontroller sends only declared
      * kinds, and leaving one out of the response would make it delete that child.
@@ -190,23 +141,14 @@ public final class SyncHandler {
     static Outcome finalize(HookRequest request) {
         ObservedChildren observed = request.children();
         boolean done = observed.isEmpty();
-        ObjectNode status = StatusBuilder.forDeletion(request.parent(), observed, declaredVersion(request.parent()));
-        return new Outcome(new HookResponse(status, List.of(), done ? 0 : RESYNC_WHILE_FINALIZING, done),
-                done ? "finalized" : "finalizing");
+        Status status = StatusBuilder.forDeletion(request.parent(), observed, declaredVersion(request.parent()));
+        return outcome(status, List.of(), done ? 0 : RESYNC_WHILE_FINALIZING, done, done ? Result.FINALIZED : Result.FINALIZING);
     }
 
+    /** spec.version as written, if it could be a label value (the status repeats it). */
     private static String declaredVersion(JsonNode parent) {
         JsonNode version = parent.path("spec").path("version");
-        return version.isTextual() && version.asText().length() <= 63 ? version.asText() : null;
-    }
-
-    private static boolean isTrue(ObjectNode status, String type) {
-        for (JsonNode condition : status.path("conditions")) {
-            if (type.equals(condition.path("type").asText())) {
-                return "True".equals(condition.path("status").asText());
-            }
-        }
-        return false;
+        return version.isTextual() && version.asText().length() <= Labels.MAX_VALUE_LENGTH ? version.asText() : null;
     }
 
     /** The customize hook: ask Metacontroller to send the catalog entry named by spec.version. */

@@ -15,11 +15,12 @@ import org.xrootd.hook.json.Json;
 import org.xrootd.hook.metacontroller.BadRequestException;
 import org.xrootd.hook.metacontroller.HookRequest;
 import org.xrootd.hook.metacontroller.ObservedChildren;
-import org.xrootd.hook.reconcile.SyncHandler;
 import org.xrootd.hook.model.Catalog;
 import org.xrootd.hook.model.Problem;
 import org.xrootd.hook.model.SpecParser;
-import org.xrootd.hook.status.StatusBuilder;
+import org.xrootd.hook.reconcile.SyncHandler;
+import org.xrootd.hook.status.Condition;
+import org.xrootd.hook.status.ConditionType;
 
 /**
  * Offline preview, like {@code helm template}: the children the sync hook would return for the Xrootd
@@ -163,7 +164,7 @@ public final class Renderer {
         children.putObject(ObservedChildren.STATEFUL_SET);
         children.putObject(ObservedChildren.SERVICE);
         children.putObject(ObservedChildren.CONFIG_MAP);
-        children.putObject("PodDisruptionBudget.policy/v1");
+        children.putObject(ObservedChildren.POD_DISRUPTION_BUDGET);
         ObjectNode related = request.putObject("related").putObject(Catalog.RELATED_KEY);
         for (Located entry : entries) {
             JsonNode entryNamespace = entry.node().path("metadata").path("namespace");
@@ -182,9 +183,10 @@ public final class Renderer {
             error(located, "", e.getMessage());
             return List.of();
         }
-        if (!outcome.result().equals("synced")) {
-            String field = outcome.result().equals("version-not-found") ? "spec.version" : "spec";
-            String hint = outcome.result().equals("version-not-found")
+        if (outcome.result() != org.xrootd.hook.reconcile.Result.SYNCED) {
+            boolean versionMissing = outcome.result() == org.xrootd.hook.reconcile.Result.VERSION_NOT_FOUND;
+            String field = versionMissing ? "spec.version" : "spec";
+            String hint = versionMissing
                     ? " (pass --catalog FILE with that " + Catalog.KIND + ", or add it to this file)" : "";
             error(located, field, readyMessage(outcome) + hint);
             return List.of();
@@ -194,12 +196,7 @@ public final class Renderer {
 
     /** What the Ready condition says: why the hook could not act on the parent. */
     private static String readyMessage(SyncHandler.Outcome outcome) {
-        for (JsonNode condition : outcome.response().status().path("conditions")) {
-            if (StatusBuilder.READY.equals(condition.path("type").asText())) {
-                return condition.path("message").asText(outcome.result());
-            }
-        }
-        return outcome.result();
+        return outcome.status().condition(ConditionType.READY).map(Condition::message).orElse(outcome.result().label());
     }
 
     private void checkEntry(Located entry) {

@@ -1,15 +1,20 @@
 package org.xrootd.hook.status;
 
+import static org.xrootd.hook.model.Component.REDIRECTOR;
+import static org.xrootd.hook.model.Component.SUPERVISOR;
+import static org.xrootd.hook.model.Component.WORKER;
+
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
-import org.xrootd.hook.json.Json;
-import org.xrootd.hook.model.Component;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.ToIntFunction;
 import org.xrootd.hook.children.Labels;
 import org.xrootd.hook.children.StatefulSets;
 import org.xrootd.hook.metacontroller.ObservedChildren;
+import org.xrootd.hook.model.Component;
 
 /**
  * The parent's status, computed only from observed children (what is, not what was asked for), so it is
@@ -17,115 +22,129 @@ import org.xrootd.hook.metacontroller.ObservedChildren;
  * and every write triggers another sync.
  */
 public final class StatusBuilder {
-    public static final String READY = "Ready";
-    public static final String PROGRESSING = "Progressing";
-    public static final String DEGRADED = "Degraded";
+    /** What one role should look like. */
+    public record RoleTarget(int replicas, String configHash) {}
 
-    /** What the cluster should look like, for comparison with what is observed. */
-    public record Desired(String version, String image, boolean deprecated, int redirectors, int workers,
-                          String redirectorHash, String workerHash, int supervisors, String supervisorHash) {
+    /**
+     * What the cluster should look like, for comparison with what is observed. {@code roles} holds only the
+     * roles the cluster has (supervisors exist above 64 workers).
+     */
+    public record Desired(String version, String image, boolean deprecated, Map<Component, RoleTarget> roles) {
+        public Desired {
+            roles = new EnumMap<>(roles);
+        }
 
-        /** Without supervisors (up to 64 workers). */
-        public Desired(String version, String image, boolean deprecated, int redirectors, int workers,
-                       String redirectorHash, String workerHash) {
-            this(version, image, deprecated, redirectors, workers, redirectorHash, workerHash, 0, null);
+        int replicas(Component component) {
+            RoleTarget target = roles.get(component);
+            return target == null ? 0 : target.replicas();
         }
     }
 
-    public static final String VERSION_DEPRECATED = "VersionDeprecated";
+    /** Managers, the supervisors between them and the servers, then the servers: the order messages count them in. */
+    private static final List<Component> TOPOLOGY = List.of(REDIRECTOR, SUPERVISOR, WORKER);
 
-    private record Condition(String type, boolean status, String reason, String message) {}
+    /** A condition before its transition time is known. */
+    private record Draft(ConditionType type, boolean status, Reason reason, String message) {
+        static Draft fine() {
+            return new Draft(ConditionType.DEGRADED, false, Reason.AS_EXPECTED, "nothing is wrong");
+        }
+    }
 
     private StatusBuilder() {}
 
-    public static ObjectNode forDesired(JsonNode parent, ObservedChildren observed, Desired desired) {
-        RoleState redirector = state(observed, Component.REDIRECTOR)
-                .withCurrentVersion(currentVersion(parent, Component.REDIRECTOR, state(observed, Component.REDIRECTOR), desired.redirectors()));
-        RoleState worker = state(observed, Component.WORKER)
-                .withCurrentVersion(currentVersion(parent, Component.WORKER, state(observed, Component.WORKER), desired.workers()));
-        RoleState supervisor = state(observed, Component.SUPERVISOR)
-                .withCurrentVersion(currentVersion(parent, Component.SUPERVISOR, state(observed, Component.SUPERVISOR), desired.supervisors()));
-        boolean supervised = desired.supervisors() > 0;
-        List<Condition> conditions = new ArrayList<>();
-        String counts = supervised
-                ? counts(redirector, desired.redirectors(), supervisor, desired.supervisors(), worker, desired.workers())
-                : counts(redirector, desired.redirectors(), worker, desired.workers());
-        // Workers past a manager's 64 slots are in the cluster only through a supervisor.
-        boolean allReady = redirector.exists() && worker.exists()
-                && redirector.readyReplicas() >= desired.redirectors() && worker.readyReplicas() >= desired.workers()
-                && (!supervised || supervisor.exists() && supervisor.readyReplicas() >= desired.supervisors());
-        if (!redirector.exists() && !worker.exists()) {
-            conditions.add(new Condition(READY, false, "Creating", counts));
-            conditions.add(new Condition(PROGRESSING, true, "Creating",
-                    "creating " + desired.redirectors() + " redirectors"
-                            + (supervised ? ", " + desired.supervisors() + " supervisors" : "")
-                            + " and " + desired.workers() + " workers"));
-            conditions.add(new Condition(DEGRADED, false, "AsExpected", "nothing is wrong"));
+    public static Status forDesired(JsonNode parent, ObservedChildren observed, Desired desired) {
+        Map<Component, RoleState> roles = new EnumMap<>(Component.class);
+        desired.roles().forEach((component, target) -> {
+            RoleState state = state(observed, component);
+            roles.put(component, state.withCurrentVersion(currentVersion(parent, component, state, target.replicas())));
+        });
+        String counts = counts(roles, desired::replicas);
+        // Workers past a manager's 64 slots are in the cluster only through a supervisor: every role counts.
+        boolean allReady = roles.entrySet().stream()
+                .allMatch(role -> role.getValue().exists() && role.getValue().readyReplicas() >= desired.replicas(role.getKey()));
+        List<Draft> conditions = new ArrayList<>();
+        if (!roles.get(REDIRECTOR).exists() && !roles.get(WORKER).exists()) {
+            conditions.add(new Draft(ConditionType.READY, false, Reason.CREATING, counts));
+            conditions.add(new Draft(ConditionType.PROGRESSING, true, Reason.CREATING, "creating " + inTopologyOrder(roles,
+                    component -> desired.replicas(component) + " " + plural(component))));
+            conditions.add(Draft.fine());
         } else {
-            conditions.add(new Condition(READY, allReady, allReady ? "AllReplicasReady" : "ReplicasNotReady", counts));
-            String progress = progress(desired, redirector, worker);
-            if (progress == null && supervised) {
-                progress = supervisorProgress(desired, supervisor);
-            }
+            conditions.add(new Draft(ConditionType.READY, allReady, allReady ? Reason.ALL_REPLICAS_READY : Reason.REPLICAS_NOT_READY, counts));
+            Reason progress = progress(desired, roles);
             if (progress != null) {
-                String message = progress.equals("Reconfiguring") ? reconfiguring(desired, redirector, worker, supervisor)
-                        : rollout(desired, redirector, worker) + (supervised ? "; supervisors: " + role(supervisor, desired.supervisors()) : "");
-                conditions.add(new Condition(PROGRESSING, true, progress, message));
-                conditions.add(new Condition(DEGRADED, false, "AsExpected", "nothing is wrong"));
+                String message = progress == Reason.RECONFIGURING ? reconfiguring(desired, roles) : rollout(desired, roles);
+                conditions.add(new Draft(ConditionType.PROGRESSING, true, progress, message));
+                conditions.add(Draft.fine());
             } else if (allReady || wasReady(parent)) {
-                conditions.add(new Condition(PROGRESSING, false, "RolloutComplete",
+                conditions.add(new Draft(ConditionType.PROGRESSING, false, Reason.ROLLOUT_COMPLETE,
                         "every pod runs " + desired.image() + " with the current configuration"));
-                conditions.add(allReady
-                        ? new Condition(DEGRADED, false, "AsExpected", "nothing is wrong")
-                        : new Condition(DEGRADED, true, "ReplicasUnavailable", counts));
+                conditions.add(allReady ? Draft.fine() : new Draft(ConditionType.DEGRADED, true, Reason.REPLICAS_UNAVAILABLE, counts));
             } else {
                 // Every pod runs the current template but not all have become ready since the last change:
                 // still starting (a pure function cannot tell slow from stuck; the message gives the counts).
-                conditions.add(new Condition(PROGRESSING, true, "PodsStarting", counts));
-                conditions.add(new Condition(DEGRADED, false, "AsExpected", "nothing is wrong"));
+                conditions.add(new Draft(ConditionType.PROGRESSING, true, Reason.PODS_STARTING, counts));
+                conditions.add(Draft.fine());
             }
         }
         if (desired.deprecated()) {
-            conditions.add(new Condition(VERSION_DEPRECATED, true, "DeprecatedInCatalog", "XrootdVersion '"
+            conditions.add(new Draft(ConditionType.VERSION_DEPRECATED, true, Reason.DEPRECATED_IN_CATALOG, "XrootdVersion '"
                     + desired.version() + "' is marked deprecated: move spec.version to a newer catalog entry"));
         }
-        return status(parent, observed, desired.version(), desired.image(), redirector, desired.redirectors(),
-                worker, desired.workers(), supervised ? supervisor : null, desired.supervisors(), conditions);
+        List<RoleStatus> statuses = new ArrayList<>();
+        roles.forEach((component, role) -> statuses.add(RoleStatus.of(component, role, desired.replicas(component))));
+        return new Status(desired.version(), desired.image(), statuses, timed(parent, observed, conditions));
     }
 
     /**
-     * Supervisors, checked once the redirectors and workers have nothing left to do: the same reasons,
-     * and a supervisor StatefulSet that does not exist yet (workers scaled past 64) is Scaling.
+     * A parent the hook cannot act on (invalid spec, unknown version): its children are kept as they
+     * are, and all three conditions say why.
      */
-    private static String supervisorProgress(Desired desired, RoleState supervisor) {
-        if (!supervisor.exists()) {
-            return "Scaling";
-        }
-        if (differs(supervisor.image(), desired.image()) || behind(supervisor, desired.version())) {
-            return "Upgrading";
-        }
-        if (supervisor.specReplicas() != desired.supervisors() || supervisor.replicas() != desired.supervisors()) {
-            return "Scaling";
-        }
-        if (differs(supervisor.configHash(), desired.supervisorHash())) {
-            return "Reconfiguring";
-        }
-        if (!settled(supervisor, desired.supervisors())) {
-            return "RollingUpdate";
-        }
-        return null;
+    public static Status forProblem(JsonNode parent, ObservedChildren observed, String version, Reason reason, String message) {
+        Map<Component, RoleState> roles = carried(parent, observed);
+        String running = roles.get(REDIRECTOR).exists() || roles.get(WORKER).exists()
+                ? "; the running cluster is left as it is (" + counts(roles, component -> roles.get(component).specReplicas()) + ")"
+                : "; nothing is created until this is fixed";
+        return asObserved(parent, observed, version, roles, List.of(
+                new Draft(ConditionType.READY, false, reason, message + running),
+                new Draft(ConditionType.PROGRESSING, false, reason, "nothing changes until this is fixed; existing children are kept as they are"),
+                new Draft(ConditionType.DEGRADED, true, reason, message)));
     }
 
-    /** When the hook cannot tell what is desired: the supervisors as observed, or null if none exist. */
-    private static RoleState observedSupervisors(JsonNode parent, ObservedChildren observed) {
-        RoleState supervisor = carried(parent, observed, Component.SUPERVISOR);
-        return supervisor.exists() ? supervisor : null;
+    /** While the finalize hook removes the children (persistent volumes stay). */
+    public static Status forDeletion(JsonNode parent, ObservedChildren observed, String version) {
+        return asObserved(parent, observed, version, carried(parent, observed), List.of(
+                new Draft(ConditionType.READY, false, Reason.DELETING, "the Xrootd is being deleted; worker volumes are kept"),
+                new Draft(ConditionType.PROGRESSING, true, Reason.DELETING, observed.all().size() + " children left to delete"),
+                Draft.fine()));
     }
 
-    /** A role as observed, with the version its pods ran when the status was last written. */
-    private static RoleState carried(JsonNode parent, ObservedChildren observed, Component component) {
-        JsonNode previous = parent.path("status").path(component.label()).path("currentVersion");
-        return state(observed, component).withCurrentVersion(previous.isTextual() ? previous.asText() : null);
+    /** The status of a cluster whose desired state the hook cannot tell: every role as its StatefulSet says. */
+    private static Status asObserved(JsonNode parent, ObservedChildren observed, String declaredVersion,
+                                     Map<Component, RoleState> roles, List<Draft> conditions) {
+        RoleState redirector = roles.get(REDIRECTOR);
+        RoleState worker = roles.get(WORKER);
+        // The version and image both core roles' templates name; else the declared version and no image.
+        String version = redirector.version() != null && redirector.version().equals(worker.version()) ? redirector.version() : declaredVersion;
+        String image = redirector.image() != null && redirector.image().equals(worker.image()) ? redirector.image() : null;
+        List<RoleStatus> statuses = new ArrayList<>();
+        roles.forEach((component, role) -> statuses.add(RoleStatus.of(component, role, role.specReplicas())));
+        return new Status(version, image, statuses, timed(parent, observed, conditions));
+    }
+
+    /**
+     * Every role as observed, with the version its pods ran when the status was last written; supervisors
+     * only where they exist.
+     */
+    private static Map<Component, RoleState> carried(JsonNode parent, ObservedChildren observed) {
+        Map<Component, RoleState> roles = new EnumMap<>(Component.class);
+        for (Component component : Component.values()) {
+            JsonNode previous = parent.path("status").path(component.label()).path("currentVersion");
+            RoleState role = state(observed, component).withCurrentVersion(previous.isTextual() ? previous.asText() : null);
+            if (role.exists() || component != SUPERVISOR) {
+                roles.put(component, role);
+            }
+        }
+        return roles;
     }
 
     /**
@@ -141,89 +160,55 @@ public final class StatusBuilder {
     }
 
     /**
-     * A parent the hook cannot act on (invalid spec, unknown version): its children are kept as they
-     * are, and all three conditions say why.
-     */
-    public static ObjectNode forProblem(JsonNode parent, ObservedChildren observed, String version,
-                                        String reason, String message) {
-        RoleState redirector = carried(parent, observed, Component.REDIRECTOR);
-        RoleState worker = carried(parent, observed, Component.WORKER);
-        String running = redirector.exists() || worker.exists()
-                ? "; the running cluster is left as it is (" + counts(redirector, redirector.specReplicas(), worker, worker.specReplicas()) + ")"
-                : "; nothing is created until this is fixed";
-        List<Condition> conditions = List.of(
-                new Condition(READY, false, reason, message + running),
-                new Condition(PROGRESSING, false, reason, "nothing changes until this is fixed; existing children are kept as they are"),
-                new Condition(DEGRADED, true, reason, message));
-        RoleState supervisor = observedSupervisors(parent, observed);
-        return status(parent, observed, inUse(redirector, worker, version), inUse(redirector, worker), redirector,
-                redirector.specReplicas(), worker, worker.specReplicas(), supervisor,
-                supervisor == null ? 0 : supervisor.specReplicas(), conditions);
-    }
-
-    /** While the finalize hook removes the children (persistent volumes stay). */
-    public static ObjectNode forDeletion(JsonNode parent, ObservedChildren observed, String version) {
-        RoleState redirector = carried(parent, observed, Component.REDIRECTOR);
-        RoleState worker = carried(parent, observed, Component.WORKER);
-        List<Condition> conditions = List.of(
-                new Condition(READY, false, "Deleting", "the Xrootd is being deleted; worker volumes are kept"),
-                new Condition(PROGRESSING, true, "Deleting", observed.all().size() + " children left to delete"),
-                new Condition(DEGRADED, false, "AsExpected", "nothing is wrong"));
-        RoleState supervisor = observedSupervisors(parent, observed);
-        return status(parent, observed, inUse(redirector, worker, version), inUse(redirector, worker), redirector,
-                redirector.specReplicas(), worker, worker.specReplicas(), supervisor,
-                supervisor == null ? 0 : supervisor.specReplicas(), conditions);
-    }
-
-    /** The version both roles' templates name, when the hook cannot tell what is desired; else the declared one. */
-    private static String inUse(RoleState redirector, RoleState worker, String declared) {
-        if (redirector.version() != null && redirector.version().equals(worker.version())) {
-            return redirector.version();
-        }
-        return declared;
-    }
-
-    private static String inUse(RoleState redirector, RoleState worker) {
-        if (redirector.image() != null && redirector.image().equals(worker.image())) {
-            return redirector.image();
-        }
-        return null;
-    }
-
-    /**
      * Whether the cluster was whole (Ready) or already known to have lost pods (Degraded) when the status
      * was last written: then missing pods are a loss, not a start.
      */
     private static boolean wasReady(JsonNode parent) {
         for (JsonNode condition : parent.path("status").path("conditions")) {
             String type = condition.path("type").asText();
-            if ((READY.equals(type) || DEGRADED.equals(type)) && "True".equals(condition.path("status").asText())
-                    && !"InvalidSpec".equals(condition.path("reason").asText())
-                    && !"VersionNotFound".equals(condition.path("reason").asText())) {
+            String reason = condition.path("reason").asText();
+            if ((ConditionType.READY.wire().equals(type) || ConditionType.DEGRADED.wire().equals(type))
+                    && "True".equals(condition.path("status").asText())
+                    && java.util.Arrays.stream(Reason.values()).noneMatch(r -> r.blocksSync() && r.wire().equals(reason))) {
                 return true;
             }
         }
         return false;
     }
 
-    /** Reason Progressing=True gives, or null once every pod runs what is desired. */
-    private static String progress(Desired desired, RoleState redirector, RoleState worker) {
-        boolean imageDiffers = differs(redirector.image(), desired.image()) || differs(worker.image(), desired.image())
-                || behind(redirector, desired.version()) || behind(worker, desired.version());
-        if (imageDiffers || !redirector.exists() || !worker.exists()) {
-            return imageDiffers ? "Upgrading" : "Creating";
+    /**
+     * Reason Progressing=True gives, or null once every pod of every role runs what is desired. The first
+     * step any role is at wins: a new image, then a missing StatefulSet, replica counts, configuration,
+     * and last pods still rolling.
+     */
+    private static Reason progress(Desired desired, Map<Component, RoleState> roles) {
+        if (any(roles, (component, role) -> role.exists()
+                && (differs(role.image(), desired.image()) || behind(role, desired.version())))) {
+            return Reason.UPGRADING;
         }
-        if (redirector.specReplicas() != desired.redirectors() || worker.specReplicas() != desired.workers()
-                || redirector.replicas() != desired.redirectors() || worker.replicas() != desired.workers()) {
-            return "Scaling";
+        if (!roles.get(REDIRECTOR).exists() || !roles.get(WORKER).exists()) {
+            return Reason.CREATING;
         }
-        if (differs(redirector.configHash(), desired.redirectorHash()) || differs(worker.configHash(), desired.workerHash())) {
-            return "Reconfiguring";
+        // Supervisors appear when the workers grow past 64: a scaling step.
+        if (any(roles, (component, role) -> !role.exists() || role.specReplicas() != desired.replicas(component)
+                || role.replicas() != desired.replicas(component))) {
+            return Reason.SCALING;
         }
-        if (!settled(redirector, desired.redirectors()) || !settled(worker, desired.workers())) {
-            return "RollingUpdate";
+        if (any(roles, (component, role) -> differs(role.configHash(), desired.roles().get(component).configHash()))) {
+            return Reason.RECONFIGURING;
+        }
+        if (any(roles, (component, role) -> !settled(role, desired.replicas(component)))) {
+            return Reason.ROLLING_UPDATE;
         }
         return null;
+    }
+
+    private interface RoleCheck {
+        boolean test(Component component, RoleState role);
+    }
+
+    private static boolean any(Map<Component, RoleState> roles, RoleCheck check) {
+        return roles.entrySet().stream().anyMatch(role -> check.test(role.getKey(), role.getValue()));
     }
 
     /** Some pods of the role still run another version than the desired one. */
@@ -239,20 +224,27 @@ public final class StatusBuilder {
         return observed == null || !observed.equals(desired);
     }
 
-    private static String rollout(Desired desired, RoleState redirector, RoleState worker) {
-        return "redirectors: " + role(redirector, desired.redirectors()) + "; workers: " + role(worker, desired.workers())
-                + "; target " + desired.image();
+    /** Redirectors and workers, the target, then the supervisors (kept in this order so messages stay as they were). */
+    private static String rollout(Desired desired, Map<Component, RoleState> roles) {
+        StringBuilder message = new StringBuilder();
+        for (Component component : List.of(REDIRECTOR, WORKER)) {
+            message.append(message.isEmpty() ? "" : "; ").append(plural(component)).append(": ")
+                    .append(role(roles.get(component), desired.replicas(component)));
+        }
+        message.append("; target ").append(desired.image());
+        if (roles.containsKey(SUPERVISOR)) {
+            message.append("; supervisors: ").append(role(roles.get(SUPERVISOR), desired.replicas(SUPERVISOR)));
+        }
+        return message.toString();
     }
 
-    private static String reconfiguring(Desired desired, RoleState redirector, RoleState worker, RoleState supervisor) {
-        boolean redirectors = differs(redirector.configHash(), desired.redirectorHash());
-        boolean workers = differs(worker.configHash(), desired.workerHash());
-        if (!redirectors && !workers) {
-            return "the configuration changed: supervisor pods roll; redirectors and workers are unchanged";
-        }
-        String who = redirectors && workers ? "redirector and worker pods roll" : redirectors ? "redirector pods roll; workers are unchanged"
-                : "worker pods roll; redirectors are unchanged";
-        return "the configuration changed: " + who;
+    private static String reconfiguring(Desired desired, Map<Component, RoleState> roles) {
+        List<Component> rolling = new ArrayList<>();
+        List<Component> unchanged = new ArrayList<>();
+        roles.forEach((component, role) ->
+                (differs(role.configHash(), desired.roles().get(component).configHash()) ? rolling : unchanged).add(component));
+        return "the configuration changed: " + and(rolling.stream().map(Component::label).toList()) + " pods roll"
+                + (unchanged.isEmpty() ? "" : "; " + and(unchanged.stream().map(StatusBuilder::plural).toList()) + " are unchanged");
     }
 
     private static String role(RoleState role, int desired) {
@@ -266,16 +258,26 @@ public final class StatusBuilder {
                 + (role.image() == null ? "" : ", template " + role.image()) + versions;
     }
 
-    private static String counts(RoleState redirector, int redirectors, RoleState supervisor, int supervisors,
-                                 RoleState worker, int workers) {
-        return redirector.readyReplicas() + "/" + redirectors + " redirectors, "
-                + supervisor.readyReplicas() + "/" + supervisors + " supervisors and "
-                + worker.readyReplicas() + "/" + workers + " workers ready";
+    /** "2/2 redirectors, 2/2 supervisors and 100/100 workers ready", with {@code desired} replicas of each role. */
+    private static String counts(Map<Component, RoleState> roles, ToIntFunction<Component> desired) {
+        return inTopologyOrder(roles, component -> roles.get(component).readyReplicas() + "/" + desired.applyAsInt(component)
+                + " " + plural(component)) + " ready";
     }
 
-    private static String counts(RoleState redirector, int redirectors, RoleState worker, int workers) {
-        return redirector.readyReplicas() + "/" + redirectors + " redirectors and "
-                + worker.readyReplicas() + "/" + workers + " workers ready";
+    private static String inTopologyOrder(Map<Component, RoleState> roles, Function<Component, String> item) {
+        return and(TOPOLOGY.stream().filter(roles::containsKey).map(item).toList());
+    }
+
+    /** "a", "a and b", "a, b and c". */
+    private static String and(List<String> items) {
+        if (items.size() <= 1) {
+            return String.join("", items);
+        }
+        return String.join(", ", items.subList(0, items.size() - 1)) + " and " + items.get(items.size() - 1);
+    }
+
+    private static String plural(Component component) {
+        return component.label() + "s";
     }
 
     private static RoleState state(ObservedChildren observed, Component component) {
@@ -287,70 +289,26 @@ public final class StatusBuilder {
         return RoleState.MISSING;
     }
 
-    /** {@code supervisor}: null while the cluster has none (up to 64 workers), and then no status field. */
-    private static ObjectNode status(JsonNode parent, ObservedChildren observed, String version, String image,
-                                     RoleState redirector, int redirectors, RoleState worker, int workers,
-                                     RoleState supervisor, int supervisors, List<Condition> conditions) {
-        ObjectNode status = Json.MAPPER.createObjectNode();
-        if (version != null) {
-            status.put("version", version);
-        }
-        if (image != null) {
-            status.put("image", image);
-        }
-        status.set("redirector", roleStatus(redirector, redirectors));
-        status.set("worker", roleStatus(worker, workers));
-        if (supervisor != null) {
-            status.set("supervisor", roleStatus(supervisor, supervisors));
-        }
-        status.set("conditions", conditions(parent, observed, conditions));
-        return status;
-    }
-
-    private static ObjectNode roleStatus(RoleState role, int desired) {
-        ObjectNode node = Json.MAPPER.createObjectNode();
-        node.put("replicas", role.replicas());
-        node.put("readyReplicas", role.readyReplicas());
-        node.put("updatedReplicas", role.updatedReplicas());
-        node.put("ready", role.readyReplicas() + "/" + desired);
-        if (role.version() != null) {
-            node.put("version", role.version());
-        }
-        if (role.image() != null) {
-            node.put("image", role.image());
-        }
-        if (role.currentVersion() != null) {
-            node.put("currentVersion", role.currentVersion());
-        }
-        return node;
-    }
-
     /**
      * A condition keeps its lastTransitionTime while its status stays the same, so an unchanged cluster
      * gives byte-identical status on every resync.
      */
-    private static ArrayNode conditions(JsonNode parent, ObservedChildren observed, List<Condition> conditions) {
+    private static List<Condition> timed(JsonNode parent, ObservedChildren observed, List<Draft> drafts) {
         long generation = parent.path("metadata").path("generation").asLong(0);
         String now = ObservedClock.latest(parent, observed.all());
-        ArrayNode array = Json.MAPPER.createArrayNode();
-        for (Condition condition : conditions) {
-            String status = condition.status() ? "True" : "False";
+        List<Condition> conditions = new ArrayList<>();
+        for (Draft draft : drafts) {
+            String status = draft.status() ? "True" : "False";
             String since = now;
             for (JsonNode previous : parent.path("status").path("conditions")) {
-                if (condition.type().equals(previous.path("type").asText())
+                if (draft.type().wire().equals(previous.path("type").asText())
                         && status.equals(previous.path("status").asText())
                         && ObservedClock.isTimestamp(previous.path("lastTransitionTime"))) {
                     since = previous.path("lastTransitionTime").asText();
                 }
             }
-            ObjectNode node = array.addObject();
-            node.put("type", condition.type());
-            node.put("status", status);
-            node.put("observedGeneration", generation);
-            node.put("lastTransitionTime", since);
-            node.put("reason", condition.reason());
-            node.put("message", condition.message());
+            conditions.add(new Condition(draft.type(), draft.status(), draft.reason(), draft.message(), generation, since));
         }
-        return array;
+        return conditions;
     }
 }

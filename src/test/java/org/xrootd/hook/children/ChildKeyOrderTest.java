@@ -8,8 +8,8 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.xrootd.hook.json.Json;
 import org.xrootd.hook.TestSpecs;
+import org.xrootd.hook.json.Json;
 import org.xrootd.hook.model.Quantities;
 
 /**

@@ -1,12 +1,12 @@
 package org.xrootd.hook.children;
 
-import org.xrootd.hook.model.Component;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import org.junit.jupiter.api.Test;
 import org.xrootd.hook.TestSpecs;
+import org.xrootd.hook.model.Component;
 import org.xrootd.hook.model.XrootdSpec;
 
 class PdbsTest {

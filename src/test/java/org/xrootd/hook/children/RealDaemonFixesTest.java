@@ -1,6 +1,5 @@
 package org.xrootd.hook.children;
 
-import org.xrootd.hook.model.Component;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,8 +9,9 @@ import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.xrootd.hook.json.Json;
 import org.xrootd.hook.TestSpecs;
+import org.xrootd.hook.json.Json;
+import org.xrootd.hook.model.Component;
 import org.xrootd.hook.model.SpecParser;
 import org.xrootd.hook.model.XrootdSpec;
 
@@ -43,7 +43,7 @@ class RealDaemonFixesTest {
      */
     @Test
     void workerXrootdWaitsForItsCmsdSocket() throws Exception {
-        String script = XrootdConfig.startScript(spec("{\"version\":\"5.5.3\"}"));
+        String script = StartScript.render(spec("{\"version\":\"5.5.3\"}"));
         List<String> lines = lines(script);
         int guard = lines.indexOf("if [ \"$daemon\" = xrootd ] && [ \"$XRD_INSTANCE\" = worker ]; then");
         assertTrue(guard > 0, script);
@@ -52,7 +52,7 @@ class RealDaemonFixesTest {
         // The wait is bounded, and comes before the exec.
         assertTrue(guard < lines.indexOf("exec \"$daemon\" -c \"$XRD_CONFIG\" -n \"$XRD_INSTANCE\""), script);
         // The socket path follows all.adminpath of the configuration.
-        assertTrue(lines(XrootdConfig.render(spec("{\"version\":\"5.5.3\"}"))).contains("all.adminpath " + PodLayout.ADMIN_DIR));
+        assertTrue(lines(XrootdConf.render(spec("{\"version\":\"5.5.3\"}"))).contains("all.adminpath " + PodLayout.ADMIN_DIR));
     }
 
     /**
@@ -61,7 +61,7 @@ class RealDaemonFixesTest {
      */
     @Test
     void daemonsRunFromTheWritableTmpVolume() throws Exception {
-        List<String> lines = lines(XrootdConfig.startScript(spec("{\"version\":\"5.5.3\"}")));
+        List<String> lines = lines(StartScript.render(spec("{\"version\":\"5.5.3\"}")));
         int cd = lines.indexOf("cd " + PodLayout.TMP_DIR);
         assertTrue(cd > 0 && cd < lines.indexOf("exec \"$daemon\" -c \"$XRD_CONFIG\" -n \"$XRD_INSTANCE\""), lines.toString());
     }
@@ -116,13 +116,13 @@ class RealDaemonFixesTest {
     void withSssTheProbesLogInWithTheKeytabCopy() throws Exception {
         XrootdSpec sss = spec("{\"version\":\"5.5.3\",\"sss\":{\"secretName\":\"kt\"}}");
         for (Component component : Component.values()) {
-            var xrootd = TestSpecs.typed(StatefulSets.build(sss, component, TestSpecs.image()), StatefulSet.class).getSpec().getTemplate().getSpec()
+            var xrootd = TestSpecs.typed(TestSpecs.statefulSet(sss, component, TestSpecs.image()), StatefulSet.class).getSpec().getTemplate().getSpec()
                     .getContainers().stream().filter(c -> c.getName().equals("xrootd")).findFirst().orElseThrow();
             assertTrue(xrootd.getEnv().stream().anyMatch(e -> e.getName().equals("XrdSecSSSKT") && e.getValue().equals(PodLayout.SSS_KEYTAB)),
                     component + ": " + xrootd.getEnv());
         }
         XrootdSpec plain = spec("{\"version\":\"5.5.3\"}");
-        var xrootd = TestSpecs.typed(StatefulSets.build(plain, Component.WORKER, TestSpecs.image()), StatefulSet.class).getSpec().getTemplate().getSpec()
+        var xrootd = TestSpecs.typed(TestSpecs.statefulSet(plain, Component.WORKER, TestSpecs.image()), StatefulSet.class).getSpec().getTemplate().getSpec()
                 .getContainers().stream().filter(c -> c.getName().equals("xrootd")).findFirst().orElseThrow();
         assertFalse(xrootd.getEnv().stream().anyMatch(e -> e.getName().equals("XrdSecSSSKT")), xrootd.getEnv().toString());
     }
@@ -133,11 +133,11 @@ class RealDaemonFixesTest {
      */
     @Test
     void withSssThePortServesNoHttp() throws Exception {
-        String sss = XrootdConfig.render(spec("{\"version\":\"5.5.3\",\"sss\":{\"secretName\":\"kt\"},\"tls\":{\"secretName\":\"t\"}}"));
+        String sss = XrootdConf.render(spec("{\"version\":\"5.5.3\",\"sss\":{\"secretName\":\"kt\"},\"tls\":{\"secretName\":\"t\"}}"));
         assertFalse(sss.contains("xrd.protocol XrdHttp"), sss);
         assertTrue(lines(sss).contains("sec.protbind * only sss"), sss);
-        assertTrue(XrootdConfig.render(spec("{\"version\":\"5.5.3\"}")).contains("xrd.protocol XrdHttp:1094 libXrdHttp.so"));
-        assertTrue(XrootdConfig.render(spec("{\"version\":\"5.5.3\",\"tls\":{\"secretName\":\"t\"}}")).contains("xrd.protocol XrdHttp:1094 libXrdHttp.so"));
+        assertTrue(XrootdConf.render(spec("{\"version\":\"5.5.3\"}")).contains("xrd.protocol XrdHttp:1094 libXrdHttp.so"));
+        assertTrue(XrootdConf.render(spec("{\"version\":\"5.5.3\",\"tls\":{\"secretName\":\"t\"}}")).contains("xrd.protocol XrdHttp:1094 libXrdHttp.so"));
     }
 
     /**
@@ -146,9 +146,9 @@ class RealDaemonFixesTest {
      */
     @Test
     void withTlsHttpsRedirectsStayHttps() throws Exception {
-        List<String> tls = lines(XrootdConfig.render(spec("{\"version\":\"5.5.3\",\"tls\":{\"secretName\":\"t\"}}")));
+        List<String> tls = lines(XrootdConf.render(spec("{\"version\":\"5.5.3\",\"tls\":{\"secretName\":\"t\"}}")));
         assertTrue(tls.contains("http.desthttps yes"), tls.toString());
         assertTrue(tls.indexOf("http.desthttps yes") > tls.indexOf("if exec xrootd"), tls.toString());
-        assertFalse(lines(XrootdConfig.render(spec("{\"version\":\"5.5.3\"}"))).contains("http.desthttps yes"));
+        assertFalse(lines(XrootdConf.render(spec("{\"version\":\"5.5.3\"}"))).contains("http.desthttps yes"));
     }
 }

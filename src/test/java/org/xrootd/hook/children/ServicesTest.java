@@ -1,6 +1,5 @@
 package org.xrootd.hook.children;
 
-import org.xrootd.hook.model.Component;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,6 +7,7 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import org.junit.jupiter.api.Test;
 import org.xrootd.hook.TestSpecs;
+import org.xrootd.hook.model.Component;
 import org.xrootd.hook.model.XrootdSpec;
 
 class ServicesTest {

@@ -1,6 +1,5 @@
 package org.xrootd.hook.children;
 
-import org.xrootd.hook.model.Component;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -15,6 +14,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.xrootd.hook.TestSpecs;
 import org.xrootd.hook.model.Catalog;
+import org.xrootd.hook.model.Component;
 import org.xrootd.hook.model.XrootdSpec;
 
 class StatefulSetsTest {
@@ -23,7 +23,7 @@ class StatefulSetsTest {
     private final StatefulSet worker = build(spec, Component.WORKER, TestSpecs.image());
 
     private static StatefulSet build(XrootdSpec spec, Component component, Catalog.Resolved image) {
-        return TestSpecs.typed(StatefulSets.build(spec, component, image), StatefulSet.class);
+        return TestSpecs.typed(TestSpecs.statefulSet(spec, component, image), StatefulSet.class);
     }
 
     @Test
@@ -102,9 +102,9 @@ class StatefulSetsTest {
 
     @Test
     void configHashAnnotationIsPerRole() {
-        assertEquals(XrootdConfig.hash(spec, Component.REDIRECTOR),
+        assertEquals(TestSpecs.hash(spec, Component.REDIRECTOR),
                 redirector.getSpec().getTemplate().getMetadata().getAnnotations().get(StatefulSets.CONFIG_HASH));
-        assertEquals(XrootdConfig.hash(spec, Component.WORKER),
+        assertEquals(TestSpecs.hash(spec, Component.WORKER),
                 worker.getSpec().getTemplate().getMetadata().getAnnotations().get(StatefulSets.CONFIG_HASH));
     }
 

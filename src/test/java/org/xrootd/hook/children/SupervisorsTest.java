@@ -12,8 +12,8 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.xrootd.hook.TestSpecs;
-import org.xrootd.hook.model.SpecParser;
 import org.xrootd.hook.model.Component;
+import org.xrootd.hook.model.SpecParser;
 import org.xrootd.hook.model.Supervisors;
 import org.xrootd.hook.model.XrootdSpec;
 
@@ -67,7 +67,7 @@ class SupervisorsTest {
 
     @Test
     void configSelectsTheSupervisorRoleByInstanceName() {
-        String config = XrootdConfig.render(withWorkers(100));
+        String config = XrootdConf.render(withWorkers(100));
         assertTrue(config.contains("""
                 else if named supervisor
                    # Up to 64 workers that a full manager sends on; subscribes to every manager (more than 64 workers).
@@ -86,33 +86,32 @@ class SupervisorsTest {
     @Test
     void upTo64WorkersNothingChanges() {
         XrootdSpec spec = withWorkers(64);
-        assertFalse(XrootdConfig.render(spec).contains("supervisor"));
-        assertNull(XrootdConfig.rendered(spec).supervisorHash());
+        assertTrue(XrootdConf.render(spec).lines().filter(line -> !line.startsWith("#")).noneMatch(line -> line.contains("supervisor")));
+        assertNull(XrootdConf.rendered(spec).hash(Component.SUPERVISOR));
         List<JsonNode> children = Children.all(spec, TestSpecs.image());
         assertTrue(children.stream().noneMatch(c -> c.path("metadata").path("name").asText().contains("supervisor")));
     }
 
     @Test
     void crossing64WorkersRollsNoExistingPod() {
-        XrootdConfig.Rendered before = XrootdConfig.rendered(withWorkers(64));
-        XrootdConfig.Rendered after = XrootdConfig.rendered(withWorkers(100));
-        assertEquals(before.redirectorHash(), after.redirectorHash());
-        assertEquals(before.workerHash(), after.workerHash());
-        assertNotNull(after.supervisorHash());
+        XrootdConf.Rendered before = XrootdConf.rendered(withWorkers(64));
+        XrootdConf.Rendered after = XrootdConf.rendered(withWorkers(100));
+        assertEquals(before.hash(Component.REDIRECTOR), after.hash(Component.REDIRECTOR));
+        assertEquals(before.hash(Component.WORKER), after.hash(Component.WORKER));
+        assertNotNull(after.hash(Component.SUPERVISOR));
     }
 
     @Test
     void supervisorStatefulSetRunsBothDaemonsWithoutStorage() {
         XrootdSpec spec = withWorkers(100);
-        JsonNode sts = StatefulSets.build(spec, Component.SUPERVISOR, TestSpecs.image(),
-                XrootdConfig.rendered(spec).supervisorHash());
+        JsonNode sts = TestSpecs.statefulSet(spec, Component.SUPERVISOR, TestSpecs.image());
         StatefulSet typed = TestSpecs.typed(sts, StatefulSet.class);
         assertEquals("wide-xrootd-supervisor", typed.getMetadata().getName());
         assertEquals(2, typed.getSpec().getReplicas());
         assertEquals("wide-xrootd-supervisor", typed.getSpec().getServiceName());
         assertEquals("supervisor", typed.getSpec().getSelector().getMatchLabels().get(Labels.COMPONENT));
         assertTrue(typed.getSpec().getVolumeClaimTemplates().isEmpty());
-        assertEquals(XrootdConfig.hash(spec, Component.SUPERVISOR),
+        assertEquals(TestSpecs.hash(spec, Component.SUPERVISOR),
                 typed.getSpec().getTemplate().getMetadata().getAnnotations().get(StatefulSets.CONFIG_HASH));
         var containers = typed.getSpec().getTemplate().getSpec().getContainers();
         assertEquals(List.of("cmsd", "xrootd"), containers.stream().map(c -> c.getName()).toList());
@@ -149,8 +148,8 @@ class SupervisorsTest {
         TestSpecs.spec(parent).putObject("sss").put("secretName", "keytab");
         TestSpecs.spec(parent).putObject("tls").put("secretName", "cert");
         XrootdSpec spec = TestSpecs.model(parent);
-        JsonNode redirector = StatefulSets.build(spec, Component.REDIRECTOR, TestSpecs.image()).at("/spec/template/spec");
-        JsonNode supervisor = StatefulSets.build(spec, Component.SUPERVISOR, TestSpecs.image()).at("/spec/template/spec");
+        JsonNode redirector = TestSpecs.statefulSet(spec, Component.REDIRECTOR, TestSpecs.image()).at("/spec/template/spec");
+        JsonNode supervisor = TestSpecs.statefulSet(spec, Component.SUPERVISOR, TestSpecs.image()).at("/spec/template/spec");
         assertEquals(redirector.path("volumes"), supervisor.path("volumes"));
         assertEquals(redirector.at("/containers/1/volumeMounts"), supervisor.at("/containers/1/volumeMounts"));
         assertEquals(redirector.at("/containers/1/env").size(), supervisor.at("/containers/1/env").size());

@@ -25,8 +25,8 @@ import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.xrootd.hook.json.Json;
 import org.xrootd.hook.http.HookServer;
+import org.xrootd.hook.json.Json;
 
 /**
  * What every real-daemon test needs around its {@link LocalCluster}: the machine's prerequisites (the

@@ -28,7 +28,8 @@ final class E2eCluster implements AutoCloseable {
     final ControlPlane controlPlane;
     final KubeApi api;
     final HookServer hook;
-    final MetacontrollerEmulator emulator;
+    /** The running emulation; replaced by {@link #restartEmulator}. */
+    volatile MetacontrollerEmulator emulator;
     final FakeKubelet kubelet;
     final Duration startup;
 
@@ -78,7 +79,27 @@ final class E2eCluster implements AutoCloseable {
         return controller;
     }
 
-    static E2eCluster start(int resyncPeriodSeconds) throws Exception {
+    /** The CompositeController with every hook (customize, sync, finalize) at {@code version}. */
+    static ObjectNode withHookVersion(ObjectNode controller, String version) {
+        ObjectNode copy = controller.deepCopy();
+        copy.path("spec").path("hooks").fields().forEachRemaining(hook -> ((ObjectNode) hook.getValue()).put("version", version));
+        return copy;
+    }
+
+    /**
+     * Stops the emulation and starts another with {@code controller}, as Metacontroller does when a
+     * CompositeController is edited; its writes are counted by a new client named {@code clientName}.
+     */
+    void restartEmulator(ObjectNode controller, String clientName) throws InterruptedException {
+        emulator.close();
+        MetacontrollerEmulator next = new MetacontrollerEmulator(new KubeApi(clientName, controlPlane.serverUrl(),
+                controlPlane.token(), controlPlane.sslContext()), controller, "http://127.0.0.1:" + hook.port());
+        next.start();
+        emulator = next;
+    }
+
+    /** The shipped CompositeController (less the PDB entry), as it is: no resync period, hooks v1. */
+    static E2eCluster start() throws Exception {
         long started = System.nanoTime();
         ControlPlane controlPlane = ControlPlane.start();
         KubeApi api = null;
@@ -92,7 +113,7 @@ final class E2eCluster implements AutoCloseable {
             KubeApi emulatorApi = new KubeApi("emulator", controlPlane.serverUrl(), controlPlane.token(),
                     controlPlane.sslContext());
             emulator = new MetacontrollerEmulator(emulatorApi, compositeControllerFor120(),
-                    "http://127.0.0.1:" + hook.port(), resyncPeriodSeconds);
+                    "http://127.0.0.1:" + hook.port());
             emulator.start();
             kubelet = new FakeKubelet(new KubeApi("kubelet", controlPlane.serverUrl(), controlPlane.token(),
                     controlPlane.sslContext()));

@@ -88,6 +88,20 @@ final class Informer implements AutoCloseable {
         return objects;
     }
 
+    /**
+     * What a resync does, now: every cached object re-delivered as an update with old == new (client-go's
+     * informer resync, which Metacontroller runs every {@code --cache-flush-interval}).
+     */
+    void resyncNow() {
+        for (ObjectNode object : List.copyOf(cache.values())) {
+            handlers.forEach(h -> h.onUpdate(object, object));
+        }
+    }
+
+    boolean synced() {
+        return synced.getCount() == 0;
+    }
+
     Throwable lastError() {
         return lastError;
     }

@@ -9,10 +9,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -29,65 +30,107 @@ import java.util.concurrent.atomic.AtomicInteger;
  * It is not Metacontroller: Metacontroller cannot be built on our machines (it needs Go 1.26). It follows
  * the documented contract and, where the contract is code, Metacontroller's own Go source
  * (metacontroller-contract.md sections 2 to 4; {@code pkg/controller/composite/controller.go},
- * {@code hooks.go}, {@code pkg/controller/common/manage_children.go}, {@code pkg/dynamic/apply/apply.go}):
+ * {@code hooks.go}, {@code pkg/controller/common/manage_children.go}, {@code pkg/dynamic/apply/apply.go},
+ * {@code pkg/controller/common/customize/manager.go}, {@code pkg/hooks/webhook.go}):
  *
  * <ul>
- *   <li>informers (list + watch) on the parent, each child resource and each related resource; a parent is
- *       queued on its own events, on events of children whose controllerRef names it, on related-object
- *       events, after {@code resyncAfterSeconds}, and every {@code resyncPeriodSeconds};</li>
+ *   <li>informers (list + watch) on the parent, each child resource, each related resource and namespaces;
+ *       a parent is queued on its own events, on events of children whose controllerRef names it, on events
+ *       of related objects its customize rules select ({@link RelatedRules#matches}), after
+ *       {@code resyncAfterSeconds}, every {@code resyncPeriodSeconds} when the CompositeController sets one,
+ *       and on the informers' resync every {@code --cache-flush-interval} (30 minutes; {@link #resyncAll()}
+ *       runs one now);</li>
+ *   <li>a work queue with client-go's semantics (a key queued at most once, never handed to two workers at
+ *       once, re-queued after its sync if it was added meanwhile) served by {@value #DEFAULT_WORKERS} workers
+ *       by default, as Metacontroller's {@code --workers}, so syncs of different parents reach the hook
+ *       concurrently;</li>
  *   <li>a sync adds the finalizer {@code metacontroller.io/compositecontroller-<name>} when a finalize hook
  *       exists, claims children by controllerRef UID, calls customize (cached per parent UID and generation)
- *       and then sync, or finalize while the parent is being deleted, with v1-shaped requests;</li>
+ *       and then sync, or finalize while the parent is being deleted; requests follow each hook's
+ *       {@code version} (v1: objects keyed by name, related objects of other namespaces dropped; v2: keyed
+ *       {@code namespace/name}); responses are decoded as Go's strict decoder does ({@link HookResponses}:
+ *       wrong types fail the sync, unknown or duplicate fields fail it in strict mode, the v2 default);</li>
  *   <li>desired children get the {@code controller-uid} label (generateSelector) and must match the
- *       selector; observed children that are not desired are deleted (Background, UID precondition);
- *       desired ones are created with the last-applied annotation and the controllerRef, or updated by the
- *       3-way merge of {@link DynamicApply} and written (PUT) only if the result differs from the observed
- *       object, as the child's update strategy says (InPlace: PUT; Recreate: delete; OnDelete: nothing);</li>
+ *       selector; desired and observed children are matched by kind and {@code namespace/name}; observed
+ *       children that are not desired are deleted (Background, UID precondition); desired ones are created
+ *       with the last-applied annotation and the controllerRef, or updated by the 3-way merge of
+ *       {@link DynamicApply} and written (PUT) only if the result differs from the observed object, as the
+ *       child's update strategy says (InPlace: PUT; Recreate: delete; OnDelete: nothing);</li>
  *   <li>the status is written through the status subresource, with {@code observedGeneration} injected,
  *       after a live GET and only when it differs; {@code finalized: true} removes the finalizer.</li>
  * </ul>
  *
  * <p>Simplifications, each deliberate:
  * <ul>
- *   <li>one worker (Metacontroller has 5, at most one per parent at a time, so per-parent behaviour is the
- *       same); the retry backoff after a failed sync is client-go's per-item exponential backoff from 5 ms
- *       but capped at 5 s instead of 1000 s, and without the overall 10 qps bucket;</li>
+ *   <li>the retry backoff after a failed sync is client-go's per-item exponential backoff from 5 ms but
+ *       capped at 5 s instead of 1000 s, and without the overall 10 qps bucket; no client-side API rate
+ *       limit (Metacontroller: 5 qps, burst 10);</li>
  *   <li>webhook service references ({@code service: {name, namespace, port}}) are mapped to the hook
  *       service the test runs on loopback; only {@code path} and {@code timeout} are used;</li>
  *   <li>no adoption of orphans and no release of owned children that stop matching the selector
  *       (ClaimChildren): children are claimed by controllerRef UID; an owned child without the selector's
  *       label is reported as a contract violation instead of being released;</li>
  *   <li>no rolling update strategies (no ControllerRevisions), no ETag cache, no Events, no parent label
- *       selector; customize's related rules support {@code names} and {@code labelSelector.matchLabels};</li>
+ *       selector, no 20-minute expiry of cached customize responses;</li>
  *   <li>the dynamic-apply strategy only (not server-side apply).</li>
  * </ul>
  *
  * <p>Every write it makes goes through its own {@link KubeApi}, so tests can count them.
  */
 public final class MetacontrollerEmulator implements AutoCloseable {
+    /** Metacontroller's {@code --workers} default. */
+    public static final int DEFAULT_WORKERS = 5;
+    /** Metacontroller's {@code --cache-flush-interval} default: every informer resyncs this often. */
+    public static final Duration CACHE_FLUSH_INTERVAL = Duration.ofMinutes(30);
+
     /** One child type the CompositeController declares. */
     private record ChildRule(KubeApi.Resource resource, String method) {}
 
-    /** What the emulator saw of one hook call. */
-    public record HookCall(String hook, String parentKey, long generation, JsonNode response) {}
+    /**
+     * What the emulator saw of one hook call: for sync and finalize also the {@code related} map it sent, for
+     * customize the rules as decoded.
+     */
+    public record HookCall(String hook, String parentKey, long generation, JsonNode related, JsonNode response) {}
+
+    /** A related informer that has not listed yet (Metacontroller: ErrRelatedInformerNotSynced, requeued). */
+    private static final class NotSynced extends RuntimeException {
+        NotSynced(String what) {
+            super(what);
+        }
+    }
+
+    /** The hook answered 429: requeue after Retry-After seconds, not rate-limited, not an error. */
+    private static final class TooManyRequests extends RuntimeException {
+        final int afterSeconds;
+
+        TooManyRequests(int afterSeconds) {
+            super("429 Too Many Requests, retry after " + afterSeconds + " s");
+            this.afterSeconds = afterSeconds;
+        }
+    }
 
     private final KubeApi api;
     private final ObjectNode controller;
     private final String hookBaseUrl;
-    private final long resyncPeriodMillis;
+    private final long parentResyncMillis;
     private final String name;
     private final String finalizer;
     private final boolean generateSelector;
+    private final int workerCount;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private KubeApi.Resource parentResource;
     private String parentGroup;
     private final List<ChildRule> childRules = new ArrayList<>();
     private Informer parents;
+    private Informer namespaceInformer;
     private final Map<String, Informer> informers = new ConcurrentHashMap<>();
+    private final Object relatedInformerLock = new Object();
 
-    // The work queue (client-go workqueue semantics for a single worker: a key is queued at most once).
-    private final Set<String> queued = new LinkedHashSet<>();
+    // The work queue: client-go's workqueue (queue, dirty and processing sets).
+    private final ArrayDeque<String> queue = new ArrayDeque<>();
+    private final Set<String> dirty = new HashSet<>();
+    private final Set<String> processing = new HashSet<>();
     private final Object queueLock = new Object();
     private final Map<String, Integer> failures = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -95,39 +138,49 @@ public final class MetacontrollerEmulator implements AutoCloseable {
         thread.setDaemon(true);
         return thread;
     });
-    private final Thread worker = new Thread(this::work, "emulator-worker");
+    private final List<Thread> workers = new ArrayList<>();
     private volatile boolean closed;
-    private volatile boolean busy;
 
     // Customize responses per parent UID and generation (Metacontroller: 20 min cache).
-    private final Map<String, JsonNode> customizeCache = new ConcurrentHashMap<>();
+    private final Map<String, List<ObjectNode>> customizeCache = new ConcurrentHashMap<>();
+    // Test seam: namespaces whose parents' customize rules lose their "namespace" (see stripRuleNamespaceIn).
+    private final Set<String> stripRuleNamespace = ConcurrentHashMap.newKeySet();
 
     // What happened, for the tests.
     private final List<HookCall> calls = new CopyOnWriteArrayList<>();
     private final List<String> errors = new CopyOnWriteArrayList<>();
     private final List<String> violations = new CopyOnWriteArrayList<>();
     private final List<String> updates = new CopyOnWriteArrayList<>();
+    private final List<String> logged = new CopyOnWriteArrayList<>();
     private final AtomicInteger syncs = new AtomicInteger();
     private final AtomicInteger hookCalls = new AtomicInteger();
+    private final AtomicInteger syncsInFlight = new AtomicInteger();
+    private final AtomicInteger peakSyncsInFlight = new AtomicInteger();
+
+    /** With Metacontroller's default number of workers. */
+    public MetacontrollerEmulator(KubeApi api, ObjectNode controller, String hookBaseUrl) {
+        this(api, controller, hookBaseUrl, DEFAULT_WORKERS);
+    }
 
     /**
-     * @param controller the CompositeController object (as loaded from its manifest)
+     * @param controller the CompositeController object (as loaded from its manifest), used as it is: its
+     *     {@code resyncPeriodSeconds}, hook versions and {@code responseUnMarshallMode}s apply
      * @param hookBaseUrl where the hook service listens, e.g. {@code http://127.0.0.1:8080}
-     * @param resyncPeriodSeconds overrides {@code spec.resyncPeriodSeconds} when not null
+     * @param workers concurrent syncs (Metacontroller's {@code --workers})
      */
-    public MetacontrollerEmulator(KubeApi api, ObjectNode controller, String hookBaseUrl, Integer resyncPeriodSeconds) {
+    public MetacontrollerEmulator(KubeApi api, ObjectNode controller, String hookBaseUrl, int workers) {
         this.api = api;
         this.controller = controller.deepCopy();
-        if (resyncPeriodSeconds != null) {
-            ((ObjectNode) this.controller.get("spec")).put("resyncPeriodSeconds", resyncPeriodSeconds);
-        }
         this.hookBaseUrl = hookBaseUrl;
+        this.workerCount = workers;
         this.name = controller.path("metadata").path("name").asText();
         this.finalizer = "metacontroller.io/compositecontroller-" + name;
         this.generateSelector = this.controller.path("spec").path("generateSelector").asBoolean(false);
         JsonNode period = this.controller.path("spec").path("resyncPeriodSeconds");
-        // Metacontroller clamps the resync period to at least one second.
-        this.resyncPeriodMillis = period.isNumber() ? Math.max(1000L, period.asLong() * 1000L) : 0L;
+        // Metacontroller clamps the resync period to at least one second; without one, parents are resynced
+        // only by the informers' resync every --cache-flush-interval.
+        long flush = CACHE_FLUSH_INTERVAL.toMillis();
+        this.parentResyncMillis = period.isNumber() ? Math.min(flush, Math.max(1000L, period.asLong() * 1000L)) : flush;
         ObjectNode metadata = (ObjectNode) this.controller.get("metadata");
         metadata.put("uid", "00000000-0000-4000-8000-00000000c0c0");
         metadata.put("generation", 1);
@@ -152,7 +205,7 @@ public final class MetacontrollerEmulator implements AutoCloseable {
             KubeApi.Resource resource = api.resource(rule.path("apiVersion").asText(), rule.path("resource").asText());
             childRules.add(new ChildRule(resource, rule.path("updateStrategy").path("method").asText("OnDelete")));
         }
-        parents = new Informer(api, parentResource, resyncPeriodMillis);
+        parents = new Informer(api, parentResource, parentResyncMillis);
         parents.addHandler(new Informer.Handler() {
             @Override
             public void onAdd(ObjectNode object) {
@@ -161,7 +214,7 @@ public final class MetacontrollerEmulator implements AutoCloseable {
 
             @Override
             public void onUpdate(ObjectNode old, ObjectNode current) {
-                enqueue(Informer.key(current));
+                enqueue(Informer.key(current)); // every update, resyncs included (no ignoreStatusChanges)
             }
 
             @Override
@@ -177,6 +230,9 @@ public final class MetacontrollerEmulator implements AutoCloseable {
             informers.put(rule.resource().apiVersion() + "/" + rule.resource().plural(), informer);
             started.add(informer);
         }
+        // The customize manager's namespace informer (for namespaceSelector rules).
+        namespaceInformer = new Informer(api, api.resource("v1", "namespaces"), 0);
+        started.add(namespaceInformer);
         for (Informer informer : started) {
             informer.start();
         }
@@ -186,8 +242,12 @@ public final class MetacontrollerEmulator implements AutoCloseable {
                         + informer.lastError());
             }
         }
-        worker.setDaemon(true);
-        worker.start();
+        for (int i = 0; i < workerCount; i++) {
+            Thread worker = new Thread(this::work, "emulator-worker-" + i);
+            worker.setDaemon(true);
+            workers.add(worker);
+            worker.start();
+        }
     }
 
     // ------------------------------------------------------------------ what the tests look at
@@ -201,9 +261,14 @@ public final class MetacontrollerEmulator implements AutoCloseable {
         return List.copyOf(errors);
     }
 
-    /** Hook responses that break Metacontroller's contract (undeclared kinds, missing kind, ...). */
+    /** Hook responses that break Metacontroller's contract (undeclared kinds, loose-mode strict errors, ...). */
     public List<String> violations() {
         return List.copyOf(violations);
+    }
+
+    /** What Metacontroller would only log (utilruntime.HandleError): errors matching related objects to parents. */
+    public List<String> logged() {
+        return List.copyOf(logged);
     }
 
     /** Why each child update was made: where the merged object differed from the observed one. */
@@ -217,10 +282,16 @@ public final class MetacontrollerEmulator implements AutoCloseable {
 
     /** The last sync or finalize response for a parent ("namespace/name"), or null. */
     public JsonNode lastResponse(String parentKey) {
+        HookCall call = lastCall(parentKey);
+        return call == null ? null : call.response();
+    }
+
+    /** The last sync or finalize call for a parent ("namespace/name"), or null. */
+    public HookCall lastCall(String parentKey) {
         for (int i = calls.size() - 1; i >= 0; i--) {
             HookCall call = calls.get(i);
             if (call.parentKey().equals(parentKey) && !call.hook().equals("customize")) {
-                return call.response();
+                return call;
             }
         }
         return null;
@@ -231,18 +302,52 @@ public final class MetacontrollerEmulator implements AutoCloseable {
         return syncs.get();
     }
 
+    /** The most sync or finalize hook calls that were in flight at the same time. */
+    public int peakConcurrentSyncs() {
+        return peakSyncsInFlight.get();
+    }
+
     /** True while nothing is queued and no sync runs (timers may still be pending). */
     public boolean idle() {
         synchronized (queueLock) {
-            return queued.isEmpty() && !busy;
+            return queue.isEmpty() && processing.isEmpty();
         }
+    }
+
+    /** True while no parent of {@code namespace} is queued or syncing. */
+    public boolean idle(String namespace) {
+        String prefix = namespace + "/";
+        synchronized (queueLock) {
+            return queue.stream().noneMatch(k -> k.startsWith(prefix)) && processing.stream().noneMatch(k -> k.startsWith(prefix));
+        }
+    }
+
+    /**
+     * The parent informer's resync, now: every parent re-delivered, as Metacontroller's informers do every
+     * {@code --cache-flush-interval} (30 minutes by default), and as {@code resyncPeriodSeconds} would.
+     */
+    public void resyncAll() {
+        parents.resyncNow();
+    }
+
+    /**
+     * Test seam, for proving the hook's own guard: from now on, the customize rules of parents in
+     * {@code namespace} are used without their {@code namespace} field, as if the hook had not set it.
+     */
+    public void stripRuleNamespaceIn(String namespace) {
+        stripRuleNamespace.add(namespace);
     }
 
     // ------------------------------------------------------------------ queue
 
+    /** workqueue Add: at most once in the queue; a key being synced is re-queued when its sync is done. */
     private void enqueue(String key) {
         synchronized (queueLock) {
-            if (queued.add(key)) {
+            if (closed || !dirty.add(key)) {
+                return;
+            }
+            if (!processing.contains(key)) {
+                queue.add(key);
                 queueLock.notifyAll();
             }
         }
@@ -250,15 +355,25 @@ public final class MetacontrollerEmulator implements AutoCloseable {
 
     private void enqueueAfter(String key, long millis) {
         if (!closed) {
-            timers.schedule(() -> enqueue(key), millis, TimeUnit.MILLISECONDS);
+            try {
+                timers.schedule(() -> enqueue(key), millis, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // closing
+            }
         }
+    }
+
+    /** AddRateLimited: per-item exponential backoff from 5 ms (capped at 5 s here). */
+    private void enqueueRateLimited(String key) {
+        int n = failures.merge(key, 1, Integer::sum);
+        enqueueAfter(key, Math.min(5000L, 5L << Math.min(n - 1, 20)));
     }
 
     private void work() {
         while (!closed) {
             String key;
             synchronized (queueLock) {
-                while (queued.isEmpty() && !closed) {
+                while (queue.isEmpty() && !closed) {
                     try {
                         queueLock.wait(500);
                     } catch (InterruptedException e) {
@@ -268,24 +383,30 @@ public final class MetacontrollerEmulator implements AutoCloseable {
                 if (closed) {
                     return;
                 }
-                Iterator<String> first = queued.iterator();
-                key = first.next();
-                first.remove();
-                busy = true;
+                key = queue.poll();
+                processing.add(key);
+                dirty.remove(key);
             }
             try {
                 sync(key);
-                failures.remove(key);
+                failures.remove(key); // Forget
+            } catch (TooManyRequests e) {
+                enqueueAfter(key, e.afterSeconds * 1000L);
+            } catch (NotSynced e) {
+                enqueueRateLimited(key);
             } catch (RuntimeException e) {
                 if (closed) {
                     return;
                 }
                 errors.add("sync " + key + ": " + e.getMessage());
-                int n = failures.merge(key, 1, Integer::sum);
-                enqueueAfter(key, Math.min(5000L, 5L << Math.min(n, 20)));
+                enqueueRateLimited(key);
             } finally {
-                synchronized (queueLock) {
-                    busy = false;
+                synchronized (queueLock) { // Done
+                    processing.remove(key);
+                    if (dirty.contains(key)) {
+                        queue.add(key);
+                        queueLock.notifyAll();
+                    }
                 }
             }
         }
@@ -325,7 +446,7 @@ public final class MetacontrollerEmulator implements AutoCloseable {
                 || !ref.path("kind").asText().equals(parentResource.kind())) {
             return; // orphans are never adopted by this emulation
         }
-        String namespace = child.path("metadata").path("namespace").asText("");
+        String namespace = parentResource.namespaced() ? child.path("metadata").path("namespace").asText("") : null;
         ObjectNode parent = parents.get(namespace, ref.path("name").asText());
         if (parent != null && uid(parent).equals(ref.path("uid").asText())) {
             enqueue(Informer.key(parent));
@@ -361,21 +482,33 @@ public final class MetacontrollerEmulator implements AutoCloseable {
         if (hook == null) {
             return;
         }
+        String version = hookVersion(hook);
         ObjectNode request = KubeApi.MAPPER.createObjectNode();
         request.set("controller", controller);
         request.set("parent", parent);
-        request.set("children", keyed(observed, hookVersion(hook)));
-        request.set("related", keyed(related, hookVersion(hook)));
+        request.set("children", RelatedRules.forRequest(version, parent, observed));
+        request.set("related", RelatedRules.forRequest(version, parent, related));
         request.put("finalizing", finalizing);
-        JsonNode response = call(hookName, key, parent, hook, request);
+        HookResponses.SyncResponse response;
+        int inFlight = syncsInFlight.incrementAndGet();
+        peakSyncsInFlight.accumulateAndGet(inFlight, Math::max);
+        try {
+            String body = call(hookName, hook, request);
+            response = HookResponses.decodeSync(body);
+        } catch (HookResponses.DecodeException e) {
+            throw new IllegalStateException(hookName + " hook failed (version=" + version + "): can't unmarshal webhookResponse: "
+                    + e.getMessage(), e);
+        } finally {
+            syncsInFlight.decrementAndGet();
+        }
+        calls.add(new HookCall(hookName, key, parent.path("metadata").path("generation").asLong(), request.get("related"),
+                response.raw()));
+        strictErrors(hookName, hook, key, response.strictErrors());
         checkResponse(key, response);
 
         List<ObjectNode> children = new ArrayList<>();
-        for (JsonNode child : response.path("children")) {
-            if (!child.path("kind").isTextual() || !child.path("apiVersion").isTextual()) {
-                throw new IllegalStateException(hookName + " hook returned a child without kind or apiVersion: " + child);
-            }
-            ObjectNode copy = (ObjectNode) child.deepCopy();
+        for (ObjectNode child : response.children()) {
+            ObjectNode copy = child.deepCopy();
             ObjectNode metadata = object(copy, "metadata");
             if (metadata.path("namespace").asText("").isEmpty()) {
                 metadata.put("namespace", parent.path("metadata").path("namespace").asText());
@@ -383,11 +516,10 @@ public final class MetacontrollerEmulator implements AutoCloseable {
             children.add(copy);
         }
 
-        double resyncAfter = response.path("resyncAfterSeconds").asDouble(0);
-        if (resyncAfter > 0) {
-            enqueueAfter(key, (long) (resyncAfter * 1000));
+        if (response.resyncAfterSeconds() > 0) {
+            enqueueAfter(key, (long) (response.resyncAfterSeconds() * 1000));
         }
-        if (response.path("finalized").asBoolean(false)) {
+        if (response.finalized()) {
             parent = atomicUpdate(parent, object -> removeFinalizer(object));
         }
 
@@ -400,7 +532,7 @@ public final class MetacontrollerEmulator implements AutoCloseable {
             }
             if (!labels.path("controller-uid").asText().equals(uid(parent))) {
                 throw new IllegalStateException("labels on desired child " + child.path("kind").asText() + " "
-                        + child.path("metadata").path("name").asText() + " don't match parent selector");
+                        + RelatedRules.uniformKey(child) + " don't match parent selector");
             }
             ChildRule rule = ruleFor(child.path("apiVersion").asText(), child.path("kind").asText());
             if (rule == null) {
@@ -410,8 +542,14 @@ public final class MetacontrollerEmulator implements AutoCloseable {
                 violations.add(key + ": " + message);
                 throw new IllegalStateException(message);
             }
+            if (parentResource.namespaced() && !child.path("metadata").path("namespace").asText().equals(
+                    parent.path("metadata").path("namespace").asText())) {
+                // Metacontroller would create it, never observe it (children are listed in the parent's
+                // namespace) and create it again on every sync.
+                violations.add(key + ": desired child " + RelatedRules.uniformKey(child) + " outside the parent's namespace");
+            }
             desired.computeIfAbsent(rule.resource().childKey(), k -> new LinkedHashMap<>())
-                    .put(child.path("metadata").path("name").asText(), child);
+                    .put(RelatedRules.uniformKey(child), child);
         }
 
         List<String> manageErrors = new ArrayList<>();
@@ -419,9 +557,9 @@ public final class MetacontrollerEmulator implements AutoCloseable {
             manageChildren(parent, observed, desired, manageErrors);
         }
 
-        JsonNode status = response.get("status");
+        ObjectNode status = response.status();
         try {
-            updateParentStatus(parent, status == null || status.isNull() ? KubeApi.MAPPER.createObjectNode() : (ObjectNode) status.deepCopy());
+            updateParentStatus(parent, status == null ? KubeApi.MAPPER.createObjectNode() : status.deepCopy());
         } catch (KubeApi.ApiException e) {
             if (!e.notFound() && !e.conflict()) {
                 throw new IllegalStateException("can't update status of " + key + ": " + e.getMessage(), e);
@@ -433,7 +571,8 @@ public final class MetacontrollerEmulator implements AutoCloseable {
         }
     }
 
-    private JsonNode call(String hookName, String key, ObjectNode parent, JsonNode hook, ObjectNode request) {
+    /** POSTs a hook request; the body of a 200 answer. */
+    private String call(String hookName, JsonNode hook, ObjectNode request) {
         String path = hook.path("webhook").path("path").asText("");
         String url = hook.path("webhook").path("url").asText(null);
         URI uri = URI.create(hookBaseUrl + (url != null ? URI.create(url).getPath() : path));
@@ -451,39 +590,48 @@ public final class MetacontrollerEmulator implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+        if (response.statusCode() == 429) {
+            int after;
+            try {
+                after = Integer.parseInt(response.headers().firstValue("Retry-After").orElse("0").trim());
+            } catch (NumberFormatException e) {
+                after = 0;
+            }
+            throw new TooManyRequests(after);
+        }
         if (response.statusCode() != 200) {
             throw new IllegalStateException(hookName + " hook failed: unsupported status code: " + response.statusCode()
                     + " body: " + KubeApi.abbreviate(response.body()));
         }
-        try {
-            JsonNode body = KubeApi.MAPPER.readTree(response.body());
-            calls.add(new HookCall(hookName, key, parent.path("metadata").path("generation").asLong(), body));
-            return body;
-        } catch (IOException e) {
-            throw new IllegalStateException("can't unmarshal " + hookName + " response: " + e.getMessage(), e);
-        }
+        return response.body();
     }
 
-    /** Hook v2 (strict) rejects unknown keys; v1 (loose) only logs them. Either way it is worth knowing. */
-    private void checkResponse(String key, JsonNode response) {
-        if (!response.isObject()) {
-            throw new IllegalStateException("hook response is not an object: " + KubeApi.abbreviate(response.toString()));
+    /** Strict mode (v2 default): fatal. Loose mode (v1 default): Metacontroller logs them; we record them. */
+    private void strictErrors(String hookName, JsonNode hook, String key, List<String> strictErrors) {
+        if (strictErrors.isEmpty()) {
+            return;
         }
-        for (Iterator<String> names = response.fieldNames(); names.hasNext(); ) {
-            String field = names.next();
-            if (!Set.of("status", "children", "resyncAfterSeconds", "finalized").contains(field)) {
-                violations.add(key + ": unknown field '" + field + "' in hook response");
-            }
+        if (HookResponses.strict(hook)) {
+            throw new IllegalStateException(hookName + " hook failed (version=" + hookVersion(hook)
+                    + "): strict validation failed: " + strictErrors);
         }
-        for (JsonNode child : response.path("children")) {
+        violations.add(key + ": " + hookName + " response has " + strictErrors + " (only logged in loose mode)");
+    }
+
+    private void checkResponse(String key, HookResponses.SyncResponse response) {
+        for (ObjectNode child : response.children()) {
             if (!child.path("metadata").path("name").isTextual()) {
                 violations.add(key + ": child without metadata.name: " + KubeApi.abbreviate(child.toString()));
+            }
+            if (!child.path("apiVersion").isTextual()) {
+                violations.add(key + ": child without apiVersion: " + KubeApi.abbreviate(child.toString()));
             }
         }
     }
 
     // ------------------------------------------------------------------ children
 
+    /** Owned children by "Kind.apiVersion", then by namespace/name (a UniformObjectMap). */
     private Map<String, Map<String, ObjectNode>> claimChildren(ObjectNode parent) {
         String namespace = parent.path("metadata").path("namespace").asText("");
         Map<String, Map<String, ObjectNode>> observed = new LinkedHashMap<>();
@@ -501,7 +649,7 @@ public final class MetacontrollerEmulator implements AutoCloseable {
                             + " (Metacontroller would release it)");
                     continue;
                 }
-                owned.put(child.path("metadata").path("name").asText(), child.deepCopy());
+                owned.put(RelatedRules.uniformKey(child), child.deepCopy());
             }
             observed.put(rule.resource().childKey(), owned);
         }
@@ -513,8 +661,9 @@ public final class MetacontrollerEmulator implements AutoCloseable {
         // Delete observed children that are not desired.
         for (ChildRule rule : childRules) {
             Map<String, ObjectNode> wanted = desired.getOrDefault(rule.resource().childKey(), Map.of());
-            for (ObjectNode child : observed.getOrDefault(rule.resource().childKey(), Map.of()).values()) {
-                if (deleting(child) || wanted.containsKey(child.path("metadata").path("name").asText())) {
+            for (Map.Entry<String, ObjectNode> entry : observed.getOrDefault(rule.resource().childKey(), Map.of()).entrySet()) {
+                ObjectNode child = entry.getValue();
+                if (deleting(child) || wanted.containsKey(entry.getKey())) {
                     continue;
                 }
                 try {
@@ -538,18 +687,18 @@ public final class MetacontrollerEmulator implements AutoCloseable {
         for (Map.Entry<String, Map<String, ObjectNode>> kind : desired.entrySet()) {
             ChildRule rule = ruleByKey(kind.getKey());
             Map<String, ObjectNode> seen = observed.getOrDefault(kind.getKey(), Map.of());
-            for (ObjectNode child : kind.getValue().values()) {
+            for (Map.Entry<String, ObjectNode> child : kind.getValue().entrySet()) {
                 try {
-                    apply(rule, parent, seen.get(child.path("metadata").path("name").asText()), child, controllerRef);
+                    apply(rule, seen.get(child.getKey()), child.getValue(), controllerRef);
                 } catch (KubeApi.ApiException e) {
-                    errs.add(describe(child) + ": " + e.getMessage());
+                    errs.add(describe(child.getValue()) + ": " + e.getMessage());
                 }
             }
         }
     }
 
     /** DynamicApply.Apply. */
-    private void apply(ChildRule rule, ObjectNode parent, ObjectNode observed, ObjectNode desired, ObjectNode controllerRef) {
+    private void apply(ChildRule rule, ObjectNode observed, ObjectNode desired, ObjectNode controllerRef) {
         if (observed != null) {
             ObjectNode updated = DynamicApply.applyUpdate(observed, desired);
             if (DynamicApply.deepEqual(updated, observed)) {
@@ -596,91 +745,138 @@ public final class MetacontrollerEmulator implements AutoCloseable {
 
     // ------------------------------------------------------------------ related objects (customize)
 
-    private Map<String, Map<String, ObjectNode>> related(ObjectNode parent) {
-        Map<String, Map<String, ObjectNode>> related = new LinkedHashMap<>();
+    /** The customize rules for a parent: cached per UID and generation, else a customize hook call. */
+    private List<ObjectNode> customizeRules(ObjectNode parent) {
         JsonNode customize = hook("customize");
         if (customize == null) {
-            return related;
+            return null;
         }
         String cacheKey = uid(parent) + "/" + parent.path("metadata").path("generation").asLong();
-        JsonNode rules = customizeCache.get(cacheKey);
+        List<ObjectNode> rules = customizeCache.get(cacheKey);
         if (rules == null) {
             ObjectNode request = KubeApi.MAPPER.createObjectNode();
             request.set("controller", controller);
             request.set("parent", parent);
-            JsonNode response = call("customize", Informer.key(parent), parent, customize, request);
-            rules = response.path("relatedResources");
+            String body = call("customize", customize, request);
+            HookResponses.CustomizeResponse response;
+            try {
+                response = HookResponses.decodeCustomize(body);
+            } catch (HookResponses.DecodeException e) {
+                throw new IllegalStateException("customize hook failed (version=" + hookVersion(customize)
+                        + "): can't unmarshal webhookResponse: " + e.getMessage(), e);
+            }
+            calls.add(new HookCall("customize", Informer.key(parent), parent.path("metadata").path("generation").asLong(),
+                    null, response.raw()));
+            strictErrors("customize", customize, Informer.key(parent), response.strictErrors());
+            rules = List.copyOf(response.rules());
             customizeCache.put(cacheKey, rules);
         }
-        String namespace = parent.path("metadata").path("namespace").asText("");
-        for (JsonNode rule : rules) {
-            Informer informer = relatedInformer(rule.path("apiVersion").asText(), rule.path("resource").asText());
-            Map<String, ObjectNode> objects = related.computeIfAbsent(informer.resource().childKey(), k -> new TreeMap<>());
-            if (rule.path("names").isArray() && !rule.path("names").isEmpty()) {
-                for (JsonNode name : rule.path("names")) {
-                    ObjectNode object = informer.get(informer.resource().namespaced() ? namespace : null, name.asText());
-                    if (object != null) {
-                        objects.put(object.path("metadata").path("name").asText(), object.deepCopy());
-                    }
-                }
-            } else {
-                JsonNode matchLabels = rule.path("labelSelector").path("matchLabels");
-                if (rule.path("labelSelector").has("matchExpressions")) {
-                    throw new IllegalStateException("this emulation supports only matchLabels in related rules");
-                }
-                for (ObjectNode object : informer.list(informer.resource().namespaced() ? namespace : null)) {
-                    if (matches(object.path("metadata").path("labels"), matchLabels)) {
-                        objects.put(object.path("metadata").path("name").asText(), object.deepCopy());
-                    }
-                }
+        if (stripRuleNamespace.contains(parent.path("metadata").path("namespace").asText(""))) {
+            List<ObjectNode> stripped = new ArrayList<>();
+            for (ObjectNode rule : rules) {
+                ObjectNode copy = rule.deepCopy();
+                copy.remove("namespace");
+                stripped.add(copy);
             }
+            return stripped;
+        }
+        return rules;
+    }
+
+    /** GetRelatedObjects: by "Kind.apiVersion", then namespace/name (a UniformObjectMap). */
+    private Map<String, Map<String, ObjectNode>> related(ObjectNode parent) {
+        Map<String, Map<String, ObjectNode>> related = new LinkedHashMap<>();
+        List<ObjectNode> rules = customizeRules(parent);
+        if (rules == null) {
+            return related;
+        }
+        String version = hookVersion(hook("customize"));
+        for (ObjectNode rule : rules) {
+            Informer informer = relatedInformer(rule.path("apiVersion").asText(), rule.path("resource").asText());
+            Map<String, ObjectNode> selected = RelatedRules.select(version, parent, parentResource.namespaced(), rule,
+                    informer.resource(), informer.list(null), namespaceInformer.list(null));
+            Map<String, ObjectNode> group = related.computeIfAbsent(informer.resource().childKey(), k -> new TreeMap<>());
+            selected.forEach((k, object) -> group.put(k, object.deepCopy()));
         }
         return related;
     }
 
+    /** getRelatedClient: the shared informer of a related resource, created on first use. */
     private Informer relatedInformer(String apiVersion, String plural) {
         String key = apiVersion + "/" + plural;
-        Informer existing = informers.get(key);
-        if (existing != null) {
-            return existing;
+        Informer informer;
+        synchronized (relatedInformerLock) {
+            informer = informers.get(key);
+            if (informer == null) {
+                informer = new Informer(api, api.resource(apiVersion, plural), 0);
+                informer.addHandler(new Informer.Handler() {
+                    @Override
+                    public void onAdd(ObjectNode object) {
+                        if (deleting(object)) {
+                            onDelete(object);
+                            return;
+                        }
+                        enqueueRelatedParents(object);
+                    }
+
+                    @Override
+                    public void onUpdate(ObjectNode old, ObjectNode current) {
+                        if (!old.path("metadata").path("resourceVersion").equals(current.path("metadata").path("resourceVersion"))) {
+                            enqueueRelatedParents(old, current); // parents of the old state and of the new
+                        }
+                    }
+
+                    @Override
+                    public void onDelete(ObjectNode object) {
+                        enqueueRelatedParents(object);
+                    }
+                });
+                informers.put(key, informer);
+                informer.start();
+            }
         }
-        Informer informer = new Informer(api, api.resource(apiVersion, plural), 0);
-        informer.addHandler(new Informer.Handler() {
-            @Override
-            public void onAdd(ObjectNode object) {
-                enqueueRelatedParents(object);
-            }
-
-            @Override
-            public void onUpdate(ObjectNode old, ObjectNode current) {
-                if (!old.path("metadata").path("resourceVersion").equals(current.path("metadata").path("resourceVersion"))) {
-                    enqueueRelatedParents(current);
-                }
-            }
-
-            @Override
-            public void onDelete(ObjectNode object) {
-                enqueueRelatedParents(object);
-            }
-        });
-        informers.put(key, informer);
-        informer.start();
-        try {
-            if (!informer.awaitSynced(30, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("related informer for " + key + " never synced: " + informer.lastError());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+        if (!informer.synced()) {
+            throw new NotSynced("related informer for " + key + " not synced yet");
         }
         return informer;
     }
 
-    /** A related object changed: queue every parent in its namespace (Metacontroller matches the rules). */
-    private void enqueueRelatedParents(ObjectNode object) {
-        String namespace = object.path("metadata").path("namespace").asText("");
-        for (ObjectNode parent : parents.list(namespace.isEmpty() ? null : namespace)) {
-            enqueue(Informer.key(parent));
+    /** notifyRelatedParents: queue every parent one of whose customize rules matches one of the objects. */
+    private void enqueueRelatedParents(ObjectNode... objects) {
+        JsonNode customize = hook("customize");
+        if (customize == null || closed) {
+            return;
+        }
+        String version = hookVersion(customize);
+        for (ObjectNode parent : parents.list(null)) {
+            List<ObjectNode> rules;
+            try {
+                rules = customizeRules(parent);
+            } catch (RuntimeException e) {
+                logged.add("customize for " + Informer.key(parent) + ": " + e);
+                continue; // Metacontroller skips it for now
+            }
+            matching:
+            for (ObjectNode rule : rules) {
+                KubeApi.Resource resource;
+                try {
+                    resource = api.resource(rule.path("apiVersion").asText(), rule.path("resource").asText());
+                } catch (RuntimeException e) {
+                    logged.add("unknown related rule " + rule + ": " + e);
+                    continue;
+                }
+                for (ObjectNode object : objects) {
+                    try {
+                        if (RelatedRules.matches(version, parent, parentResource.namespaced(), object, rule, resource,
+                                namespaceInformer.list(null))) {
+                            enqueue(Informer.key(parent));
+                            break matching;
+                        }
+                    } catch (RuntimeException e) {
+                        logged.add(Informer.key(parent) + " vs " + Informer.key(object) + ": " + e); // and skipped
+                    }
+                }
+            }
         }
     }
 
@@ -787,20 +983,6 @@ public final class MetacontrollerEmulator implements AutoCloseable {
         return hook.path("version").asText("v1");
     }
 
-    /** v1 keys children by name (namespaced parent), v2 by namespace/name. */
-    private static ObjectNode keyed(Map<String, Map<String, ObjectNode>> objects, String version) {
-        ObjectNode out = KubeApi.MAPPER.createObjectNode();
-        objects.forEach((kind, byName) -> {
-            ObjectNode group = out.putObject(kind);
-            byName.values().forEach(object -> {
-                String name = object.path("metadata").path("name").asText();
-                String namespace = object.path("metadata").path("namespace").asText("");
-                group.set(version.equals("v2") && !namespace.isEmpty() ? namespace + "/" + name : name, object);
-            });
-        });
-        return out;
-    }
-
     private ChildRule ruleFor(String apiVersion, String kind) {
         for (ChildRule rule : childRules) {
             if (rule.resource().apiVersion().equals(apiVersion) && rule.resource().kind().equals(kind)) {
@@ -832,16 +1014,6 @@ public final class MetacontrollerEmulator implements AutoCloseable {
             }
         }
         return null;
-    }
-
-    private static boolean matches(JsonNode labels, JsonNode matchLabels) {
-        for (Iterator<Map.Entry<String, JsonNode>> it = matchLabels.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> label = it.next();
-            if (!label.getValue().asText().equals(labels.path(label.getKey()).asText(null))) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static boolean deleting(JsonNode object) {
@@ -883,8 +1055,8 @@ public final class MetacontrollerEmulator implements AutoCloseable {
 
     /** Counts of what the emulator did, for logs and docs/e2e-api-server.md. */
     public String counters() {
-        return "syncs=" + syncs.get() + " hookCalls=" + hookCalls.get() + " writes=" + api.writeCount()
-                + " reads=" + api.readCount();
+        return "syncs=" + syncs.get() + " hookCalls=" + hookCalls.get() + " peakConcurrentSyncs=" + peakSyncsInFlight.get()
+                + " writes=" + api.writeCount() + " reads=" + api.readCount();
     }
 
     @Override
@@ -894,15 +1066,21 @@ public final class MetacontrollerEmulator implements AutoCloseable {
             queueLock.notifyAll();
         }
         timers.shutdownNow();
-        worker.interrupt();
+        workers.forEach(Thread::interrupt);
         if (parents != null) {
             parents.close();
         }
+        if (namespaceInformer != null) {
+            namespaceInformer.close();
+        }
         informers.values().forEach(Informer::close);
-        try {
-            worker.join(5000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        for (Thread worker : workers) {
+            try {
+                worker.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 }

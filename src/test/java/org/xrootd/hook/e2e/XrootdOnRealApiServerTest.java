@@ -16,6 +16,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -32,17 +40,29 @@ import org.junit.jupiter.api.extension.TestWatcher;
 /**
  * End to end against a real Kubernetes API server (v1.20.2, built by tests/e2e/provision-k8s.sh): the
  * repository's CRDs, the sample catalog entry and Xrootd, the real hook service, and the
- * {@link MetacontrollerEmulator} in place of Metacontroller. Every scenario has its own namespace; the last
- * test checks that all of the clusters left behind stay quiet under one-second resyncs.
+ * {@link MetacontrollerEmulator} in place of Metacontroller, running the shipped CompositeController as it is
+ * (hooks v1, no {@code resyncPeriodSeconds}: parents are synced on events and {@code resyncAfterSeconds} only;
+ * the 30-minute cache-flush resync never comes within the run) with Metacontroller's 5 workers.
+ *
+ * <p>Every scenario has its own namespace, and the scenarios of the first phase run at the same time (started
+ * in {@link #startCluster()}; each test waits for its own), so syncs of different parents reach the hook
+ * concurrently. Then every hook is switched to v2 (a new emulation, as Metacontroller restarts a controller
+ * whose CompositeController changed), which must rewrite nothing; the decoy scenario continues under v2; and
+ * finally all the clusters left behind must stay quiet over 30 s of resyncs.
  *
  * <p>Skipped, with a message, when the binaries are missing, except under CI=true, where it fails instead.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class XrootdOnRealApiServerTest {
     static final String NAME = "base-xrootd";
-    static final Duration WAIT = Duration.ofSeconds(90);
-    /** Every parent is re-sent to the hook this often (CompositeController spec.resyncPeriodSeconds). */
-    static final int RESYNC_SECONDS = 1;
+    static final Duration WAIT = Duration.ofSeconds(120);
+    /** How long a test waits for its concurrently running scenario. */
+    static final Duration SCENARIO_TIMEOUT = Duration.ofMinutes(6);
+    static final String DECOY_NS = "e2e-decoy";
+    /** Same-named catalog entries in other namespaces, sorting before and after the parent's (Go sorts map keys). */
+    static final List<String> DECOYS = List.of("e2e-a-tenant", "e2e-z-tenant");
+    static final String DECOY_VERSION = "7.0.0";
+    static final String DECOY_OWN_IMAGE = "qserv/xrootd:v7.0.0";
 
     static E2eCluster cluster;
     static KubeApi api;
@@ -56,6 +76,13 @@ class XrootdOnRealApiServerTest {
     static KubeApi.Resource namespaces;
     static long suiteStart;
 
+    static final ExecutorService SCENARIOS = Executors.newCachedThreadPool(r -> {
+        Thread thread = new Thread(r, "e2e-scenario");
+        thread.setDaemon(true);
+        return thread;
+    });
+    static final Map<String, Future<String>> RUNNING = new ConcurrentHashMap<>();
+
     @RegisterExtension
     static final TestWatcher DIAGNOSTICS = new TestWatcher() {
         @Override
@@ -67,6 +94,7 @@ class XrootdOnRealApiServerTest {
             System.err.println("---- " + context.getDisplayName() + " failed; emulator " + emulator.counters());
             emulator.errors().forEach(e -> System.err.println("emulator error: " + e));
             emulator.violations().forEach(v -> System.err.println("contract violation: " + v));
+            emulator.logged().forEach(v -> System.err.println("logged: " + v));
             List<KubeApi.Write> writes = emulator.api().writes();
             writes.subList(Math.max(0, writes.size() - 20), writes.size()).forEach(w -> System.err.println("write: " + w));
             List<String> updates = emulator.updates();
@@ -89,7 +117,7 @@ class XrootdOnRealApiServerTest {
             System.err.println("XrootdOnRealApiServerTest skipped: " + message);
             Assumptions.abort(message);
         }
-        cluster = E2eCluster.start(RESYNC_SECONDS);
+        cluster = E2eCluster.start();
         api = cluster.api;
         xrootds = api.resource("xrootd.org/v1alpha1", "xrootds");
         versions = api.resource("catalog.xrootd.org/v1alpha1", "xrootdversions");
@@ -101,10 +129,21 @@ class XrootdOnRealApiServerTest {
         namespaces = api.resource("v1", "namespaces");
         System.out.printf("e2e: control plane, CRDs, hook and emulator up in %d ms (apiserver ready in %d ms)%n",
                 cluster.startup.toMillis(), cluster.controlPlane.startupTime().toMillis());
+        // Phase 1, hooks v1: every scenario at once, each in its own namespace.
+        launch("create", XrootdOnRealApiServerTest::createBecomesReady);
+        launch("scale", XrootdOnRealApiServerTest::scaleWorkers);
+        launch("upgrade", XrootdOnRealApiServerTest::upgradeAndCatalogEdit);
+        launch("config", XrootdOnRealApiServerTest::workerConfigChange);
+        launch("invalid", XrootdOnRealApiServerTest::invalidSpec);
+        launch("missing", XrootdOnRealApiServerTest::versionNotFoundRecovers);
+        launch("decoy", XrootdOnRealApiServerTest::decoyUnderV1);
+        launch("delete", XrootdOnRealApiServerTest::deleteParent);
+        launch("admission", XrootdOnRealApiServerTest::admission);
     }
 
     @AfterAll
     static void stopCluster() {
+        SCENARIOS.shutdownNow();
         if (cluster != null) {
             System.out.printf("e2e: emulator totals %s; suite wall time %d s%n", cluster.emulator.counters(),
                     (System.nanoTime() - suiteStart) / 1_000_000_000L);
@@ -124,11 +163,34 @@ class XrootdOnRealApiServerTest {
         assertEquals(List.of(), cluster.emulator.violations(), "Metacontroller contract violations");
     }
 
-    // ======================================================================== scenarios
+    static void launch(String name, Callable<String> scenario) {
+        RUNNING.put(name, SCENARIOS.submit(() -> {
+            long started = System.nanoTime();
+            String summary = scenario.call();
+            return summary + " (" + (System.nanoTime() - started) / 1_000_000_000L + " s)";
+        }));
+    }
+
+    /** Waits for a scenario started in {@link #startCluster()}; its failure is this test's failure. */
+    static void join(String name) throws Throwable {
+        try {
+            System.out.println("e2e: " + name + ": " + RUNNING.get(name).get(SCENARIO_TIMEOUT.toSeconds(), TimeUnit.SECONDS));
+        } catch (ExecutionException e) {
+            throw e.getCause();
+        } catch (TimeoutException e) {
+            throw new AssertionError("scenario " + name + " still running after " + SCENARIO_TIMEOUT.toMinutes() + " min");
+        }
+    }
+
+    // ======================================================================== phase 1 (hooks v1), concurrent
 
     @Test
     @Order(1)
-    void createIsAcceptedAndBecomesReadyWhenThePodsAre() throws Exception {
+    void createIsAcceptedAndBecomesReadyWhenThePodsAre() throws Throwable {
+        join("create");
+    }
+
+    static String createBecomesReady() throws Exception {
         String ns = namespace("e2e-create");
         int mark = cluster.emulator.api().writeCount();
         String uid = createSample(ns);
@@ -162,6 +224,7 @@ class XrootdOnRealApiServerTest {
         E2eCluster.await("Ready=False while no pod is ready", WAIT,
                 () -> "False".equals(condition(api.get(xrootds, ns, NAME), "Ready").path("status").asText()));
 
+        // Pods turning ready reach the parent through StatefulSet status events alone (no periodic resync).
         cluster.kubelet.serve(ns);
         awaitReady(ns, "2/2", "3/3");
         Map<String, String> row = table(ns).get(NAME);
@@ -169,12 +232,16 @@ class XrootdOnRealApiServerTest {
         assertEquals("2/2", row.get("Redirectors"));
         assertEquals("3/3", row.get("Workers"));
         assertEquals("True", row.get("Ready"));
-        System.out.println("e2e: create -> Ready: emulator writes " + summary(cluster.emulator.api().writesSince(mark)));
+        return "create -> Ready: emulator writes " + summary(writesIn(ns, mark));
     }
 
     @Test
     @Order(2)
-    void scalingWorkersKeepsTheirClaims() throws Exception {
+    void scalingWorkersKeepsTheirClaims() throws Throwable {
+        join("scale");
+    }
+
+    static String scaleWorkers() throws Exception {
         String ns = readyCluster("e2e-scale");
         int mark = cluster.emulator.api().writeCount();
         patch(ns, "{\"spec\":{\"worker\":{\"replicas\":5}}}");
@@ -188,12 +255,16 @@ class XrootdOnRealApiServerTest {
                 List.of("base-xrootd-xrootd-worker-0", "base-xrootd-xrootd-worker-1"));
         assertEquals(workerClaims(5), names(ns, claims, null), "claims of removed workers are kept");
         assertEquals("2/2", table(ns).get(NAME).get("Workers"));
-        System.out.println("e2e: scale 3 -> 5 -> 2: emulator writes " + summary(cluster.emulator.api().writesSince(mark)));
+        return "scale 3 -> 5 -> 2: emulator writes " + summary(writesIn(ns, mark));
     }
 
     @Test
     @Order(3)
-    void upgradeThroughTheCatalogRollsEveryPod() throws Exception {
+    void upgradeThroughTheCatalogRollsEveryPodAndACatalogEditAloneRollsThemAgain() throws Throwable {
+        join("upgrade");
+    }
+
+    static String upgradeAndCatalogEdit() throws Exception {
         String ns = readyCluster("e2e-upgrade");
         int mark = cluster.emulator.api().writeCount();
         createVersion(ns, "5.0.0", "qserv/xrootd:v5.0.0");
@@ -204,19 +275,28 @@ class XrootdOnRealApiServerTest {
         assertEquals("5.0.0", status.path("redirector").path("currentVersion").asText());
         assertEquals("5.0.0", status.path("worker").path("currentVersion").asText());
         assertEquals("5.0.0", table(ns).get(NAME).get("Version"));
+        String upgrade = summary(writesIn(ns, mark));
 
-        // A catalog edit alone (no change to the Xrootd) reaches the pods through the related-object watch.
+        // A catalog edit alone (no change to the Xrootd, no periodic resync) reaches the pods through the
+        // related-object watch: the edit queues the parents whose customize rules select the entry.
+        awaitQuiet(ns);
+        int editMark = cluster.emulator.api().writeCount();
         long generation = api.get(xrootds, ns, NAME).path("metadata").path("generation").asLong();
         api.mergePatch(versions, ns, "5.0.0", KubeApi.MAPPER.readTree("{\"spec\":{\"image\":\"qserv/xrootd:v5.0.0-1\"}}"));
         awaitRolledOut(ns, "qserv/xrootd:v5.0.0-1");
         assertEquals(generation, api.get(xrootds, ns, NAME).path("metadata").path("generation").asLong());
-        System.out.println("e2e: upgrade + catalog edit: emulator writes " + summary(cluster.emulator.api().writesSince(mark)));
+        return "upgrade: emulator writes " + upgrade + "; catalog edit: " + summary(writesIn(ns, editMark));
     }
 
     @Test
     @Order(4)
-    void aWorkerConfigChangeRollsOnlyTheWorkers() throws Exception {
+    void aWorkerConfigChangeRollsOnlyTheWorkers() throws Throwable {
+        join("config");
+    }
+
+    static String workerConfigChange() throws Exception {
         String ns = readyCluster("e2e-config");
+        int mark = cluster.emulator.api().writeCount();
         JsonNode redirectors = api.get(statefulSets, ns, "base-xrootd-xrootd-redirector");
         String workerHash = configHash(api.get(statefulSets, ns, "base-xrootd-xrootd-worker"));
         Map<String, String> redirectorPods = uids(ns, "app.kubernetes.io/component=redirector");
@@ -235,15 +315,20 @@ class XrootdOnRealApiServerTest {
         assertEquals(redirectorPods, uids(ns, "app.kubernetes.io/component=redirector"), "redirector pods untouched");
         assertEquals(redirectors.path("metadata").path("generation").asLong(),
                 api.get(statefulSets, ns, "base-xrootd-xrootd-redirector").path("metadata").path("generation").asLong());
+        return "worker config change: emulator writes " + summary(writesIn(ns, mark));
     }
 
     @Test
     @Order(5)
-    void anInvalidSpecKeepsEveryChildAsItIs() throws Exception {
+    void anInvalidSpecKeepsEveryChildAsItIs() throws Throwable {
+        join("invalid");
+    }
+
+    static String invalidSpec() throws Exception {
         String ns = readyCluster("e2e-invalid");
         String uid = api.get(xrootds, ns, NAME).path("metadata").path("uid").asText();
+        awaitQuiet(ns);
         Map<String, String> before = versionsOf(children(ns, uid));
-        awaitQuiet();
         int mark = cluster.emulator.api().writeCount();
 
         // Valid for the CRD's schema, refused by the hook: it names a directive the controller owns.
@@ -252,17 +337,97 @@ class XrootdOnRealApiServerTest {
                 () -> "InvalidSpec".equals(condition(api.get(xrootds, ns, NAME), "Ready").path("reason").asText()));
         JsonNode ready = condition(api.get(xrootds, ns, NAME), "Ready");
         assertTrue(ready.path("message").asText().contains("spec.config.all[0]"), ready.toString());
-        awaitQuiet();
+        awaitQuiet(ns);
         assertEquals(before, versionsOf(children(ns, uid)), "no child changed");
-        for (KubeApi.Write write : cluster.emulator.api().writesSince(mark)) {
+        List<KubeApi.Write> writes = writesIn(ns, mark);
+        for (KubeApi.Write write : writes) {
             assertTrue(write.path().endsWith("/xrootds/" + NAME + "/status"), "only status writes, got " + write);
         }
         assertEquals("False", table(ns).get(NAME).get("Ready"));
+        return "invalid spec: emulator writes " + summary(writes);
     }
 
     @Test
     @Order(6)
-    void deletingTheParentRemovesItsChildrenAndKeepsTheClaims() throws Exception {
+    void aMissingVersionRecoversWhenTheCatalogEntryAppears() throws Throwable {
+        join("missing");
+    }
+
+    /** VersionNotFound, then the entry is created: the related-object watch alone brings the cluster up. */
+    static String versionNotFoundRecovers() throws Exception {
+        String ns = namespace("e2e-missing");
+        cluster.kubelet.serve(ns);
+        int mark = cluster.emulator.api().writeCount();
+        ObjectNode parent = E2eCluster.manifests(E2eCluster.repoRoot().resolve("k8s/examples/base-xrootd.yaml")).get(0);
+        ((ObjectNode) parent.get("spec")).put("version", "5.1.0");
+        api.create(xrootds, ns, parent);
+        E2eCluster.await("Ready=False with reason VersionNotFound", WAIT,
+                () -> "VersionNotFound".equals(condition(api.get(xrootds, ns, NAME), "Ready").path("reason").asText()));
+        awaitQuiet(ns);
+        String notFound = summary(writesIn(ns, mark));
+        long generation = api.get(xrootds, ns, NAME).path("metadata").path("generation").asLong();
+
+        int recoverMark = cluster.emulator.api().writeCount();
+        createVersion(ns, "5.1.0", "qserv/xrootd:v5.1.0");
+        awaitRolledOut(ns, "qserv/xrootd:v5.1.0");
+        awaitReady(ns, "2/2", "3/3");
+        assertEquals("5.1.0", api.get(xrootds, ns, NAME).path("status").path("version").asText());
+        assertEquals(generation, api.get(xrootds, ns, NAME).path("metadata").path("generation").asLong(),
+                "the Xrootd itself was not touched");
+        return "VersionNotFound: emulator writes " + notFound + "; recovery: " + summary(writesIn(ns, recoverMark));
+    }
+
+    @Test
+    @Order(7)
+    void aSameNamedCatalogEntryInAnotherNamespaceIsIgnoredUnderV1() throws Throwable {
+        join("decoy");
+    }
+
+    /**
+     * Same-named XrootdVersions in other namespaces, with other images: under v1 Metacontroller never sends
+     * them (and the hook's rule names the parent's namespace anyway); their edits queue nothing.
+     */
+    static String decoyUnderV1() throws Exception {
+        for (String other : DECOYS) {
+            namespace(other);
+            createVersion(other, DECOY_VERSION, "example.org/" + other + ":7.0.0");
+        }
+        String ns = namespace(DECOY_NS);
+        cluster.kubelet.serve(ns);
+        createVersion(ns, DECOY_VERSION, DECOY_OWN_IMAGE);
+        ObjectNode parent = E2eCluster.manifests(E2eCluster.repoRoot().resolve("k8s/examples/base-xrootd.yaml")).get(0);
+        ((ObjectNode) parent.get("spec")).put("version", DECOY_VERSION);
+        api.create(xrootds, ns, parent);
+        awaitReady(ns, "2/2", "3/3");
+        assertImages(ns, DECOY_OWN_IMAGE);
+        assertEquals(List.of(DECOY_VERSION + " in " + ns), relatedVersions(ns));
+
+        awaitQuiet(ns);
+        int mark = cluster.emulator.api().writeCount();
+        int syncs = syncCalls(ns);
+        editDecoys("edited");
+        Thread.sleep(3000);
+        awaitQuiet(ns);
+        assertEquals(List.of(), writesIn(ns, mark), "an edit of the decoys changes nothing here");
+        assertEquals(syncs, syncCalls(ns), "an edit of the decoys does not even queue this parent under v1");
+        assertImages(ns, DECOY_OWN_IMAGE);
+        return "decoy under v1: related sent " + relatedVersions(ns);
+    }
+
+    static void editDecoys(String suffix) throws Exception {
+        for (String other : DECOYS) {
+            api.mergePatch(versions, other, DECOY_VERSION, KubeApi.MAPPER.readTree(
+                    "{\"spec\":{\"image\":\"example.org/" + other + ":7.0.0-" + suffix + "\"}}"));
+        }
+    }
+
+    @Test
+    @Order(8)
+    void deletingTheParentRemovesItsChildrenAndKeepsTheClaims() throws Throwable {
+        join("delete");
+    }
+
+    static String deleteParent() throws Exception {
         String ns = readyCluster("e2e-delete");
         String uid = api.get(xrootds, ns, NAME).path("metadata").path("uid").asText();
         int mark = cluster.emulator.api().writeCount();
@@ -278,13 +443,16 @@ class XrootdOnRealApiServerTest {
                 .filter(c -> c.hook().equals("finalize") && c.parentKey().equals(ns + "/" + NAME)).toList();
         assertFalse(finalizes.isEmpty(), "the finalize hook was called");
         assertTrue(finalizes.get(finalizes.size() - 1).response().path("finalized").asBoolean());
-        System.out.println("e2e: delete: " + finalizes.size() + " finalize calls, emulator writes "
-                + summary(cluster.emulator.api().writesSince(mark)));
+        return "delete: " + finalizes.size() + " finalize calls, emulator writes " + summary(writesIn(ns, mark));
     }
 
     @Test
-    @Order(7)
-    void theCrdAdmitsTheSampleAndRejectsInvalidSpecsNamingTheField() throws Exception {
+    @Order(9)
+    void theCrdAdmitsTheSampleAndRejectsInvalidSpecsNamingTheField() throws Throwable {
+        join("admission");
+    }
+
+    static String admission() throws Exception {
         String ns = namespace("e2e-admission");
         String path = xrootds.path(ns, null) + "?dryRun=All";
         ObjectNode sample = E2eCluster.manifests(E2eCluster.repoRoot().resolve("k8s/examples/base-xrootd.yaml")).get(0);
@@ -294,33 +462,110 @@ class XrootdOnRealApiServerTest {
         cases.put("{\"worker\":{\"replicas\":-1}}", "spec.worker.replicas");
         cases.put("{\"worker\":{\"storage\":{\"capacity\":\"lots\"}}}", "spec.worker.storage.capacity");
         cases.put("{\"worker\":{\"replicas\":3}}", "spec.version");
+        List<String> messages = new ArrayList<>();
         for (Map.Entry<String, String> c : cases.entrySet()) {
             ObjectNode object = sample.deepCopy();
             ObjectNode spec = (ObjectNode) KubeApi.MAPPER.readTree(c.getKey());
-            if (c.getValue().equals("spec.version")) {
-                object.set("spec", spec);
-            } else {
+            if (!c.getValue().equals("spec.version")) {
                 spec.put("version", "5.5.3");
-                object.set("spec", spec);
             }
+            object.set("spec", spec);
             HttpResponse<String> response = cluster.api.raw("POST", path, object);
             assertEquals(422, response.statusCode(), c.getKey() + ": " + response.body());
             String message = KubeApi.MAPPER.readTree(response.body()).path("message").asText();
             assertTrue(message.contains(c.getValue()), "message names " + c.getValue() + ": " + message);
-            System.out.println("e2e: rejected " + c.getKey() + ": " + message);
+            messages.add(c.getKey() + " -> " + message);
         }
         assertEquals(0, api.list(xrootds, ns, null).path("items").size(), "dry runs persist nothing");
+        return "admission rejected " + messages;
+    }
+
+    // ======================================================================== phase 2: resync, then hooks v2
+
+    @Test
+    @Order(10)
+    void syncsReachedTheHookConcurrentlyAndAResyncUnderV1WritesNothing() throws Exception {
+        awaitQuiet();
+        MetacontrollerEmulator emulator = cluster.emulator;
+        assertTrue(emulator.peakConcurrentSyncs() >= 2, "sync calls in flight at once: " + emulator.peakConcurrentSyncs());
+        int parents = api.list(xrootds, null, null).path("items").size();
+        int writes = emulator.api().writeCount();
+        int syncs = emulator.syncCount();
+        emulator.resyncAll(); // what the 30-minute cache flush does
+        E2eCluster.await("every parent resynced", WAIT, () -> emulator.syncCount() - syncs >= parents && emulator.idle());
+        awaitQuiet();
+        assertEquals(List.of(), emulator.api().writesSince(writes), "writes after a resync of every parent");
+        System.out.printf("e2e: phase 1: peak %d sync calls in flight at once; a resync of %d parents under v1 wrote nothing%n",
+                emulator.peakConcurrentSyncs(), parents);
     }
 
     @Test
-    @Order(8)
+    @Order(11)
+    void switchingEveryHookToV2RewritesNothing() throws Exception {
+        awaitQuiet();
+        int parents = api.list(xrootds, null, null).path("items").size();
+        cluster.restartEmulator(E2eCluster.withHookVersion(E2eCluster.compositeControllerFor120(), "v2"), "emulator-v2");
+        MetacontrollerEmulator emulator = cluster.emulator;
+        assertEquals("v2", emulator.controller().path("spec").path("hooks").path("sync").path("version").asText());
+        E2eCluster.await("every parent synced under v2", WAIT, () -> emulator.syncCount() >= parents && emulator.idle());
+        awaitQuiet();
+        assertEquals(List.of(), emulator.api().writes(), "writes after switching the hooks to v2");
+        // v2 keys related objects namespace/name.
+        assertEquals(List.of(DECOY_VERSION + " in " + DECOY_NS), relatedVersions(DECOY_NS));
+        assertTrue(emulator.lastCall(DECOY_NS + "/" + NAME).related().path(RelatedRulesTest.GROUP).has(DECOY_NS + "/" + DECOY_VERSION));
+        System.out.printf("e2e: switch to v2: %d parents synced, %s%n", parents, emulator.counters());
+    }
+
+    @Test
+    @Order(12)
+    void aSameNamedCatalogEntryInAnotherNamespaceIsIgnoredUnderV2EvenWhenMetacontrollerSendsIt() throws Exception {
+        MetacontrollerEmulator emulator = cluster.emulator;
+        String ns = DECOY_NS;
+        awaitQuiet(ns);
+        int mark = emulator.api().writeCount();
+
+        // With the hook's rule (namespace set) an edit of the decoys queues nothing, and nothing is sent.
+        int syncs = syncCalls(ns);
+        editDecoys("v2");
+        Thread.sleep(3000);
+        awaitQuiet(ns);
+        assertEquals(syncs, syncCalls(ns), "the rule names the parent's namespace: the decoys do not concern it");
+
+        // Without the namespace in the rule, v2 matches the name in every namespace: the next decoy edit queues
+        // the parent and its sync request carries every entry. The hook's catalog must pick its own.
+        emulator.stripRuleNamespaceIn(ns);
+        editDecoys("v2-again");
+        List<String> all = List.of(DECOY_VERSION + " in " + DECOYS.get(0), DECOY_VERSION + " in " + ns,
+                DECOY_VERSION + " in " + DECOYS.get(1));
+        E2eCluster.await(() -> "a sync of " + ns + " carrying the decoys (last sent " + relatedVersions(ns) + ", "
+                + syncCalls(ns) + " sync calls)", WAIT, () -> relatedVersions(ns).equals(all));
+        assertTrue(syncCalls(ns) > syncs, "the decoys' edit queued the parent");
+        awaitQuiet(ns);
+        assertEquals(List.of(), writesIn(ns, mark), "the decoys changed nothing");
+        assertImages(ns, DECOY_OWN_IMAGE);
+        JsonNode parent = api.get(xrootds, ns, NAME);
+        assertEquals("True", condition(parent, "Ready").path("status").asText());
+        assertEquals(DECOY_VERSION, parent.path("status").path("version").asText());
+        System.out.println("e2e: decoy under v2 without the rule's namespace: related sent " + relatedVersions(ns)
+                + ", the hook kept " + DECOY_OWN_IMAGE + ", emulator writes in " + ns + ": " + writesIn(ns, mark).size());
+    }
+
+    @Test
+    @Order(13)
     void everyClusterStaysQuietOverThirtySecondsOfResyncs() throws Exception {
         awaitQuiet();
         MetacontrollerEmulator emulator = cluster.emulator;
         int writes = emulator.api().writeCount();
         int syncs = emulator.syncCount();
         int parents = api.list(xrootds, null, null).path("items").size();
-        Thread.sleep(30_000);
+        // The shipped CompositeController has no resyncPeriodSeconds: Metacontroller resyncs every parent
+        // every 30 minutes (cache flush). Here that resync is run once a second, for 30 s.
+        long end = System.nanoTime() + 30_000_000_000L;
+        while (System.nanoTime() < end) {
+            emulator.resyncAll();
+            Thread.sleep(1000);
+        }
+        awaitQuiet();
         List<KubeApi.Write> made = emulator.api().writesSince(writes);
         int resyncs = emulator.syncCount() - syncs;
         System.out.printf("e2e: steady state: %d parents, %d syncs in 30 s, %d writes%n", parents, resyncs, made.size());
@@ -417,6 +662,54 @@ class XrootdOnRealApiServerTest {
             }
             return cluster.emulator.idle() && System.nanoTime() - since[0] > 2_000_000_000L;
         });
+    }
+
+    /** Nothing of {@code ns} queued or syncing in the emulator and no write by it in {@code ns} for two seconds. */
+    static void awaitQuiet(String ns) throws InterruptedException {
+        long[] since = {System.nanoTime()};
+        int[] writes = {writesIn(ns, 0).size()};
+        E2eCluster.await(() -> ns + " to go quiet (recent child updates: " + lastUpdates() + ")", WAIT, () -> {
+            int now = writesIn(ns, 0).size();
+            if (now != writes[0]) {
+                writes[0] = now;
+                since[0] = System.nanoTime();
+                return false;
+            }
+            return cluster.emulator.idle(ns) && System.nanoTime() - since[0] > 2_000_000_000L;
+        });
+    }
+
+    /** The emulator's writes in namespace {@code ns} since {@code mark} (a value of its write count). */
+    static List<KubeApi.Write> writesIn(String ns, int mark) {
+        return cluster.emulator.api().writesSince(mark).stream()
+                .filter(w -> w.path().contains("/namespaces/" + ns + "/")).toList();
+    }
+
+    /** Sync calls the emulator made for the sample parent of {@code ns}. */
+    static int syncCalls(String ns) {
+        return (int) cluster.emulator.calls().stream()
+                .filter(c -> c.hook().equals("sync") && c.parentKey().equals(ns + "/" + NAME)).count();
+    }
+
+    /** The XrootdVersions the last sync request for the parent of {@code ns} carried: "name in namespace". */
+    static List<String> relatedVersions(String ns) {
+        MetacontrollerEmulator.HookCall call = cluster.emulator.lastCall(ns + "/" + NAME);
+        List<String> out = new ArrayList<>();
+        if (call != null) {
+            call.related().path(RelatedRulesTest.GROUP).forEach(v -> out.add(v.path("metadata").path("name").asText()
+                    + " in " + v.path("metadata").path("namespace").asText()));
+        }
+        out.sort(null);
+        return out;
+    }
+
+    static void assertImages(String ns, String image) {
+        for (String role : List.of("redirector", "worker")) {
+            JsonNode set = api.get(statefulSets, ns, "base-xrootd-xrootd-" + role);
+            for (JsonNode container : set.path("spec").path("template").path("spec").path("containers")) {
+                assertEquals(image, container.path("image").asText(), role + " container " + container.path("name").asText());
+            }
+        }
     }
 
     static String lastUpdates() {

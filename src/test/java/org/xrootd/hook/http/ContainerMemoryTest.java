@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.xrootd.hook.json.Json;
 import org.xrootd.hook.fixtures.Cluster;
+import org.xrootd.hook.json.Json;
 import org.xrootd.hook.model.Quantities;
 
 /**

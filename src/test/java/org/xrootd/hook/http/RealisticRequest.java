@@ -7,14 +7,14 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.xrootd.hook.json.Json;
 import org.xrootd.hook.children.Children;
+import org.xrootd.hook.json.Json;
+import org.xrootd.hook.metacontroller.HookRequest;
 import org.xrootd.hook.metacontroller.ObservedChildren;
 import org.xrootd.hook.model.Catalog;
-import org.xrootd.hook.model.XrootdSpec;
-import org.xrootd.hook.metacontroller.HookRequest;
-import org.xrootd.hook.reconcile.SyncHandler;
 import org.xrootd.hook.model.SpecParser;
+import org.xrootd.hook.model.XrootdSpec;
+import org.xrootd.hook.reconcile.SyncHandler;
 
 /**
  * A sync request as Metacontroller (hook v1, dynamic-apply) sends it for a cluster that has been running

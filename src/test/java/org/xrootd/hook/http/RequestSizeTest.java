@@ -67,7 +67,7 @@ class RequestSizeTest {
         // 64 workers: no supervisors; 500 workers: supervisors. Both synced, with every observed child kept.
         for (int workers : new int[] {64, 500}) {
             SyncHandler.Outcome ok = SyncHandler.handle(HookRequest.parse(RealisticRequest.workers(workers).bytes()));
-            assertEquals("synced", ok.result());
+            assertEquals(org.xrootd.hook.reconcile.Result.SYNCED, ok.result());
             assertEquals(RealisticRequest.workers(workers).observedChildren(), ok.response().children().size(), workers + " workers");
         }
     }

@@ -16,8 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import org.xrootd.hook.json.Json;
 import org.xrootd.hook.fixtures.Cluster;
+import org.xrootd.hook.json.Json;
 
 class RequestReaderTest {
     private static final String LAST_APPLIED = ObservedChildren.LAST_APPLIED;

@@ -1,6 +1,5 @@
 package org.xrootd.hook.reconcile;
 
-import org.xrootd.hook.metacontroller.HookRequest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,8 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
-import org.xrootd.hook.json.Json;
 import org.xrootd.hook.TestSpecs;
+import org.xrootd.hook.json.Json;
+import org.xrootd.hook.metacontroller.HookRequest;
 
 /**
  * Found by the end-to-end suite against a real kube-apiserver 1.20: the server stores a worker claim

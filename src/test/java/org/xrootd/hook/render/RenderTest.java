@@ -19,9 +19,9 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.xrootd.hook.json.Json;
 import org.xrootd.hook.MainAccess;
 import org.xrootd.hook.http.HookServer;
+import org.xrootd.hook.json.Json;
 import org.xrootd.hook.model.Catalog;
 import picocli.CommandLine;
 

@@ -22,8 +22,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import org.xrootd.hook.json.Json;
 import org.xrootd.hook.http.HookServer;
+import org.xrootd.hook.json.Json;
 
 /**
  * The hook keeps no state between requests: every fixture, replayed by many threads at once in a

@@ -26,9 +26,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+import org.xrootd.hook.http.HookServer;
 import org.xrootd.hook.json.Json;
 import org.xrootd.hook.metacontroller.ObservedChildren;
-import org.xrootd.hook.http.HookServer;
 import org.xrootd.hook.model.SpecParser;
 
 /**

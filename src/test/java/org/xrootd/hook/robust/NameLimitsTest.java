@@ -8,8 +8,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
-import org.xrootd.hook.json.Json;
 import org.xrootd.hook.fixtures.Cluster;
+import org.xrootd.hook.json.Json;
 import org.xrootd.hook.model.SpecParser;
 
 /**

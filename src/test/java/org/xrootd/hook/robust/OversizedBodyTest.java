@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
-import org.xrootd.hook.json.Json;
 import org.xrootd.hook.http.HookServer;
+import org.xrootd.hook.json.Json;
 
 /**
  * A client that sends a body over the limit in full, as an ordinary HTTP client does, reads the 413:

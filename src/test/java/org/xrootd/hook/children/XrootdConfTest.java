@@ -1,6 +1,5 @@
 package org.xrootd.hook.children;
 
-import org.xrootd.hook.model.Component;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -13,19 +12,20 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.xrootd.hook.TestSpecs;
 import org.xrootd.hook.fixtures.Cluster;
+import org.xrootd.hook.model.Component;
 import org.xrootd.hook.model.XrootdSpec;
 
-class XrootdConfigTest {
+class XrootdConfTest {
     @Test
     void matchesTheReviewedGoldenFiles() throws Exception {
         XrootdSpec spec = TestSpecs.sample();
-        assertEquals(Files.readString(Cluster.repoRoot().resolve("tests/golden/xrootd.cf")), XrootdConfig.render(spec));
-        assertEquals(Files.readString(Cluster.repoRoot().resolve("tests/golden/start.sh")), XrootdConfig.startScript(spec));
+        assertEquals(Files.readString(Cluster.repoRoot().resolve("tests/golden/xrootd.cf")), XrootdConf.render(spec));
+        assertEquals(Files.readString(Cluster.repoRoot().resolve("tests/golden/start.sh")), StartScript.render(spec));
     }
 
     @Test
     void everyRedirectorPodIsAManagerWithoutAClusterDomain() {
-        List<String> managers = XrootdConfig.render(TestSpecs.sample()).lines().filter(l -> l.startsWith("all.manager")).toList();
+        List<String> managers = XrootdConf.render(TestSpecs.sample()).lines().filter(l -> l.startsWith("all.manager")).toList();
         assertEquals(List.of(
                 "all.manager base-xrootd-xrootd-redirector-0.base-xrootd-xrootd-redirector.ns1.svc:3121",
                 "all.manager base-xrootd-xrootd-redirector-1.base-xrootd-xrootd-redirector.ns1.svc:3121"), managers);
@@ -34,23 +34,23 @@ class XrootdConfigTest {
     @Test
     void managerListIsIdenticalForBothRoles() {
         XrootdSpec spec = TestSpecs.sample();
-        List<String> manager = XrootdConfig.renderFor(spec, Component.REDIRECTOR).lines().filter(l -> l.startsWith("all.manager")).toList();
-        List<String> worker = XrootdConfig.renderFor(spec, Component.WORKER).lines().filter(l -> l.startsWith("all.manager")).toList();
+        List<String> manager = XrootdConf.renderFor(spec, Component.REDIRECTOR).lines().filter(l -> l.startsWith("all.manager")).toList();
+        List<String> worker = XrootdConf.renderFor(spec, Component.WORKER).lines().filter(l -> l.startsWith("all.manager")).toList();
         assertEquals(manager, worker);
     }
 
     @Test
     void managerDelaysAreTunedForKubernetes() {
-        String config = XrootdConfig.render(TestSpecs.sample());
+        String config = XrootdConf.render(TestSpecs.sample());
         assertTrue(config.contains("cms.delay startup 1 servers 1 lookup 1 qdl 1 drop 60"));
         assertTrue(config.contains("cms.conwait 1"));
     }
 
     @Test
     void spaceThresholdFitsTheVolume() {
-        assertEquals("cms.space min 51m 102m", XrootdConfig.spaceDirective(BigInteger.valueOf(1L << 30)));
-        assertEquals("cms.space min 1m 2m", XrootdConfig.spaceDirective(BigInteger.valueOf(10L << 20)));
-        assertEquals("cms.space min 10240m 11264m", XrootdConfig.spaceDirective(BigInteger.valueOf(1L << 42)));
+        assertEquals("cms.space min 51m 102m", XrootdConf.spaceDirective(BigInteger.valueOf(1L << 30)));
+        assertEquals("cms.space min 1m 2m", XrootdConf.spaceDirective(BigInteger.valueOf(10L << 20)));
+        assertEquals("cms.space min 10240m 11264m", XrootdConf.spaceDirective(BigInteger.valueOf(1L << 42)));
     }
 
     @Test
@@ -59,8 +59,8 @@ class XrootdConfigTest {
         XrootdSpec before = TestSpecs.model(parent);
         ((ObjectNode) TestSpecs.spec(parent).get("worker").get("storage")).put("capacity", "10Gi");
         XrootdSpec after = TestSpecs.model(parent);
-        assertEquals(XrootdConfig.hash(before, Component.REDIRECTOR), XrootdConfig.hash(after, Component.REDIRECTOR));
-        assertNotEquals(XrootdConfig.hash(before, Component.WORKER), XrootdConfig.hash(after, Component.WORKER));
+        assertEquals(TestSpecs.hash(before, Component.REDIRECTOR), TestSpecs.hash(after, Component.REDIRECTOR));
+        assertNotEquals(TestSpecs.hash(before, Component.WORKER), TestSpecs.hash(after, Component.WORKER));
     }
 
     @Test
@@ -69,22 +69,22 @@ class XrootdConfigTest {
         XrootdSpec before = TestSpecs.model(parent);
         ((ObjectNode) TestSpecs.spec(parent).get("redirector")).put("replicas", 3);
         XrootdSpec after = TestSpecs.model(parent);
-        assertNotEquals(XrootdConfig.hash(before, Component.REDIRECTOR), XrootdConfig.hash(after, Component.REDIRECTOR));
-        assertNotEquals(XrootdConfig.hash(before, Component.WORKER), XrootdConfig.hash(after, Component.WORKER));
+        assertNotEquals(TestSpecs.hash(before, Component.REDIRECTOR), TestSpecs.hash(after, Component.REDIRECTOR));
+        assertNotEquals(TestSpecs.hash(before, Component.WORKER), TestSpecs.hash(after, Component.WORKER));
     }
 
     @Test
     void roleViewsLeaveTheOtherRoleOut() {
         XrootdSpec spec = TestSpecs.sample();
-        assertFalse(XrootdConfig.renderFor(spec, Component.REDIRECTOR).contains("oss.localroot"));
-        assertFalse(XrootdConfig.renderFor(spec, Component.WORKER).contains("all.role manager"));
+        assertFalse(XrootdConf.renderFor(spec, Component.REDIRECTOR).contains("oss.localroot"));
+        assertFalse(XrootdConf.renderFor(spec, Component.WORKER).contains("all.role manager"));
     }
 
     @Test
     void startScriptCreatesEveryExport() {
         ObjectNode parent = TestSpecs.parent("x");
         TestSpecs.spec(parent).putObject("config").putArray("exports").add("/data").add("/store/user");
-        String script = XrootdConfig.startScript(TestSpecs.model(parent));
+        String script = StartScript.render(TestSpecs.model(parent));
         assertTrue(script.contains("mkdir -p \"$XRD_DATA_DIR/data\" \"$XRD_DATA_DIR/store/user\""), script);
     }
 
@@ -95,10 +95,10 @@ class XrootdConfigTest {
         config.putArray("all").add("xrootd.trace emsg");
         config.putArray("worker").add("oss.defaults nomig");
         XrootdSpec spec = TestSpecs.model(parent);
-        assertTrue(XrootdConfig.renderFor(spec, Component.WORKER).contains("oss.defaults nomig"));
-        assertFalse(XrootdConfig.renderFor(spec, Component.REDIRECTOR).contains("oss.defaults nomig"));
-        assertTrue(XrootdConfig.renderFor(spec, Component.REDIRECTOR).contains("xrootd.trace emsg"));
-        String full = XrootdConfig.render(spec);
+        assertTrue(XrootdConf.renderFor(spec, Component.WORKER).contains("oss.defaults nomig"));
+        assertFalse(XrootdConf.renderFor(spec, Component.REDIRECTOR).contains("oss.defaults nomig"));
+        assertTrue(XrootdConf.renderFor(spec, Component.REDIRECTOR).contains("xrootd.trace emsg"));
+        String full = XrootdConf.render(spec);
         assertTrue(full.indexOf("oss.defaults nomig") > full.indexOf("else") && full.indexOf("oss.defaults nomig") < full.indexOf("fi\n"));
     }
 
@@ -106,16 +106,27 @@ class XrootdConfigTest {
     void sssRequiresTheKeytabFromThePrivateCopy() {
         ObjectNode parent = TestSpecs.parent("x");
         TestSpecs.spec(parent).putObject("sss").put("secretName", "kt");
-        String config = XrootdConfig.render(TestSpecs.model(parent));
+        String config = XrootdConf.render(TestSpecs.model(parent));
         assertTrue(config.contains("sec.protocol sss -s " + PodLayout.SSS_KEYTAB));
         assertTrue(config.contains("sec.protbind * only sss"));
-        assertFalse(XrootdConfig.render(TestSpecs.sample()).contains("sec.protocol"));
+        assertFalse(XrootdConf.render(TestSpecs.sample()).contains("sec.protocol"));
     }
 
     @Test
     void tlsUsesTheCertificateCopies() {
         ObjectNode parent = TestSpecs.parent("x");
         TestSpecs.spec(parent).putObject("tls").put("secretName", "tls");
-        assertTrue(XrootdConfig.render(TestSpecs.model(parent)).contains("xrd.tls " + PodLayout.TLS_CERT + " " + PodLayout.TLS_KEY));
+        assertTrue(XrootdConf.render(TestSpecs.model(parent)).contains("xrd.tls " + PodLayout.TLS_CERT + " " + PodLayout.TLS_KEY));
+    }
+
+    @Test
+    void commentsDoNotCountInTheHash() {
+        String config = XrootdConf.renderFor(TestSpecs.sample(), Component.WORKER);
+        String script = StartScript.render(TestSpecs.sample());
+        String reworded = config.replace("# Free-space gate", "# A reworded comment about the free-space gate");
+        assertNotEquals(config, reworded);
+        assertEquals(XrootdConf.hash(config, script), XrootdConf.hash(reworded, script));
+        assertEquals(XrootdConf.hash(config, script), XrootdConf.hash(config, script.replace("# No -l:", "#   no -l:")));
+        assertNotEquals(XrootdConf.hash(config, script), XrootdConf.hash(config.replace("cms.space min", "cms.space  min"), script));
     }
 }

@@ -1,20 +1,20 @@
 package org.xrootd.hook.reconcile;
 
-import org.xrootd.hook.metacontroller.ObservedChildren;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
-import org.xrootd.hook.json.Json;
 import org.xrootd.hook.TestSpecs;
+import org.xrootd.hook.children.ExistingStatefulSet;
+import org.xrootd.hook.json.Json;
 import org.xrootd.hook.model.Problem;
 
-class StorageChangesTest {
-    private static ObservedChildren workersWith(String storage, String storageClass) throws Exception {
-        ObjectNode children = Json.MAPPER.createObjectNode();
-        ObjectNode sts = children.putObject(ObservedChildren.STATEFUL_SET).putObject("base-xrootd-xrootd-worker");
+class StorageRuleTest {
+    private static Optional<ExistingStatefulSet> workersWith(String storage, String storageClass) throws Exception {
+        ObjectNode sts = Json.MAPPER.createObjectNode();
         sts.put("apiVersion", "apps/v1").put("kind", "StatefulSet").putObject("metadata").put("name", "base-xrootd-xrootd-worker");
         ObjectNode template = sts.putObject("spec").putArray("volumeClaimTemplates").addObject();
         template.putObject("metadata").put("name", "data").putNull("creationTimestamp");
@@ -23,23 +23,23 @@ class StorageChangesTest {
         if (storageClass != null) {
             spec.put("storageClassName", storageClass);
         }
-        return ObservedChildren.of(children);
+        return Optional.of(ExistingStatefulSet.of(sts));
     }
 
     @Test
     void sameSizeInAnotherSpellingIsNoChange() throws Exception {
-        assertTrue(SyncHandler.storageChanges(TestSpecs.sample(), workersWith("1024Mi", "default")).isEmpty());
+        assertTrue(StorageRule.check(TestSpecs.sample(), workersWith("1024Mi", "default")).isEmpty());
     }
 
     @Test
     void anotherSizeOrClassIsRefusedWithTheExistingValue() throws Exception {
-        List<Problem> problems = SyncHandler.storageChanges(TestSpecs.sample(), workersWith("5Gi", null));
+        List<Problem> problems = StorageRule.check(TestSpecs.sample(), workersWith("5Gi", null));
         assertEquals(List.of("spec.worker.storage.capacity", "spec.worker.storage.class"), problems.stream().map(Problem::field).toList());
         assertTrue(problems.get(0).message().contains("set it back to 5Gi"));
     }
 
     @Test
     void noWorkersYetMeansAnythingGoes() throws Exception {
-        assertTrue(SyncHandler.storageChanges(TestSpecs.sample(), ObservedChildren.of(Json.MAPPER.createObjectNode())).isEmpty());
+        assertTrue(StorageRule.check(TestSpecs.sample(), Optional.empty()).isEmpty());
     }
 }

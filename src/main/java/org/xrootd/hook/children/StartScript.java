@@ -1,0 +1,40 @@
+package org.xrootd.hook.children;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import org.xrootd.hook.model.XrootdSpec;
+
+/**
+ * The start script both daemons of every pod run ({@code start.sh cmsd|xrootd}). It lives beside this
+ * class as a resource so that it can be read and shellchecked as a script; three placeholders vary.
+ */
+public final class StartScript {
+    /** How long (in tenths of a second) a worker's xrootd waits for its cmsd's socket before starting anyway. */
+    static final int CMSD_SOCKET_WAIT_TENTHS = 300;
+    private static final String TEMPLATE = load();
+
+    private StartScript() {}
+
+    public static String render(XrootdSpec spec) {
+        StringBuilder exportDirs = new StringBuilder();
+        for (String export : spec.exports()) {
+            exportDirs.append(exportDirs.isEmpty() ? "" : " ").append("\"$XRD_DATA_DIR").append(export).append('"');
+        }
+        return TEMPLATE.replace("@EXPORT_DIRS@", exportDirs)
+                .replace("@CMSD_SOCKET_WAIT_TENTHS@", Integer.toString(CMSD_SOCKET_WAIT_TENTHS))
+                .replace("@TMP_DIR@", PodLayout.TMP_DIR);
+    }
+
+    private static String load() {
+        try (InputStream in = StartScript.class.getResourceAsStream("start.sh")) {
+            if (in == null) {
+                throw new IllegalStateException("start.sh is missing from the jar");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

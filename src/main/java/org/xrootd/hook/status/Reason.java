@@ -1,0 +1,35 @@
+package org.xrootd.hook.status;
+
+/** Every reason a condition can give; {@link #wire()} is what {@code kubectl} and alerts see. */
+public enum Reason {
+    CREATING("Creating"),
+    UPGRADING("Upgrading"),
+    SCALING("Scaling"),
+    RECONFIGURING("Reconfiguring"),
+    ROLLING_UPDATE("RollingUpdate"),
+    PODS_STARTING("PodsStarting"),
+    ROLLOUT_COMPLETE("RolloutComplete"),
+    ALL_REPLICAS_READY("AllReplicasReady"),
+    REPLICAS_NOT_READY("ReplicasNotReady"),
+    REPLICAS_UNAVAILABLE("ReplicasUnavailable"),
+    AS_EXPECTED("AsExpected"),
+    INVALID_SPEC("InvalidSpec"),
+    VERSION_NOT_FOUND("VersionNotFound"),
+    DELETING("Deleting"),
+    DEPRECATED_IN_CATALOG("DeprecatedInCatalog");
+
+    private final String wire;
+
+    Reason(String wire) {
+        this.wire = wire;
+    }
+
+    public String wire() {
+        return wire;
+    }
+
+    /** The reasons for which the hook leaves every child as it is: the parent cannot be acted on. */
+    public boolean blocksSync() {
+        return this == INVALID_SPEC || this == VERSION_NOT_FOUND;
+    }
+}

@@ -1,0 +1,62 @@
+package org.xrootd.hook.status;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import java.util.Optional;
+import org.xrootd.hook.json.Json;
+
+/**
+ * The parent's status as the hook computed it. Callers decide from it directly (is a rollout going on,
+ * what does Ready say); {@link #toJson()} is the one place it becomes the wire shape, with keys in a fixed
+ * order so that the same status is always the same bytes.
+ *
+ * @param roles the roles that have a status entry, in the order they are written
+ */
+public record Status(String version, String image, List<RoleStatus> roles, List<Condition> conditions) {
+
+    public Optional<Condition> condition(ConditionType type) {
+        return conditions.stream().filter(condition -> condition.type() == type).findFirst();
+    }
+
+    public boolean isTrue(ConditionType type) {
+        return condition(type).map(Condition::status).orElse(false);
+    }
+
+    public ObjectNode toJson() {
+        ObjectNode status = Json.MAPPER.createObjectNode();
+        if (version != null) {
+            status.put("version", version);
+        }
+        if (image != null) {
+            status.put("image", image);
+        }
+        for (RoleStatus role : roles) {
+            ObjectNode node = status.putObject(role.component().label());
+            node.put("replicas", role.replicas());
+            node.put("readyReplicas", role.readyReplicas());
+            node.put("updatedReplicas", role.updatedReplicas());
+            node.put("ready", role.readyReplicas() + "/" + role.desired());
+            if (role.version() != null) {
+                node.put("version", role.version());
+            }
+            if (role.image() != null) {
+                node.put("image", role.image());
+            }
+            if (role.currentVersion() != null) {
+                node.put("currentVersion", role.currentVersion());
+            }
+        }
+        ArrayNode array = status.putArray("conditions");
+        for (Condition condition : conditions) {
+            ObjectNode node = array.addObject();
+            node.put("type", condition.type().wire());
+            node.put("status", condition.status() ? "True" : "False");
+            node.put("observedGeneration", condition.observedGeneration());
+            node.put("lastTransitionTime", condition.lastTransitionTime());
+            node.put("reason", condition.reason().wire());
+            node.put("message", condition.message());
+        }
+        return status;
+    }
+}
