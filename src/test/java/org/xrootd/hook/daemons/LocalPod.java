@@ -18,12 +18,12 @@ import java.util.Map;
  * nothing but the pod template and the operand image:
  *
  * <ul>
- *   <li>Root filesystem: each container incarnation gets an overlay of its own (a fresh writable upper
- *       directory over the image's unpacked layers, as containerd's overlay snapshotter does), with what a
- *       runtime adds: {@code /proc}, a read-only {@code /sys}, a tmpfs {@code /dev} holding the host's
- *       null, zero, full, random, urandom and tty plus {@code /dev/shm}, and the kubelet's
- *       {@code /etc/hosts}, {@code /etc/resolv.conf} and {@code /etc/hostname}. The container's process
- *       is chroot'ed into it; nothing of the host's root filesystem is visible to it.
+ *   <li>Root filesystem: each container incarnation gets an overlay of its own (a fresh upper directory
+ *       over the image's unpacked layers, as containerd's overlay snapshotter does), with what a runtime
+ *       adds: {@code /proc}, a read-only {@code /sys}, a {@code /dev} holding the host's null, zero, full,
+ *       random, urandom and tty nodes, and the kubelet's {@code /etc/hosts}, {@code /etc/resolv.conf}
+ *       and {@code /etc/hostname} (see {@link #launcher}). The container's process is chroot'ed into
+ *       it; nothing of the host's root filesystem is visible to it.
  *   <li>Each container runs its own {@code command} + {@code args} with the image's {@code Env}
  *       overlaid by exactly the container's {@code env} (plus what a runtime adds: HOSTNAME, and HOME
  *       from the image's /etc/passwd when the container sets none), from the image's working directory.
@@ -39,41 +39,47 @@ import java.util.Map;
  *   <li>Identity: runAsUser/runAsGroup with fsGroup as supplementary group, set by {@code chroot
  *       --userspec --groups} after entering the root; no_new_privs for allowPrivilegeEscalation: false;
  *       no inheritable capabilities and a bounding set cut to what chroot needs for capabilities.drop:
- *       [ALL] (the uid change then clears every capability); the overlay remounted read-only for
+ *       [ALL] (the uid change then clears every capability); the overlay mounted read-only for
  *       readOnlyRootFilesystem: true.
  * </ul>
  *
  * Not emulated: a PID and an IPC namespace (the daemons see the host's processes), seccomp, cgroups and
- * resource limits, image pulls, Service environment variables, /dev/pts.
+ * resource limits, image pulls, Service environment variables, /dev/pts, a tmpfs /dev and /dev/shm.
  */
 final class LocalPod {
     /** The PATH a runtime (containerd) gives a container whose image sets none. */
     private static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     /** Device nodes a runtime puts into every container's /dev. */
     private static final List<String> DEVICES = List.of("null", "zero", "full", "random", "urandom", "tty");
+    private static final Duration SETUP_TIMEOUT = Duration.ofSeconds(20);
 
-    /** Where a run keeps the template of a container's /dev (see {@link #prepareRuntime}). */
-    static Path runtimeDev(Path workDir) {
-        return workDir.resolve("runtime").resolve("dev");
+    /** The run's runtime layer (see {@link #prepareRuntime}). */
+    static Path runtimeLayer(Path workDir) {
+        return workDir.resolve("runtime-layer");
     }
 
     /**
-     * Makes the run's /dev template once: the host's device nodes a runtime gives every container
-     * ({@code cp -a} copies a node as a node), the fd/stdin/stdout/stderr links and an shm mount point.
+     * Makes the run's runtime layer once, an overlay layer under every container's own: /dev with the
+     * host's device nodes a runtime gives every container ({@code cp -a} copies a node as a node), the
+     * fd/stdin/stdout/stderr links and a /dev/shm directory, and the mount points /proc and /sys.
      */
     static void prepareRuntime(Path workDir, Procs procs) throws IOException {
-        Path dev = runtimeDev(workDir);
+        Path layer = runtimeLayer(workDir);
+        Path dev = layer.resolve("dev");
         Files.createDirectories(dev.resolve("shm"));
+        Files.createDirectories(layer.resolve("proc"));
+        Files.createDirectories(layer.resolve("sys"));
         List<String> copy = new ArrayList<>(List.of("cp", "-a"));
         DEVICES.forEach(d -> copy.add("/dev/" + d));
         copy.add(dev.toString());
         procs.check(copy, SETUP_TIMEOUT);
+        procs.check(List.of("chmod", "1777", dev.resolve("shm").toString()), SETUP_TIMEOUT);
         Files.createSymbolicLink(dev.resolve("fd"), Path.of("/proc/self/fd"));
-        for (int fd = 0; fd < 3; fd++) {
-            Files.createSymbolicLink(dev.resolve(List.of("stdin", "stdout", "stderr").get(fd)), Path.of("/proc/self/fd/" + fd));
+        List<String> std = List.of("stdin", "stdout", "stderr");
+        for (int fd = 0; fd < std.size(); fd++) {
+            Files.createSymbolicLink(dev.resolve(std.get(fd)), Path.of("/proc/self/fd/" + fd));
         }
     }
-    private static final Duration SETUP_TIMEOUT = Duration.ofSeconds(20);
 
     final String name;
     final String statefulSet;
@@ -193,16 +199,17 @@ final class LocalPod {
                         + ", but the test runs " + image.reference());
             }
             Path containerDir = podDir.resolve("incarnation-" + incarnation).resolve("containers").resolve(containerName);
+            List<String> bindFiles;
             try {
                 for (String dir : List.of("upper", "work", "root")) {
                     Files.createDirectories(containerDir.resolve(dir));
                 }
-                Files.writeString(containerDir.resolve("hostname"), name + "\n");
+                bindFiles = containerLayer(c, containerDir.resolve("layer"));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
             roots.put(containerName, containerDir.resolve("root"));
-            running.put(containerName, procs.start(launcher(c, volumes, containerDir), log(containerName)));
+            running.put(containerName, procs.start(launcher(c, volumes, containerDir, bindFiles), log(containerName)));
         }
     }
 
@@ -354,44 +361,59 @@ final class LocalPod {
     }
 
     /**
-     * ip netns exec (network, hosts file) + unshare (mounts, hostname) + a script that builds the
-     * container's root (overlay, runtime mounts, kubelet files, volumes) + {@link #asContainerUser}.
+     * The container's own bottom-most writable-free layer, above the run's runtime layer and the image:
+     * the mount point of every volume (runc creates missing ones in the container's root), and the
+     * kubelet's files /etc/hosts and /etc/resolv.conf (hard links to the pod network's files, which
+     * {@link PodNetwork} appends to in place, so a running daemon sees pods added later) and
+     * /etc/hostname. Returns the kubelet files that could not be hard-linked (another filesystem):
+     * those are bind-mounted instead.
      */
-    private List<String> launcher(JsonNode c, Map<String, Path> volumes, Path containerDir) {
+    private List<String> containerLayer(JsonNode c, Path layer) throws IOException {
+        for (JsonNode mount : c.path("volumeMounts")) {
+            Files.createDirectories(layer.resolve(mount.path("mountPath").asText().replaceFirst("^/+", "")));
+        }
+        Path etc = Files.createDirectories(layer.resolve("etc"));
+        Files.writeString(etc.resolve("hostname"), name + "\n");
+        List<String> bindFiles = new ArrayList<>();
+        for (String file : List.of("hosts", "resolv.conf")) {
+            Path source = Path.of("/etc/netns", host.namespace(), file);
+            try {
+                Files.createLink(etc.resolve(file), source);
+            } catch (IOException | UnsupportedOperationException e) {
+                Files.writeString(etc.resolve(file), "");
+                bindFiles.add(file);
+            }
+        }
+        return bindFiles;
+    }
+
+    /**
+     * ip netns exec (network) + unshare (mounts, hostname) + a script that mounts the container's root
+     * and its volumes + {@link #asContainerUser}. The root is an overlay of, from the top: a fresh upper
+     * directory (read-only mount for readOnlyRootFilesystem), the container's layer, the run's runtime
+     * layer ({@link #prepareRuntime}: /dev and the proc and sys mount points) and the unpacked image.
+     * Everything that can be a file or directory is one, so that starting a container takes few
+     * processes: dozens of pods start at once on 2 cores, where each process costs tens of ms.
+     */
+    private List<String> launcher(JsonNode c, Map<String, Path> volumes, Path containerDir, List<String> bindFiles) {
         String root = containerDir.resolve("root").toString();
         List<JsonNode> mounts = new ArrayList<>();
         c.path("volumeMounts").forEach(mounts::add);
         // Parents before children, as containerd orders a container's mounts.
         mounts.sort(Comparator.comparingInt(m -> Path.of(m.path("mountPath").asText()).getNameCount()));
-        // As few processes as possible: a pod's containers all start at once, dozens of pods together.
+        boolean readOnlyRoot = c.path("securityContext").path("readOnlyRootFilesystem").asBoolean(false);
         StringBuilder script = new StringBuilder("set -e\n");
         script.append("root=").append(quote(root)).append('\n');
-        script.append("mount -t overlay overlay -o ").append(quote("lowerdir=" + image.rootfs + ",upperdir="
-                + containerDir.resolve("upper") + ",workdir=" + containerDir.resolve("work"))).append(" \"$root\"\n");
-        // Mount points: the runtime's, then every volume's (in the upper layer where the image lacks them).
-        script.append("mkdir -p \"$root/proc\" \"$root/sys\" \"$root/dev\" \"$root/etc\"");
-        for (JsonNode mount : mounts) {
-            script.append(" \"$root\"").append(quote(mount.path("mountPath").asText()));
-        }
-        script.append('\n');
-        // What the runtime mounts into every container; /dev from the run's template (device nodes,
-        // fd/stdin/stdout/stderr links, shm), copied into a fresh tmpfs.
+        script.append("mount -t overlay overlay -o ").append(quote((readOnlyRoot ? "ro," : "")
+                + "lowerdir=" + containerDir.resolve("layer") + ":" + runtimeLayer(workDir) + ":" + image.rootfs
+                + ",upperdir=" + containerDir.resolve("upper") + ",workdir=" + containerDir.resolve("work"))).append(" \"$root\"\n");
+        // What the runtime mounts into every container.
         script.append("mount -t proc -o nosuid,nodev,noexec proc \"$root/proc\"\n");
         script.append("mount -t sysfs -o ro,nosuid,nodev,noexec sysfs \"$root/sys\"\n");
-        script.append("mount -t tmpfs -o nosuid,mode=0755,size=65536k tmpfs \"$root/dev\"\n");
-        script.append("cp -a ").append(quote(runtimeDev(workDir) + "/.")).append(" \"$root/dev/\"\n");
-        script.append("mount -t tmpfs -o nosuid,nodev,noexec,mode=1777,size=65536k shm \"$root/dev/shm\"\n");
-        // What the kubelet mounts: its hosts file (here the pod network's), resolv.conf and hostname.
-        Path netns = Path.of("/etc/netns", host.namespace());
-        Map<String, Path> files = new LinkedHashMap<>();
-        files.put("/etc/hosts", netns.resolve("hosts"));
-        files.put("/etc/resolv.conf", netns.resolve("resolv.conf"));
-        files.put("/etc/hostname", containerDir.resolve("hostname"));
-        script.append("rm -f");
-        files.keySet().forEach(target -> script.append(" \"$root").append(target).append('"'));
-        script.append('\n');
-        files.forEach((target, source) -> script.append(": >\"$root").append(target).append("\"; mount --bind ")
-                .append(quote(source.toString())).append(" \"$root").append(target).append("\"\n"));
+        for (String file : bindFiles) {
+            script.append("mount --bind ").append(quote(Path.of("/etc/netns", host.namespace(), file).toString()))
+                    .append(" \"$root/etc/").append(file).append("\"\n");
+        }
         for (JsonNode mount : mounts) {
             Path source = volumes.get(mount.path("name").asText());
             if (source == null) {
@@ -400,15 +422,9 @@ final class LocalPod {
             if (mount.has("subPath")) {
                 throw new IllegalStateException("subPath mounts are not emulated: " + mount);
             }
-            String target = "\"$root\"" + quote(mount.path("mountPath").asText());
-            script.append("mount --bind ").append(quote(source.toString())).append(' ').append(target).append('\n');
-            if (mount.path("readOnly").asBoolean(false)) {
-                script.append("mount -o remount,bind,ro ").append(target).append('\n');
-            }
-        }
-        if (c.path("securityContext").path("readOnlyRootFilesystem").asBoolean(false)) {
-            // The container's root only; the volumes mounted on it stay as they are.
-            script.append("mount -o remount,bind,ro \"$root\"\n");
+            // mount --bind -o ro binds and remounts read-only in one command.
+            script.append("mount --bind ").append(mount.path("readOnly").asBoolean(false) ? "-o ro " : "")
+                    .append(quote(source.toString())).append(" \"$root\"").append(quote(mount.path("mountPath").asText())).append('\n');
         }
         script.append("hostname ").append(quote(name)).append('\n');
         script.append("exec \"$@\"\n");
