@@ -22,6 +22,8 @@ for tool in umoci shfmt mmdebstrap; do command -v "$tool" >/dev/null 2>&1 || nee
 command -v shellcheck >/dev/null 2>&1 || need_apt+=(shellcheck)
 # Day-2 real-daemon tests: a self-signed certificate for spec.tls.
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+# Monitor alert rules (AlertRulesTest): promtool check/test rules; Debian's prometheus package has promtool.
+command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
 # The benchmark smoke run below loads the service with wrk.
 command -v wrk >/dev/null 2>&1 || need_apt+=(wrk)
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -42,6 +44,8 @@ export XROOTD_K8S_BIN
 XROOTD_IMAGE="$(bash images/xrootd/build.sh </dev/null | tail -n1)"
 export XROOTD_IMAGE
 
+# mvn verify: the unit, fixture and robustness tiers (surefire), then the daemons, e2e and cgroup tiers
+# (failsafe, JUnit tags in src/test/java/org/xrootd/hook/testkit/Tiers.java). Any failure fails the run.
 mvn -B -ntp verify "$@"
 
 # The benchmark command at tiny sizes (BENCHMARKS.md): checks that every step still produces a number,

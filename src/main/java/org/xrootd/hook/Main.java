@@ -20,10 +20,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** Command line: {@code serve} (the default) runs the hook service; {@code render} previews children offline. */
+/**
+ * Command line: {@code serve} (the default) runs the hook service; {@code render} previews children offline;
+ * {@code monitor} runs a cluster's summary-report collector ({@link MonitorCommand}).
+ */
 @Command(name = "xrootd-hook", mixinStandardHelpOptions = true, version = "xrootd-hook 0.1.0",
         description = "Metacontroller hooks that run XRootD clusters on Kubernetes.",
-        subcommands = {Main.Serve.class, Main.Render.class})
+        subcommands = {Main.Serve.class, Main.Render.class, MonitorCommand.class})
 public final class Main implements Callable<Integer> {
     @CommandLine.Mixin
     ServeOptions serve = new ServeOptions();

@@ -13,10 +13,10 @@ import java.util.Locale;
 import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.xrootd.hook.fixtures.Cluster;
 import org.xrootd.hook.fixtures.Scenarios;
 import org.xrootd.hook.json.Json;
 import org.xrootd.hook.model.SpecParser;
+import org.xrootd.hook.testkit.Repo;
 
 /**
  * The benchmark's helpers, called by tests/bench/run.sh:
@@ -84,7 +84,7 @@ public final class BenchTool {
             throw new IllegalStateException("the worker cap (" + SpecParser.MAX_WORKERS + ") is below 500: the 500-worker input would be invalid");
         }
         Files.createDirectories(dir);
-        JsonNode sample = Json.MAPPER.readTree(Cluster.repoRoot().resolve("tests/fixtures/steady-ready/request.json").toFile());
+        JsonNode sample = Json.MAPPER.readTree(Repo.path("tests/fixtures/steady-ready/request.json").toFile());
         Files.write(dir.resolve("sample.json"), Json.MAPPER.writeValueAsBytes(sample));
         for (int workers : new int[] {100, 500}) {
             ObjectNode request = Scenarios.steadyRequest(workers);

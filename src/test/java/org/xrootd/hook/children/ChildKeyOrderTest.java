@@ -8,9 +8,9 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.xrootd.hook.TestSpecs;
 import org.xrootd.hook.json.Json;
 import org.xrootd.hook.model.Quantities;
+import org.xrootd.hook.testkit.Samples;
 
 /**
  * The children are written as JSON trees, not through the Kubernetes model classes, and must keep the
@@ -22,8 +22,8 @@ class ChildKeyOrderTest {
 
     @Test
     void everyObjectOfEveryChildHasItsKeysInTheModelOrder() throws Exception {
-        ObjectNode everything = TestSpecs.parent("x");
-        ObjectNode spec = TestSpecs.spec(everything);
+        ObjectNode everything = Samples.parent("x");
+        ObjectNode spec = Samples.spec(everything);
         ObjectNode worker = (ObjectNode) spec.get("worker");
         ((ObjectNode) worker.get("storage")).put("whenDeleted", "Delete");
         worker.set("resources", Json.MAPPER.readTree("{\"requests\":{\"memory\":\"1Gi\",\"cpu\":\"500m\"}}"));
@@ -42,11 +42,11 @@ class ChildKeyOrderTest {
         spec.put("serviceAccountName", "xrootd");
         spec.putObject("sss").put("secretName", "keytab").put("key", "sss.keytab");
         spec.putObject("tls").put("secretName", "certs");
-        ObjectNode minimal = TestSpecs.parent("y");
-        ((ObjectNode) TestSpecs.spec(minimal).get("worker")).put("replicas", 0);
-        ((ObjectNode) TestSpecs.spec(minimal).get("worker").get("storage")).remove("class");
-        for (ObjectNode parent : List.of(TestSpecs.parent("base"), everything, minimal)) {
-            for (JsonNode child : Children.all(TestSpecs.model(parent), TestSpecs.image())) {
+        ObjectNode minimal = Samples.parent("y");
+        ((ObjectNode) Samples.spec(minimal).get("worker")).put("replicas", 0);
+        ((ObjectNode) Samples.spec(minimal).get("worker").get("storage")).remove("class");
+        for (ObjectNode parent : List.of(Samples.parent("base"), everything, minimal)) {
+            for (JsonNode child : Children.all(Samples.model(parent), Samples.image())) {
                 checkOrder(child, child.path("kind").asText());
             }
         }

@@ -6,19 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import org.junit.jupiter.api.Test;
-import org.xrootd.hook.TestSpecs;
 import org.xrootd.hook.model.Component;
 import org.xrootd.hook.model.XrootdSpec;
+import org.xrootd.hook.testkit.Samples;
 
 class ServicesTest {
-    private final XrootdSpec spec = TestSpecs.sample();
+    private final XrootdSpec spec = Samples.sample();
 
     private static Service headless(XrootdSpec spec, Component component) {
-        return TestSpecs.typed(Services.headless(spec, component), Service.class);
+        return Samples.typed(Services.headless(spec, component), Service.class);
     }
 
     private static Service client(XrootdSpec spec) {
-        return TestSpecs.typed(Services.client(spec), Service.class);
+        return Samples.typed(Services.client(spec), Service.class);
     }
 
     @Test

@@ -14,16 +14,16 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.xrootd.hook.TestSpecs;
 import org.xrootd.hook.model.XrootdSpec;
+import org.xrootd.hook.testkit.Samples;
 
 class StartScriptTest {
     private static XrootdSpec withSecretsAndExports() {
-        ObjectNode parent = TestSpecs.parent("x");
-        TestSpecs.spec(parent).putObject("config").putArray("exports").add("/data").add("/store/user");
-        TestSpecs.spec(parent).putObject("sss").put("secretName", "keytab");
-        TestSpecs.spec(parent).putObject("tls").put("secretName", "cert");
-        return TestSpecs.model(parent);
+        ObjectNode parent = Samples.parent("x");
+        Samples.spec(parent).putObject("config").putArray("exports").add("/data").add("/store/user");
+        Samples.spec(parent).putObject("sss").put("secretName", "keytab");
+        Samples.spec(parent).putObject("tls").put("secretName", "cert");
+        return Samples.model(parent);
     }
 
     @Test
@@ -44,7 +44,7 @@ class StartScriptTest {
             assertFalse("true".equals(System.getenv("CI")), "shellcheck is missing (apt-get install shellcheck)");
             Assumptions.abort("shellcheck is not installed (apt-get install shellcheck)");
         }
-        for (XrootdSpec spec : List.of(TestSpecs.sample(), withSecretsAndExports())) {
+        for (XrootdSpec spec : List.of(Samples.sample(), withSecretsAndExports())) {
             Path script = dir.resolve("start.sh");
             Files.writeString(script, StartScript.render(spec));
             Process shellcheck = new ProcessBuilder("shellcheck", "--shell=sh", "--severity=style", script.toString())

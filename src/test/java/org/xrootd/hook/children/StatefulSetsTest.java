@@ -12,18 +12,18 @@ import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.xrootd.hook.TestSpecs;
 import org.xrootd.hook.model.Catalog;
 import org.xrootd.hook.model.Component;
 import org.xrootd.hook.model.XrootdSpec;
+import org.xrootd.hook.testkit.Samples;
 
 class StatefulSetsTest {
-    private final XrootdSpec spec = TestSpecs.sample();
-    private final StatefulSet redirector = build(spec, Component.REDIRECTOR, TestSpecs.image());
-    private final StatefulSet worker = build(spec, Component.WORKER, TestSpecs.image());
+    private final XrootdSpec spec = Samples.sample();
+    private final StatefulSet redirector = build(spec, Component.REDIRECTOR, Samples.image());
+    private final StatefulSet worker = build(spec, Component.WORKER, Samples.image());
 
     private static StatefulSet build(XrootdSpec spec, Component component, Catalog.Resolved image) {
-        return TestSpecs.typed(TestSpecs.statefulSet(spec, component, image), StatefulSet.class);
+        return Samples.typed(Samples.statefulSet(spec, component, image), StatefulSet.class);
     }
 
     @Test
@@ -71,9 +71,9 @@ class StatefulSetsTest {
 
     @Test
     void noStorageClassMeansTheClusterDefault() {
-        ObjectNode parent = TestSpecs.parent("x");
-        ((ObjectNode) TestSpecs.spec(parent).get("worker").get("storage")).remove("class");
-        StatefulSet built = build(TestSpecs.model(parent), Component.WORKER, TestSpecs.image());
+        ObjectNode parent = Samples.parent("x");
+        ((ObjectNode) Samples.spec(parent).get("worker").get("storage")).remove("class");
+        StatefulSet built = build(Samples.model(parent), Component.WORKER, Samples.image());
         assertNull(built.getSpec().getVolumeClaimTemplates().get(0).getSpec().getStorageClassName());
     }
 
@@ -92,7 +92,7 @@ class StatefulSetsTest {
         Container redirectorXrootd = redirector.getSpec().getTemplate().getSpec().getContainers().get(1);
         Container workerXrootd = worker.getSpec().getTemplate().getSpec().getContainers().get(1);
         assertTrue(redirectorXrootd.getReadinessProbe().getExec().getCommand().get(2).endsWith("grep -q '/c'"));
-        // Attached to its own cmsd, and that cmsd logged in to a redirector (RealDaemonFixesTest).
+        // Attached to its own cmsd, and that cmsd logged in to a redirector (XrootdQuirksTest).
         String workerReady = workerXrootd.getReadinessProbe().getExec().getCommand().get(2);
         assertTrue(workerReady.contains("grep -q '/a' && "), workerReady);
         assertTrue(workerReady.endsWith(StatefulSets.connectedToRedirector(3121)), workerReady);
@@ -102,9 +102,9 @@ class StatefulSetsTest {
 
     @Test
     void configHashAnnotationIsPerRole() {
-        assertEquals(TestSpecs.hash(spec, Component.REDIRECTOR),
+        assertEquals(Samples.hash(spec, Component.REDIRECTOR),
                 redirector.getSpec().getTemplate().getMetadata().getAnnotations().get(StatefulSets.CONFIG_HASH));
-        assertEquals(TestSpecs.hash(spec, Component.WORKER),
+        assertEquals(Samples.hash(spec, Component.WORKER),
                 worker.getSpec().getTemplate().getMetadata().getAnnotations().get(StatefulSets.CONFIG_HASH));
     }
 
@@ -126,17 +126,17 @@ class StatefulSetsTest {
 
     @Test
     void schedulingPassthroughReachesThePods() {
-        ObjectNode parent = TestSpecs.parent("x");
-        ObjectNode workerNode = (ObjectNode) TestSpecs.spec(parent).get("worker");
+        ObjectNode parent = Samples.parent("x");
+        ObjectNode workerNode = (ObjectNode) Samples.spec(parent).get("worker");
         workerNode.putObject("resources").putObject("limits").put("memory", "2Gi");
         workerNode.putObject("nodeSelector").put("disk", "ssd");
         workerNode.putObject("podLabels").put("team", "hep");
         workerNode.putObject("podAnnotations").put("prometheus.io/scrape", "false");
         workerNode.putArray("topologySpreadConstraints").addObject().put("maxSkew", 1)
                 .put("topologyKey", "kubernetes.io/hostname").put("whenUnsatisfiable", "ScheduleAnyway");
-        TestSpecs.spec(parent).putArray("imagePullSecrets").addObject().put("name", "regcred");
-        TestSpecs.spec(parent).put("serviceAccountName", "xrootd");
-        StatefulSet built = build(TestSpecs.model(parent), Component.WORKER, TestSpecs.image());
+        Samples.spec(parent).putArray("imagePullSecrets").addObject().put("name", "regcred");
+        Samples.spec(parent).put("serviceAccountName", "xrootd");
+        StatefulSet built = build(Samples.model(parent), Component.WORKER, Samples.image());
         PodSpec pod = built.getSpec().getTemplate().getSpec();
         assertEquals("2Gi", pod.getContainers().get(1).getResources().getLimits().get("memory").toString());
         assertEquals("ssd", pod.getNodeSelector().get("disk"));
@@ -164,9 +164,9 @@ class StatefulSetsTest {
 
     @Test
     void sssKeytabComesFromTheNamedSecretWithMode0400() {
-        ObjectNode parent = TestSpecs.parent("x");
-        TestSpecs.spec(parent).putObject("sss").put("secretName", "xrd-keytab").put("key", "keytab");
-        PodSpec pod = build(TestSpecs.model(parent), Component.WORKER, TestSpecs.image()).getSpec().getTemplate().getSpec();
+        ObjectNode parent = Samples.parent("x");
+        Samples.spec(parent).putObject("sss").put("secretName", "xrd-keytab").put("key", "keytab");
+        PodSpec pod = build(Samples.model(parent), Component.WORKER, Samples.image()).getSpec().getTemplate().getSpec();
         var volume = pod.getVolumes().stream().filter(v -> v.getName().equals(PodLayout.SSS_VOLUME)).findFirst().orElseThrow();
         assertEquals("xrd-keytab", volume.getSecret().getSecretName());
         assertEquals(0400, volume.getSecret().getDefaultMode());
@@ -180,9 +180,9 @@ class StatefulSetsTest {
     @Test
     void claimsAreKeptUnlessDeletionIsOptedIn() {
         assertNull(worker.getSpec().getPersistentVolumeClaimRetentionPolicy());
-        ObjectNode parent = TestSpecs.parent("x");
-        ((ObjectNode) TestSpecs.spec(parent).get("worker").get("storage")).put("whenDeleted", "Delete");
-        StatefulSet built = build(TestSpecs.model(parent), Component.WORKER, TestSpecs.image());
+        ObjectNode parent = Samples.parent("x");
+        ((ObjectNode) Samples.spec(parent).get("worker").get("storage")).put("whenDeleted", "Delete");
+        StatefulSet built = build(Samples.model(parent), Component.WORKER, Samples.image());
         assertEquals("Delete", built.getSpec().getPersistentVolumeClaimRetentionPolicy().getWhenDeleted());
         assertEquals("Retain", built.getSpec().getPersistentVolumeClaimRetentionPolicy().getWhenScaled());
     }

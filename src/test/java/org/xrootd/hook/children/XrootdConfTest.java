@@ -10,22 +10,22 @@ import java.math.BigInteger;
 import java.nio.file.Files;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.xrootd.hook.TestSpecs;
-import org.xrootd.hook.fixtures.Cluster;
 import org.xrootd.hook.model.Component;
 import org.xrootd.hook.model.XrootdSpec;
+import org.xrootd.hook.testkit.Repo;
+import org.xrootd.hook.testkit.Samples;
 
 class XrootdConfTest {
     @Test
     void matchesTheReviewedGoldenFiles() throws Exception {
-        XrootdSpec spec = TestSpecs.sample();
-        assertEquals(Files.readString(Cluster.repoRoot().resolve("tests/golden/xrootd.cf")), XrootdConf.render(spec));
-        assertEquals(Files.readString(Cluster.repoRoot().resolve("tests/golden/start.sh")), StartScript.render(spec));
+        XrootdSpec spec = Samples.sample();
+        assertEquals(Files.readString(Repo.path("tests/golden/xrootd.cf")), XrootdConf.render(spec));
+        assertEquals(Files.readString(Repo.path("tests/golden/start.sh")), StartScript.render(spec));
     }
 
     @Test
     void everyRedirectorPodIsAManagerWithoutAClusterDomain() {
-        List<String> managers = XrootdConf.render(TestSpecs.sample()).lines().filter(l -> l.startsWith("all.manager")).toList();
+        List<String> managers = XrootdConf.render(Samples.sample()).lines().filter(l -> l.startsWith("all.manager")).toList();
         assertEquals(List.of(
                 "all.manager base-xrootd-xrootd-redirector-0.base-xrootd-xrootd-redirector.ns1.svc:3121",
                 "all.manager base-xrootd-xrootd-redirector-1.base-xrootd-xrootd-redirector.ns1.svc:3121"), managers);
@@ -33,7 +33,7 @@ class XrootdConfTest {
 
     @Test
     void managerListIsIdenticalForBothRoles() {
-        XrootdSpec spec = TestSpecs.sample();
+        XrootdSpec spec = Samples.sample();
         List<String> manager = XrootdConf.renderFor(spec, Component.REDIRECTOR).lines().filter(l -> l.startsWith("all.manager")).toList();
         List<String> worker = XrootdConf.renderFor(spec, Component.WORKER).lines().filter(l -> l.startsWith("all.manager")).toList();
         assertEquals(manager, worker);
@@ -41,7 +41,7 @@ class XrootdConfTest {
 
     @Test
     void managerDelaysAreTunedForKubernetes() {
-        String config = XrootdConf.render(TestSpecs.sample());
+        String config = XrootdConf.render(Samples.sample());
         assertTrue(config.contains("cms.delay startup 1 servers 1 lookup 1 qdl 1 drop 60"));
         assertTrue(config.contains("cms.conwait 1"));
     }
@@ -55,46 +55,46 @@ class XrootdConfTest {
 
     @Test
     void aWorkerOnlyChangeRollsOnlyWorkers() {
-        ObjectNode parent = TestSpecs.parent("x");
-        XrootdSpec before = TestSpecs.model(parent);
-        ((ObjectNode) TestSpecs.spec(parent).get("worker").get("storage")).put("capacity", "10Gi");
-        XrootdSpec after = TestSpecs.model(parent);
-        assertEquals(TestSpecs.hash(before, Component.REDIRECTOR), TestSpecs.hash(after, Component.REDIRECTOR));
-        assertNotEquals(TestSpecs.hash(before, Component.WORKER), TestSpecs.hash(after, Component.WORKER));
+        ObjectNode parent = Samples.parent("x");
+        XrootdSpec before = Samples.model(parent);
+        ((ObjectNode) Samples.spec(parent).get("worker").get("storage")).put("capacity", "10Gi");
+        XrootdSpec after = Samples.model(parent);
+        assertEquals(Samples.hash(before, Component.REDIRECTOR), Samples.hash(after, Component.REDIRECTOR));
+        assertNotEquals(Samples.hash(before, Component.WORKER), Samples.hash(after, Component.WORKER));
     }
 
     @Test
     void aRedirectorCountChangeRollsEveryPod() {
-        ObjectNode parent = TestSpecs.parent("x");
-        XrootdSpec before = TestSpecs.model(parent);
-        ((ObjectNode) TestSpecs.spec(parent).get("redirector")).put("replicas", 3);
-        XrootdSpec after = TestSpecs.model(parent);
-        assertNotEquals(TestSpecs.hash(before, Component.REDIRECTOR), TestSpecs.hash(after, Component.REDIRECTOR));
-        assertNotEquals(TestSpecs.hash(before, Component.WORKER), TestSpecs.hash(after, Component.WORKER));
+        ObjectNode parent = Samples.parent("x");
+        XrootdSpec before = Samples.model(parent);
+        ((ObjectNode) Samples.spec(parent).get("redirector")).put("replicas", 3);
+        XrootdSpec after = Samples.model(parent);
+        assertNotEquals(Samples.hash(before, Component.REDIRECTOR), Samples.hash(after, Component.REDIRECTOR));
+        assertNotEquals(Samples.hash(before, Component.WORKER), Samples.hash(after, Component.WORKER));
     }
 
     @Test
     void roleViewsLeaveTheOtherRoleOut() {
-        XrootdSpec spec = TestSpecs.sample();
+        XrootdSpec spec = Samples.sample();
         assertFalse(XrootdConf.renderFor(spec, Component.REDIRECTOR).contains("oss.localroot"));
         assertFalse(XrootdConf.renderFor(spec, Component.WORKER).contains("all.role manager"));
     }
 
     @Test
     void startScriptCreatesEveryExport() {
-        ObjectNode parent = TestSpecs.parent("x");
-        TestSpecs.spec(parent).putObject("config").putArray("exports").add("/data").add("/store/user");
-        String script = StartScript.render(TestSpecs.model(parent));
+        ObjectNode parent = Samples.parent("x");
+        Samples.spec(parent).putObject("config").putArray("exports").add("/data").add("/store/user");
+        String script = StartScript.render(Samples.model(parent));
         assertTrue(script.contains("mkdir -p \"$XRD_DATA_DIR/data\" \"$XRD_DATA_DIR/store/user\""), script);
     }
 
     @Test
     void userDirectivesLandInTheirRolesBlock() {
-        ObjectNode parent = TestSpecs.parent("x");
-        ObjectNode config = TestSpecs.spec(parent).putObject("config");
+        ObjectNode parent = Samples.parent("x");
+        ObjectNode config = Samples.spec(parent).putObject("config");
         config.putArray("all").add("xrootd.trace emsg");
         config.putArray("worker").add("oss.defaults nomig");
-        XrootdSpec spec = TestSpecs.model(parent);
+        XrootdSpec spec = Samples.model(parent);
         assertTrue(XrootdConf.renderFor(spec, Component.WORKER).contains("oss.defaults nomig"));
         assertFalse(XrootdConf.renderFor(spec, Component.REDIRECTOR).contains("oss.defaults nomig"));
         assertTrue(XrootdConf.renderFor(spec, Component.REDIRECTOR).contains("xrootd.trace emsg"));
@@ -104,25 +104,25 @@ class XrootdConfTest {
 
     @Test
     void sssRequiresTheKeytabFromThePrivateCopy() {
-        ObjectNode parent = TestSpecs.parent("x");
-        TestSpecs.spec(parent).putObject("sss").put("secretName", "kt");
-        String config = XrootdConf.render(TestSpecs.model(parent));
+        ObjectNode parent = Samples.parent("x");
+        Samples.spec(parent).putObject("sss").put("secretName", "kt");
+        String config = XrootdConf.render(Samples.model(parent));
         assertTrue(config.contains("sec.protocol sss -s " + PodLayout.SSS_KEYTAB));
         assertTrue(config.contains("sec.protbind * only sss"));
-        assertFalse(XrootdConf.render(TestSpecs.sample()).contains("sec.protocol"));
+        assertFalse(XrootdConf.render(Samples.sample()).contains("sec.protocol"));
     }
 
     @Test
     void tlsUsesTheCertificateCopies() {
-        ObjectNode parent = TestSpecs.parent("x");
-        TestSpecs.spec(parent).putObject("tls").put("secretName", "tls");
-        assertTrue(XrootdConf.render(TestSpecs.model(parent)).contains("xrd.tls " + PodLayout.TLS_CERT + " " + PodLayout.TLS_KEY));
+        ObjectNode parent = Samples.parent("x");
+        Samples.spec(parent).putObject("tls").put("secretName", "tls");
+        assertTrue(XrootdConf.render(Samples.model(parent)).contains("xrd.tls " + PodLayout.TLS_CERT + " " + PodLayout.TLS_KEY));
     }
 
     @Test
     void commentsDoNotCountInTheHash() {
-        String config = XrootdConf.renderFor(TestSpecs.sample(), Component.WORKER);
-        String script = StartScript.render(TestSpecs.sample());
+        String config = XrootdConf.renderFor(Samples.sample(), Component.WORKER);
+        String script = StartScript.render(Samples.sample());
         String reworded = config.replace("# Free-space gate", "# A reworded comment about the free-space gate");
         assertNotEquals(config, reworded);
         assertEquals(XrootdConf.hash(config, script), XrootdConf.hash(reworded, script));

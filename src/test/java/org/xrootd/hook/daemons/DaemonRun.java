@@ -8,10 +8,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +23,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.xrootd.hook.http.HookServer;
 import org.xrootd.hook.json.Json;
+import org.xrootd.hook.testkit.Http;
 
 /**
  * What every real-daemon test needs around its {@link LocalCluster}: the machine's prerequisites (the
@@ -123,15 +120,9 @@ final class DaemonRun implements AutoCloseable {
         entry.putObject("metadata").put("name", version).put("namespace", NAMESPACE);
         entry.putObject("spec").put("version", version).put("image", image);
 
-        HttpResponse<String> response = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + hookPort + "/sync"))
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(Json.MAPPER.writeValueAsString(request)))
-                        .timeout(Duration.ofSeconds(30))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, response.statusCode(), response.body());
-        return Json.MAPPER.readTree(response.body());
+        Http.Reply response = Http.post(hookPort, "/sync", Json.MAPPER.writeValueAsBytes(request));
+        assertEquals(200, response.status(), response.text());
+        return response.json();
     }
 
     /** The pods of a hook response, ready to start; {@code secrets}: the data of the Secrets they mount. */

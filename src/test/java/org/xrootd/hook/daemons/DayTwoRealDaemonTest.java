@@ -32,9 +32,10 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.xrootd.hook.children.PodLayout;
 import org.xrootd.hook.children.StatefulSets;
+import org.xrootd.hook.testkit.Tiers;
 
 /**
- * Day-2 features on real xrootd/cmsd 5.5.3 (issue #5), on one cluster run by the same harness as
+ * Day-2 features on real xrootd/cmsd 5.5.3, on one cluster run by the same harness as
  * {@link RealDaemonClusterTest}: an Xrootd with 1 redirector and 2 workers, {@code spec.sss} naming a
  * Secret with a keytab made by {@code xrdsssadmin}, two exports ({@code /data}, {@code /store}), a
  * directive for every pod ({@code all.sitename}) and one for workers only ({@code xrootd.chksum
@@ -44,6 +45,7 @@ import org.xrootd.hook.children.StatefulSets;
  * fsGroup: mode 0440, owner root, group fsGroup ({@link LocalPod}). Every client command carries the
  * keytab ({@code XrdSecPROTOCOL=sss XrdSecSSSKT=...}) unless a step says otherwise.
  */
+@Tiers.Daemons
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DayTwoRealDaemonTest {

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.xrootd.hook.http.HookServer;
+import org.xrootd.hook.testkit.Tiers;
 
 /**
  * The operand image (images/xrootd) has everything the files the hook generates refer to, read from
@@ -23,6 +24,7 @@ import org.xrootd.hook.http.HookServer;
  * for (tokens, HTTP third-party copy, macaroons, the proxy file cache). A second test removes files from
  * a copy of the image and requires the check to name each of them, so the first cannot pass vacuously.
  */
+@Tiers.Daemons
 class OperandImageTest {
     private static Procs procs;
     private static OperandImage image;

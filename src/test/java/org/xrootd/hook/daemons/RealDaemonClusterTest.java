@@ -27,6 +27,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.xrootd.hook.http.HookServer;
+import org.xrootd.hook.testkit.Tiers;
 
 /**
  * Proves the generated configuration with real xrootd and cmsd daemons (Debian's xrootd 5.5.3).
@@ -53,6 +54,7 @@ import org.xrootd.hook.http.HookServer;
  * interrupted); the namespaces are deleted. Measured times are printed and written to
  * {@code target/real-daemons/timings.txt}.
  */
+@Tiers.Daemons
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RealDaemonClusterTest {
@@ -60,7 +62,7 @@ class RealDaemonClusterTest {
     private static final int REDIRECTORS = 2;
     private static final int WORKERS = 3;
     private static final Duration CLIENT_TIMEOUT = DaemonRun.CLIENT_TIMEOUT;
-    /** The goal for a cold start; asserted loosely (see coldStartToFirstWrite) and reported. */
+    /** The goal for a cold start to the first write; reported, and asserted only loosely (see coldStartToFirstWrite). */
     private static final Duration FIRST_WRITE_GOAL = Duration.ofSeconds(5);
 
     private DaemonRun run;
@@ -353,7 +355,11 @@ class RealDaemonClusterTest {
         return cluster.failing(pod, probeField);
     }
 
-    /** What the pod's xrootd reports about its cmsd links (xrootd-ops.md 3.10). */
+    /**
+     * What the pod's xrootd reports about its cmsd links ({@code xrdfs query config cms}): one
+     * {@code host/state} per link: {@code /a} attached to its own cmsd, {@code /c} connected to a manager,
+     * {@code /s} connected but suspended (docs/xrootd-configuration.md, readiness).
+     */
     private String cmsState(LocalPod pod) {
         return run.queryConfig(pod, "cms");
     }

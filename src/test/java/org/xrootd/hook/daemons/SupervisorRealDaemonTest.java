@@ -28,6 +28,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.xrootd.hook.model.Supervisors;
+import org.xrootd.hook.testkit.Tiers;
 
 /**
  * More than 64 workers on real daemons, in the default shape of 2 redirectors: the hook's own answer for
@@ -42,6 +43,7 @@ import org.xrootd.hook.model.Supervisors;
  * manager's cluster map, files written through one redirector landing behind a supervisor and reading
  * back through both, and the same after one supervisor pod is killed and started again.
  */
+@Tiers.Daemons
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SupervisorRealDaemonTest {

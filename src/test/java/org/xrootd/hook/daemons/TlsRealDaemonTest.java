@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.xrootd.hook.testkit.Tiers;
 
 /**
  * {@code spec.tls} on real xrootd 5.5.3: an Xrootd with 1 redirector and 2 workers whose TLS Secret
@@ -41,6 +42,7 @@ import org.junit.jupiter.api.Timeout;
  * ignores IP-type ones). With them added (the Secret rotated, the workers restarted) roots:// through
  * the redirector works.
  */
+@Tiers.Daemons
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TlsRealDaemonTest {

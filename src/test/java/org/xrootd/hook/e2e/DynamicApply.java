@@ -16,10 +16,9 @@ import java.util.Set;
 
 /**
  * Metacontroller's default "dynamic apply" of a child, transcribed from its Go source
- * ({@code pkg/dynamic/apply/apply.go} and {@code pkg/controller/common/manage_children.go},
- * metacontroller-contract.md section 4.2): a client-side 3-way merge of observed, last-applied and desired,
- * kubectl-apply style, with the last-applied configuration kept in the annotation
- * {@code metacontroller.k8s.io/last-applied-configuration}.
+ * ({@code pkg/dynamic/apply/apply.go} and {@code pkg/controller/common/manage_children.go}): a
+ * client-side 3-way merge of observed, last-applied and desired, kubectl-apply style, with the
+ * last-applied configuration kept in the annotation {@code metacontroller.k8s.io/last-applied-configuration}.
  *
  * <p>Values are Jackson trees instead of Go's {@code map[string]interface{}}. {@link #deepEqual} stands in
  * for {@code reflect.DeepEqual} on decoded JSON: integers (Go int64) equal integers of the same value, floats

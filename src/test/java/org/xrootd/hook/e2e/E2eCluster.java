@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.xrootd.hook.http.HookServer;
+import org.xrootd.hook.testkit.Repo;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 
@@ -43,10 +44,6 @@ final class E2eCluster implements AutoCloseable {
         this.startup = startup;
     }
 
-    static Path repoRoot() {
-        return org.xrootd.hook.fixtures.Cluster.repoRoot();
-    }
-
     /** Every document of a YAML manifest, as JSON trees (SnakeYAML, so anchors and aliases resolve). */
     static List<ObjectNode> manifests(Path file) {
         List<ObjectNode> documents = new ArrayList<>();
@@ -69,7 +66,7 @@ final class E2eCluster implements AutoCloseable {
      * operators of such clusters to do the same; the hook then must return no budgets.
      */
     static ObjectNode compositeControllerFor120() {
-        ObjectNode controller = manifests(repoRoot().resolve("metacontroller/xrootd-controller.yaml")).get(0);
+        ObjectNode controller = manifests(Repo.path("metacontroller/xrootd-controller.yaml")).get(0);
         ArrayNode rules = (ArrayNode) controller.path("spec").path("childResources");
         for (int i = rules.size() - 1; i >= 0; i--) {
             if (rules.get(i).path("resource").asText().equals(PDB_RESOURCE)) {
@@ -128,7 +125,7 @@ final class E2eCluster implements AutoCloseable {
         KubeApi.Resource crds = api.resource("apiextensions.k8s.io/v1", "customresourcedefinitions");
         List<String> names = new ArrayList<>();
         for (String file : List.of("xrootd.org_xrootds.yaml", "catalog.xrootd.org_xrootdversions.yaml")) {
-            for (ObjectNode crd : manifests(repoRoot().resolve("crds").resolve(file))) {
+            for (ObjectNode crd : manifests(Repo.path("crds").resolve(file))) {
                 api.create(crds, null, crd);
                 names.add(crd.path("metadata").path("name").asText());
             }

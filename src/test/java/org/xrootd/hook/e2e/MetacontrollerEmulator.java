@@ -29,8 +29,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * An EMULATION of Metacontroller's CompositeController, for end-to-end tests against a real API server.
  * It is not Metacontroller: Metacontroller cannot be built on our machines (it needs Go 1.26). It follows
  * the documented contract and, where the contract is code, Metacontroller's own Go source
- * (metacontroller-contract.md sections 2 to 4; {@code pkg/controller/composite/controller.go},
- * {@code hooks.go}, {@code pkg/controller/common/manage_children.go}, {@code pkg/dynamic/apply/apply.go},
+ * ({@code pkg/controller/composite/controller.go}, {@code hooks.go},
+ * {@code pkg/controller/common/manage_children.go}, {@code pkg/dynamic/apply/apply.go},
  * {@code pkg/controller/common/customize/manager.go}, {@code pkg/hooks/webhook.go}):
  *
  * <ul>

@@ -23,9 +23,11 @@ import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.xrootd.hook.fixtures.Cluster;
 import org.xrootd.hook.json.Json;
 import org.xrootd.hook.model.Quantities;
+import org.xrootd.hook.testkit.Http;
+import org.xrootd.hook.testkit.Repo;
+import org.xrootd.hook.testkit.Tiers;
 
 /**
  * The hook in the memory limit k8s/deployment.yaml gives it, enforced by the kernel: a memory cgroup with
@@ -35,8 +37,9 @@ import org.xrootd.hook.model.Quantities;
  * (ExitOnOutOfMemoryError): either way it would not be alive at the end. Needs root and a writable memory
  * cgroup (v1 or v2): skipped without them, except in CI.
  */
+@Tiers.Cgroup
 class ContainerMemoryTest {
-    private static final Path DEPLOYMENT = Cluster.repoRoot().resolve("k8s/deployment.yaml");
+    private static final Path DEPLOYMENT = Repo.path("k8s/deployment.yaml");
 
     @Test
     void theDeploymentsJvmServesConcurrentRequestsAtTheSizeLimitWithinItsMemoryLimit(@TempDir Path dir) throws Exception {
@@ -66,7 +69,7 @@ class ContainerMemoryTest {
             long heap = maxHeap(process.pid());
             assertTrue(heap > 0 && heap <= limit / 2, "the JVM sized its heap from the cgroup's limit: " + heap + " of " + limit);
 
-            URI sync = URI.create("http://127.0.0.1:" + port + "/sync");
+            URI sync = Http.uri(port, "/sync");
             byte[] largest = atTheSizeLimit();
             for (int round = 0; round < 3; round++) {
                 assertAllAnswered(sync, largest, 16, 1);

@@ -26,11 +26,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.xrootd.hook.json.Json;
+import org.xrootd.hook.testkit.Http;
 
 /** Health, readiness, metrics and the request-size limit of a running server. */
 class OperabilityTest {
     private static HookServer server;
-    private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeAll
     static void start() {
@@ -45,29 +45,29 @@ class OperabilityTest {
     @Test
     void healthAndReadinessAnswerOnceServing() throws Exception {
         assertEquals(HookServer.State.SERVING, server.state());
-        HttpResponse<String> health = get("/healthz");
-        assertEquals(200, health.statusCode());
-        assertEquals("ok", Json.MAPPER.readTree(health.body()).path("status").asText());
-        HttpResponse<String> ready = get("/readyz");
-        assertEquals(200, ready.statusCode());
-        assertEquals("serving", Json.MAPPER.readTree(ready.body()).path("status").asText());
+        Http.Reply health = Http.get(server.port(), "/healthz");
+        assertEquals(200, health.status());
+        assertEquals("ok", Json.MAPPER.readTree(health.text()).path("status").asText());
+        Http.Reply ready = Http.get(server.port(), "/readyz");
+        assertEquals(200, ready.status());
+        assertEquals("serving", Json.MAPPER.readTree(ready.text()).path("status").asText());
     }
 
     @Test
     void metricsCountSyncsByResultErrorsByKindAndInvalidParents() throws Exception {
-        assertEquals(200, post("/sync", RealisticRequest.workers(64).bytes()).statusCode());
-        assertEquals(200, post("/sync", RealisticRequest.workers(500).bytes()).statusCode());
+        assertEquals(200, Http.post(server.port(), "/sync", RealisticRequest.workers(64).bytes()).status());
+        assertEquals(200, Http.post(server.port(), "/sync", RealisticRequest.workers(500).bytes()).status());
         // Past the ceiling of 1000 workers: the parent is invalid, and answered.
         com.fasterxml.jackson.databind.node.ObjectNode tooMany = RealisticRequest.workers(64).json();
         ((com.fasterxml.jackson.databind.node.ObjectNode) tooMany.at("/parent/spec/worker")).put("replicas", 1001);
-        assertEquals(200, post("/sync", org.xrootd.hook.json.Json.MAPPER.writeValueAsBytes(tooMany)).statusCode());
-        assertEquals(400, post("/sync", "{\"parent\": 1}".getBytes()).statusCode());
-        assertEquals(200, post("/customize", RealisticRequest.workers(3).bytes()).statusCode());
+        assertEquals(200, Http.post(server.port(), "/sync", org.xrootd.hook.json.Json.MAPPER.writeValueAsBytes(tooMany)).status());
+        assertEquals(400, Http.post(server.port(), "/sync", "{\"parent\": 1}".getBytes()).status());
+        assertEquals(200, Http.post(server.port(), "/customize", RealisticRequest.workers(3).bytes()).status());
 
-        HttpResponse<String> metrics = get("/metrics");
-        assertEquals(200, metrics.statusCode());
-        assertTrue(metrics.headers().firstValue("content-type").orElse("").startsWith("text/plain"), metrics.headers().toString());
-        String text = metrics.body();
+        Http.Reply metrics = Http.get(server.port(), "/metrics");
+        assertEquals(200, metrics.status());
+        assertTrue(metrics.contentType().startsWith("text/plain"), metrics.contentType());
+        String text = metrics.text();
         assertTrue(value(text, "xrootd_hook_syncs_total{hook=\"sync\",result=\"synced\"}") >= 1, text);
         assertTrue(value(text, "xrootd_hook_syncs_total{hook=\"sync\",result=\"invalid\"}") >= 1, text);
         assertTrue(value(text, "xrootd_hook_errors_total{hook=\"sync\",kind=\"bad-request\"}") >= 1, text);
@@ -85,8 +85,8 @@ class OperabilityTest {
         assertTrue(!text.contains(RealisticRequest.NAME), "no per-parent labels");
 
         // The same parent, fixed, is no longer counted as invalid.
-        assertEquals(200, post("/sync", RealisticRequest.workers(64).bytes()).statusCode());
-        assertEquals(0.0, value(get("/metrics").body(), "xrootd_hook_invalid_parents{result=\"invalid\"}"));
+        assertEquals(200, Http.post(server.port(), "/sync", RealisticRequest.workers(64).bytes()).status());
+        assertEquals(0.0, value(Http.get(server.port(), "/metrics").text(), "xrootd_hook_invalid_parents{result=\"invalid\"}"));
     }
 
     @Test
@@ -104,18 +104,18 @@ class OperabilityTest {
             assertEquals("request too large", body.path("error").asText());
             assertTrue(body.path("message").asText().contains(String.valueOf(HookServer.MAX_REQUEST_BYTES)), body.toString());
         }
-        assertTrue(value(get("/metrics").body(), "xrootd_hook_errors_total{hook=\"sync\",kind=\"too-large\"}") >= 1);
+        assertTrue(value(Http.get(server.port(), "/metrics").text(), "xrootd_hook_errors_total{hook=\"sync\",kind=\"too-large\"}") >= 1);
     }
 
     @Test
     void aChunkedRequestLargerThanTheLimitIsRefusedWith413() throws Exception {
         byte[] big = new byte[(int) HookServer.MAX_REQUEST_BYTES + 1];
         Arrays.fill(big, (byte) ' ');
-        HttpRequest request = HttpRequest.newBuilder(uri("/sync"))
+        HttpRequest request = HttpRequest.newBuilder(Http.uri(server.port(), "/sync"))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(big)))
                 .build();
-        HttpResponse<String> response = CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = Http.CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
         assertEquals(413, response.statusCode(), response.body());
         assertEquals("request too large", Json.MAPPER.readTree(response.body()).path("error").asText());
     }
@@ -126,21 +126,21 @@ class OperabilityTest {
         byte[] real = RealisticRequest.workers(64).bytes();
         byte[] padded = Arrays.copyOf(real, (int) HookServer.MAX_REQUEST_BYTES);
         Arrays.fill(padded, real.length, padded.length, (byte) ' ');
-        HttpResponse<String> response = post("/sync", padded);
-        assertEquals(200, response.statusCode(), response.body());
+        Http.Reply response = Http.post(server.port(), "/sync", padded);
+        assertEquals(200, response.status(), response.text());
     }
 
     @Test
     void unknownPathsAnswerJson404() throws Exception {
-        HttpResponse<String> response = get("/nope");
-        assertEquals(404, response.statusCode());
-        assertEquals("not found", Json.MAPPER.readTree(response.body()).path("error").asText());
+        Http.Reply response = Http.get(server.port(), "/nope");
+        assertEquals(404, response.status());
+        assertEquals("not found", Json.MAPPER.readTree(response.text()).path("error").asText());
     }
 
     @Test
     void answersAreNotCompressedEvenWhenTheClientAcceptsGzip() throws Exception {
         // What Go's HTTP client, and so Metacontroller, sends unless told otherwise.
-        HttpResponse<byte[]> answer = CLIENT.send(HttpRequest.newBuilder(uri("/sync")).header("Content-Type", "application/json")
+        HttpResponse<byte[]> answer = Http.CLIENT.send(HttpRequest.newBuilder(Http.uri(server.port(), "/sync")).header("Content-Type", "application/json")
                 .header("Accept-Encoding", "gzip").POST(HttpRequest.BodyPublishers.ofByteArray(RealisticRequest.workers(64).bytes())).build(),
                 HttpResponse.BodyHandlers.ofByteArray());
         assertEquals(200, answer.statusCode());
@@ -154,7 +154,7 @@ class OperabilityTest {
                 HookServer.Settings.MIN_MAX_THREADS));
         try {
             byte[] body = RealisticRequest.workers(64).bytes();
-            URI sync = URI.create("http://127.0.0.1:" + small.port() + "/sync");
+            URI sync = Http.uri(small.port(), "/sync");
             // One client per request: 24 connections at once against 4 threads, two of them Jetty's acceptor and selector.
             List<CompletableFuture<HttpResponse<byte[]>>> answers = new ArrayList<>();
             for (int i = 0; i < 24; i++) {
@@ -281,7 +281,7 @@ class OperabilityTest {
         int last = -1;
         while (System.nanoTime() < deadline) {
             try {
-                last = CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                last = Http.CLIENT.send(HttpRequest.newBuilder(Http.uri(port, path))
                         .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
                 if (last == wanted) {
                     return last;
@@ -313,18 +313,5 @@ class OperabilityTest {
             }
         }
         return Double.NaN;
-    }
-
-    private static URI uri(String path) {
-        return URI.create("http://127.0.0.1:" + server.port() + path);
-    }
-
-    private static HttpResponse<String> get(String path) throws Exception {
-        return CLIENT.send(HttpRequest.newBuilder(uri(path)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static HttpResponse<String> post(String path, byte[] body) throws Exception {
-        return CLIENT.send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 }

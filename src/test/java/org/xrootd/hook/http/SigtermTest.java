@@ -7,10 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.xrootd.hook.json.Json;
+import org.xrootd.hook.testkit.Http;
 
 /**
  * The service as it runs in a container: a separate JVM, sent SIGTERM while a sync is in flight. It must
@@ -53,10 +50,8 @@ class SigtermTest {
             assertEquals(200, OperabilityTest.waitForStatus(port, "/readyz", 200, Duration.ofSeconds(60)),
                     () -> "the service did not become ready: " + read(stdout) + read(stderr));
 
-            HttpClient client = HttpClient.newHttpClient();
-            HttpResponse<String> first = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/sync"))
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(request("first"))).build(), HttpResponse.BodyHandlers.ofString());
-            assertEquals(200, first.statusCode(), first.body());
+            Http.Reply first = Http.post(port, "/sync", request("first"));
+            assertEquals(200, first.status(), first.text());
 
             try (Socket slow = new Socket("127.0.0.1", port)) {
                 slow.setSoTimeout(20_000);

@@ -16,8 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import org.xrootd.hook.fixtures.Cluster;
 import org.xrootd.hook.json.Json;
+import org.xrootd.hook.testkit.Repo;
 
 class RequestReaderTest {
     private static final String LAST_APPLIED = ObservedChildren.LAST_APPLIED;
@@ -55,7 +55,7 @@ class RequestReaderTest {
     @Test
     void everyFixtureRequestReadsAsJacksonReadsIt() throws Exception {
         List<Path> requests = new ArrayList<>();
-        try (Stream<Path> files = Files.walk(Cluster.repoRoot().resolve("tests/fixtures"))) {
+        try (Stream<Path> files = Files.walk(Repo.path("tests/fixtures"))) {
             files.filter(f -> f.getFileName().toString().equals("request.json")).forEach(requests::add);
         }
         int setAside = 0;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
-import org.xrootd.hook.TestSpecs;
+import org.xrootd.hook.testkit.Samples;
 import org.xrootd.hook.json.Json;
 
 class CatalogTest {
@@ -26,7 +26,7 @@ class CatalogTest {
 
     @Test
     void findsTheEntryUnderHookV1AndV2Keys() {
-        XrootdSpec spec = TestSpecs.sample();
+        XrootdSpec spec = Samples.sample();
         for (String key : new String[] {"4.11.2", "ns1/4.11.2"}) {
             var resolved = assertInstanceOf(Catalog.Resolved.class, Catalog.resolve(spec, entries(key, "ns1", "4.11.2", "img:1")));
             assertEquals("img:1", resolved.image());
@@ -36,7 +36,7 @@ class CatalogTest {
 
     @Test
     void anEntryOfAnotherNamespaceNeverChoosesTheImage() {
-        XrootdSpec spec = TestSpecs.sample();
+        XrootdSpec spec = Samples.sample();
         ObjectNode both = entries("tenant-b/4.11.2", "tenant-b", "4.11.2", "attacker:1");
         add(both, "ns1/4.11.2", "ns1", "4.11.2", "img:1");
         assertEquals("img:1", assertInstanceOf(Catalog.Resolved.class, Catalog.resolve(spec, both)).image());
@@ -47,17 +47,17 @@ class CatalogTest {
 
     @Test
     void explicitImageWinsAndNeedsNoCatalog() {
-        ObjectNode parent = TestSpecs.parent("x");
-        TestSpecs.spec(parent).put("image", "mine:1");
-        var resolved = Catalog.resolve(TestSpecs.model(parent), null);
+        ObjectNode parent = Samples.parent("x");
+        Samples.spec(parent).put("image", "mine:1");
+        var resolved = Catalog.resolve(Samples.model(parent), null);
         assertEquals("mine:1", assertInstanceOf(Catalog.Resolved.class, resolved).image());
     }
 
     @Test
     void missingOrEmptyEntrySaysWhatToCreate() {
-        var missing = assertInstanceOf(Catalog.Missing.class, Catalog.resolve(TestSpecs.sample(), entries("5.0", "ns1", "5.0", "x")));
+        var missing = assertInstanceOf(Catalog.Missing.class, Catalog.resolve(Samples.sample(), entries("5.0", "ns1", "5.0", "x")));
         assertTrue(missing.reason().contains("XrootdVersion named '4.11.2' in namespace 'ns1'"), missing.reason());
-        var empty = assertInstanceOf(Catalog.Missing.class, Catalog.resolve(TestSpecs.sample(), entries("4.11.2", "ns1", "4.11.2", null)));
+        var empty = assertInstanceOf(Catalog.Missing.class, Catalog.resolve(Samples.sample(), entries("4.11.2", "ns1", "4.11.2", null)));
         assertTrue(empty.reason().contains("no spec.image"));
     }
 }

@@ -8,12 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.xrootd.hook.TestSpecs;
+import org.xrootd.hook.testkit.Samples;
 
 class SpecParserTest {
     @Test
     void sampleGetsDefaults() {
-        XrootdSpec spec = TestSpecs.sample();
+        XrootdSpec spec = Samples.sample();
         assertEquals("base-xrootd", spec.name());
         assertEquals("ns1", spec.namespace());
         assertEquals(2, spec.redirector().replicas());
@@ -30,9 +30,9 @@ class SpecParserTest {
 
     @Test
     void emptySpecButVersionGetsOneOfEach() {
-        ObjectNode parent = TestSpecs.parent("x");
+        ObjectNode parent = Samples.parent("x");
         parent.putObject("spec").put("version", "5");
-        XrootdSpec spec = TestSpecs.model(parent);
+        XrootdSpec spec = Samples.model(parent);
         assertEquals(1, spec.redirector().replicas());
         assertEquals(1, spec.worker().replicas());
         assertNull(spec.storage().storageClass());
@@ -40,8 +40,8 @@ class SpecParserTest {
 
     @Test
     void reportsEveryProblemWithItsField() {
-        ObjectNode parent = TestSpecs.parent("x");
-        ObjectNode spec = TestSpecs.spec(parent);
+        ObjectNode parent = Samples.parent("x");
+        ObjectNode spec = Samples.spec(parent);
         spec.remove("version");
         ((ObjectNode) spec.get("worker")).put("replicas", -1);
         ((ObjectNode) spec.get("redirector")).put("replicas", "two");
@@ -56,51 +56,51 @@ class SpecParserTest {
 
     @Test
     void moreThan64WorkersGetSupervisorsAndPastTheCeilingAreRefusedWithAReason() {
-        ObjectNode parent = TestSpecs.parent("x");
-        ((ObjectNode) TestSpecs.spec(parent).get("worker")).put("replicas", 65);
-        assertEquals(2, TestSpecs.model(parent).supervisor().replicas());
-        ((ObjectNode) TestSpecs.spec(parent).get("worker")).put("replicas", SpecParser.MAX_WORKERS + 1);
+        ObjectNode parent = Samples.parent("x");
+        ((ObjectNode) Samples.spec(parent).get("worker")).put("replicas", 65);
+        assertEquals(2, Samples.model(parent).supervisor().replicas());
+        ((ObjectNode) Samples.spec(parent).get("worker")).put("replicas", SpecParser.MAX_WORKERS + 1);
         SpecParser.Result result = SpecParser.parse(parent);
         assertTrue(result.problems().get(0).message().contains("supervisors"));
     }
 
     @Test
     void refusesNamesThatWouldOverflowChildNames() {
-        assertTrue(SpecParser.parse(TestSpecs.parent("a".repeat(SpecParser.MAX_NAME_LENGTH))).ok());
-        SpecParser.Result result = SpecParser.parse(TestSpecs.parent("a".repeat(SpecParser.MAX_NAME_LENGTH + 1)));
+        assertTrue(SpecParser.parse(Samples.parent("a".repeat(SpecParser.MAX_NAME_LENGTH))).ok());
+        SpecParser.Result result = SpecParser.parse(Samples.parent("a".repeat(SpecParser.MAX_NAME_LENGTH + 1)));
         assertEquals("metadata.name", result.problems().get(0).field());
     }
 
     @Test
     void specThatIsNotAnObjectIsAProblemNotACrash() {
-        ObjectNode parent = TestSpecs.parent("x");
+        ObjectNode parent = Samples.parent("x");
         parent.put("spec", "oops");
         assertEquals("spec", SpecParser.parse(parent).problems().get(0).field());
     }
 
     @Test
     void portsMustDifferAndStayUnprivileged() {
-        ObjectNode parent = TestSpecs.parent("x");
-        TestSpecs.spec(parent).putObject("ports").put("xrootd", 2000).put("cmsd", 2000);
+        ObjectNode parent = Samples.parent("x");
+        Samples.spec(parent).putObject("ports").put("xrootd", 2000).put("cmsd", 2000);
         assertEquals("spec.ports", SpecParser.parse(parent).problems().get(0).field());
     }
 
     @Test
     void exportsMustBeAbsoluteAndUnique() {
-        ObjectNode parent = TestSpecs.parent("x");
-        TestSpecs.spec(parent).putObject("config").putArray("exports").add("/data").add("relative").add("/data").add("/a/../b");
+        ObjectNode parent = Samples.parent("x");
+        Samples.spec(parent).putObject("config").putArray("exports").add("/data").add("relative").add("/data").add("/a/../b");
         List<String> fields = SpecParser.parse(parent).problems().stream().map(Problem::field).toList();
         assertEquals(List.of("spec.config.exports[1]", "spec.config.exports[2]", "spec.config.exports[3]"), fields);
     }
 
     @Test
     void userDirectivesAreKeptPerRole() {
-        ObjectNode parent = TestSpecs.parent("x");
-        ObjectNode config = TestSpecs.spec(parent).putObject("config");
+        ObjectNode parent = Samples.parent("x");
+        ObjectNode config = Samples.spec(parent).putObject("config");
         config.putArray("all").add("xrootd.trace emsg login");
         config.putArray("redirector").add("cms.trace all");
         config.putArray("worker").add("  oss.space public /xrootd/data  ");
-        XrootdSpec spec = TestSpecs.model(parent);
+        XrootdSpec spec = Samples.model(parent);
         assertEquals(List.of("xrootd.trace emsg login"), spec.directives());
         assertEquals(List.of("cms.trace all"), spec.redirector().directives());
         assertEquals(List.of("oss.space public /xrootd/data"), spec.worker().directives());
@@ -110,8 +110,8 @@ class SpecParserTest {
     void directivesThatDefineTheClusterShapeAreRefused() {
         for (String line : new String[] {"all.role server", "all.manager evil:3121", "oss.localroot /tmp", "xrd.port 2000",
                 "all.export /other", "if named x", "fi", "continue /etc/passwd"}) {
-            ObjectNode parent = TestSpecs.parent("x");
-            TestSpecs.spec(parent).putObject("config").putArray("worker").add(line);
+            ObjectNode parent = Samples.parent("x");
+            Samples.spec(parent).putObject("config").putArray("worker").add(line);
             SpecParser.Result result = SpecParser.parse(parent);
             assertEquals("spec.config.worker[0]", result.problems().get(0).field(), line);
             assertTrue(result.problems().get(0).message().contains("managed by the controller"), line);
@@ -120,21 +120,21 @@ class SpecParserTest {
 
     @Test
     void aDirectiveIsOneLine() {
-        ObjectNode parent = TestSpecs.parent("x");
-        TestSpecs.spec(parent).putObject("config").putArray("all").add("xrootd.trace all\nall.role manager").add("not a directive");
+        ObjectNode parent = Samples.parent("x");
+        Samples.spec(parent).putObject("config").putArray("all").add("xrootd.trace all\nall.role manager").add("not a directive");
         assertEquals(2, SpecParser.parse(parent).problems().size());
     }
 
     @Test
     void schedulingIsPassedThroughAsKubernetesTypes() {
-        ObjectNode parent = TestSpecs.parent("x");
-        ObjectNode worker = (ObjectNode) TestSpecs.spec(parent).get("worker");
+        ObjectNode parent = Samples.parent("x");
+        ObjectNode worker = (ObjectNode) Samples.spec(parent).get("worker");
         worker.putObject("resources").putObject("requests").put("cpu", "500m").put("memory", "1Gi");
         worker.putObject("nodeSelector").put("disk", "ssd");
         worker.putArray("tolerations").addObject().put("key", "dedicated").put("operator", "Exists");
         worker.put("priorityClassName", "storage");
         worker.putObject("podLabels").put("team", "hep");
-        XrootdSpec.Pod pod = TestSpecs.model(parent).worker().pod();
+        XrootdSpec.Pod pod = Samples.model(parent).worker().pod();
         assertEquals("500m", pod.resources().getRequests().get("cpu").toString());
         assertEquals("ssd", pod.nodeSelector().get("disk"));
         assertEquals("dedicated", pod.tolerations().get(0).getKey());
@@ -144,37 +144,37 @@ class SpecParserTest {
 
     @Test
     void podLabelsCannotTakeOverTheControllersLabels() {
-        ObjectNode parent = TestSpecs.parent("x");
-        ((ObjectNode) TestSpecs.spec(parent).get("worker")).putObject("podLabels").put("app.kubernetes.io/component", "redirector");
+        ObjectNode parent = Samples.parent("x");
+        ((ObjectNode) Samples.spec(parent).get("worker")).putObject("podLabels").put("app.kubernetes.io/component", "redirector");
         assertEquals("spec.worker.podLabels.app.kubernetes.io/component", SpecParser.parse(parent).problems().get(0).field());
     }
 
     @Test
     void wrongShapedPassthroughIsAProblem() {
-        ObjectNode parent = TestSpecs.parent("x");
-        ((ObjectNode) TestSpecs.spec(parent).get("worker")).put("tolerations", "all");
+        ObjectNode parent = Samples.parent("x");
+        ((ObjectNode) Samples.spec(parent).get("worker")).put("tolerations", "all");
         assertEquals("spec.worker.tolerations", SpecParser.parse(parent).problems().get(0).field());
     }
 
     @Test
     void secretsAreNamedNotInlined() {
-        ObjectNode parent = TestSpecs.parent("x");
-        TestSpecs.spec(parent).putObject("sss").put("secretName", "xrd-keytab");
-        TestSpecs.spec(parent).putObject("tls").put("secretName", "xrd-tls");
-        XrootdSpec spec = TestSpecs.model(parent);
+        ObjectNode parent = Samples.parent("x");
+        Samples.spec(parent).putObject("sss").put("secretName", "xrd-keytab");
+        Samples.spec(parent).putObject("tls").put("secretName", "xrd-tls");
+        XrootdSpec spec = Samples.model(parent);
         assertEquals(new XrootdSpec.SecretKey("xrd-keytab", "sss.keytab"), spec.security().sss());
         assertEquals("xrd-tls", spec.security().tlsSecret());
-        TestSpecs.spec(parent).putObject("sss").put("key", "k");
+        Samples.spec(parent).putObject("sss").put("key", "k");
         assertEquals("spec.sss.secretName", SpecParser.parse(parent).problems().get(0).field());
     }
 
     @Test
     void volumesAreKeptUnlessDeletionIsAskedFor() {
-        assertFalse(TestSpecs.sample().storage().deleteWithXrootd());
-        ObjectNode parent = TestSpecs.parent("x");
-        ((ObjectNode) TestSpecs.spec(parent).get("worker").get("storage")).put("whenDeleted", "Delete");
-        assertTrue(TestSpecs.model(parent).storage().deleteWithXrootd());
-        ((ObjectNode) TestSpecs.spec(parent).get("worker").get("storage")).put("whenDeleted", "Sometimes");
+        assertFalse(Samples.sample().storage().deleteWithXrootd());
+        ObjectNode parent = Samples.parent("x");
+        ((ObjectNode) Samples.spec(parent).get("worker").get("storage")).put("whenDeleted", "Delete");
+        assertTrue(Samples.model(parent).storage().deleteWithXrootd());
+        ((ObjectNode) Samples.spec(parent).get("worker").get("storage")).put("whenDeleted", "Sometimes");
         assertEquals("spec.worker.storage.whenDeleted", SpecParser.parse(parent).problems().get(0).field());
     }
 }

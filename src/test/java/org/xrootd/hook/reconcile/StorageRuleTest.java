@@ -7,10 +7,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
-import org.xrootd.hook.TestSpecs;
 import org.xrootd.hook.children.ExistingStatefulSet;
 import org.xrootd.hook.json.Json;
 import org.xrootd.hook.model.Problem;
+import org.xrootd.hook.testkit.Samples;
 
 class StorageRuleTest {
     private static Optional<ExistingStatefulSet> workersWith(String storage, String storageClass) throws Exception {
@@ -28,18 +28,18 @@ class StorageRuleTest {
 
     @Test
     void sameSizeInAnotherSpellingIsNoChange() throws Exception {
-        assertTrue(StorageRule.check(TestSpecs.sample(), workersWith("1024Mi", "default")).isEmpty());
+        assertTrue(StorageRule.check(Samples.sample(), workersWith("1024Mi", "default")).isEmpty());
     }
 
     @Test
     void anotherSizeOrClassIsRefusedWithTheExistingValue() throws Exception {
-        List<Problem> problems = StorageRule.check(TestSpecs.sample(), workersWith("5Gi", null));
+        List<Problem> problems = StorageRule.check(Samples.sample(), workersWith("5Gi", null));
         assertEquals(List.of("spec.worker.storage.capacity", "spec.worker.storage.class"), problems.stream().map(Problem::field).toList());
         assertTrue(problems.get(0).message().contains("set it back to 5Gi"));
     }
 
     @Test
     void noWorkersYetMeansAnythingGoes() throws Exception {
-        assertTrue(StorageRule.check(TestSpecs.sample(), Optional.empty()).isEmpty());
+        assertTrue(StorageRule.check(Samples.sample(), Optional.empty()).isEmpty());
     }
 }

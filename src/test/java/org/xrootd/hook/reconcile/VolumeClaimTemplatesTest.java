@@ -7,9 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
-import org.xrootd.hook.TestSpecs;
 import org.xrootd.hook.json.Json;
 import org.xrootd.hook.metacontroller.HookRequest;
+import org.xrootd.hook.testkit.Samples;
 
 /**
  * Found by the end-to-end suite against a real kube-apiserver 1.20: the server stores a worker claim
@@ -58,7 +58,7 @@ class VolumeClaimTemplatesTest {
                   "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}},
                            "storageClassName": "default", "volumeMode": "Filesystem"},
                   "status": {"phase": "Pending"}}]""");
-        JsonNode response = sync(request(TestSpecs.parent("base-xrootd"), observed));
+        JsonNode response = sync(request(Samples.parent("base-xrootd"), observed));
         assertEquals(observed, templatesOf(response, "base-xrootd-xrootd-worker"));
         assertTrue(templatesOf(response, "base-xrootd-xrootd-worker").get(0).path("metadata").has("creationTimestamp"),
                 "the explicit null survives serialization");
@@ -69,7 +69,7 @@ class VolumeClaimTemplatesTest {
         ArrayNode observed = (ArrayNode) Json.MAPPER.readTree("""
                 [{"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "data"},
                   "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}]""");
-        ObjectNode parent = TestSpecs.parent("base-xrootd");
+        ObjectNode parent = Samples.parent("base-xrootd");
         ((ObjectNode) parent.path("spec").path("worker").path("storage")).put("capacity", "5Gi");
         // A change here would be rejected by the API server (immutable field) and block every other update.
         assertEquals(observed, templatesOf(sync(request(parent, observed)), "base-xrootd-xrootd-worker"));
@@ -77,7 +77,7 @@ class VolumeClaimTemplatesTest {
 
     @Test
     void aNewStatefulSetGetsTheBuiltTemplates() throws Exception {
-        ObjectNode request = request(TestSpecs.parent("base-xrootd"), Json.MAPPER.createArrayNode());
+        ObjectNode request = request(Samples.parent("base-xrootd"), Json.MAPPER.createArrayNode());
         ((ObjectNode) request.get("children")).putObject(WORKER);
         JsonNode templates = templatesOf(sync(request), "base-xrootd-xrootd-worker");
         assertEquals("1Gi", templates.path(0).path("spec").path("resources").path("requests").path("storage").asText());

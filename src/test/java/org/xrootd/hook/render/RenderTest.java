@@ -10,10 +10,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,11 +19,13 @@ import org.xrootd.hook.MainAccess;
 import org.xrootd.hook.http.HookServer;
 import org.xrootd.hook.json.Json;
 import org.xrootd.hook.model.Catalog;
+import org.xrootd.hook.testkit.Http;
+import org.xrootd.hook.testkit.Repo;
 import picocli.CommandLine;
 
 class RenderTest {
-    static final Path EXAMPLE = Path.of("k8s/examples/base-xrootd.yaml");
-    static final Path CATALOG = Path.of("k8s/examples/xrootdversion-5.5.3.yaml");
+    static final Path EXAMPLE = Repo.path("k8s/examples/base-xrootd.yaml");
+    static final Path CATALOG = Repo.path("k8s/examples/xrootdversion-5.5.3.yaml");
 
     @Test
     void printsExactlyTheChildrenThatSyncReturns() throws Exception {
@@ -51,12 +49,9 @@ class RenderTest {
         children.putObject("ConfigMap.v1");
         request.putObject("related").putObject(Catalog.RELATED_KEY).set("5.5.3", entry);
         try (HookServer server = HookServer.start("127.0.0.1", 0)) {
-            HttpResponse<String> response = HttpClient.newHttpClient().send(
-                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/sync"))
-                            .POST(HttpRequest.BodyPublishers.ofByteArray(Json.MAPPER.writeValueAsBytes(request))).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertEquals(200, response.statusCode());
-            ArrayNode synced = (ArrayNode) Json.MAPPER.readTree(response.body()).get("children");
+            Http.Reply response = Http.post(server.port(), "/sync", Json.MAPPER.writeValueAsBytes(request));
+            assertEquals(200, response.status());
+            ArrayNode synced = (ArrayNode) response.json().get("children");
             assertEquals(synced.size(), rendered.size());
             for (int i = 0; i < synced.size(); i++) {
                 assertEquals(synced.get(i), rendered.get(i), "child " + i + " as /sync returns it");

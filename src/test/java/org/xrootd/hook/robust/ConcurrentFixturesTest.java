@@ -24,13 +24,15 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.xrootd.hook.http.HookServer;
 import org.xrootd.hook.json.Json;
+import org.xrootd.hook.testkit.Http;
+import org.xrootd.hook.testkit.Repo;
 
 /**
  * The hook keeps no state between requests: every fixture, replayed by many threads at once in a
  * different shuffled order each, gets exactly its stored response from one running server.
  */
 class ConcurrentFixturesTest {
-    static final Path FIXTURES = Path.of("tests/fixtures").toAbsolutePath();
+    static final Path FIXTURES = Repo.path("tests/fixtures");
     static final int THREADS = 8;
     static final int ROUNDS = 2;
 
@@ -78,7 +80,7 @@ class ConcurrentFixturesTest {
                     Collections.shuffle(order, new Random(seed));
                     start.await();
                     for (Fixture fixture : order) {
-                        Wire.Reply reply = Wire.post(server.port(), fixture.path(), fixture.request());
+                        Http.Reply reply = Http.post(server.port(), fixture.path(), fixture.request());
                         sent.incrementAndGet();
                         if (reply.status() != fixture.status()) {
                             mismatches.add(fixture.name() + ": HTTP " + reply.status());

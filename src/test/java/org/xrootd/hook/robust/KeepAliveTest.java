@@ -7,13 +7,14 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.xrootd.hook.http.HookServer;
+import org.xrootd.hook.testkit.Http;
+import org.xrootd.hook.testkit.Repo;
 
 /**
  * An error answer leaves a keep-alive connection usable, or says it closes it: a client that reuses the
@@ -26,7 +27,7 @@ class KeepAliveTest {
     @BeforeAll
     static void start() throws Exception {
         server = HookServer.start("127.0.0.1", 0);
-        valid = Files.readAllBytes(Path.of("tests/fixtures/steady-ready/request.json"));
+        valid = Files.readAllBytes(Repo.path("tests/fixtures/steady-ready/request.json"));
     }
 
     @AfterAll
@@ -61,12 +62,12 @@ class KeepAliveTest {
             try (Socket socket = new Socket()) {
                 socket.connect(new InetSocketAddress("127.0.0.1", server.port()), 5000);
                 socket.setSoTimeout(10_000);
-                Wire.Reply reply = Wire.exchange(socket, first.method(), first.path(), first.body());
+                Http.Reply reply = Wire.exchange(socket, first.method(), first.path(), first.body());
                 assertTrue(reply.status() < 500, "status " + reply.status());
                 if (Wire.CLOSES.get()) {
                     continue;
                 }
-                Wire.Reply next = Wire.exchange(socket, "POST", "/sync", valid);
+                Http.Reply next = Wire.exchange(socket, "POST", "/sync", valid);
                 assertEquals(200, next.status(), "the request after '" + first.name() + "' on the same connection");
             }
         }

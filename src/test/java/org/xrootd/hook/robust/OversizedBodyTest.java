@@ -6,6 +6,7 @@ import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.xrootd.hook.http.HookServer;
 import org.xrootd.hook.json.Json;
+import org.xrootd.hook.testkit.Http;
 
 /**
  * A client that sends a body over the limit in full, as an ordinary HTTP client does, reads the 413:
@@ -20,7 +21,7 @@ class OversizedBodyTest {
         body[0] = '{';
         try (HookServer server = HookServer.start("127.0.0.1", 0)) {
             for (int i = 0; i < 20; i++) {
-                Wire.Reply reply = Wire.post(server.port(), "/sync", body);
+                Http.Reply reply = Http.post(server.port(), "/sync", body);
                 assertEquals(413, reply.status(), reply.text());
                 assertEquals("request too large", Json.MAPPER.readTree(reply.body()).path("error").asText());
             }

@@ -1,7 +1,6 @@
 package org.xrootd.hook.robust;
 
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -21,6 +20,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.xrootd.hook.json.Json;
+import org.xrootd.hook.testkit.Http;
 
 /**
  * Load soak over loopback against a running hook (tests/soak.sh starts one): CONCURRENCY threads, each
@@ -134,7 +134,7 @@ public final class Soak {
                         Shot shot = from.get(random.nextInt(from.size()));
                         long began = System.nanoTime();
                         try {
-                            HttpResponse<byte[]> response = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + shot.path()))
+                            HttpResponse<byte[]> response = client.send(HttpRequest.newBuilder(Http.uri(port, shot.path()))
                                             .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
                                             .POST(HttpRequest.BodyPublishers.ofByteArray(shot.body())).build(),
                                     HttpResponse.BodyHandlers.ofByteArray());

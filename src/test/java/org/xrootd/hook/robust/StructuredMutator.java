@@ -9,10 +9,10 @@ import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.xrootd.hook.json.Json;
+import org.xrootd.hook.testkit.Repo;
 
 /**
  * Turns fuzzer bytes into a well-formed but hostile hook request: a golden fixture request with a few
@@ -158,9 +158,9 @@ final class StructuredMutator {
         List<ObjectNode> requests = new ArrayList<>();
         for (String name : BASES) {
             try {
-                requests.add((ObjectNode) Json.MAPPER.readTree(Files.readAllBytes(Path.of("tests/fixtures", name, "request.json"))));
+                requests.add((ObjectNode) Json.MAPPER.readTree(Files.readAllBytes(Repo.path("tests/fixtures").resolve(name).resolve("request.json"))));
             } catch (IOException e) {
-                throw new UncheckedIOException("the fuzz test runs from the repository root: " + e.getMessage(), e);
+                throw new UncheckedIOException(e.getMessage(), e);
             }
         }
         return requests;

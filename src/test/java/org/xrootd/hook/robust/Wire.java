@@ -7,47 +7,21 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.xrootd.hook.json.Json;
+import org.xrootd.hook.testkit.Http.Reply;
 
-/** HTTP over loopback for the robustness tests, and the rule that a 200 keeps every observed child. */
+/**
+ * Raw HTTP over loopback sockets for the robustness tests (requests a client library would not send), and
+ * the rule that a 200 keeps every observed child. Ordinary requests go through {@link org.xrootd.hook.testkit.Http}.
+ */
 public final class Wire {
-    private static final HttpClient CLIENT = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5))
-            .build();
-
-    /** One answer: status, content type, body. */
-    public record Reply(int status, String contentType, byte[] body) {
-        public String text() {
-            return new String(body, StandardCharsets.UTF_8);
-        }
-    }
-
     private Wire() {}
-
-    public static Reply post(int port, String path, byte[] body) throws IOException, InterruptedException {
-        return send(port, "POST", path, body);
-    }
-
-    public static Reply send(int port, String method, String path, byte[] body) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .timeout(Duration.ofSeconds(60))
-                .header("Content-Type", "application/json");
-        request.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
-        HttpResponse<byte[]> response = CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-        return new Reply(response.statusCode(), response.headers().firstValue("Content-Type").orElse(""), response.body());
-    }
 
     /**
      * Sends a request over a plain socket: {@code head} is the request line and headers (without the blank

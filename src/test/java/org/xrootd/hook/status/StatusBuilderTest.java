@@ -1,14 +1,15 @@
 package org.xrootd.hook.status;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.xrootd.hook.testkit.Conditions.condition;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
-import org.xrootd.hook.TestSpecs;
 import org.xrootd.hook.json.Json;
 import org.xrootd.hook.metacontroller.BadRequestException;
 import org.xrootd.hook.metacontroller.HookRequest;
+import org.xrootd.hook.testkit.Samples;
 
 class StatusBuilderTest {
     private static HookRequest request(ObjectNode parent) throws BadRequestException {
@@ -21,18 +22,9 @@ class StatusBuilderTest {
         }
     }
 
-    private static JsonNode condition(JsonNode status, String type) {
-        for (JsonNode condition : status.get("conditions")) {
-            if (type.equals(condition.get("type").asText())) {
-                return condition;
-            }
-        }
-        throw new AssertionError(type);
-    }
-
     @Test
     void transitionTimeIsTheNewestObservedTimestampNotTheClock() throws Exception {
-        ObjectNode parent = TestSpecs.parent("x");
+        ObjectNode parent = Samples.parent("x");
         parent.withObject("/metadata").put("creationTimestamp", "2026-01-01T00:00:00Z")
                 .putArray("managedFields").addObject().put("time", "2026-01-02T03:04:05Z");
         JsonNode status = StatusBuilder.forProblem(parent, request(parent).children(), "1", Reason.INVALID_SPEC, "bad").toJson();
@@ -41,7 +33,7 @@ class StatusBuilderTest {
 
     @Test
     void unchangedConditionKeepsItsTransitionTime() throws Exception {
-        ObjectNode parent = TestSpecs.parent("x");
+        ObjectNode parent = Samples.parent("x");
         parent.withObject("/metadata").put("creationTimestamp", "2026-05-05T00:00:00Z");
         ObjectNode previous = parent.putObject("status").putArray("conditions").addObject();
         previous.put("type", "Ready").put("status", "False").put("lastTransitionTime", "2020-01-01T00:00:00Z");
@@ -52,7 +44,7 @@ class StatusBuilderTest {
 
     @Test
     void garbageTransitionTimeIsNotCarriedOver() throws Exception {
-        ObjectNode parent = TestSpecs.parent("x");
+        ObjectNode parent = Samples.parent("x");
         parent.withObject("/metadata").put("creationTimestamp", "2026-05-05T00:00:00Z");
         parent.putObject("status").putArray("conditions").addObject()
                 .put("type", "Ready").put("status", "False").put("lastTransitionTime", "yesterday");
@@ -62,7 +54,7 @@ class StatusBuilderTest {
 
     @Test
     void conditionsCarryTheParentGeneration() throws Exception {
-        ObjectNode parent = TestSpecs.parent("x");
+        ObjectNode parent = Samples.parent("x");
         JsonNode status = StatusBuilder.forProblem(parent, request(parent).children(), "1", Reason.INVALID_SPEC, "bad").toJson();
         status.get("conditions").forEach(c -> assertEquals(3, c.get("observedGeneration").asInt()));
     }

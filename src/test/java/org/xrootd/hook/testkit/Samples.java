@@ -1,4 +1,4 @@
-package org.xrootd.hook;
+package org.xrootd.hook.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -11,18 +11,28 @@ import org.xrootd.hook.model.Component;
 import org.xrootd.hook.model.SpecParser;
 import org.xrootd.hook.model.XrootdSpec;
 
-/** Small parents for unit tests: the sample from the issue, adjustable field by field. */
-public final class TestSpecs {
-    private TestSpecs() {}
+/**
+ * The sample cluster (k8s/examples/base-xrootd.yaml: 2 redirectors, 3 workers with 1Gi each, xrootd 4.11.2)
+ * for unit tests, adjustable field by field, and the golden scenarios' starting point.
+ */
+public final class Samples {
+    private Samples() {}
 
+    /** The sample's spec as written, without the CRD's defaults; a fresh copy each time. */
+    public static ObjectNode sampleSpec() {
+        ObjectNode spec = Json.MAPPER.createObjectNode();
+        spec.put("version", "4.11.2");
+        spec.putObject("redirector").put("replicas", 2);
+        spec.putObject("worker").put("replicas", 3).putObject("storage").put("capacity", "1Gi").put("class", "default");
+        return spec;
+    }
+
+    /** A parent named {@code name} in namespace ns1 with the sample spec. */
     public static ObjectNode parent(String name) {
         ObjectNode parent = Json.MAPPER.createObjectNode();
         parent.put("apiVersion", "xrootd.org/v1alpha1").put("kind", "Xrootd");
         parent.putObject("metadata").put("name", name).put("namespace", "ns1").put("generation", 3);
-        ObjectNode spec = parent.putObject("spec");
-        spec.put("version", "4.11.2");
-        spec.putObject("redirector").put("replicas", 2);
-        spec.putObject("worker").put("replicas", 3).putObject("storage").put("capacity", "1Gi").put("class", "default");
+        parent.set("spec", sampleSpec());
         return parent;
     }
 

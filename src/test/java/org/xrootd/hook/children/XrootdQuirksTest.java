@@ -9,20 +9,21 @@ import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.xrootd.hook.TestSpecs;
 import org.xrootd.hook.json.Json;
 import org.xrootd.hook.model.Component;
 import org.xrootd.hook.model.SpecParser;
 import org.xrootd.hook.model.XrootdSpec;
+import org.xrootd.hook.testkit.Samples;
 
 /**
- * What running the generated configuration on real xrootd/cmsd 5.5.3 daemons showed had to change
- * (see org.xrootd.hook.daemons.RealDaemonClusterTest). One test per fix.
+ * How the start script, the probes and xrootd.cf work around what xrootd/cmsd 5.5.3 really do: each
+ * behaviour was found by running the generated pods on real daemons (org.xrootd.hook.daemons), and each
+ * test names it and checks the workaround in the built children.
  */
-class RealDaemonFixesTest {
+class XrootdQuirksTest {
     /** The readiness probe as the Kubernetes model reads it (the builder writes a JSON tree). */
     private static Probe readiness(XrootdSpec spec, Component component) {
-        return TestSpecs.typed(StatefulSets.readiness(spec, component), Probe.class);
+        return Samples.typed(StatefulSets.readiness(spec, component), Probe.class);
     }
 
     private static XrootdSpec spec(String specJson) throws Exception {
@@ -116,13 +117,13 @@ class RealDaemonFixesTest {
     void withSssTheProbesLogInWithTheKeytabCopy() throws Exception {
         XrootdSpec sss = spec("{\"version\":\"5.5.3\",\"sss\":{\"secretName\":\"kt\"}}");
         for (Component component : Component.values()) {
-            var xrootd = TestSpecs.typed(TestSpecs.statefulSet(sss, component, TestSpecs.image()), StatefulSet.class).getSpec().getTemplate().getSpec()
+            var xrootd = Samples.typed(Samples.statefulSet(sss, component, Samples.image()), StatefulSet.class).getSpec().getTemplate().getSpec()
                     .getContainers().stream().filter(c -> c.getName().equals("xrootd")).findFirst().orElseThrow();
             assertTrue(xrootd.getEnv().stream().anyMatch(e -> e.getName().equals("XrdSecSSSKT") && e.getValue().equals(PodLayout.SSS_KEYTAB)),
                     component + ": " + xrootd.getEnv());
         }
         XrootdSpec plain = spec("{\"version\":\"5.5.3\"}");
-        var xrootd = TestSpecs.typed(TestSpecs.statefulSet(plain, Component.WORKER, TestSpecs.image()), StatefulSet.class).getSpec().getTemplate().getSpec()
+        var xrootd = Samples.typed(Samples.statefulSet(plain, Component.WORKER, Samples.image()), StatefulSet.class).getSpec().getTemplate().getSpec()
                 .getContainers().stream().filter(c -> c.getName().equals("xrootd")).findFirst().orElseThrow();
         assertFalse(xrootd.getEnv().stream().anyMatch(e -> e.getName().equals("XrdSecSSSKT")), xrootd.getEnv().toString());
     }

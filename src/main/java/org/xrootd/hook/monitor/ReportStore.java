@@ -1,0 +1,88 @@
+package org.xrootd.hook.monitor;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+
+/**
+ * The latest report of each source (a daemon: host, program, instance), with the time it arrived on this
+ * collector's clock (never the daemon's, whose clock may differ). Thread-safe: the receiver writes, scrapes
+ * and the insight writer read. A source silent for {@code forget} is dropped.
+ */
+public final class ReportStore {
+    /** Bounds memory whatever arrives: a 1000-worker cluster has about 2000 sources. */
+    public static final int MAX_SOURCES = 20_000;
+
+    /** One daemon. */
+    public record Source(String host, String program, String instance) {}
+
+    /** Its latest report and when it arrived (collector clock, milliseconds). */
+    public record Entry(Source source, Report report, long receivedMillis) {}
+
+    private final Map<Source, Entry> latest = new ConcurrentHashMap<>();
+    private final LongSupplier clock;
+    private final Duration forget;
+    private final AtomicLong accepted = new AtomicLong();
+    private final AtomicLong rejected = new AtomicLong();
+    private final AtomicLong dropped = new AtomicLong();
+
+    public ReportStore(LongSupplier clock, Duration forget) {
+        this.clock = clock;
+        this.forget = forget;
+    }
+
+    /** Parses one datagram and keeps it if it is a report; counts it either way. */
+    public ReportParser.Parsed offer(byte[] data, int length) {
+        ReportParser.Parsed parsed = ReportParser.parse(data, length);
+        if (parsed.ok()) {
+            put(parsed.report());
+        } else {
+            rejected.incrementAndGet();
+        }
+        return parsed;
+    }
+
+    public void put(Report report) {
+        Source source = new Source(report.host(), report.program(), report.instance());
+        if (latest.size() >= MAX_SOURCES && !latest.containsKey(source)) {
+            dropped.incrementAndGet();
+            return;
+        }
+        accepted.incrementAndGet();
+        latest.put(source, new Entry(source, report, clock.getAsLong()));
+    }
+
+    /** Every source heard from within {@code forget}, sorted (host, program, instance). */
+    public List<Entry> entries() {
+        long now = clock.getAsLong();
+        latest.values().removeIf(e -> now - e.receivedMillis() > forget.toMillis());
+        List<Entry> out = new ArrayList<>(latest.values());
+        out.sort(Comparator.comparing((Entry e) -> e.source().host()).thenComparing(e -> e.source().program())
+                .thenComparing(e -> e.source().instance()));
+        return out;
+    }
+
+    public long now() {
+        return clock.getAsLong();
+    }
+
+    /** Datagrams that were reports. */
+    public long accepted() {
+        return accepted.get();
+    }
+
+    /** Datagrams that were not (garbage, truncated, malformed). */
+    public long rejected() {
+        return rejected.get();
+    }
+
+    /** Reports of new sources turned away at {@link #MAX_SOURCES}. */
+    public long dropped() {
+        return dropped.get();
+    }
+}
