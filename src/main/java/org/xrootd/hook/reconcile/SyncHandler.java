@@ -45,11 +45,30 @@ public final class SyncHandler {
     /** What a call produced: the response, its result for logs and metrics, and the status it carries. */
     public record Outcome(HookResponse response, Result result, Status status) {}
 
+    /** The hook's own settings (command line): the image the per-cluster monitor runs, the hook's own. */
+    public record Settings(String monitorImage) {
+        public static final Settings DEFAULT = new Settings(Children.DEFAULT_MONITOR_IMAGE);
+
+        public Settings {
+            if (monitorImage == null || monitorImage.isBlank() || monitorImage.chars().anyMatch(Character::isWhitespace)) {
+                throw new IllegalArgumentException("the monitor image must be an image name without whitespace, got '" + monitorImage + "'");
+            }
+        }
+    }
+
     public static Outcome handle(HookRequest request) {
-        return request.finalizing() ? finalize(request) : sync(request);
+        return handle(request, Settings.DEFAULT);
+    }
+
+    public static Outcome handle(HookRequest request, Settings settings) {
+        return request.finalizing() ? finalize(request) : sync(request, settings);
     }
 
     static Outcome sync(HookRequest request) {
+        return sync(request, Settings.DEFAULT);
+    }
+
+    static Outcome sync(HookRequest request, Settings settings) {
         ObjectNode parent = request.parent();
         ObservedChildren observed = request.children();
         SpecParser.Result parsed = SpecParser.parse(parent);
@@ -61,7 +80,7 @@ public final class SyncHandler {
             Status status = StatusBuilder.forProblem(parent, observed, declaredVersion(parent), Reason.INVALID_SPEC, message);
             return outcome(status, new ArrayList<>(observed.allUnchanged()), 0, false, Result.INVALID);
         }
-        XrootdSpec spec = parsed.spec();
+        XrootdSpec spec = monitorDeclared(request) ? parsed.spec() : parsed.spec().withoutMonitor();
         Catalog.Resolution resolution = Catalog.resolve(spec, request.related().get(Catalog.RELATED_KEY));
         if (resolution instanceof Catalog.Missing missing) {
             Status status = StatusBuilder.forProblem(parent, observed, spec.version(), Reason.VERSION_NOT_FOUND, missing.reason());
@@ -69,7 +88,7 @@ public final class SyncHandler {
         }
         Catalog.Resolved image = (Catalog.Resolved) resolution;
         XrootdConf.Rendered config = XrootdConf.rendered(spec);
-        List<JsonNode> children = declared(request, Children.all(spec, image, config, existing));
+        List<JsonNode> children = declared(request, Children.all(spec, image, config, existing, settings.monitorImage()));
         children.addAll(observed.unmanagedUnchanged());
         Map<Component, StatusBuilder.RoleTarget> roles = new EnumMap<>(Component.class);
         config.hashes().forEach((component, hash) -> roles.put(component, new StatusBuilder.RoleTarget(spec.role(component).replicas(), hash)));
@@ -119,6 +138,14 @@ public final class SyncHandler {
     }
 
     /**
+     * The monitor runs only where the CompositeController declares every kind it needs; elsewhere the
+     * cluster is built as without spec.monitor (no xrd.report towards a Service that would not exist).
+     */
+    private static boolean monitorDeclared(HookRequest request) {
+        return ChildKind.MONITOR.stream().allMatch(kind -> request.declares(kind.apiVersion(), kind.plural()));
+    }
+
+    /**
      * Leaves out built children of kinds the CompositeController does not declare (e.g. PDBs on a cluster
      * without policy/v1). Observed children never pass through here: Metacontroller sends only declared
      * kinds, and leaving one out of the response would make it delete that child.
@@ -151,7 +178,10 @@ public final class SyncHandler {
         return version.isTextual() && version.asText().length() <= Labels.MAX_VALUE_LENGTH ? version.asText() : null;
     }
 
-    /** The customize hook: ask Metacontroller to send the catalog entry named by spec.version. */
+    /**
+     * The customize hook: ask Metacontroller to send the catalog entry named by spec.version and, when
+     * spec.monitor.enabled, the insight ConfigMap the monitor writes (the status reports it).
+     */
     public static ObjectNode customize(HookRequest request) {
         ObjectNode response = Json.MAPPER.createObjectNode();
         var rules = response.putArray("relatedResources");
@@ -166,6 +196,15 @@ public final class SyncHandler {
                 rule.put("namespace", namespace.asText());
             }
             rule.putArray("names").add(version.asText());
+        }
+        JsonNode name = request.parent().path("metadata").path("name");
+        if (request.parent().path("spec").path("monitor").path("enabled").asBoolean(false) && name.isTextual()
+                && namespace.isTextual() && !namespace.asText().isBlank()) {
+            ObjectNode rule = rules.addObject();
+            rule.put("apiVersion", "v1");
+            rule.put("resource", "configmaps");
+            rule.put("namespace", namespace.asText());
+            rule.putArray("names").add(org.xrootd.hook.monitor.Insight.name(name.asText()));
         }
         return response;
     }
