@@ -26,6 +26,7 @@ import org.xrootd.hook.model.Problem;
 import org.xrootd.hook.model.SpecParser;
 import org.xrootd.hook.model.XrootdSpec;
 import org.xrootd.hook.status.ConditionType;
+import org.xrootd.hook.status.MonitorStatus;
 import org.xrootd.hook.status.Reason;
 import org.xrootd.hook.status.Status;
 import org.xrootd.hook.status.StatusBuilder;
@@ -93,9 +94,37 @@ public final class SyncHandler {
         Map<Component, StatusBuilder.RoleTarget> roles = new EnumMap<>(Component.class);
         config.hashes().forEach((component, hash) -> roles.put(component, new StatusBuilder.RoleTarget(spec.role(component).replicas(), hash)));
         Status status = StatusBuilder.forDesired(parent, observed,
-                new StatusBuilder.Desired(image.version(), image.image(), image.deprecated(), roles));
+                new StatusBuilder.Desired(image.version(), image.image(), image.deprecated(), roles), monitor(request, spec));
         int resync = status.isTrue(ConditionType.PROGRESSING) ? RESYNC_WHILE_PROGRESSING : 0;
         return outcome(status, children, resync, false, Result.SYNCED);
+    }
+
+    /** spec.monitor: what the status folds the insight against; null when the monitor is off. */
+    private static StatusBuilder.Monitor monitor(HookRequest request, XrootdSpec spec) {
+        if (!spec.monitor().enabled()) {
+            return null;
+        }
+        MonitorStatus.Target target = new MonitorStatus.Target(spec.name(), Names.insight(spec), Names.monitor(spec),
+                pods(spec, Component.REDIRECTOR), pods(spec, Component.SUPERVISOR), pods(spec, Component.WORKER),
+                XrootdConf.spaceMinBytes(spec));
+        JsonNode insight = null;
+        for (JsonNode candidate : request.related().path(ChildKind.CONFIG_MAP.key())) {
+            JsonNode metadata = candidate.path("metadata");
+            if (Names.insight(spec).equals(metadata.path("name").asText())
+                    && spec.namespace().equals(metadata.path("namespace").asText(spec.namespace()))) {
+                insight = candidate;
+            }
+        }
+        JsonNode deployment = request.children().get(ChildKind.DEPLOYMENT.key(), Names.monitor(spec)).orElse(null);
+        return new StatusBuilder.Monitor(target, insight, deployment);
+    }
+
+    private static List<String> pods(XrootdSpec spec, Component component) {
+        List<String> pods = new ArrayList<>();
+        for (int i = 0; i < spec.role(component).replicas(); i++) {
+            pods.add(Names.statefulSet(spec, component) + "-" + i);
+        }
+        return pods;
     }
 
     private static Outcome outcome(Status status, List<JsonNode> children, int resyncAfterSeconds, boolean finalized, Result result) {
