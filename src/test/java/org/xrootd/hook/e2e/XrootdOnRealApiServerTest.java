@@ -232,7 +232,7 @@ class XrootdOnRealApiServerTest {
         cluster.kubelet.serve(ns);
         awaitReady(ns, "2/2", "3/3");
         Map<String, String> row = table(ns).get(NAME);
-        assertEquals("4.11.2", row.get("Version"));
+        assertEquals("5.5.3", row.get("Version"));
         assertEquals("2/2", row.get("Redirectors"));
         assertEquals("3/3", row.get("Workers"));
         assertEquals("True", row.get("Ready"));
@@ -311,7 +311,7 @@ class XrootdOnRealApiServerTest {
                 () -> !configHash(api.get(statefulSets, ns, "base-xrootd-xrootd-worker")).equals(workerHash));
         assertTrue(api.get(configMaps, ns, "base-xrootd-xrootd-config").path("data").path("xrootd.cf").asText()
                 .contains("xrootd.trace emsg login"));
-        awaitRolledOut(ns, "qserv/xrootd:v4.11.2");
+        awaitRolledOut(ns, "xrootd-hook/xrootd:5.5.3-bookworm");
         Map<String, String> workersAfter = uids(ns, "app.kubernetes.io/component=worker");
         for (Map.Entry<String, String> pod : workerPods.entrySet()) {
             assertNotEquals(pod.getValue(), workersAfter.get(pod.getKey()), pod.getKey() + " was recreated");
@@ -471,7 +471,7 @@ class XrootdOnRealApiServerTest {
             ObjectNode object = sample.deepCopy();
             ObjectNode spec = (ObjectNode) KubeApi.MAPPER.readTree(c.getKey());
             if (!c.getValue().equals("spec.version")) {
-                spec.put("version", "4.11.2");
+                spec.put("version", "5.5.3");
             }
             object.set("spec", spec);
             HttpResponse<String> response = cluster.api.raw("POST", path, object);
@@ -639,7 +639,7 @@ class XrootdOnRealApiServerTest {
 
     /** The sample catalog entry and Xrootd from k8s/examples, as `kubectl apply -n ns` would create them. */
     static String createSample(String ns) {
-        for (String file : List.of("xrootdversion-4.11.2.yaml", "base-xrootd.yaml")) {
+        for (String file : List.of("xrootdversion-5.5.3.yaml", "xrootdversion-4.11.2.yaml", "base-xrootd.yaml")) {
             for (ObjectNode object : E2eCluster.manifests(Repo.path("k8s/examples").resolve(file))) {
                 KubeApi.Resource resource = api.resourceForKind(object.path("apiVersion").asText(), object.path("kind").asText());
                 api.create(resource, ns, object);
