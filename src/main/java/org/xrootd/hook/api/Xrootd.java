@@ -36,6 +36,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
         getDescription = "Ready redirector pods out of the desired number.")
 @AdditionalPrinterColumn(name = "Workers", jsonPath = ".status.worker.ready", type = AdditionalPrinterColumn.Type.STRING,
         getDescription = "Ready worker (data server) pods out of the desired number.")
+@AdditionalPrinterColumn(name = "Connected", jsonPath = ".status.monitor.connected", type = AdditionalPrinterColumn.Type.STRING,
+        getDescription = "Workers the redirector that sees the fewest sees active, out of those expected (spec.monitor).")
 @AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",
         type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)

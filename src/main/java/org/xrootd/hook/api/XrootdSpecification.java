@@ -9,6 +9,7 @@ import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import java.util.List;
 
 /** spec of an Xrootd: the desired cluster. */
@@ -86,6 +87,37 @@ public class XrootdSpecification {
             + "the worker pod IPs as DNS-type names; otherwise use HTTPS with verification off, or name-only access to the "
             + "redirectors.")
     public Tls tls;
+
+    @Default("{}")
+    @JsonPropertyDescription("The per-cluster monitor (docs/monitoring.md): a Deployment N-xrootd-monitor running the hook's own "
+            + "image that every daemon sends its xrd.report summary to; it serves Prometheus metrics and writes the cluster's "
+            + "view to the ConfigMap N-xrootd-insight, which the status reports (connected workers, free space). Off by default: "
+            + "turning it on adds xrd.report to xrootd.cf and so rolls every pod once.")
+    public Monitor monitor;
+
+    public static class Monitor {
+        @Default("false")
+        @JsonPropertyDescription("Run the monitor and point every daemon's reports at it.")
+        public Boolean enabled;
+
+        @Default("9931")
+        @Min(1024)
+        @Max(65535)
+        @JsonPropertyDescription("UDP port the monitor receives the reports on (its Service's port too).")
+        public Integer reportPort;
+
+        @Default("10")
+        @Min(1)
+        @Max(600)
+        @JsonPropertyDescription("Seconds between two reports of each daemon (xrd.report every); a daemon silent for 3 intervals is stale.")
+        public Integer reportIntervalSeconds;
+
+        @ValidationRule(value = Rules.QUANTITIES, message = Rules.QUANTITIES_MESSAGE)
+        @ValidationRule(value = Rules.REQUESTS_WITHIN_LIMITS, message = Rules.REQUESTS_WITHIN_LIMITS_MESSAGE)
+        @JsonPropertyDescription("Resource requests and limits of the monitor container (core/v1 ResourceRequirements); "
+                + "default requests cpu 50m and memory 256Mi, limit memory 256Mi.")
+        public ResourceRequirements resources;
+    }
 
     @ValidationRule(value = Rules.PORTS_DIFFER, message = Rules.PORTS_DIFFER_MESSAGE)
     public static class Ports {

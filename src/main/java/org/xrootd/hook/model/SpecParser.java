@@ -84,7 +84,7 @@ public final class SpecParser {
 
     // The fields of each object of the spec: any other is refused, as the API server refuses (or prunes) it.
     private static final Set<String> SPEC_FIELDS = Set.of("version", "image", "imagePullSecrets", "serviceAccountName",
-            "imagePullPolicy", "redirector", "worker", "supervisor", "ports", "securityContext", "config", "sss", "tls", "checksums");
+            "imagePullPolicy", "redirector", "worker", "supervisor", "ports", "securityContext", "config", "sss", "tls", "monitor", "checksums");
     private static final Set<String> ROLE_FIELDS = Set.of("replicas", "maxUnavailable", "resources", "cmsdResources",
             "nodeSelector", "affinity", "tolerations", "topologySpreadConstraints", "priorityClassName", "podLabels", "podAnnotations");
     private static final Set<String> WORKER_FIELDS = union(ROLE_FIELDS, Set.of("storage"));
@@ -94,6 +94,10 @@ public final class SpecParser {
     private static final Set<String> CONFIG_FIELDS = Set.of("exports", "all", "redirector", "worker");
     private static final Set<String> SSS_FIELDS = Set.of("secretName", "key");
     private static final Set<String> TLS_FIELDS = Set.of("secretName");
+    private static final Set<String> MONITOR_FIELDS = Set.of("enabled", "reportPort", "reportIntervalSeconds", "resources");
+    public static final int DEFAULT_REPORT_PORT = 9931;
+    public static final int DEFAULT_REPORT_INTERVAL_SECONDS = 10;
+    public static final int MAX_REPORT_INTERVAL_SECONDS = 600;
 
     /** Either a spec, or the problems that prevent one. */
     public record Result(XrootdSpec spec, List<Problem> problems) {
@@ -184,14 +188,15 @@ public final class SpecParser {
         }
 
         XrootdSpec.Security security = security(spec);
+        XrootdSpec.Monitor monitor = monitor(spec);
         List<String> checksums = checksums(spec.get("checksums"));
 
         if (!problems.isEmpty()) {
             return new Result(null, List.copyOf(problems));
         }
-        return new Result(new XrootdSpec(name, namespace, generation, version, image, pullPolicy, pullSecrets,
-                serviceAccount, redirector, worker, supervisor, storage, new XrootdSpec.Ports(xrootdPort, cmsdPort), security,
-                exports, allDirectives, checksums), List.of());
+        return new Result(new XrootdSpec(name, namespace, metadata.path("uid").asText(""), generation, version, image, pullPolicy,
+                pullSecrets, serviceAccount, redirector, worker, supervisor, storage, new XrootdSpec.Ports(xrootdPort, cmsdPort),
+                security, exports, allDirectives, monitor, checksums), List.of());
     }
 
     /**
@@ -333,6 +338,18 @@ public final class SpecParser {
             problems.add(new Problem("spec.worker.storage.capacity", e.getMessage()));
             return null;
         }
+    }
+
+    /** spec.monitor: off unless enabled; the same defaults as the CRD. */
+    private XrootdSpec.Monitor monitor(JsonNode spec) {
+        JsonNode node = object(spec, "monitor", "spec.monitor");
+        known(node, "spec.monitor", MONITOR_FIELDS);
+        boolean enabled = bool(node, "enabled", "spec.monitor.enabled", false);
+        int reportPort = integer(node, "reportPort", "spec.monitor.reportPort", DEFAULT_REPORT_PORT, 1024, 65535);
+        int interval = integer(node, "reportIntervalSeconds", "spec.monitor.reportIntervalSeconds", DEFAULT_REPORT_INTERVAL_SECONDS,
+                1, MAX_REPORT_INTERVAL_SECONDS);
+        ResourceRequirements resources = node == null ? null : resources(node.get("resources"), "spec.monitor.resources");
+        return new XrootdSpec.Monitor(enabled, reportPort, interval, resources);
     }
 
     private XrootdSpec.Security security(JsonNode spec) {
@@ -627,7 +644,7 @@ public final class SpecParser {
         if (field.equals("spec.worker.replicas")) {
             return " (above 64 workers the controller adds supervisors; " + MAX_WORKERS + " is the largest cluster they hold with one supervisor down)";
         }
-        if (field.startsWith("spec.ports")) {
+        if (field.startsWith("spec.ports") || field.equals("spec.monitor.reportPort")) {
             return " (the daemons run unprivileged and cannot bind ports below 1024)";
         }
         return "";
