@@ -43,7 +43,8 @@ final class LocalPod {
     final String name;
     final String statefulSet;
     final int ordinal;
-    final PodNetwork.Host host;
+    /** The pod's network identity; a re-created pod may get a new one ({@link #readdress}). */
+    PodNetwork.Host host;
     private JsonNode template;
     private JsonNode podSpec;
     private final Map<String, JsonNode> configMaps;
@@ -56,6 +57,8 @@ final class LocalPod {
     private final Map<String, Path> claims = new LinkedHashMap<>();
     private Map<String, Path> volumes = Map.of();
     private int incarnation;
+    /** How each container of the last stopped incarnation ended. */
+    Map<String, String> lastExit = Map.of();
 
     /**
      * @param template the StatefulSet's pod template (metadata and spec)
@@ -161,6 +164,51 @@ final class LocalPod {
         }
     }
 
+    /**
+     * The next incarnation runs with this network identity (a new IP): what a pod that is deleted and
+     * re-created elsewhere gets. Only between incarnations.
+     */
+    void readdress(PodNetwork.Host newHost) {
+        if (!running.isEmpty()) {
+            throw new IllegalStateException(name + " is running");
+        }
+        this.host = newHost;
+    }
+
+    /**
+     * Deletes the pod as the kubelet does: SIGTERM to each container's process 1, then SIGKILL to
+     * whatever is left after {@code terminationGracePeriodSeconds} (default 30). Returns how long the
+     * containers took to stop.
+     */
+    Duration stop() {
+        long begin = System.nanoTime();
+        long grace = podSpec.path("terminationGracePeriodSeconds").asLong(30);
+        for (Process process : running.values()) {
+            initOf(process).ifPresent(init -> procs.run(List.of("kill", "-TERM", Long.toString(init.pid())), SETUP_TIMEOUT));
+        }
+        long deadline = begin + Duration.ofSeconds(grace).toNanos();
+        for (Process process : running.values()) {
+            try {
+                long left = Math.max(0, deadline - System.nanoTime());
+                if (!process.waitFor(left, java.util.concurrent.TimeUnit.NANOSECONDS)) {
+                    Procs.kill(process);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                Procs.kill(process);
+            }
+        }
+        Duration took = Duration.ofNanos(System.nanoTime() - begin);
+        lastExit = containerStates();
+        running.clear();
+        return took;
+    }
+
+    /** The container's process 1: the child unshare forked into the container's PID namespace. */
+    private static java.util.Optional<ProcessHandle> initOf(Process process) {
+        return process.children().findFirst();
+    }
+
     /** Deletes the pod: every container's process is killed by its PID (SIGKILL, like a lost node). */
     void kill() {
         for (Process process : running.values()) {
@@ -180,10 +228,12 @@ final class LocalPod {
         return states;
     }
 
-    /** PIDs of the running containers, which are the daemons' own PIDs: every wrapper exec()s. */
+    /** PIDs of the running containers' daemons (children of start.sh, process 1 of the container). */
     Map<String, Long> pids() {
         Map<String, Long> pids = new LinkedHashMap<>();
-        running.forEach((k, v) -> pids.put(k, v.pid()));
+        running.forEach((k, v) -> pids.put(k, v.descendants()
+                .filter(p -> p.info().command().map(c -> c.endsWith("/xrootd") || c.endsWith("/cmsd")).orElse(false))
+                .map(ProcessHandle::pid).findFirst().orElse(v.pid())));
         return pids;
     }
 
@@ -339,7 +389,10 @@ final class LocalPod {
         script.append("exec \"$@\"\n");
 
         List<String> command = new ArrayList<>(PodNetwork.inNamespace(host));
-        command.addAll(List.of("unshare", "--mount", "--uts", "--propagation", "private", "--", "/bin/sh", "-c", script.toString(), "pod-" + name));
+        // A PID namespace per container, as a container runtime makes: the container's command is its
+        // process 1 (the kernel delivers to it only signals it handles), with its own /proc.
+        command.addAll(List.of("unshare", "--mount", "--uts", "--pid", "--fork", "--kill-child=KILL", "--mount-proc",
+                "--propagation", "private", "--", "/bin/sh", "-c", script.toString(), "pod-" + name));
         command.addAll(asContainerUser(c));
         command.addAll(containerCommand(c));
         return command;
@@ -371,10 +424,15 @@ final class LocalPod {
         command.add("HOSTNAME=" + name);
         command.add("HOME=/");
         for (JsonNode env : c.path("env")) {
-            if (!env.has("value")) {
+            String value;
+            if (env.has("value")) {
+                value = env.path("value").asText();
+            } else if ("metadata.name".equals(env.path("valueFrom").path("fieldRef").path("fieldPath").asText())) {
+                value = name; // the downward API: the pod's name
+            } else {
                 throw new IllegalStateException("env valueFrom is not emulated: " + env);
             }
-            command.add(env.path("name").asText() + "=" + env.path("value").asText());
+            command.add(env.path("name").asText() + "=" + value);
         }
         return command;
     }
@@ -421,8 +479,9 @@ final class LocalPod {
         if (process == null || !process.isAlive()) {
             return new Procs.Result(argv, 1, "container not running", false, Duration.ZERO);
         }
-        List<String> command = new ArrayList<>(List.of("nsenter", "--target", Long.toString(process.pid()),
-                "--net", "--mount", "--uts", "--"));
+        long target = initOf(process).map(ProcessHandle::pid).orElse(process.pid());
+        List<String> command = new ArrayList<>(List.of("nsenter", "--target", Long.toString(target),
+                "--net", "--mount", "--uts", "--pid", "--"));
         command.addAll(asContainerUser(container(containerName)));
         command.addAll(argv);
         return procs.run(command, timeout);
