@@ -6,14 +6,18 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
 command -v javac >/dev/null 2>&1 || need_apt+=(openjdk-17-jdk-headless)
-# Real-daemon test (src/test/java/org/xrootd/hook/daemons): xrootd/cmsd and the clients (Debian ships
-# 5.5.3; xrootd-server also brings the HTTP plugin and the 'xrootd' account), network namespaces (ip),
-# mount/UTS namespaces and identities (unshare, nsenter, setpriv), HTTP client (curl).
-for tool in xrootd cmsd xrdsssadmin; do command -v "$tool" >/dev/null 2>&1 || need_apt+=(xrootd-server); done
+# Real-daemon tests (src/test/java/org/xrootd/hook/daemons): the daemons run in the operand image
+# (images/xrootd, built below); the host brings the test's clients (xrdcp, xrdfs, xrdmapc; curl) and
+# xrdsssadmin for a keytab, network namespaces (ip), mount/UTS namespaces, chroot and identities
+# (unshare, nsenter, setpriv, chroot), the image unpacker (umoci) and a shell parser that reads the
+# generated scripts (shfmt).
+command -v xrdsssadmin >/dev/null 2>&1 || need_apt+=(xrootd-server)
 for tool in xrdcp xrdfs xrdmapc; do command -v "$tool" >/dev/null 2>&1 || need_apt+=(xrootd-client); done
 command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
 for tool in unshare nsenter setpriv; do command -v "$tool" >/dev/null 2>&1 || need_apt+=(util-linux); done
+command -v chroot >/dev/null 2>&1 || need_apt+=(coreutils)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+for tool in umoci shfmt mmdebstrap; do command -v "$tool" >/dev/null 2>&1 || need_apt+=("$tool"); done
 # StartScriptTest: the generated start.sh passes shellcheck.
 command -v shellcheck >/dev/null 2>&1 || need_apt+=(shellcheck)
 # Day-2 real-daemon tests: a self-signed certificate for spec.tls.
@@ -33,6 +37,12 @@ fi
 # repository (~6 min cold on 2 cores, under a second warm). Its last stdout line is the bin dir.
 XROOTD_K8S_BIN="$(bash tests/e2e/provision-k8s.sh </dev/null | tail -n1)"
 export XROOTD_K8S_BIN
+
+# The operand image the real-daemon tests run every pod in (images/xrootd): built offline with
+# mmdebstrap and umoci, cached outside the repository by a hash of its inputs (about 3 min cold on
+# 2 cores, under a second warm). Its last stdout line is the OCI archive.
+XROOTD_IMAGE="$(bash images/xrootd/build.sh </dev/null | tail -n1)"
+export XROOTD_IMAGE
 
 # mvn verify: the unit, fixture and robustness tiers (surefire), then the daemons, e2e and cgroup tiers
 # (failsafe, JUnit tags in src/test/java/org/xrootd/hook/testkit/Tiers.java). Any failure fails the run.

@@ -88,6 +88,19 @@ public final class Main implements Callable<Integer> {
                 description = "at most this many HTTP threads, the acceptor and selector included (default: 4 per CPU, at least 8)")
         Integer threads;
 
+        @Option(names = "--monitor-image", paramLabel = "IMAGE",
+                description = "image of the per-cluster monitor (spec.monitor): this hook's own image (default: env MONITOR_IMAGE, else "
+                        + org.xrootd.hook.children.Children.DEFAULT_MONITOR_IMAGE + ")")
+        String monitorImage;
+
+        String resolvedMonitorImage() {
+            if (monitorImage != null) {
+                return monitorImage;
+            }
+            String env = System.getenv("MONITOR_IMAGE");
+            return env != null && !env.isBlank() ? env.trim() : org.xrootd.hook.children.Children.DEFAULT_MONITOR_IMAGE;
+        }
+
         int resolvedPort() {
             if (port != null) {
                 return port;
@@ -103,6 +116,14 @@ public final class Main implements Callable<Integer> {
             return 8080;
         }
 
+        private org.xrootd.hook.reconcile.SyncHandler.Settings hookSettings() {
+            try {
+                return new org.xrootd.hook.reconcile.SyncHandler.Settings(resolvedMonitorImage());
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(command.commandLine(), "--monitor-image: " + e.getMessage());
+            }
+        }
+
         int run() throws InterruptedException {
             if (threads != null && threads < HookServer.Settings.MIN_MAX_THREADS) {
                 throw new CommandLine.ParameterException(command.commandLine(),
@@ -111,7 +132,7 @@ public final class Main implements Callable<Integer> {
             HookServer server = HookServer.start(new HookServer.Settings(host, resolvedPort(),
                     drainDelay == null ? Duration.ZERO : drainDelay,
                     stopTimeout == null ? HookServer.Settings.DEFAULT_STOP_TIMEOUT : stopTimeout,
-                    threads == null ? HookServer.Settings.DEFAULT_MAX_THREADS : threads));
+                    threads == null ? HookServer.Settings.DEFAULT_MAX_THREADS : threads, hookSettings()));
             CountDownLatch stopped = new CountDownLatch(1);
             // SIGTERM and SIGINT run this: drain, finish requests in flight, then let the JVM exit.
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -13,9 +13,15 @@ import org.xrootd.hook.model.XrootdSpec;
 public final class Children {
     private Children() {}
 
+    /**
+     * The image the monitor runs when the hook is not told (--monitor-image): the hook's own, as
+     * k8s/deployment.yaml names it (KustomizeTest checks they agree).
+     */
+    public static final String DEFAULT_MONITOR_IMAGE = "xrootd-hook:0.1.0";
+
     /** The children of a cluster that does not exist yet. */
     public static List<JsonNode> all(XrootdSpec spec, Catalog.Resolved image) {
-        return all(spec, image, XrootdConf.rendered(spec), Map.of());
+        return all(spec, image, XrootdConf.rendered(spec), Map.of(), DEFAULT_MONITOR_IMAGE);
     }
 
     /**
@@ -23,7 +29,7 @@ public final class Children {
      * and the roles' StatefulSets as observed, which fix what cannot change.
      */
     public static List<JsonNode> all(XrootdSpec spec, Catalog.Resolved image, XrootdConf.Rendered rendered,
-                                     Map<Component, ExistingStatefulSet> existing) {
+                                     Map<Component, ExistingStatefulSet> existing, String monitorImage) {
         List<JsonNode> children = withoutImage(spec, rendered);
         for (Component component : rendered.hashes().keySet()) {
             children.add(StatefulSets.build(spec, component, image, rendered.hash(component),
@@ -33,6 +39,15 @@ public final class Children {
         children.add(Pdbs.build(spec, Component.WORKER));
         if (hasSupervisors(spec)) {
             children.add(Pdbs.build(spec, Component.SUPERVISOR));
+        }
+        if (spec.monitor().enabled()) {
+            children.add(ServiceAccounts.monitor(spec));
+            children.add(RbacRoles.monitor(spec));
+            children.add(RoleBindings.monitor(spec));
+            children.add(Services.monitor(spec));
+            children.add(Deployments.monitor(spec, monitorImage));
+            children.add(ServiceMonitors.monitor(spec));
+            children.add(PrometheusRules.monitor(spec));
         }
         return children;
     }

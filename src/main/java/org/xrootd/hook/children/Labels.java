@@ -48,4 +48,24 @@ public final class Labels {
         labels.put(MANAGED_BY, MANAGER);
         return labels;
     }
+
+    /** The component label of the monitor's children and pod. */
+    public static final String MONITOR = "monitor";
+
+    /** Stable labels the monitor's Deployment and Service select its pod by. */
+    public static Map<String, String> monitorSelector(XrootdSpec spec) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put(NAME, "xrootd");
+        labels.put(INSTANCE, spec.name());
+        labels.put(COMPONENT, MONITOR);
+        return labels;
+    }
+
+    /** Labels of the monitor's children and pod. */
+    public static Map<String, String> monitor(XrootdSpec spec) {
+        Map<String, String> labels = monitorSelector(spec);
+        labels.put(PART_OF, "xrootd");
+        labels.put(MANAGED_BY, MANAGER);
+        return labels;
+    }
 }

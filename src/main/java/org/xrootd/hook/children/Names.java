@@ -51,4 +51,19 @@ public final class Names {
     public static String redirectorHost(XrootdSpec spec, int ordinal) {
         return redirector(spec) + "-" + ordinal + "." + redirector(spec) + "." + spec.namespace() + ".svc";
     }
+
+    /** The monitor's Deployment, Service, ServiceAccount, Role and RoleBinding (spec.monitor). */
+    public static String monitor(XrootdSpec spec) {
+        return spec.name() + "-xrootd-monitor";
+    }
+
+    /** The ConfigMap the monitor writes and the status reads; not a child (the monitor owns its content). */
+    public static String insight(XrootdSpec spec) {
+        return org.xrootd.hook.monitor.Insight.name(spec.name());
+    }
+
+    /** Where the daemons send their reports: the monitor Service, relative to the cluster domain. */
+    public static String monitorHost(XrootdSpec spec) {
+        return monitor(spec) + "." + spec.namespace() + ".svc";
+    }
 }

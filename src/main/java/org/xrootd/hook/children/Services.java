@@ -39,6 +39,20 @@ public final class Services {
         return service;
     }
 
+    /** The monitor's Service (spec.monitor): the daemons' reports (UDP) and the metrics (TCP). */
+    public static ObjectNode monitor(XrootdSpec spec) {
+        ObjectNode service = JsonTrees.resource("v1", "Service", Names.monitor(spec), spec.namespace(), Labels.monitor(spec));
+        ObjectNode serviceSpec = service.putObject("spec");
+        ArrayNode ports = serviceSpec.putArray("ports");
+        ports.add(port("metrics", Deployments.METRICS_PORT));
+        ObjectNode report = port("report", spec.monitor().reportPort());
+        report.put("protocol", "UDP");
+        ports.add(report);
+        serviceSpec.set("selector", JsonTrees.map(Labels.monitorSelector(spec)));
+        serviceSpec.put("type", "ClusterIP");
+        return service;
+    }
+
     private static ObjectNode port(String name, int number) {
         ObjectNode port = JsonTrees.object();
         port.put("name", name);

@@ -69,6 +69,7 @@ public final class XrootdConf {
             out.add("all.manager " + Names.redirectorHost(spec, i) + ":" + spec.ports().cmsd());
         }
         out.add("xrd.port " + spec.ports().xrootd() + " if exec xrootd");
+        reportLines(spec, out);
         userLines(out, "", "spec.config.all", spec.directives());
         if (only.isEmpty()) {
             out.add("if named " + Component.REDIRECTOR.instance());
@@ -154,6 +155,15 @@ public final class XrootdConf {
         }
     }
 
+    /** spec.monitor: every daemon of every role sends its summary report to the cluster's monitor (docs/monitoring.md). */
+    private static void reportLines(XrootdSpec spec, List<String> out) {
+        if (spec.monitor().enabled()) {
+            out.add("# Summary reports of every daemon to the cluster's monitor (spec.monitor).");
+            out.add("xrd.report " + Names.monitorHost(spec) + ":" + spec.monitor().reportPort() + " every "
+                    + spec.monitor().reportIntervalSeconds() + "s all");
+        }
+    }
+
     private static void userLines(List<String> out, String indent, String field, List<String> lines) {
         if (!lines.isEmpty()) {
             out.add(indent + "# From " + field + ":");
@@ -175,10 +185,18 @@ public final class XrootdConf {
      * them again once twice that is free.
      */
     static String spaceDirective(BigInteger capacityBytes) {
-        long capacityMb = Quantities.mebibytes(capacityBytes);
-        long min = Math.max(1, Math.min(10240, capacityMb / 20));
+        long min = spaceMinMebibytes(capacityBytes);
         long high = Math.min(11264, Math.max(min + 1, 2 * min));
         return "cms.space min " + min + "m " + high + "m";
+    }
+
+    private static long spaceMinMebibytes(BigInteger capacityBytes) {
+        return Math.max(1, Math.min(10240, Quantities.mebibytes(capacityBytes) / 20));
+    }
+
+    /** The workers' cms.space minimum in bytes (XRootD's "m" is 2^20): below it a worker takes no new files. */
+    public static long spaceMinBytes(XrootdSpec spec) {
+        return spaceMinMebibytes(spec.storage().bytes()) << 20;
     }
 
     /**

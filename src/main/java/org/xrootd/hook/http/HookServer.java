@@ -50,7 +50,8 @@ public final class HookServer implements AutoCloseable {
      * Kubernetes takes the pod out of the Service before it stops listening), and how long to wait for
      * requests in flight once it stops.
      */
-    public record Settings(String host, int port, Duration drainDelay, Duration stopTimeout, int maxThreads) {
+    public record Settings(String host, int port, Duration drainDelay, Duration stopTimeout, int maxThreads,
+                           SyncHandler.Settings hook) {
         public static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(20);
         /**
          * Jetty's request threads, the acceptor and selector included. Every sync is CPU work that never
@@ -67,9 +68,14 @@ public final class HookServer implements AutoCloseable {
             Objects.requireNonNull(host, "host");
             Objects.requireNonNull(drainDelay, "drainDelay");
             Objects.requireNonNull(stopTimeout, "stopTimeout");
+            Objects.requireNonNull(hook, "hook");
             if (maxThreads < MIN_MAX_THREADS) {
                 throw new IllegalArgumentException("maxThreads must be at least " + MIN_MAX_THREADS + ", got " + maxThreads);
             }
+        }
+
+        public Settings(String host, int port, Duration drainDelay, Duration stopTimeout, int maxThreads) {
+            this(host, port, drainDelay, stopTimeout, maxThreads, SyncHandler.Settings.DEFAULT);
         }
 
         public Settings(String host, int port, Duration drainDelay, Duration stopTimeout) {
@@ -131,8 +137,8 @@ public final class HookServer implements AutoCloseable {
                             + " bytes is larger than the limit of " + MAX_REQUEST_BYTES + " bytes");
                 }
             });
-            config.routes.post("/sync", ctx -> hook(ctx, metrics, "sync", HookServer::sync));
-            config.routes.post("/finalize", ctx -> hook(ctx, metrics, "finalize", HookServer::sync));
+            config.routes.post("/sync", ctx -> hook(ctx, metrics, "sync", request -> sync(request, settings.hook())));
+            config.routes.post("/finalize", ctx -> hook(ctx, metrics, "finalize", request -> sync(request, settings.hook())));
             config.routes.post("/customize", ctx -> hook(ctx, metrics, "customize", HookServer::customize));
             config.routes.get("/healthz", ctx -> status(ctx, 200, "ok"));
             config.routes.get("/readyz", ctx -> {
@@ -246,8 +252,8 @@ public final class HookServer implements AutoCloseable {
         return new Answer(SyncHandler.customize(request), null);
     }
 
-    private static Answer sync(HookRequest request) {
-        SyncHandler.Outcome outcome = SyncHandler.handle(request);
+    private static Answer sync(HookRequest request, SyncHandler.Settings hook) {
+        SyncHandler.Outcome outcome = SyncHandler.handle(request, hook);
         return new Answer(outcome.response().toJson(), outcome);
     }
 

@@ -13,7 +13,17 @@ public enum ChildKind {
     CONFIG_MAP("v1", "ConfigMap", "configmaps"),
     SERVICE("v1", "Service", "services"),
     STATEFUL_SET("apps/v1", "StatefulSet", "statefulsets"),
-    POD_DISRUPTION_BUDGET("policy/v1", "PodDisruptionBudget", "poddisruptionbudgets");
+    POD_DISRUPTION_BUDGET("policy/v1", "PodDisruptionBudget", "poddisruptionbudgets"),
+    DEPLOYMENT("apps/v1", "Deployment", "deployments"),
+    SERVICE_ACCOUNT("v1", "ServiceAccount", "serviceaccounts"),
+    ROLE("rbac.authorization.k8s.io/v1", "Role", "roles"),
+    ROLE_BINDING("rbac.authorization.k8s.io/v1", "RoleBinding", "rolebindings"),
+    /** prometheus-operator; declared only by the optional kustomize component k8s/components/prometheus-operator. */
+    SERVICE_MONITOR("monitoring.coreos.com/v1", "ServiceMonitor", "servicemonitors"),
+    PROMETHEUS_RULE("monitoring.coreos.com/v1", "PrometheusRule", "prometheusrules");
+
+    /** The kinds the monitor cannot run without (spec.monitor): all must be declared for it to be built. */
+    public static final java.util.List<ChildKind> MONITOR = java.util.List.of(SERVICE, DEPLOYMENT, SERVICE_ACCOUNT, ROLE, ROLE_BINDING);
 
     private final String apiVersion;
     private final String kind;

@@ -3,7 +3,9 @@ package org.xrootd.hook.model;
 import io.fabric8.kubernetes.api.model.Quantity;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.util.List;
 import java.util.regex.Pattern;
+import org.xrootd.hook.api.Patterns;
 
 /**
  * Storage quantities. fabric8 parses them; the canonical spelling follows the API server's, because
@@ -11,9 +13,8 @@ import java.util.regex.Pattern;
  * stored: any other spelling of the same size would look like a change on every sync.
  */
 public final class Quantities {
-    /** The API server's quantity grammar (k8s.io/apimachinery resource.Quantity). */
-    private static final Pattern GRAMMAR = Pattern.compile(
-            "^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$");
+    /** The API server's quantity grammar (k8s.io/apimachinery resource.Quantity), as the CRD's schema has it. */
+    private static final Pattern GRAMMAR = Pattern.compile(Patterns.QUANTITY);
     private static final String[] BINARY = {"", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"};
     private static final String[] DECIMAL = {"", "k", "M", "G", "T", "P", "E"};
     private static final BigInteger KIBI = BigInteger.valueOf(1024);
@@ -36,10 +37,43 @@ public final class Quantities {
         }
         try {
             Quantity quantity = Quantity.parse(text);
-            return new Parsed(quantity, Quantity.getAmountInBytes(quantity));
+            return new Parsed(quantity, exact(quantity));
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(refusal);
         }
+    }
+
+    private static final BigDecimal KIBI_DECIMAL = BigDecimal.valueOf(1024);
+
+    /** "e3", "E-2": a decimal exponent. "E" alone is exa and "Ei" exbi, not exponents. */
+    private static boolean isExponent(String format) {
+        return format.length() > 1 && (format.charAt(0) == 'e' || format.charAt(0) == 'E') && format.charAt(1) != 'i';
+    }
+
+    /**
+     * The quantity's value without rounding. fabric8's getAmountInBytes goes through a double for binary
+     * suffixes, which turns 3Ei into a slightly different number of bytes.
+     */
+    private static BigDecimal exact(Quantity quantity) {
+        BigDecimal number = new BigDecimal(quantity.getAmount());
+        String format = quantity.getFormat() == null ? "" : quantity.getFormat();
+        int binary = List.of(BINARY).indexOf(format);
+        if (binary > 0) {
+            return number.multiply(KIBI_DECIMAL.pow(binary));
+        }
+        int decimal = List.of("n", "u", "m", "", "k", "M", "G", "T", "P", "E").indexOf(format);
+        if (decimal >= 0) {
+            return number.scaleByPowerOfTen(3 * (decimal - 3));
+        }
+        if (isExponent(format)) {
+            return number.scaleByPowerOfTen(Integer.parseInt(format.substring(1)));
+        }
+        throw new IllegalArgumentException("unknown suffix " + format);
+    }
+
+    /** The exact value of a quantity (CPU in cores, memory in bytes); throws IllegalArgumentException for what is not one. */
+    public static BigDecimal amount(String text) {
+        return parse(text, "").amount();
     }
 
     /** A whole, positive number of bytes, with its canonical spelling. */
@@ -63,7 +97,7 @@ public final class Quantities {
             throw new IllegalArgumentException("'" + Problem.excerpt(text) + "' is larger than Kubernetes allows");
         }
         String format = quantity.getFormat() == null ? "" : quantity.getFormat();
-        if (format.startsWith("e") || format.startsWith("E")) {
+        if (isExponent(format)) {
             return new Bytes(bytes, canonicalExponent(bytes));
         }
         return new Bytes(bytes, canonical(bytes, format.endsWith("i")));
@@ -112,7 +146,7 @@ public final class Quantities {
         // The API server keeps nanounits at most, rounding up.
         BigDecimal value = amount.setScale(9, java.math.RoundingMode.CEILING).stripTrailingZeros();
         boolean whole = value.scale() <= 0;
-        if (whole && value.signum() > 0 && format.startsWith("e") || whole && value.signum() > 0 && format.startsWith("E")) {
+        if (whole && value.signum() > 0 && isExponent(format)) {
             return canonicalExponent(value.toBigIntegerExact());
         }
         if (whole && format.endsWith("i") && value.abs().compareTo(BigDecimal.valueOf(1024)) >= 0) {

@@ -9,15 +9,15 @@ import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.TopologySpreadConstraint;
 import java.math.BigInteger;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
-import org.xrootd.hook.children.Services;
-import org.xrootd.hook.children.StatefulSets;
-import org.xrootd.hook.json.Json;
+import org.xrootd.hook.api.Patterns;
+import org.xrootd.hook.api.Roles;
 
 /**
  * Reads an Xrootd parent into an {@link XrootdSpec}: defaults applied, every field checked. Wrong input
@@ -58,17 +58,39 @@ public final class SpecParser {
             "app.kubernetes.io/component", "app.kubernetes.io/managed-by", "app.kubernetes.io/part-of",
             "app.kubernetes.io/version", "controller-uid");
 
-    private static final Pattern DNS_LABEL = Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
-    private static final Pattern DNS_SUBDOMAIN = Pattern.compile("^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$");
-    private static final Pattern LABEL_VALUE = Pattern.compile("^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$");
-    private static final Pattern LABEL_KEY = Pattern.compile(
-            "^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$");
+    /** Most directives in each of spec.config.all, .redirector and .worker (the schema's maxItems). */
+    public static final int MAX_DIRECTIVES = 256;
+
+    // The schema's patterns (api.Patterns), so that the hook and the API server agree.
+    private static final Pattern DNS_LABEL = Pattern.compile(Patterns.DNS_LABEL);
+    private static final Pattern VERSION_NAME = Pattern.compile(Patterns.VERSION_NAME);
     /** A DNS-1035 label: the parent's name starts every Service name, and those must begin with a letter. */
-    private static final Pattern SERVICE_NAME = Pattern.compile("^[a-z]([-a-z0-9]*[a-z0-9])?$");
-    private static final Pattern EXPORT_PATH = Pattern.compile("^/[A-Za-z0-9._/-]*$");
-    private static final Pattern DIRECTIVE = Pattern.compile("^[a-z]+\\.[A-Za-z_.]+( [^\\p{Cntrl}]*)?$");
-    private static final Pattern SECRET_KEY = Pattern.compile("^[-._a-zA-Z0-9]{1,253}$");
+    private static final Pattern SERVICE_NAME = Pattern.compile(Patterns.XROOTD_NAME);
+    private static final Pattern EXPORT_PATH = Pattern.compile(Patterns.EXPORT_PATH);
+    private static final Pattern DIRECTIVE = Pattern.compile(Patterns.DIRECTIVE);
+    private static final Pattern SECRET_KEY = Pattern.compile(Patterns.SECRET_KEY);
+    private static final Pattern CAPACITY = Pattern.compile(Patterns.CAPACITY);
+    private static final Pattern NO_WHITESPACE = Pattern.compile(Patterns.NO_WHITESPACE);
     private static final Set<String> PULL_POLICIES = Set.of("Always", "IfNotPresent", "Never");
+    /** Resource names a container may use without a domain prefix. */
+    private static final Set<String> STANDARD_RESOURCES = Set.of("cpu", "memory", "ephemeral-storage");
+
+    // The fields of each object of the spec: any other is refused, as the API server refuses (or prunes) it.
+    private static final Set<String> SPEC_FIELDS = Set.of("version", "image", "imagePullSecrets", "serviceAccountName",
+            "imagePullPolicy", "redirector", "worker", "supervisor", "ports", "securityContext", "config", "sss", "tls", "monitor");
+    private static final Set<String> ROLE_FIELDS = Set.of("replicas", "maxUnavailable", "resources", "cmsdResources",
+            "nodeSelector", "affinity", "tolerations", "topologySpreadConstraints", "priorityClassName", "podLabels", "podAnnotations");
+    private static final Set<String> WORKER_FIELDS = union(ROLE_FIELDS, Set.of("storage"));
+    private static final Set<String> STORAGE_FIELDS = Set.of("capacity", "class", "whenDeleted");
+    private static final Set<String> PORTS_FIELDS = Set.of("xrootd", "cmsd");
+    private static final Set<String> SECURITY_FIELDS = Set.of("runAsUser", "runAsGroup", "fsGroup", "readOnlyRootFilesystem");
+    private static final Set<String> CONFIG_FIELDS = Set.of("exports", "all", "redirector", "worker");
+    private static final Set<String> SSS_FIELDS = Set.of("secretName", "key");
+    private static final Set<String> TLS_FIELDS = Set.of("secretName");
+    private static final Set<String> MONITOR_FIELDS = Set.of("enabled", "reportPort", "reportIntervalSeconds", "resources");
+    public static final int DEFAULT_REPORT_PORT = 9931;
+    public static final int DEFAULT_REPORT_INTERVAL_SECONDS = 10;
+    public static final int MAX_REPORT_INTERVAL_SECONDS = 600;
 
     /** Either a spec, or the problems that prevent one. */
     public record Result(XrootdSpec spec, List<Problem> problems) {
@@ -109,36 +131,49 @@ public final class SpecParser {
             problems.add(new Problem("spec", "must be an object with at least spec.version"));
             return new Result(null, List.copyOf(problems));
         }
+        known(spec, "spec", SPEC_FIELDS);
         String version = requiredString(spec, "version", "spec.version");
-        if (version != null && (version.isEmpty() || !LABEL_VALUE.matcher(version).matches())) {
-            problems.add(new Problem("spec.version", "'" + abbreviate(version) + "' must be a catalog name of at most 63 letters, digits, '.', '_' or '-'"));
+        if (version != null && (version.length() > Patterns.VERSION_NAME_MAX || !VERSION_NAME.matcher(version).matches())) {
+            problems.add(new Problem("spec.version", "'" + abbreviate(version) + "' must name an XrootdVersion: at most "
+                    + Patterns.VERSION_NAME_MAX + " lower-case letters, digits, '-' and '.' (a DNS-1123 subdomain)"));
         }
         String image = optionalString(spec, "image", "spec.image", null);
+        if (image != null && !NO_WHITESPACE.matcher(image).matches()) {
+            problems.add(new Problem("spec.image", "must not contain whitespace"));
+        }
         String pullPolicy = optionalString(spec, "imagePullPolicy", "spec.imagePullPolicy", "IfNotPresent");
         if (pullPolicy != null && !PULL_POLICIES.contains(pullPolicy)) {
             problems.add(new Problem("spec.imagePullPolicy", "must be one of Always, IfNotPresent, Never"));
         }
         List<LocalObjectReference> pullSecrets = kube(spec.get("imagePullSecrets"), "spec.imagePullSecrets",
-                new TypeReference<List<LocalObjectReference>>() {}, List.of());
+                new TypeReference<List<LocalObjectReference>>() {}, List.of(), "core/v1 LocalObjectReference list");
         String serviceAccount = optionalString(spec, "serviceAccountName", "spec.serviceAccountName", null);
-        if (serviceAccount != null && !DNS_SUBDOMAIN.matcher(serviceAccount).matches()) {
+        if (serviceAccount != null && !KubernetesValues.isDnsSubdomain(serviceAccount)) {
             problems.add(new Problem("spec.serviceAccountName", "'" + serviceAccount + "' is not a valid ServiceAccount name"));
         }
 
         JsonNode config = object(spec, "config", "spec.config");
+        known(config, "spec.config", CONFIG_FIELDS);
         List<String> exports = exports(config);
         List<String> allDirectives = directives(config, "all", "spec.config.all");
 
         JsonNode redirectorNode = object(spec, "redirector", "spec.redirector");
         JsonNode workerNode = object(spec, "worker", "spec.worker");
+        known(redirectorNode, "spec.redirector", ROLE_FIELDS);
+        known(workerNode, "spec.worker", WORKER_FIELDS);
         XrootdSpec.Role redirector = role(redirectorNode, "spec.redirector", 1, 1, MAX_REDIRECTORS,
                 directives(config, "redirector", "spec.config.redirector"));
         XrootdSpec.Role worker = role(workerNode, "spec.worker", 1, 0, MAX_WORKERS,
                 directives(config, "worker", "spec.config.worker"));
-        XrootdSpec.Storage storage = storage(object(workerNode, "storage", "spec.worker.storage"));
-        XrootdSpec.Role supervisor = supervisor(object(spec, "supervisor", "spec.supervisor"), worker.replicas());
+        JsonNode storageNode = object(workerNode, "storage", "spec.worker.storage");
+        known(storageNode, "spec.worker.storage", STORAGE_FIELDS);
+        XrootdSpec.Storage storage = storage(storageNode);
+        JsonNode supervisorNode = object(spec, "supervisor", "spec.supervisor");
+        known(supervisorNode, "spec.supervisor", ROLE_FIELDS);
+        XrootdSpec.Role supervisor = supervisor(supervisorNode, worker.replicas());
 
         JsonNode portsNode = object(spec, "ports", "spec.ports");
+        known(portsNode, "spec.ports", PORTS_FIELDS);
         int xrootdPort = integer(portsNode, "xrootd", "spec.ports.xrootd", DEFAULT_XROOTD_PORT, 1024, 65535);
         int cmsdPort = integer(portsNode, "cmsd", "spec.ports.cmsd", DEFAULT_CMSD_PORT, 1024, 65535);
         if (xrootdPort == cmsdPort) {
@@ -146,13 +181,14 @@ public final class SpecParser {
         }
 
         XrootdSpec.Security security = security(spec);
+        XrootdSpec.Monitor monitor = monitor(spec);
 
         if (!problems.isEmpty()) {
             return new Result(null, List.copyOf(problems));
         }
-        return new Result(new XrootdSpec(name, namespace, generation, version, image, pullPolicy, pullSecrets,
-                serviceAccount, redirector, worker, supervisor, storage, new XrootdSpec.Ports(xrootdPort, cmsdPort), security,
-                exports, allDirectives), List.of());
+        return new Result(new XrootdSpec(name, namespace, metadata.path("uid").asText(""), generation, version, image, pullPolicy,
+                pullSecrets, serviceAccount, redirector, worker, supervisor, storage, new XrootdSpec.Ports(xrootdPort, cmsdPort),
+                security, exports, allDirectives, monitor), List.of());
     }
 
     /**
@@ -176,17 +212,35 @@ public final class SpecParser {
         if (node == null) {
             return new XrootdSpec.Role(replicas, maxUnavailable, directives, XrootdSpec.Pod.NONE);
         }
+        Affinity affinity = kube(node.get("affinity"), field + ".affinity", new TypeReference<Affinity>() {}, null, "core/v1 Affinity");
+        if (affinity != null) {
+            KubernetesValues.affinity(affinity, field + ".affinity", problems::add);
+        }
+        List<Toleration> tolerations = kube(node.get("tolerations"), field + ".tolerations",
+                new TypeReference<List<Toleration>>() {}, List.of(), "core/v1 Toleration");
+        KubernetesValues.tolerations(tolerations, field + ".tolerations", problems::add);
+        List<TopologySpreadConstraint> spread = kube(node.get("topologySpreadConstraints"), field + ".topologySpreadConstraints",
+                new TypeReference<List<TopologySpreadConstraint>>() {}, List.of(), "core/v1 TopologySpreadConstraint");
+        if (spread.size() > Roles.MAX_SPREAD_CONSTRAINTS) {
+            problems.add(new Problem(field + ".topologySpreadConstraints", "lists " + spread.size() + " constraints; at most "
+                    + Roles.MAX_SPREAD_CONSTRAINTS));
+        }
+        KubernetesValues.spreadConstraints(spread, field + ".topologySpreadConstraints", problems::add);
+        String priorityClass = optionalString(node, "priorityClassName", field + ".priorityClassName", null);
+        if (priorityClass != null && !KubernetesValues.isDnsSubdomain(priorityClass)) {
+            problems.add(new Problem(field + ".priorityClassName", "'" + Problem.excerpt(priorityClass)
+                    + "' is not a PriorityClass name (a DNS-1123 subdomain)"));
+        }
         XrootdSpec.Pod pod = new XrootdSpec.Pod(
                 resources(node.get("resources"), field + ".resources"),
                 resources(node.get("cmsdResources"), field + ".cmsdResources"),
-                stringMap(node.get("nodeSelector"), field + ".nodeSelector", false),
-                kube(node.get("affinity"), field + ".affinity", new TypeReference<Affinity>() {}, null),
-                kube(node.get("tolerations"), field + ".tolerations", new TypeReference<List<Toleration>>() {}, List.of()),
-                kube(node.get("topologySpreadConstraints"), field + ".topologySpreadConstraints",
-                        new TypeReference<List<TopologySpreadConstraint>>() {}, List.of()),
-                optionalString(node, "priorityClassName", field + ".priorityClassName", null),
-                stringMap(node.get("podLabels"), field + ".podLabels", true),
-                stringMap(node.get("podAnnotations"), field + ".podAnnotations", false));
+                stringMap(node.get("nodeSelector"), field + ".nodeSelector", MapKind.NODE_SELECTOR),
+                affinity,
+                tolerations,
+                spread,
+                priorityClass,
+                stringMap(node.get("podLabels"), field + ".podLabels", MapKind.LABELS),
+                stringMap(node.get("podAnnotations"), field + ".podAnnotations", MapKind.ANNOTATIONS));
         return new XrootdSpec.Role(replicas, maxUnavailable, directives, pod);
     }
 
@@ -195,27 +249,54 @@ public final class SpecParser {
      * "500m", and any other spelling would look like a change to Metacontroller on every sync.
      */
     private ResourceRequirements resources(JsonNode node, String field) {
-        ResourceRequirements resources = kube(node, field, new TypeReference<ResourceRequirements>() {}, null);
+        ResourceRequirements resources = kube(node, field, new TypeReference<ResourceRequirements>() {}, null,
+                "core/v1 ResourceRequirements");
         if (resources == null) {
             return null;
         }
-        resources.setRequests(canonical(resources.getRequests(), field + ".requests"));
-        resources.setLimits(canonical(resources.getLimits(), field + ".limits"));
+        Map<String, BigDecimal> requested = new java.util.TreeMap<>();
+        Map<String, BigDecimal> limited = new java.util.TreeMap<>();
+        resources.setRequests(canonical(resources.getRequests(), field + ".requests", requested));
+        resources.setLimits(canonical(resources.getLimits(), field + ".limits", limited));
+        requested.forEach((name, amount) -> {
+            BigDecimal limit = limited.get(name);
+            if (limit != null && amount.compareTo(limit) > 0) {
+                problems.add(new Problem(field + ".requests." + name, "must not be above its limit ("
+                        + resources.getRequests().get(name) + " > " + resources.getLimits().get(name) + ")"));
+            }
+        });
         return resources;
     }
 
-    private Map<String, Quantity> canonical(Map<String, Quantity> quantities, String field) {
+    /** A container resource: cpu, memory, ephemeral-storage, hugepages-SIZE, or an extended resource domain/name. */
+    private static boolean isResourceName(String name) {
+        return STANDARD_RESOURCES.contains(name) || name.startsWith("hugepages-") && name.length() <= 63
+                || name.contains("/") && KubernetesValues.isQualifiedName(name);
+    }
+
+    private Map<String, Quantity> canonical(Map<String, Quantity> quantities, String field, Map<String, BigDecimal> amounts) {
         if (quantities == null || quantities.isEmpty()) {
             return quantities;
         }
         Map<String, Quantity> result = new java.util.TreeMap<>();
         quantities.forEach((name, quantity) -> {
+            if (!isResourceName(name)) {
+                problems.add(new Problem(field, "'" + Problem.excerpt(name) + "' is not a resource name (cpu, memory,"
+                        + " ephemeral-storage, hugepages-SIZE, or an extended resource such as example.com/gpu)"));
+                return;
+            }
             if (quantity == null) {
                 problems.add(new Problem(field + "." + name, "must be a quantity (e.g. 500m, 1Gi)"));
                 return;
             }
             try {
+                BigDecimal amount = Quantities.amount(quantity.toString());
+                if (amount.signum() < 0) {
+                    problems.add(new Problem(field + "." + name, "must not be negative"));
+                    return;
+                }
                 result.put(name, new Quantity(Quantities.canonical(quantity.toString())));
+                amounts.put(name, amount);
             } catch (IllegalArgumentException e) {
                 problems.add(new Problem(field + "." + name, e.getMessage()));
             }
@@ -226,11 +307,20 @@ public final class SpecParser {
     private XrootdSpec.Storage storage(JsonNode node) {
         String capacity = optionalString(node, "capacity", "spec.worker.storage.capacity", DEFAULT_CAPACITY);
         String storageClass = optionalString(node, "class", "spec.worker.storage.class", null);
+        if (storageClass != null && !KubernetesValues.isDnsSubdomain(storageClass)) {
+            problems.add(new Problem("spec.worker.storage.class", "'" + Problem.excerpt(storageClass)
+                    + "' is not a StorageClass name (a DNS-1123 subdomain)"));
+        }
         String whenDeleted = optionalString(node, "whenDeleted", "spec.worker.storage.whenDeleted", "Retain");
         if (whenDeleted != null && !whenDeleted.equals("Retain") && !whenDeleted.equals("Delete")) {
             problems.add(new Problem("spec.worker.storage.whenDeleted", "must be Retain (keep the data) or Delete"));
         }
         if (capacity == null) {
+            return null;
+        }
+        if (!CAPACITY.matcher(capacity).matches()) {
+            problems.add(new Problem("spec.worker.storage.capacity", "'" + Problem.excerpt(capacity)
+                    + "' is not a Kubernetes quantity (e.g. 1Gi, 500Mi, 10G)"));
             return null;
         }
         try {
@@ -242,8 +332,21 @@ public final class SpecParser {
         }
     }
 
+    /** spec.monitor: off unless enabled; the same defaults as the CRD. */
+    private XrootdSpec.Monitor monitor(JsonNode spec) {
+        JsonNode node = object(spec, "monitor", "spec.monitor");
+        known(node, "spec.monitor", MONITOR_FIELDS);
+        boolean enabled = bool(node, "enabled", "spec.monitor.enabled", false);
+        int reportPort = integer(node, "reportPort", "spec.monitor.reportPort", DEFAULT_REPORT_PORT, 1024, 65535);
+        int interval = integer(node, "reportIntervalSeconds", "spec.monitor.reportIntervalSeconds", DEFAULT_REPORT_INTERVAL_SECONDS,
+                1, MAX_REPORT_INTERVAL_SECONDS);
+        ResourceRequirements resources = node == null ? null : resources(node.get("resources"), "spec.monitor.resources");
+        return new XrootdSpec.Monitor(enabled, reportPort, interval, resources);
+    }
+
     private XrootdSpec.Security security(JsonNode spec) {
         JsonNode node = object(spec, "securityContext", "spec.securityContext");
+        known(node, "spec.securityContext", SECURITY_FIELDS);
         long uid = integer(node, "runAsUser", "spec.securityContext.runAsUser", DEFAULT_UID, 1, Integer.MAX_VALUE);
         long gid = integer(node, "runAsGroup", "spec.securityContext.runAsGroup", uid, 1, Integer.MAX_VALUE);
         long fsGroup = integer(node, "fsGroup", "spec.securityContext.fsGroup", gid, 1, Integer.MAX_VALUE);
@@ -251,6 +354,7 @@ public final class SpecParser {
 
         XrootdSpec.SecretKey sss = null;
         JsonNode sssNode = object(spec, "sss", "spec.sss");
+        known(sssNode, "spec.sss", SSS_FIELDS);
         if (sssNode != null) {
             String secret = secretName(sssNode, "spec.sss.secretName");
             String key = optionalString(sssNode, "key", "spec.sss.key", DEFAULT_SSS_KEY);
@@ -261,6 +365,7 @@ public final class SpecParser {
         }
         String tls = null;
         JsonNode tlsNode = object(spec, "tls", "spec.tls");
+        known(tlsNode, "spec.tls", TLS_FIELDS);
         if (tlsNode != null) {
             tls = secretName(tlsNode, "spec.tls.secretName");
         }
@@ -269,7 +374,7 @@ public final class SpecParser {
 
     private String secretName(JsonNode node, String field) {
         String name = requiredString(node, "secretName", field);
-        if (name != null && !DNS_SUBDOMAIN.matcher(name).matches()) {
+        if (name != null && !KubernetesValues.isDnsSubdomain(name)) {
             problems.add(new Problem(field, "'" + name + "' is not a valid Secret name"));
         }
         return name;
@@ -316,6 +421,10 @@ public final class SpecParser {
             problems.add(new Problem(field, "must be a list of xrootd directives, one per entry"));
             return List.of();
         }
+        if (node.size() > MAX_DIRECTIVES) {
+            problems.add(new Problem(field, "lists " + node.size() + " directives; at most " + MAX_DIRECTIVES));
+            return List.of();
+        }
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < node.size(); i++) {
             JsonNode line = node.get(i);
@@ -329,7 +438,7 @@ public final class SpecParser {
             if (RESERVED_DIRECTIVES.contains(directive)) {
                 problems.add(new Problem(entry, "'" + directive + "' is managed by the controller and cannot be set here"
                         + (directive.equals("all.export") ? "; use spec.config.exports" : "")));
-            } else if (!DIRECTIVE.matcher(text).matches()) {
+            } else if (!DIRECTIVE.matcher(line.asText()).matches()) {
                 problems.add(new Problem(entry, "'" + abbreviate(text) + "' is not one xrootd directive (prefix.name followed by its arguments, on one line)"));
             } else {
                 lines.add(text);
@@ -338,7 +447,7 @@ public final class SpecParser {
         return List.copyOf(lines);
     }
 
-    private <T> T kube(JsonNode node, String field, TypeReference<T> type, T fallback) {
+    private <T> T kube(JsonNode node, String field, TypeReference<T> type, T fallback, String typeName) {
         if (node == null || node.isNull()) {
             return fallback;
         }
@@ -346,13 +455,26 @@ public final class SpecParser {
             problems.add(new Problem(field, "must not contain null list entries"));
             return fallback;
         }
-        try {
-            T value = Json.MAPPER.convertValue(node, type);
-            return value == null ? fallback : value;
-        } catch (IllegalArgumentException e) {
-            problems.add(new Problem(field, "is not a valid Kubernetes " + simpleName(type)));
-            return fallback;
+        T value = KubernetesValues.read(node, field, type, typeName, problems::add);
+        return value == null ? fallback : value;
+    }
+
+    /** Refuses the fields of an object of the spec that the schema does not have. */
+    private void known(JsonNode node, String field, Set<String> fields) {
+        if (node == null) {
+            return;
         }
+        node.fieldNames().forEachRemaining(name -> {
+            if (!fields.contains(name)) {
+                problems.add(new Problem(field + "." + Problem.excerpt(name, 63), "is not a field of " + field));
+            }
+        });
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> out = new java.util.HashSet<>(a);
+        out.addAll(b);
+        return Set.copyOf(out);
     }
 
     /** A null inside a list (or a quantity map) survives conversion and breaks the builders or the API server. */
@@ -365,12 +487,10 @@ public final class SpecParser {
         return false;
     }
 
-    private static String simpleName(TypeReference<?> type) {
-        String name = type.getType().getTypeName();
-        return name.substring(name.lastIndexOf('.') + 1).replace(">", "") + (name.startsWith("java.util.List") ? " list" : "");
-    }
+    /** What a map of strings holds: the rules for its keys and values follow. */
+    private enum MapKind { NODE_SELECTOR, LABELS, ANNOTATIONS }
 
-    private Map<String, String> stringMap(JsonNode node, String field, boolean labels) {
+    private Map<String, String> stringMap(JsonNode node, String field, MapKind kind) {
         if (node == null || node.isNull()) {
             return Map.of();
         }
@@ -378,17 +498,22 @@ public final class SpecParser {
             problems.add(new Problem(field, "must be a map of strings"));
             return Map.of();
         }
+        if (node.size() > Roles.MAX_ENTRIES) {
+            problems.add(new Problem(field, "has " + node.size() + " entries; at most " + Roles.MAX_ENTRIES));
+            return Map.of();
+        }
         Map<String, String> map = new LinkedHashMap<>();
         node.fields().forEachRemaining(entry -> {
             String key = entry.getKey();
             if (!entry.getValue().isTextual()) {
                 problems.add(new Problem(field + "." + key, "must be a string"));
-            } else if (!LABEL_KEY.matcher(key).matches()) {
+            } else if (!KubernetesValues.isQualifiedName(key)) {
                 problems.add(new Problem(field, "'" + abbreviate(key) + "' is not a valid key"));
-            } else if (labels && RESERVED_LABELS.contains(key)) {
+            } else if (kind == MapKind.LABELS && RESERVED_LABELS.contains(key)) {
                 problems.add(new Problem(field + "." + key, "is set by the controller"));
-            } else if (labels && !LABEL_VALUE.matcher(entry.getValue().asText()).matches()) {
-                problems.add(new Problem(field + "." + key, "'" + abbreviate(entry.getValue().asText()) + "' is not a valid label value"));
+            } else if (kind != MapKind.ANNOTATIONS && !KubernetesValues.isLabelValue(entry.getValue().asText())) {
+                problems.add(new Problem(field + "." + key, "'" + abbreviate(entry.getValue().asText()) + "' is not a valid label value"
+                        + " (at most 63 letters, digits, '-', '_' or '.', alphanumeric at both ends)"));
             } else {
                 map.put(key, entry.getValue().asText());
             }
@@ -481,7 +606,7 @@ public final class SpecParser {
         if (field.equals("spec.worker.replicas")) {
             return " (above 64 workers the controller adds supervisors; " + MAX_WORKERS + " is the largest cluster they hold with one supervisor down)";
         }
-        if (field.startsWith("spec.ports")) {
+        if (field.startsWith("spec.ports") || field.equals("spec.monitor.reportPort")) {
             return " (the daemons run unprivileged and cannot bind ports below 1024)";
         }
         return "";

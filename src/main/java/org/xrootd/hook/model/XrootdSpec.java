@@ -16,6 +16,7 @@ import java.util.Map;
 public record XrootdSpec(
         String name,
         String namespace,
+        String uid,
         long generation,
         String version,
         String imageOverride,
@@ -29,7 +30,8 @@ public record XrootdSpec(
         Ports ports,
         Security security,
         List<String> exports,
-        List<String> directives) {
+        List<String> directives,
+        Monitor monitor) {
 
     /** The role's settings; supervisors have 0 replicas up to 64 workers. */
     public Role role(org.xrootd.hook.model.Component component) {
@@ -70,6 +72,20 @@ public record XrootdSpec(
      */
     public record Security(long runAsUser, long runAsGroup, long fsGroup, boolean readOnlyRootFilesystem,
                            SecretKey sss, String tlsSecret) {}
+
+    /**
+     * The per-cluster monitor (spec.monitor): whether it runs, the UDP port and interval of the daemons'
+     * reports, and the monitor container's resources (null: the builder's defaults).
+     */
+    public record Monitor(boolean enabled, int reportPort, int reportIntervalSeconds, ResourceRequirements resources) {
+        public static final Monitor OFF = new Monitor(false, SpecParser.DEFAULT_REPORT_PORT, SpecParser.DEFAULT_REPORT_INTERVAL_SECONDS, null);
+    }
+
+    /** The same cluster without the monitor (a controller that does not declare the monitor's kinds). */
+    public XrootdSpec withoutMonitor() {
+        return new XrootdSpec(name, namespace, uid, generation, version, imageOverride, imagePullPolicy, imagePullSecrets,
+                serviceAccountName, redirector, worker, supervisor, storage, ports, security, exports, directives, Monitor.OFF);
+    }
 
     /** A key of a user-named Secret. */
     public record SecretKey(String secretName, String key) {}

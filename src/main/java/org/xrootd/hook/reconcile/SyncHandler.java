@@ -26,6 +26,7 @@ import org.xrootd.hook.model.Problem;
 import org.xrootd.hook.model.SpecParser;
 import org.xrootd.hook.model.XrootdSpec;
 import org.xrootd.hook.status.ConditionType;
+import org.xrootd.hook.status.MonitorStatus;
 import org.xrootd.hook.status.Reason;
 import org.xrootd.hook.status.Status;
 import org.xrootd.hook.status.StatusBuilder;
@@ -45,11 +46,30 @@ public final class SyncHandler {
     /** What a call produced: the response, its result for logs and metrics, and the status it carries. */
     public record Outcome(HookResponse response, Result result, Status status) {}
 
+    /** The hook's own settings (command line): the image the per-cluster monitor runs, the hook's own. */
+    public record Settings(String monitorImage) {
+        public static final Settings DEFAULT = new Settings(Children.DEFAULT_MONITOR_IMAGE);
+
+        public Settings {
+            if (monitorImage == null || monitorImage.isBlank() || monitorImage.chars().anyMatch(Character::isWhitespace)) {
+                throw new IllegalArgumentException("the monitor image must be an image name without whitespace, got '" + monitorImage + "'");
+            }
+        }
+    }
+
     public static Outcome handle(HookRequest request) {
-        return request.finalizing() ? finalize(request) : sync(request);
+        return handle(request, Settings.DEFAULT);
+    }
+
+    public static Outcome handle(HookRequest request, Settings settings) {
+        return request.finalizing() ? finalize(request) : sync(request, settings);
     }
 
     static Outcome sync(HookRequest request) {
+        return sync(request, Settings.DEFAULT);
+    }
+
+    static Outcome sync(HookRequest request, Settings settings) {
         ObjectNode parent = request.parent();
         ObservedChildren observed = request.children();
         SpecParser.Result parsed = SpecParser.parse(parent);
@@ -61,7 +81,7 @@ public final class SyncHandler {
             Status status = StatusBuilder.forProblem(parent, observed, declaredVersion(parent), Reason.INVALID_SPEC, message);
             return outcome(status, new ArrayList<>(observed.allUnchanged()), 0, false, Result.INVALID);
         }
-        XrootdSpec spec = parsed.spec();
+        XrootdSpec spec = monitorDeclared(request) ? parsed.spec() : parsed.spec().withoutMonitor();
         Catalog.Resolution resolution = Catalog.resolve(spec, request.related().get(Catalog.RELATED_KEY));
         if (resolution instanceof Catalog.Missing missing) {
             Status status = StatusBuilder.forProblem(parent, observed, spec.version(), Reason.VERSION_NOT_FOUND, missing.reason());
@@ -69,14 +89,42 @@ public final class SyncHandler {
         }
         Catalog.Resolved image = (Catalog.Resolved) resolution;
         XrootdConf.Rendered config = XrootdConf.rendered(spec);
-        List<JsonNode> children = declared(request, Children.all(spec, image, config, existing));
+        List<JsonNode> children = declared(request, Children.all(spec, image, config, existing, settings.monitorImage()));
         children.addAll(observed.unmanagedUnchanged());
         Map<Component, StatusBuilder.RoleTarget> roles = new EnumMap<>(Component.class);
         config.hashes().forEach((component, hash) -> roles.put(component, new StatusBuilder.RoleTarget(spec.role(component).replicas(), hash)));
         Status status = StatusBuilder.forDesired(parent, observed,
-                new StatusBuilder.Desired(image.version(), image.image(), image.deprecated(), roles));
+                new StatusBuilder.Desired(image.version(), image.image(), image.deprecated(), roles), monitor(request, spec));
         int resync = status.isTrue(ConditionType.PROGRESSING) ? RESYNC_WHILE_PROGRESSING : 0;
         return outcome(status, children, resync, false, Result.SYNCED);
+    }
+
+    /** spec.monitor: what the status folds the insight against; null when the monitor is off. */
+    private static StatusBuilder.Monitor monitor(HookRequest request, XrootdSpec spec) {
+        if (!spec.monitor().enabled()) {
+            return null;
+        }
+        MonitorStatus.Target target = new MonitorStatus.Target(spec.name(), Names.insight(spec), Names.monitor(spec),
+                pods(spec, Component.REDIRECTOR), pods(spec, Component.SUPERVISOR), pods(spec, Component.WORKER),
+                XrootdConf.spaceMinBytes(spec));
+        JsonNode insight = null;
+        for (JsonNode candidate : request.related().path(ChildKind.CONFIG_MAP.key())) {
+            JsonNode metadata = candidate.path("metadata");
+            if (Names.insight(spec).equals(metadata.path("name").asText())
+                    && spec.namespace().equals(metadata.path("namespace").asText(spec.namespace()))) {
+                insight = candidate;
+            }
+        }
+        JsonNode deployment = request.children().get(ChildKind.DEPLOYMENT.key(), Names.monitor(spec)).orElse(null);
+        return new StatusBuilder.Monitor(target, insight, deployment);
+    }
+
+    private static List<String> pods(XrootdSpec spec, Component component) {
+        List<String> pods = new ArrayList<>();
+        for (int i = 0; i < spec.role(component).replicas(); i++) {
+            pods.add(Names.statefulSet(spec, component) + "-" + i);
+        }
+        return pods;
     }
 
     private static Outcome outcome(Status status, List<JsonNode> children, int resyncAfterSeconds, boolean finalized, Result result) {
@@ -119,6 +167,14 @@ public final class SyncHandler {
     }
 
     /**
+     * The monitor runs only where the CompositeController declares every kind it needs; elsewhere the
+     * cluster is built as without spec.monitor (no xrd.report towards a Service that would not exist).
+     */
+    private static boolean monitorDeclared(HookRequest request) {
+        return ChildKind.MONITOR.stream().allMatch(kind -> request.declares(kind.apiVersion(), kind.plural()));
+    }
+
+    /**
      * Leaves out built children of kinds the CompositeController does not declare (e.g. PDBs on a cluster
      * without policy/v1). Observed children never pass through here: Metacontroller sends only declared
      * kinds, and leaving one out of the response would make it delete that child.
@@ -151,7 +207,10 @@ public final class SyncHandler {
         return version.isTextual() && version.asText().length() <= Labels.MAX_VALUE_LENGTH ? version.asText() : null;
     }
 
-    /** The customize hook: ask Metacontroller to send the catalog entry named by spec.version. */
+    /**
+     * The customize hook: ask Metacontroller to send the catalog entry named by spec.version and, when
+     * spec.monitor.enabled, the insight ConfigMap the monitor writes (the status reports it).
+     */
     public static ObjectNode customize(HookRequest request) {
         ObjectNode response = Json.MAPPER.createObjectNode();
         var rules = response.putArray("relatedResources");
@@ -166,6 +225,15 @@ public final class SyncHandler {
                 rule.put("namespace", namespace.asText());
             }
             rule.putArray("names").add(version.asText());
+        }
+        JsonNode name = request.parent().path("metadata").path("name");
+        if (request.parent().path("spec").path("monitor").path("enabled").asBoolean(false) && name.isTextual()
+                && namespace.isTextual() && !namespace.asText().isBlank()) {
+            ObjectNode rule = rules.addObject();
+            rule.put("apiVersion", "v1");
+            rule.put("resource", "configmaps");
+            rule.put("namespace", namespace.asText());
+            rule.putArray("names").add(org.xrootd.hook.monitor.Insight.name(name.asText()));
         }
         return response;
     }

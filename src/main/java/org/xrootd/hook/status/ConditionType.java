@@ -5,7 +5,13 @@ public enum ConditionType {
     READY("Ready"),
     PROGRESSING("Progressing"),
     DEGRADED("Degraded"),
-    VERSION_DEPRECATED("VersionDeprecated");
+    VERSION_DEPRECATED("VersionDeprecated"),
+    /** spec.monitor: the insight cannot be trusted (monitor down, no insight, no redirector reporting). */
+    MONITOR_STALE("MonitorStale"),
+    /** spec.monitor: a redirector sees fewer subscribers active than expected. */
+    WORKERS_DISCONNECTED("WorkersDisconnected"),
+    /** spec.monitor: a worker has less free space than its cms.space minimum. */
+    SPACE_LOW("SpaceLow");
 
     private final String wire;
 

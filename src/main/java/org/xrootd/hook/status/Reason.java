@@ -16,7 +16,16 @@ public enum Reason {
     INVALID_SPEC("InvalidSpec"),
     VERSION_NOT_FOUND("VersionNotFound"),
     DELETING("Deleting"),
-    DEPRECATED_IN_CATALOG("DeprecatedInCatalog");
+    DEPRECATED_IN_CATALOG("DeprecatedInCatalog"),
+    MONITOR_UNAVAILABLE("MonitorUnavailable"),
+    INSIGHT_MISSING("InsightMissing"),
+    INSIGHT_UNREADABLE("InsightUnreadable"),
+    REPORTS_STALE("ReportsStale"),
+    INSIGHT_CURRENT("InsightCurrent"),
+    WORKERS_NOT_ACTIVE("WorkersNotActive"),
+    ALL_WORKERS_ACTIVE("AllWorkersActive"),
+    SPACE_BELOW_MINIMUM("SpaceBelowMinimum"),
+    SPACE_AVAILABLE("SpaceAvailable");
 
     private final String wire;
 

@@ -12,8 +12,13 @@ import org.xrootd.hook.json.Json;
  * order so that the same status is always the same bytes.
  *
  * @param roles the roles that have a status entry, in the order they are written
+ * @param monitor what the insight of spec.monitor says, or null
  */
-public record Status(String version, String image, List<RoleStatus> roles, List<Condition> conditions) {
+public record Status(String version, String image, List<RoleStatus> roles, MonitorStatus monitor, List<Condition> conditions) {
+
+    public Status(String version, String image, List<RoleStatus> roles, List<Condition> conditions) {
+        this(version, image, roles, null, conditions);
+    }
 
     public Optional<Condition> condition(ConditionType type) {
         return conditions.stream().filter(condition -> condition.type() == type).findFirst();
@@ -46,6 +51,9 @@ public record Status(String version, String image, List<RoleStatus> roles, List<
             if (role.currentVersion() != null) {
                 node.put("currentVersion", role.currentVersion());
             }
+        }
+        if (monitor != null) {
+            status.set("monitor", monitor.toJson());
         }
         ArrayNode array = status.putArray("conditions");
         for (Condition condition : conditions) {

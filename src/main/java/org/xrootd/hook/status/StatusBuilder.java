@@ -52,7 +52,17 @@ public final class StatusBuilder {
 
     private StatusBuilder() {}
 
+    /**
+     * spec.monitor: what to fold the insight against, the insight ConfigMap (a related object, or null) and
+     * the monitor's observed Deployment (or null).
+     */
+    public record Monitor(MonitorStatus.Target target, JsonNode insight, JsonNode deployment) {}
+
     public static Status forDesired(JsonNode parent, ObservedChildren observed, Desired desired) {
+        return forDesired(parent, observed, desired, null);
+    }
+
+    public static Status forDesired(JsonNode parent, ObservedChildren observed, Desired desired, Monitor monitor) {
         Map<Component, RoleState> roles = new EnumMap<>(Component.class);
         desired.roles().forEach((component, target) -> {
             RoleState state = state(observed, component);
@@ -90,9 +100,20 @@ public final class StatusBuilder {
             conditions.add(new Draft(ConditionType.VERSION_DEPRECATED, true, Reason.DEPRECATED_IN_CATALOG, "XrootdVersion '"
                     + desired.version() + "' is marked deprecated: move spec.version to a newer catalog entry"));
         }
+        MonitorStatus monitorStatus = null;
+        List<JsonNode> clocks = new ArrayList<>(observed.all());
+        if (monitor != null) {
+            MonitorStatus.Folded folded = MonitorStatus.fold(monitor.target(), monitor.insight(), monitor.deployment());
+            monitorStatus = folded.status();
+            folded.conditions().forEach(v -> conditions.add(new Draft(v.type(), v.status(), v.reason(), v.message())));
+            // A change the insight shows (a worker gone) is dated by the monitor's write of it.
+            if (monitor.insight() != null) {
+                clocks.add(monitor.insight());
+            }
+        }
         List<RoleStatus> statuses = new ArrayList<>();
         roles.forEach((component, role) -> statuses.add(RoleStatus.of(component, role, desired.replicas(component))));
-        return new Status(desired.version(), desired.image(), statuses, timed(parent, observed, conditions));
+        return new Status(desired.version(), desired.image(), statuses, monitorStatus, timed(parent, clocks, conditions));
     }
 
     /**
@@ -294,8 +315,12 @@ public final class StatusBuilder {
      * gives byte-identical status on every resync.
      */
     private static List<Condition> timed(JsonNode parent, ObservedChildren observed, List<Draft> drafts) {
+        return timed(parent, observed.all(), drafts);
+    }
+
+    private static List<Condition> timed(JsonNode parent, List<? extends JsonNode> objects, List<Draft> drafts) {
         long generation = parent.path("metadata").path("generation").asLong(0);
-        String now = ObservedClock.latest(parent, observed.all());
+        String now = ObservedClock.latest(parent, objects);
         List<Condition> conditions = new ArrayList<>();
         for (Draft draft : drafts) {
             String status = draft.status() ? "True" : "False";

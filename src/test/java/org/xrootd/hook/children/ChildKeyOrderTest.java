@@ -42,6 +42,8 @@ class ChildKeyOrderTest {
         spec.put("serviceAccountName", "xrootd");
         spec.putObject("sss").put("secretName", "keytab").put("key", "sss.keytab");
         spec.putObject("tls").put("secretName", "certs");
+        spec.putObject("monitor").put("enabled", true).set("resources",
+                Json.MAPPER.readTree("{\"requests\":{\"memory\":\"300Mi\",\"cpu\":\"100m\"},\"limits\":{\"memory\":\"300Mi\"}}"));
         ObjectNode minimal = Samples.parent("y");
         ((ObjectNode) Samples.spec(minimal).get("worker")).put("replicas", 0);
         ((ObjectNode) Samples.spec(minimal).get("worker").get("storage")).remove("class");

@@ -39,7 +39,10 @@ final class DaemonRun implements AutoCloseable {
     static final Duration POLL = Duration.ofMillis(100);
 
     final Procs procs;
-    final Prerequisites.Account account;
+    /** The operand image every pod runs. */
+    final OperandImage image;
+    /** The image's daemon account, which the hook's default securityContext runs as. */
+    final OperandImage.Account account;
     final Path workDir;
     /** Every file written successfully through a redirector: logical file name and content. */
     final Map<String, byte[]> written = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
@@ -51,10 +54,11 @@ final class DaemonRun implements AutoCloseable {
     private String timingsHeader = "";
     private int syncs;
 
-    private DaemonRun(String label, Procs procs, Prerequisites.Account account, HookServer hook, Path workDir) {
+    private DaemonRun(String label, Procs procs, OperandImage image, HookServer hook, Path workDir) {
         this.label = label;
         this.procs = procs;
-        this.account = account;
+        this.image = image;
+        this.account = image.account(Prerequisites.DAEMON_USER).orElseThrow();
         this.hook = hook;
         this.workDir = workDir;
     }
@@ -63,26 +67,27 @@ final class DaemonRun implements AutoCloseable {
     static DaemonRun open(String label) throws IOException {
         Procs procs = new Procs();
         try {
-            Prerequisites.Account account = Prerequisites.requireOrSkip(procs);
+            OperandImage image = Prerequisites.requireOrSkip(procs);
             HookServer hook = HookServer.start("127.0.0.1", 0);
             Path workDir = Path.of("target", "real-daemons",
                     LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + label).toAbsolutePath();
             Files.createDirectories(workDir.resolve("client"));
-            return new DaemonRun(label, procs, account, hook, workDir);
+            return new DaemonRun(label, procs, image, hook, workDir);
         } catch (RuntimeException | Error | IOException e) {
             procs.close();
             throw e;
         }
     }
 
-    /** The spec of an Xrootd of {@link #VERSION} with this many pods, run as the daemon package's account. */
-    ObjectNode spec(int redirectors, int workers) {
+    /**
+     * The spec of an Xrootd of {@link #VERSION} with this many pods. No securityContext: the pods run as
+     * the hook's default identity, which {@link OperandImageTest} checks is the image's daemon account.
+     */
+    static ObjectNode spec(int redirectors, int workers) {
         ObjectNode spec = Json.MAPPER.createObjectNode();
         spec.put("version", VERSION);
         spec.putObject("redirector").put("replicas", redirectors);
         spec.putObject("worker").put("replicas", workers).putObject("storage").put("capacity", "1Gi");
-        // The image's unprivileged user: here the account of the Debian package.
-        spec.putObject("securityContext").put("runAsUser", account.uid()).put("runAsGroup", account.gid());
         return spec;
     }
 
@@ -91,6 +96,15 @@ final class DaemonRun implements AutoCloseable {
      * (and a catalog entry for its version), saved as {@code sync-response-<n>.json} in the work directory.
      */
     JsonNode sync(String name, ObjectNode spec, long generation) throws IOException, InterruptedException {
+        JsonNode answer = sync(hook.port(), name, spec, generation, image.reference());
+        Files.writeString(workDir.resolve("sync-response-" + ++syncs + ".json"),
+                Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(answer));
+        return answer;
+    }
+
+    /** A sync request for a new Xrootd in {@link #NAMESPACE}, with a catalog entry naming {@code image}, and the hook's answer. */
+    static JsonNode sync(int hookPort, String name, ObjectNode spec, long generation, String image)
+            throws IOException, InterruptedException {
         ObjectNode request = Json.MAPPER.createObjectNode();
         ObjectNode parent = request.putObject("parent");
         parent.put("apiVersion", "xrootd.org/v1alpha1");
@@ -104,14 +118,11 @@ final class DaemonRun implements AutoCloseable {
         entry.put("apiVersion", "catalog.xrootd.org/v1alpha1");
         entry.put("kind", "XrootdVersion");
         entry.putObject("metadata").put("name", version).put("namespace", NAMESPACE);
-        entry.putObject("spec").put("version", version).put("image", "debian-bookworm/xrootd:" + version);
+        entry.putObject("spec").put("version", version).put("image", image);
 
-        Http.Reply response = Http.post(hook.port(), "/sync", Json.MAPPER.writeValueAsBytes(request));
+        Http.Reply response = Http.post(hookPort, "/sync", Json.MAPPER.writeValueAsBytes(request));
         assertEquals(200, response.status(), response.text());
-        JsonNode answer = response.json();
-        Files.writeString(workDir.resolve("sync-response-" + ++syncs + ".json"),
-                Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(answer));
-        return answer;
+        return response.json();
     }
 
     /** The pods of a hook response, ready to start; {@code secrets}: the data of the Secrets they mount. */
@@ -119,7 +130,7 @@ final class DaemonRun implements AutoCloseable {
         if (cluster != null) {
             throw new IllegalStateException("one cluster per run");
         }
-        cluster = LocalCluster.create(response, secrets, workDir, procs);
+        cluster = LocalCluster.create(response, secrets, image, workDir, procs);
         System.out.println("real-daemon cluster in " + workDir + ": " + cluster.allPods());
         return cluster;
     }

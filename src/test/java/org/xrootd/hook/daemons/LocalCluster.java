@@ -28,8 +28,10 @@ import org.xrootd.hook.json.Json;
  * namespace ({@link PodNetwork}), plus one client namespace from which the test (and, for tcpSocket
  * probes, the "kubelet") talks to the pods by their DNS names.
  *
- * <p>One run at a time per machine (a lock file), so that what one run creates on the host (mount-point
- * directories, /etc/netns entries) is never removed under another.
+ * Every container runs in the operand image ({@link OperandImage}).
+ *
+ * <p>One run at a time per machine (a lock file), so that what one run creates on the host (network
+ * namespaces, /etc/netns entries) is never removed under another.
  */
 final class LocalCluster implements AutoCloseable {
     private static final Path LOCK = Files.isDirectory(Path.of("/run/lock"))
@@ -48,15 +50,16 @@ final class LocalCluster implements AutoCloseable {
     private final Map<String, Map<String, byte[]>> secrets = new HashMap<>();
     private final Procs procs;
     private final PodNetwork network;
-    private final List<Path> createdMountPoints = new ArrayList<>();
+    private final OperandImage image;
     /** Environment of every client command, e.g. the sss keytab a cluster requires. */
     private List<String> clientEnv = List.of();
     private String xrootdConfig;
     private FileChannel lockChannel;
     private FileLock lock;
 
-    private LocalCluster(JsonNode response, Map<String, Map<String, byte[]>> secrets, Path workDir, Procs procs) {
+    private LocalCluster(JsonNode response, Map<String, Map<String, byte[]>> secrets, OperandImage image, Path workDir, Procs procs) {
         this.workDir = workDir;
+        this.image = image;
         this.procs = procs;
         this.secrets.putAll(secrets);
         this.network = new PodNetwork(procs, String.format("xh%04x", ThreadLocalRandom.current().nextInt(0x10000)));
@@ -128,26 +131,26 @@ final class LocalCluster implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        LocalPod pod = new LocalPod(stsName, ordinal, host, sts.path("spec").path("template"), configMaps, secrets, workDir, procs)
+        LocalPod pod = new LocalPod(stsName, ordinal, host, sts.path("spec").path("template"), configMaps, secrets, image, workDir, procs)
                 .withClaims(sts.path("spec").path("volumeClaimTemplates"));
         pods.add(pod);
         return pod;
     }
 
     /**
-     * Takes the machine's run lock, clears what a dead run left, creates mount points and the network.
+     * Takes the machine's run lock, clears what a dead run left, creates the network.
      * {@code secrets}: the data of every Secret the pods mount, by Secret name and key.
      */
-    static LocalCluster create(JsonNode response, Map<String, Map<String, byte[]>> secrets, Path workDir, Procs procs)
-            throws IOException, InterruptedException {
-        LocalCluster cluster = new LocalCluster(response, secrets, workDir, procs);
+    static LocalCluster create(JsonNode response, Map<String, Map<String, byte[]>> secrets, OperandImage image, Path workDir,
+                               Procs procs) throws IOException, InterruptedException {
+        LocalCluster cluster = new LocalCluster(response, secrets, image, workDir, procs);
         procs.onShutdown(cluster::close);
         try {
             cluster.lock();
             PodNetwork.removeStale(procs);
             Files.createDirectories(workDir.resolve("logs"));
             Files.createDirectories(workDir.resolve("client"));
-            cluster.createMountPoints();
+            LocalPod.prepareRuntime(workDir, procs);
             cluster.network.create();
             return cluster;
         } catch (IOException | RuntimeException | InterruptedException e) {
@@ -207,7 +210,6 @@ final class LocalCluster implements AutoCloseable {
             }
             for (int i = pods.size(); i < replicas; i++) {
                 LocalPod pod = addPod(sts, i, true);
-                createMountPoints();
                 pod.start();
                 readiness.put(pod, new Readiness(probe(pod), false, System.nanoTime()));
                 events.add(String.format("%6.2f s  created %s", since(begin), pod.name));
@@ -343,29 +345,6 @@ final class LocalCluster implements AutoCloseable {
         }
     }
 
-    /**
-     * A bind mount needs an existing directory to mount on. Kubernetes creates each mountPath inside the
-     * container's own root; here the containers share the host's root, so the mount points (e.g.
-     * /etc/xrootd-hook, /xrootd/admin) are created on the host when absent: empty directories, which
-     * stay empty on the host because every mount happens in a private mount namespace. Those this run
-     * created are removed at the end.
-     */
-    private void createMountPoints() throws IOException {
-        Set<String> paths = new TreeSet<>();
-        for (LocalPod pod : allPods()) {
-            paths.addAll(pod.mountPaths());
-        }
-        for (String mountPath : paths) {
-            Path path = Path.of(mountPath);
-            List<Path> missing = new ArrayList<>();
-            for (Path p = path; p != null && !Files.exists(p); p = p.getParent()) {
-                missing.add(0, p);
-            }
-            Files.createDirectories(path);
-            createdMountPoints.addAll(missing);
-        }
-    }
-
     List<LocalPod> allPods() {
         List<LocalPod> all = new ArrayList<>(redirectors);
         all.addAll(supervisors);
@@ -487,7 +466,7 @@ final class LocalCluster implements AutoCloseable {
         }
     }
 
-    /** Stops every pod by PID, deletes the namespaces, removes created mount points, releases the lock. */
+    /** Stops every pod by PID, deletes the namespaces, releases the lock. */
     @Override
     public synchronized void close() {
         try {
@@ -496,14 +475,6 @@ final class LocalCluster implements AutoCloseable {
             try {
                 network.close();
             } finally {
-                for (int i = createdMountPoints.size() - 1; i >= 0; i--) {
-                    try {
-                        Files.deleteIfExists(createdMountPoints.get(i));
-                    } catch (IOException e) {
-                        System.err.println("left mount point " + createdMountPoints.get(i) + ": " + e);
-                    }
-                }
-                createdMountPoints.clear();
                 try {
                     if (lock != null) {
                         lock.release();

@@ -15,30 +15,72 @@ import java.util.Map;
 
 /**
  * One pod of a generated StatefulSet, run as local processes the way the kubelet would run it, from
- * nothing but the pod template:
+ * nothing but the pod template and the operand image:
  *
  * <ul>
- *   <li>Each container runs its own {@code command} + {@code args} with exactly its {@code env} (plus
- *       what a container runtime adds: PATH, HOSTNAME, HOME), from working directory "/".
+ *   <li>Root filesystem: each container incarnation gets an overlay of its own (a fresh upper directory
+ *       over the image's unpacked layers, as containerd's overlay snapshotter does), with what a runtime
+ *       adds: {@code /proc}, a read-only {@code /sys}, a {@code /dev} holding the host's null, zero, full,
+ *       random, urandom and tty nodes, and the kubelet's {@code /etc/hosts}, {@code /etc/resolv.conf}
+ *       and {@code /etc/hostname} (see {@link #launcher}). The container's process is chroot'ed into
+ *       it; nothing of the host's root filesystem is visible to it.
+ *   <li>Each container runs its own {@code command} + {@code args} with the image's {@code Env}
+ *       overlaid by exactly the container's {@code env} (plus what a runtime adds: HOSTNAME, and HOME
+ *       from the image's /etc/passwd when the container sets none), from the image's working directory.
  *   <li>Network: the pod's own network namespace ({@link PodNetwork}), shared by its containers.
  *   <li>Hostname: a UTS namespace per container, set to the pod name, as Kubernetes sets it.
  *   <li>Volumes: a private mount namespace per container with every {@code volumeMount} bind-mounted at
- *       its {@code mountPath} (read-only where the template says so). A configMap volume is a directory
+ *       its {@code mountPath} inside the container's root (created there when the image lacks it, as
+ *       runc does; read-only where the template says so). A configMap volume is a directory
  *       holding the ConfigMap's data as files (mode 0644), an emptyDir a fresh directory per pod
  *       incarnation (0777), a volumeClaimTemplate a directory that outlives the pod, as a PVC does. The
  *       pod's fsGroup owns them all, set-group-ID, as the kubelet arranges. A secret volume is written
  *       as the kubelet writes it (see {@link #secretVolume}).
- *   <li>Identity: runAsUser/runAsGroup with fsGroup as supplementary group; no_new_privs for
- *       allowPrivilegeEscalation: false; every capability dropped for capabilities.drop: [ALL]; a
- *       read-only "/" for readOnlyRootFilesystem: true.
+ *   <li>Identity: runAsUser/runAsGroup with fsGroup as supplementary group, set by {@code chroot
+ *       --userspec --groups} after entering the root; no_new_privs for allowPrivilegeEscalation: false;
+ *       no inheritable capabilities and a bounding set cut to what chroot needs for capabilities.drop:
+ *       [ALL] (the uid change then clears every capability); the overlay mounted read-only for
+ *       readOnlyRootFilesystem: true.
  * </ul>
  *
- * Not emulated: the image (the host's Debian xrootd packages stand in for it), seccomp, resource limits,
- * Service environment variables.
+ * Each container has a PID namespace of its own, with its command as process 1. Not emulated: an IPC
+ * namespace, seccomp, cgroups and
+ * resource limits, image pulls, Service environment variables, /dev/pts, a tmpfs /dev and /dev/shm.
  */
 final class LocalPod {
-    static final List<String> RUNTIME_PATH = List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    /** The PATH a runtime (containerd) gives a container whose image sets none. */
+    private static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    /** Device nodes a runtime puts into every container's /dev. */
+    private static final List<String> DEVICES = List.of("null", "zero", "full", "random", "urandom", "tty");
     private static final Duration SETUP_TIMEOUT = Duration.ofSeconds(20);
+
+    /** The run's runtime layer (see {@link #prepareRuntime}). */
+    static Path runtimeLayer(Path workDir) {
+        return workDir.resolve("runtime-layer");
+    }
+
+    /**
+     * Makes the run's runtime layer once, an overlay layer under every container's own: /dev with the
+     * host's device nodes a runtime gives every container ({@code cp -a} copies a node as a node), the
+     * fd/stdin/stdout/stderr links and a /dev/shm directory, and the mount points /proc and /sys.
+     */
+    static void prepareRuntime(Path workDir, Procs procs) throws IOException {
+        Path layer = runtimeLayer(workDir);
+        Path dev = layer.resolve("dev");
+        Files.createDirectories(dev.resolve("shm"));
+        Files.createDirectories(layer.resolve("proc"));
+        Files.createDirectories(layer.resolve("sys"));
+        List<String> copy = new ArrayList<>(List.of("cp", "-a"));
+        DEVICES.forEach(d -> copy.add("/dev/" + d));
+        copy.add(dev.toString());
+        procs.check(copy, SETUP_TIMEOUT);
+        procs.check(List.of("chmod", "1777", dev.resolve("shm").toString()), SETUP_TIMEOUT);
+        Files.createSymbolicLink(dev.resolve("fd"), Path.of("/proc/self/fd"));
+        List<String> std = List.of("stdin", "stdout", "stderr");
+        for (int fd = 0; fd < std.size(); fd++) {
+            Files.createSymbolicLink(dev.resolve(std.get(fd)), Path.of("/proc/self/fd/" + fd));
+        }
+    }
 
     final String name;
     final String statefulSet;
@@ -49,11 +91,14 @@ final class LocalPod {
     private JsonNode podSpec;
     private final Map<String, JsonNode> configMaps;
     private final Map<String, Map<String, byte[]>> secrets;
+    private final OperandImage image;
     private final Path podDir;
     private final Path claimsDir;
     private final Path workDir;
     private final Procs procs;
     private final Map<String, Process> running = new LinkedHashMap<>();
+    /** Each running container's root directory (an overlay mount inside its mount namespace). */
+    private final Map<String, Path> roots = new LinkedHashMap<>();
     private final Map<String, Path> claims = new LinkedHashMap<>();
     private Map<String, Path> volumes = Map.of();
     private int incarnation;
@@ -66,7 +111,7 @@ final class LocalPod {
      * @param secrets the Secrets' data by name and key, read at each start
      */
     LocalPod(String statefulSet, int ordinal, PodNetwork.Host host, JsonNode template, Map<String, JsonNode> configMaps,
-             Map<String, Map<String, byte[]>> secrets, Path workDir, Procs procs) {
+             Map<String, Map<String, byte[]>> secrets, OperandImage image, Path workDir, Procs procs) {
         this.name = statefulSet + "-" + ordinal;
         this.statefulSet = statefulSet;
         this.ordinal = ordinal;
@@ -74,6 +119,7 @@ final class LocalPod {
         template(template);
         this.configMaps = configMaps;
         this.secrets = secrets;
+        this.image = image;
         this.workDir = workDir;
         this.podDir = workDir.resolve("pods").resolve(name);
         this.claimsDir = workDir.resolve("claims");
@@ -142,15 +188,6 @@ final class LocalPod {
         return source.resolve(Path.of(best.path("mountPath").asText()).relativize(Path.of(containerPath)).toString());
     }
 
-    /** Every mountPath of every container, so that the mount points can exist before any pod starts. */
-    List<String> mountPaths() {
-        List<String> paths = new ArrayList<>();
-        for (JsonNode c : podSpec.path("containers")) {
-            c.path("volumeMounts").forEach(m -> paths.add(m.path("mountPath").asText()));
-        }
-        return paths;
-    }
-
     /** Creates (a new incarnation of) the pod: fresh emptyDirs, then every container in template order. */
     void start() {
         if (!running.isEmpty()) {
@@ -158,9 +195,25 @@ final class LocalPod {
         }
         incarnation++;
         volumes = prepareVolumes();
+        roots.clear();
         for (String containerName : containerNames()) {
             JsonNode c = container(containerName);
-            running.put(containerName, procs.start(launcher(c, volumes), log(containerName)));
+            if (!image.reference().equals(c.path("image").asText())) {
+                throw new IllegalStateException(name + "/" + containerName + " names image " + c.path("image")
+                        + ", but the test runs " + image.reference());
+            }
+            Path containerDir = podDir.resolve("incarnation-" + incarnation).resolve("containers").resolve(containerName);
+            List<String> bindFiles;
+            try {
+                for (String dir : List.of("upper", "work", "root")) {
+                    Files.createDirectories(containerDir.resolve(dir));
+                }
+                bindFiles = containerLayer(c, containerDir.resolve("layer"));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            roots.put(containerName, containerDir.resolve("root"));
+            running.put(containerName, procs.start(launcher(c, volumes, containerDir, bindFiles), log(containerName)));
         }
     }
 
@@ -358,14 +411,60 @@ final class LocalPod {
         procs.check(List.of("chmod", mode, path.toString()), SETUP_TIMEOUT);
     }
 
-    /** ip netns exec (network, hosts file) + unshare (mounts, hostname) + setpriv (identity) + env -i. */
-    private List<String> launcher(JsonNode c, Map<String, Path> volumes) {
-        StringBuilder script = new StringBuilder("set -e\n");
+    /**
+     * The container's own bottom-most writable-free layer, above the run's runtime layer and the image:
+     * the mount point of every volume (runc creates missing ones in the container's root), and the
+     * kubelet's files /etc/hosts and /etc/resolv.conf (hard links to the pod network's files, which
+     * {@link PodNetwork} appends to in place, so a running daemon sees pods added later) and
+     * /etc/hostname. Returns the kubelet files that could not be hard-linked (another filesystem):
+     * those are bind-mounted instead.
+     */
+    private List<String> containerLayer(JsonNode c, Path layer) throws IOException {
+        for (JsonNode mount : c.path("volumeMounts")) {
+            Files.createDirectories(layer.resolve(mount.path("mountPath").asText().replaceFirst("^/+", "")));
+        }
+        Path etc = Files.createDirectories(layer.resolve("etc"));
+        Files.writeString(etc.resolve("hostname"), name + "\n");
+        List<String> bindFiles = new ArrayList<>();
+        for (String file : List.of("hosts", "resolv.conf")) {
+            Path source = Path.of("/etc/netns", host.namespace(), file);
+            try {
+                Files.createLink(etc.resolve(file), source);
+            } catch (IOException | UnsupportedOperationException e) {
+                Files.writeString(etc.resolve(file), "");
+                bindFiles.add(file);
+            }
+        }
+        return bindFiles;
+    }
+
+    /**
+     * ip netns exec (network) + unshare (mounts, hostname) + a script that mounts the container's root
+     * and its volumes + {@link #asContainerUser}. The root is an overlay of, from the top: a fresh upper
+     * directory (read-only mount for readOnlyRootFilesystem), the container's layer, the run's runtime
+     * layer ({@link #prepareRuntime}: /dev and the proc and sys mount points) and the unpacked image.
+     * Everything that can be a file or directory is one, so that starting a container takes few
+     * processes: dozens of pods start at once on 2 cores, where each process costs tens of ms.
+     */
+    private List<String> launcher(JsonNode c, Map<String, Path> volumes, Path containerDir, List<String> bindFiles) {
+        String root = containerDir.resolve("root").toString();
         List<JsonNode> mounts = new ArrayList<>();
         c.path("volumeMounts").forEach(mounts::add);
-        // A mount over a directory that holds the test's own files (e.g. /tmp) goes last, so that every
-        // source is still reachable when it is bound.
-        mounts.sort(Comparator.comparing(m -> workDir.startsWith(Path.of(m.path("mountPath").asText()))));
+        // Parents before children, as containerd orders a container's mounts.
+        mounts.sort(Comparator.comparingInt(m -> Path.of(m.path("mountPath").asText()).getNameCount()));
+        boolean readOnlyRoot = c.path("securityContext").path("readOnlyRootFilesystem").asBoolean(false);
+        StringBuilder script = new StringBuilder("set -e\n");
+        script.append("root=").append(quote(root)).append('\n');
+        script.append("mount -t overlay overlay -o ").append(quote((readOnlyRoot ? "ro," : "")
+                + "lowerdir=" + containerDir.resolve("layer") + ":" + runtimeLayer(workDir) + ":" + image.rootfs
+                + ",upperdir=" + containerDir.resolve("upper") + ",workdir=" + containerDir.resolve("work"))).append(" \"$root\"\n");
+        // What the runtime mounts into every container.
+        script.append("mount -t proc -o nosuid,nodev,noexec proc \"$root/proc\"\n");
+        script.append("mount -t sysfs -o ro,nosuid,nodev,noexec sysfs \"$root/sys\"\n");
+        for (String file : bindFiles) {
+            script.append("mount --bind ").append(quote(Path.of("/etc/netns", host.namespace(), file).toString()))
+                    .append(" \"$root/etc/").append(file).append("\"\n");
+        }
         for (JsonNode mount : mounts) {
             Path source = volumes.get(mount.path("name").asText());
             if (source == null) {
@@ -374,32 +473,31 @@ final class LocalPod {
             if (mount.has("subPath")) {
                 throw new IllegalStateException("subPath mounts are not emulated: " + mount);
             }
-            String target = mount.path("mountPath").asText();
-            script.append("mount --bind ").append(quote(source.toString())).append(' ').append(quote(target)).append('\n');
-            if (mount.path("readOnly").asBoolean(false)) {
-                script.append("mount -o remount,bind,ro ").append(quote(target)).append('\n');
-            }
-        }
-        if (c.path("securityContext").path("readOnlyRootFilesystem").asBoolean(false)) {
-            // Only this namespace's view of "/" becomes read-only; the volumes stay writable.
-            script.append("mount -o remount,bind,ro /\n");
+            // mount --bind -o ro binds and remounts read-only in one command.
+            script.append("mount --bind ").append(mount.path("readOnly").asBoolean(false) ? "-o ro " : "")
+                    .append(quote(source.toString())).append(" \"$root\"").append(quote(mount.path("mountPath").asText())).append('\n');
         }
         script.append("hostname ").append(quote(name)).append('\n');
-        script.append("cd /\n");
         script.append("exec \"$@\"\n");
 
         List<String> command = new ArrayList<>(PodNetwork.inNamespace(host));
         // A PID namespace per container, as a container runtime makes: the container's command is its
-        // process 1 (the kernel delivers to it only signals it handles), with its own /proc.
-        command.addAll(List.of("unshare", "--mount", "--uts", "--pid", "--fork", "--kill-child=KILL", "--mount-proc",
+        // process 1 (the kernel delivers to it only signals it handles); the proc mount above is its own.
+        command.addAll(List.of("unshare", "--mount", "--uts", "--pid", "--fork", "--kill-child=KILL",
                 "--propagation", "private", "--", "/bin/sh", "-c", script.toString(), "pod-" + name));
-        command.addAll(asContainerUser(c));
+        command.addAll(asContainerUser(c, Path.of(root)));
         command.addAll(containerCommand(c));
         return command;
     }
 
-    /** setpriv + env -i: the container's user, privileges and environment; exec()s, so PIDs carry over. */
-    List<String> asContainerUser(JsonNode c) {
+    /**
+     * The container's environment, then its identity and root: {@code env -i} (the image's Env, then
+     * HOSTNAME and HOME, then the container's env; a later name wins), {@code setpriv} (no_new_privs, no
+     * inheritable capabilities, a bounding set of just what chroot needs), and {@code chroot --userspec
+     * --groups} into the container's root, which drops root and with it every capability. All three
+     * are the host's and exec() in turn, so the container's PID is the daemon's.
+     */
+    List<String> asContainerUser(JsonNode c, Path root) {
         JsonNode pod = podSpec.path("securityContext");
         JsonNode own = c.path("securityContext");
         long uid = own.has("runAsUser") ? own.path("runAsUser").asLong() : pod.path("runAsUser").asLong(0);
@@ -407,32 +505,47 @@ final class LocalPod {
         if (uid == 0 && (pod.path("runAsNonRoot").asBoolean(false) || own.path("runAsNonRoot").asBoolean(false))) {
             throw new IllegalStateException(name + ": runAsNonRoot with user 0; the kubelet would refuse this pod");
         }
-        List<String> command = new ArrayList<>(List.of("setpriv", "--reuid=" + uid, "--regid=" + gid));
-        command.add(pod.has("fsGroup") ? "--groups=" + pod.path("fsGroup").asLong() : "--clear-groups");
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("PATH", DEFAULT_PATH);
+        for (String entry : image.env()) {
+            int eq = entry.indexOf('=');
+            env.put(entry.substring(0, eq), entry.substring(eq + 1));
+        }
+        env.put("HOSTNAME", name);
+        env.put("HOME", image.accountOf(uid).map(OperandImage.Account::home).orElse("/"));
+        for (JsonNode e : c.path("env")) {
+            String value;
+            if (e.has("value")) {
+                value = e.path("value").asText();
+            } else if ("metadata.name".equals(e.path("valueFrom").path("fieldRef").path("fieldPath").asText())) {
+                value = name; // the downward API: the pod's name
+            } else {
+                throw new IllegalStateException("env valueFrom is not emulated: " + e);
+            }
+            env.put(e.path("name").asText(), value);
+        }
+        // env -i sets exactly these; setpriv and chroot (named by their host paths) keep them, and
+        // chroot finds the container's command on the image's PATH inside the new root.
+        List<String> command = new ArrayList<>(List.of("env", "-i"));
+        env.forEach((k, v) -> command.add(k + "=" + v));
+        command.add("/usr/bin/setpriv");
         if (!own.path("allowPrivilegeEscalation").asBoolean(true)) {
             command.add("--no-new-privs");
         }
         for (JsonNode drop : own.path("capabilities").path("drop")) {
             if ("ALL".equals(drop.asText())) {
                 command.add("--inh-caps=-all");
-                command.add("--bounding-set=-all");
+                command.add("--bounding-set=-all,+setuid,+setgid,+sys_chroot");
             }
         }
         command.add("--");
-        command.addAll(List.of("env", "-i"));
-        command.addAll(RUNTIME_PATH);
-        command.add("HOSTNAME=" + name);
-        command.add("HOME=/");
-        for (JsonNode env : c.path("env")) {
-            String value;
-            if (env.has("value")) {
-                value = env.path("value").asText();
-            } else if ("metadata.name".equals(env.path("valueFrom").path("fieldRef").path("fieldPath").asText())) {
-                value = name; // the downward API: the pod's name
-            } else {
-                throw new IllegalStateException("env valueFrom is not emulated: " + env);
-            }
-            command.add(env.path("name").asText() + "=" + value);
+        command.add("/usr/sbin/chroot");
+        command.add("--userspec=" + uid + ":" + gid);
+        command.add("--groups=" + (pod.has("fsGroup") ? pod.path("fsGroup").asLong() : gid));
+        command.add(root.toString());
+        String workingDir = c.path("workingDir").asText(image.workingDir());
+        if (!"/".equals(workingDir)) {
+            throw new IllegalStateException("a working directory other than / is not emulated: " + workingDir);
         }
         return command;
     }
@@ -482,7 +595,7 @@ final class LocalPod {
         long target = initOf(process).map(ProcessHandle::pid).orElse(process.pid());
         List<String> command = new ArrayList<>(List.of("nsenter", "--target", Long.toString(target),
                 "--net", "--mount", "--uts", "--pid", "--"));
-        command.addAll(asContainerUser(container(containerName)));
+        command.addAll(asContainerUser(container(containerName), roots.get(containerName)));
         command.addAll(argv);
         return procs.run(command, timeout);
     }

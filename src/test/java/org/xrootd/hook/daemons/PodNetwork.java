@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -62,7 +63,10 @@ final class PodNetwork implements AutoCloseable {
     /**
      * A host added once the network exists, as a pod that a StatefulSet creates later: its namespace is
      * created at once, and its names go into every hosts file, as cluster DNS publishes a new pod.
-     * The files are rewritten in place, so processes already running see the new names.
+     * They are appended to the files in place (one write of one line; the new host is the last of the
+     * list a file is written from), so processes already running see the new names and a daemon
+     * reading its hosts file meanwhile never finds it truncated: a rewrite once made a starting cmsd
+     * fail with "Unable to determine host name".
      */
     Host addLive(String key, String hostname, String fqdn, List<String> dnsNames) throws IOException {
         if (created.isEmpty()) {
@@ -71,7 +75,12 @@ final class PodNetwork implements AutoCloseable {
         Host host = add(key, hostname, fqdn, dnsNames);
         createNamespace(host, nextIndex - 1);
         for (Host each : hosts.values()) {
-            writeEtc(each);
+            if (each == host) {
+                writeEtc(each);
+            } else if (!host.dnsNames().isEmpty()) {
+                Files.writeString(NETNS_ETC.resolve(each.namespace()).resolve("hosts"), hostsLine(host),
+                        StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+            }
         }
         return host;
     }
@@ -108,6 +117,10 @@ final class PodNetwork implements AutoCloseable {
         try (var out = new java.io.RandomAccessFile(file.toFile(), "rw")) {
             out.write(content);
         }
+    }
+
+    private static String hostsLine(Host host) {
+        return host.ip() + "\t" + String.join(" ", host.dnsNames()) + "\n";
     }
 
     Host host(String key) {
@@ -166,7 +179,7 @@ final class PodNetwork implements AutoCloseable {
         }
         for (Host other : hosts.values()) {
             if (!other.dnsNames().isEmpty()) {
-                lines.add(other.ip() + "\t" + String.join(" ", other.dnsNames()));
+                lines.add(hostsLine(other).strip());
             }
         }
         return String.join("\n", lines) + "\n";

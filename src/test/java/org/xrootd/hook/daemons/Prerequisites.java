@@ -1,10 +1,12 @@
 package org.xrootd.hook.daemons;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
@@ -13,17 +15,17 @@ import org.junit.jupiter.api.Assumptions;
  * except in CI (env CI=true), where it fails: CI installs everything (tests/run-all.sh).
  */
 final class Prerequisites {
-    static final String INSTALL = "apt-get install -y xrootd-server xrootd-client iproute2 util-linux curl openssl (as root; tests/run-all.sh does this)";
+    static final String INSTALL = "apt-get install -y xrootd-client xrootd-server iproute2 util-linux coreutils curl openssl umoci (as root; tests/run-all.sh does this)";
     /**
-     * The daemons, the clients, what builds a pod (netns, mount/UTS namespaces, identity), and what
-     * makes the day-2 tests' secrets (an sss keytab, a self-signed certificate).
+     * What builds a pod around the image (netns, mount/UTS namespaces, overlay and bind mounts, chroot,
+     * identity), what unpacks the image, the test's own clients (xrdcp, xrdfs, xrdmapc, curl: a client
+     * outside the cluster), and what makes the day-2 tests' secrets (an sss keytab, a self-signed
+     * certificate). The daemons themselves come from the image, never from the host.
      */
-    static final List<String> BINARIES = List.of("xrootd", "cmsd", "xrdcp", "xrdfs", "xrdmapc", "curl",
-            "ip", "unshare", "nsenter", "setpriv", "mount", "bash", "chgrp", "id", "xrdsssadmin", "openssl");
-    /** The unprivileged account the Debian package creates; the test's Xrootd runs the pods as it. */
+    static final List<String> BINARIES = List.of("xrdcp", "xrdfs", "xrdmapc", "curl", "ip", "unshare", "nsenter",
+            "setpriv", "mount", "chroot", "bash", "chgrp", "id", "tar", "umoci", "xrdsssadmin", "openssl");
+    /** The image's unprivileged account, which the hook's default securityContext runs the daemons as. */
     static final String DAEMON_USER = "xrootd";
-
-    record Account(long uid, long gid) {}
 
     private Prerequisites() {}
 
@@ -31,8 +33,8 @@ final class Prerequisites {
         return "true".equalsIgnoreCase(System.getenv("CI"));
     }
 
-    /** Returns the daemon account, or skips (locally) / fails (in CI) saying what is missing. */
-    static Account requireOrSkip(Procs procs) {
+    /** Returns the unpacked operand image, or skips (locally) / fails (in CI) saying what is missing. */
+    static OperandImage requireOrSkip(Procs procs) throws IOException {
         List<String> missing = new ArrayList<>();
         for (String binary : BINARIES) {
             if (!onPath(binary)) {
@@ -46,12 +48,17 @@ final class Prerequisites {
         if (!whoami.ok() || !"0".equals(whoami.output().strip())) {
             unavailable("real-daemon test needs root: it creates network and mount namespaces for the pods");
         }
-        Procs.Result uid = procs.run(List.of("id", "-u", DAEMON_USER), Duration.ofSeconds(10));
-        Procs.Result gid = procs.run(List.of("id", "-g", DAEMON_USER), Duration.ofSeconds(10));
-        if (!uid.ok() || !gid.ok()) {
-            unavailable("real-daemon test needs the '" + DAEMON_USER + "' account of the xrootd-server package. Install: " + INSTALL);
+        Optional<Path> archive = OperandImage.archiveFromEnv();
+        if (archive.isEmpty() || !Files.isRegularFile(archive.get())) {
+            unavailable("real-daemon test runs the pods in the operand image: "
+                    + (archive.isEmpty() ? OperandImage.ENV + " is not set" : archive.get() + " does not exist")
+                    + ". Build it: " + OperandImage.BUILD);
         }
-        return new Account(Long.parseLong(uid.output().strip()), Long.parseLong(gid.output().strip()));
+        OperandImage image = OperandImage.unpack(archive.get(), Path.of("target", "real-daemons", "image").toAbsolutePath(), procs);
+        if (image.account(DAEMON_USER).isEmpty()) {
+            Assertions.fail("the operand image " + image + " has no account '" + DAEMON_USER + "' in /etc/passwd");
+        }
+        return image;
     }
 
     private static void unavailable(String message) {
@@ -59,11 +66,11 @@ final class Prerequisites {
             Assertions.fail(message + " (CI=true: this test must run in CI)");
         }
         // Surefire does not print why a class was skipped: say it where a developer looks.
-        System.err.println("SKIPPED RealDaemonClusterTest: " + message);
+        System.err.println("SKIPPED real-daemon test: " + message);
         Assumptions.abort(message);
     }
 
-    private static boolean onPath(String binary) {
+    static boolean onPath(String binary) {
         String path = System.getenv().getOrDefault("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
         for (String dir : path.split(":")) {
             if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, binary))) {

@@ -71,6 +71,9 @@ class KustomizeTest {
         String javaOptions = env(container, "JAVA_TOOL_OPTIONS");
         assertTrue(javaOptions.contains("-XX:MaxRAMPercentage=50") && javaOptions.contains("-XX:+ExitOnOutOfMemoryError"), javaOptions);
         assertEquals("json", env(container, "LOG_FORMAT"));
+        // Each cluster's monitor runs the hook's own image; the code's default is the same name.
+        assertEquals(container.path("image").asText(), env(container, "MONITOR_IMAGE"));
+        assertEquals(container.path("image").asText(), org.xrootd.hook.children.Children.DEFAULT_MONITOR_IMAGE);
         List<String> args = new ArrayList<>();
         container.path("args").forEach(a -> args.add(a.asText()));
         long drain = seconds(args.get(args.indexOf("--drain-delay") + 1));
@@ -105,10 +108,43 @@ class KustomizeTest {
             assertEquals("/" + hook, webhook.path("path").asText(), hook);
         }
 
+        // Every kind the hook builds without the Prometheus operator is declared, InPlace; the operator's are not.
+        List<String> declared = new ArrayList<>();
+        controller.at("/spec/childResources").forEach(rule -> {
+            declared.add(rule.path("apiVersion").asText() + "/" + rule.path("resource").asText());
+            assertEquals("InPlace", rule.at("/updateStrategy/method").asText(), rule.toString());
+        });
+        List<String> expected = new ArrayList<>();
+        for (org.xrootd.hook.metacontroller.ChildKind kind : org.xrootd.hook.metacontroller.ChildKind.values()) {
+            if (!kind.apiVersion().startsWith("monitoring.coreos.com/")) {
+                expected.add(kind.apiVersion() + "/" + kind.plural());
+            }
+        }
+        assertEquals(new java.util.TreeSet<>(expected), new java.util.TreeSet<>(declared));
+
         List<String> crds = new ArrayList<>();
         objects.stream().filter(o -> o.path("kind").asText().equals("CustomResourceDefinition"))
                 .forEach(o -> crds.add(o.at("/metadata/name").asText()));
         assertTrue(crds.containsAll(List.of("xrootds.xrootd.org", "xrootdversions.catalog.xrootd.org")), crds.toString());
+    }
+
+    @Test
+    void thePrometheusOperatorComponentDeclaresTheMonitoringKinds() throws Exception {
+        Path overlay = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "overlay");
+        try {
+            String up = overlay.relativize(Path.of("").toAbsolutePath()).toString();
+            Files.writeString(overlay.resolve("kustomization.yaml"), "apiVersion: kustomize.config.k8s.io/v1beta1\n"
+                    + "kind: Kustomization\nresources:\n- " + up + "/k8s\ncomponents:\n- " + up + "/k8s/components/prometheus-operator\n");
+            JsonNode controller = one(kustomize(overlay.toString()), "CompositeController");
+            List<String> declared = new ArrayList<>();
+            controller.at("/spec/childResources").forEach(rule -> declared.add(rule.path("apiVersion").asText() + "/"
+                    + rule.path("resource").asText() + " " + rule.at("/updateStrategy/method").asText()));
+            assertTrue(declared.containsAll(List.of("monitoring.coreos.com/v1/servicemonitors InPlace",
+                    "monitoring.coreos.com/v1/prometheusrules InPlace", "apps/v1/deployments InPlace")), declared.toString());
+        } finally {
+            Files.deleteIfExists(overlay.resolve("kustomization.yaml"));
+            Files.deleteIfExists(overlay);
+        }
     }
 
     @Test

@@ -45,4 +45,16 @@ class QuantitiesTest {
         assertEquals("1n", Quantities.canonical("0.0000000001"));
         assertThrows(IllegalArgumentException.class, () -> Quantities.canonical("lots"));
     }
+
+    @Test
+    void largeBinarySizesAreExact() {
+        assertEquals(java.math.BigInteger.valueOf(3).shiftLeft(60), Quantities.parseBytes("3Ei").bytes());
+        assertEquals("3Ei", Quantities.parseBytes("3Ei").canonical());
+        assertEquals(java.math.BigInteger.ONE.shiftLeft(60).subtract(java.math.BigInteger.ONE.shiftLeft(40)),
+                Quantities.parseBytes("1048575Ti").bytes());
+        assertEquals("2Ei", Quantities.canonical("2048Pi"));
+        assertEquals("1E", Quantities.canonical("1000P"));
+        assertEquals(0, new java.math.BigDecimal("0.5").compareTo(Quantities.amount("500m")));
+        assertEquals(new java.math.BigDecimal("1E+9").compareTo(Quantities.amount("1e9")), 0);
+    }
 }

@@ -177,4 +177,35 @@ class SpecParserTest {
         ((ObjectNode) Samples.spec(parent).get("worker").get("storage")).put("whenDeleted", "Sometimes");
         assertEquals("spec.worker.storage.whenDeleted", SpecParser.parse(parent).problems().get(0).field());
     }
+
+    @Test
+    void theMonitorIsOffUnlessEnabledAndItsFieldsAreChecked() {
+        assertEquals(XrootdSpec.Monitor.OFF, Samples.sample().monitor());
+        ObjectNode parent = Samples.parent("x");
+        ObjectNode monitor = Samples.spec(parent).putObject("monitor").put("enabled", true);
+        XrootdSpec.Monitor on = Samples.model(parent).monitor();
+        assertEquals(new XrootdSpec.Monitor(true, 9931, 10, null), on);
+        monitor.put("reportPort", 7000).put("reportIntervalSeconds", 30);
+        monitor.set("resources", org.xrootd.hook.json.Json.MAPPER.createObjectNode().set("limits",
+                org.xrootd.hook.json.Json.MAPPER.createObjectNode().put("memory", "0.5Gi")));
+        XrootdSpec.Monitor custom = Samples.model(parent).monitor();
+        assertEquals(7000, custom.reportPort());
+        assertEquals(30, custom.reportIntervalSeconds());
+        assertEquals("512Mi", custom.resources().getLimits().get("memory").toString());
+        for (String[] bad : new String[][] {{"reportPort", "80", "spec.monitor.reportPort"}, {"reportIntervalSeconds", "0",
+                "spec.monitor.reportIntervalSeconds"}, {"reportIntervalSeconds", "601", "spec.monitor.reportIntervalSeconds"},
+                {"enabled", "\"yes\"", "spec.monitor.enabled"}, {"colour", "1", "spec.monitor.colour"}}) {
+            ObjectNode wrong = Samples.parent("x");
+            try {
+                Samples.spec(wrong).putObject("monitor").set(bad[0], org.xrootd.hook.json.Json.MAPPER.readTree(bad[1]));
+            } catch (java.io.IOException e) {
+                throw new AssertionError(e);
+            }
+            List<Problem> problems = SpecParser.parse(wrong).problems();
+            assertEquals(1, problems.size(), String.join(" ", bad) + ": " + problems);
+            assertTrue(problems.get(0).field().startsWith(bad[2]), problems.toString());
+        }
+        Samples.spec(parent).put("monitor", "on");
+        assertEquals("spec.monitor", SpecParser.parse(parent).problems().get(0).field());
+    }
 }

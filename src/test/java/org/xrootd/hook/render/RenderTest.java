@@ -25,7 +25,7 @@ import picocli.CommandLine;
 
 class RenderTest {
     static final Path EXAMPLE = Repo.path("k8s/examples/base-xrootd.yaml");
-    static final Path CATALOG = Repo.path("k8s/examples/xrootdversion-4.11.2.yaml");
+    static final Path CATALOG = Repo.path("k8s/examples/xrootdversion-5.5.3.yaml");
 
     @Test
     void printsExactlyTheChildrenThatSyncReturns() throws Exception {
@@ -47,7 +47,7 @@ class RenderTest {
         children.putObject("StatefulSet.apps/v1");
         children.putObject("Service.v1");
         children.putObject("ConfigMap.v1");
-        request.putObject("related").putObject(Catalog.RELATED_KEY).set("4.11.2", entry);
+        request.putObject("related").putObject(Catalog.RELATED_KEY).set("5.5.3", entry);
         try (HookServer server = HookServer.start("127.0.0.1", 0)) {
             Http.Reply response = Http.post(server.port(), "/sync", Json.MAPPER.writeValueAsBytes(request));
             assertEquals(200, response.status());
@@ -157,7 +157,7 @@ class RenderTest {
         assertEquals(List.of("n.yaml: metadata.name: is required and must be a string"), noName.errors());
 
         Renderer.Result badEntry = Renderer.render(source(EXAMPLE), new Renderer.Source("versions.yaml",
-                "apiVersion: catalog.xrootd.org/v1alpha1\nkind: XrootdVersion\nmetadata: {name: 4.11.2}\nspec: {version: 4.11.2}\n"), null);
+                "apiVersion: catalog.xrootd.org/v1alpha1\nkind: XrootdVersion\nmetadata: {name: 5.5.3}\nspec: {version: 5.5.3}\n"), null);
         assertEquals(List.of("versions.yaml: spec.image: is required and must be a non-empty string"), badEntry.errors());
     }
 
@@ -170,7 +170,7 @@ class RenderTest {
 
         Path bad = dir.resolve("xrootd.yaml");
         Files.writeString(bad, "apiVersion: xrootd.org/v1alpha1\nkind: Xrootd\nmetadata: {name: demo}\n"
-                + "spec: {version: 4.11.2, worker: {replicas: -1}}\n");
+                + "spec: {version: 5.5.3, worker: {replicas: -1}}\n");
         Run invalid = run("render", bad.toString(), "--catalog", CATALOG.toString());
         assertEquals(1, invalid.status());
         assertEquals("", invalid.out());

@@ -201,6 +201,113 @@ class StatusReasonsTest {
         SEEN.add(deprecated.reason());
     }
 
+    private static final long GiB = 1L << 30;
+    private static final long SPACE_MIN = 51L << 20;
+
+    /** A worker entry of an insight: free bytes of 1 GiB. */
+    private static String worker(int ordinal, boolean stale, long free) {
+        return "{\"pod\":\"x-xrootd-worker-" + ordinal + "\",\"stale\":" + stale + ",\"freeBytes\":" + free + ",\"totalBytes\":" + GiB + "}";
+    }
+
+    /** A redirector entry seeing the workers in {@code states} (index = ordinal). */
+    private static String redirector(int ordinal, boolean stale, String... states) {
+        StringBuilder nodes = new StringBuilder();
+        for (int i = 0; i < states.length; i++) {
+            nodes.append(i == 0 ? "" : ",").append("{\"pod\":\"x-xrootd-worker-").append(i).append("\",\"role\":\"worker\",\"state\":\"")
+                    .append(states[i]).append("\"}");
+        }
+        return "{\"pod\":\"x-xrootd-redirector-" + ordinal + "\",\"role\":\"redirector\",\"stale\":" + stale + ",\"nodes\":[" + nodes + "]}";
+    }
+
+    private static String insight(String cluster, List<String> redirectors, List<String> workers) {
+        return "{\"format\":1,\"cluster\":\"" + cluster + "\",\"redirectors\":[" + String.join(",", redirectors) + "],\"workers\":["
+                + String.join(",", workers) + "]}";
+    }
+
+    private static final List<String> ALL_WORKERS = List.of(worker(0, false, GiB / 2), worker(1, false, GiB / 4), worker(2, false, GiB / 2));
+    private static final List<String> BOTH_SEE_ALL = List.of(redirector(0, false, "active", "active", "active"),
+            redirector(1, false, "active", "active", "active"));
+
+    static Stream<Arguments> monitorCases() {
+        return Stream.of(
+                Arguments.of("the monitor has no available replica", false, null, Reason.MONITOR_UNAVAILABLE, null, null,
+                        "has no available replica"),
+                Arguments.of("the monitor has not written the insight yet", true, null, Reason.INSIGHT_MISSING, null, null,
+                        "has not written ConfigMap x-xrootd-insight"),
+                Arguments.of("the ConfigMap holds another cluster's insight", true, insight("y", BOTH_SEE_ALL, ALL_WORKERS),
+                        Reason.INSIGHT_UNREADABLE, null, null, "does not hold an insight of cluster x"),
+                Arguments.of("no redirector reports", true, insight("x", List.of(redirector(0, true, "active", "active", "active")),
+                        ALL_WORKERS), Reason.REPORTS_STALE, null, null, "no redirector's reports"),
+                Arguments.of("every worker connected, space to spare", true, insight("x", BOTH_SEE_ALL, ALL_WORKERS),
+                        Reason.INSIGHT_CURRENT, Reason.ALL_WORKERS_ACTIVE, Reason.SPACE_AVAILABLE, "x-xrootd-worker-1, has 256 MiB free"),
+                Arguments.of("one redirector does not see worker 2", true, insight("x", List.of(redirector(0, false, "active", "active",
+                        "active"), redirector(1, false, "active", "active", "offline")), ALL_WORKERS),
+                        Reason.INSIGHT_CURRENT, Reason.WORKERS_NOT_ACTIVE, Reason.SPACE_AVAILABLE,
+                        "x-xrootd-redirector-1 sees 2/3 active subscribers; 1 of 3 workers not active: x-xrootd-worker-2"),
+                Arguments.of("a worker below its cms.space minimum", true, insight("x", BOTH_SEE_ALL, List.of(worker(0, false, GiB / 2),
+                        worker(1, false, SPACE_MIN - (1 << 20)), worker(2, false, GiB / 2))),
+                        Reason.INSIGHT_CURRENT, Reason.ALL_WORKERS_ACTIVE, Reason.SPACE_BELOW_MINIMUM,
+                        "1 of 3 workers below the cms.space minimum of 51 MiB (they take no new files): x-xrootd-worker-1"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("monitorCases")
+    void theInsightGivesTheseMonitorConditions(String situation, boolean available, String insight, Reason stale, Reason workers,
+                                               Reason space, String message) {
+        MonitorStatus.Target target = new MonitorStatus.Target("x", "x-xrootd-insight", "x-xrootd-monitor",
+                List.of("x-xrootd-redirector-0", "x-xrootd-redirector-1"), List.of(),
+                List.of("x-xrootd-worker-0", "x-xrootd-worker-1", "x-xrootd-worker-2"), SPACE_MIN);
+        ObjectNode deployment = Json.MAPPER.createObjectNode();
+        deployment.putObject("status").put("availableReplicas", available ? 1 : 0);
+        ObjectNode configMap = null;
+        if (insight != null) {
+            configMap = Json.MAPPER.createObjectNode();
+            configMap.putObject("metadata").put("name", "x-xrootd-insight");
+            configMap.putObject("data").put("insight.json", insight);
+        }
+        Map<Component, StatusBuilder.RoleTarget> roles = Map.of(Component.REDIRECTOR, new StatusBuilder.RoleTarget(2, "hash-redirector"),
+                Component.WORKER, new StatusBuilder.RoleTarget(3, "hash-worker"));
+        Status status = StatusBuilder.forDesired(parent(true), children(List.of(redirectors(), workers())),
+                new StatusBuilder.Desired(VERSION, IMAGE, false, roles), new StatusBuilder.Monitor(target, configMap, deployment));
+        check(expect(true, Reason.ALL_REPLICAS_READY, false, Reason.ROLLOUT_COMPLETE, "", false, Reason.AS_EXPECTED), status);
+        Condition monitorStale = status.condition(ConditionType.MONITOR_STALE).orElseThrow();
+        assertEquals(stale, monitorStale.reason());
+        assertEquals(stale != Reason.INSIGHT_CURRENT, monitorStale.status());
+        assertEquals(workers, status.condition(ConditionType.WORKERS_DISCONNECTED).map(Condition::reason).orElse(null));
+        assertEquals(space, status.condition(ConditionType.SPACE_LOW).map(Condition::reason).orElse(null));
+        String messages = status.conditions().stream().map(Condition::message).toList().toString();
+        assertTrue(messages.contains(message), messages);
+        assertEquals(insight != null && stale != Reason.INSIGHT_UNREADABLE, status.monitor() != null);
+    }
+
+    @org.junit.jupiter.api.Test
+    void theMonitorStatusCountsAndNamesAreBounded() {
+        List<String> workerNames = new ArrayList<>();
+        List<String> workerEntries = new ArrayList<>();
+        String[] states = new String[30];
+        for (int i = 0; i < 30; i++) {
+            workerNames.add("x-xrootd-worker-" + i);
+            workerEntries.add(worker(i, false, GiB / 2 + i));
+            states[i] = i < 5 ? "active" : "offline";
+        }
+        MonitorStatus.Target target = new MonitorStatus.Target("x", "x-xrootd-insight", "x-xrootd-monitor",
+                List.of("x-xrootd-redirector-0"), List.of(), workerNames, SPACE_MIN);
+        ObjectNode configMap = Json.MAPPER.createObjectNode();
+        configMap.putObject("data").put("insight.json", insight("x", List.of(redirector(0, false, states)), workerEntries));
+        ObjectNode deployment = Json.MAPPER.createObjectNode();
+        deployment.putObject("status").put("availableReplicas", 1);
+        MonitorStatus status = MonitorStatus.fold(target, configMap, deployment).status();
+        assertEquals("5/30", status.connected());
+        assertEquals(MonitorStatus.MAX_NAMES, status.workersNotActive().size());
+        assertEquals("x-xrootd-worker-5", status.workersNotActive().get(0));
+        assertEquals(MonitorStatus.MAX_NAMES, status.redirectors().get(0).notActive().size());
+        assertEquals(new MonitorStatus.Worker("x-xrootd-worker-0", GiB / 2), status.fullestWorker());
+        assertEquals(30 * GiB, status.totalBytes());
+        String json = status.toJson().toString();
+        assertTrue(json.startsWith("{\"connected\":\"5/30\",\"redirectors\":[{\"name\":\"x-xrootd-redirector-0\",\"reporting\":true,"
+                + "\"connected\":5,\"expected\":30,\"notActive\":[\"x-xrootd-worker-5\","), json);
+    }
+
     /** Runs every row of this class again and collects the reasons they gave. */
     @org.junit.jupiter.api.Test
     void everyReasonHasARow() {
@@ -215,6 +322,11 @@ class StatusReasonsTest {
         });
         deletionSaysHowManyChildrenAreLeft();
         aDeprecatedCatalogEntryAddsItsOwnCondition();
+        monitorCases().forEach(row -> {
+            Object[] a = row.get();
+            theInsightGivesTheseMonitorConditions((String) a[0], (Boolean) a[1], (String) a[2], (Reason) a[3], (Reason) a[4],
+                    (Reason) a[5], (String) a[6]);
+        });
         assertEquals(EnumSet.allOf(Reason.class), SEEN, "add a row for each reason no row gives");
     }
 

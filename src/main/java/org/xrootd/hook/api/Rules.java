@@ -1,0 +1,69 @@
+package org.xrootd.hook.api;
+
+/**
+ * The CEL rules ({@code x-kubernetes-validations}) of the schema. They use the CEL standard library and,
+ * for quantities, the Kubernetes quantity library ({@code isQuantity}, {@code quantity}), which API
+ * servers have from 1.29 on; a server before 1.25 ignores the rules, and the hook checks the same.
+ * Every rule stays cheap for the API server's cost estimate: no regular expression on map keys (whose
+ * length the schema cannot bound), lists bounded by maxItems where a rule walks them.
+ */
+public final class Rules {
+    private Rules() {}
+
+    /** Resources whose quantities the schema checks; the hook checks every resource. */
+    private static final String CHECKED = "['cpu', 'memory', 'ephemeral-storage']";
+
+    public static final String QUANTITIES = CHECKED + ".all(r, "
+            + "(!has(self.requests) || !(r in self.requests) || isQuantity(string(dyn(self.requests[r]))) && quantity(string(dyn(self.requests[r]))).sign() >= 0)"
+            + " && (!has(self.limits) || !(r in self.limits) || isQuantity(string(dyn(self.limits[r]))) && quantity(string(dyn(self.limits[r]))).sign() >= 0))";
+    public static final String QUANTITIES_MESSAGE = "cpu, memory and ephemeral-storage must be non-negative Kubernetes quantities (e.g. 500m, 1Gi)";
+
+    public static final String REQUESTS_WITHIN_LIMITS = "!has(self.requests) || !has(self.limits) || " + CHECKED + ".all(r, "
+            + "!(r in self.requests) || !(r in self.limits) || !isQuantity(string(dyn(self.requests[r]))) || !isQuantity(string(dyn(self.limits[r])))"
+            + " || !quantity(string(dyn(self.requests[r]))).isGreaterThan(quantity(string(dyn(self.limits[r])))))";
+    public static final String REQUESTS_WITHIN_LIMITS_MESSAGE = "a request must not be above its limit";
+
+    public static final String CAPACITY = "isQuantity(self) && quantity(self).isInteger() && quantity(self).sign() > 0"
+            + " && quantity(self).isLessThan(quantity('4Ei'))";
+    public static final String CAPACITY_MESSAGE = "must be a whole number of bytes, greater than zero and below 4Ei";
+
+    public static final String PORTS_DIFFER = "(has(self.xrootd) ? self.xrootd : 1094) != (has(self.cmsd) ? self.cmsd : 3121)";
+    public static final String PORTS_DIFFER_MESSAGE = "xrootd and cmsd need different ports";
+
+    /**
+     * Supervisors: none needed up to 64 workers, above that ceil((workers - 64) / 63) + 1 (model.Supervisors),
+     * which for workers > 64 is (workers - 2) / 63 + 1 in integer division.
+     */
+    public static final String ENOUGH_SUPERVISORS = "!has(self.supervisor) || !has(self.supervisor.replicas)"
+            + " || !has(self.worker) || !has(self.worker.replicas) || self.worker.replicas <= 64"
+            + " || self.supervisor.replicas >= (self.worker.replicas - 2) / 63 + 1";
+    public static final String ENOUGH_SUPERVISORS_MESSAGE = "must be at least ceil((workers - 64) / 63) + 1 above 64 workers"
+            + " (each manager holds 64 subscribers; the rule keeps one supervisor spare)";
+
+    /** {@link Patterns#RESERVED_DIRECTIVE} in a CEL string literal (backslashes doubled). */
+    public static final String NO_RESERVED_DIRECTIVE =
+            "self.all(d, !d.matches('^ *(all\\\\.(role|manager|adminpath|pidpath|export)|oss\\\\.localroot|xrd\\\\.port)( .*)?$'))";
+    public static final String NO_RESERVED_DIRECTIVE_MESSAGE = "all.role, all.manager, all.adminpath, all.pidpath, oss.localroot,"
+            + " xrd.port and all.export are managed by the controller (exports: spec.config.exports)";
+
+    public static final String UNIQUE = "self.all(p, self.exists_one(q, q == p))";
+    public static final String UNIQUE_MESSAGE = "must not list a path twice";
+    public static final String NO_DOT_DOT = "self.all(p, !p.contains('..'))";
+    public static final String NO_DOT_DOT_MESSAGE = "must not contain '..'";
+
+    public static final String NAME_LENGTH = "size(self.metadata.name) <= " + Patterns.XROOTD_NAME_MAX;
+    public static final String NAME_LENGTH_MESSAGE = "metadata.name must be at most " + Patterns.XROOTD_NAME_MAX
+            + " characters: NAME-xrootd-redirector plus the 11-character revision suffix must fit in 63";
+    public static final String NAME_FORM = "self.metadata.name.matches('" + Patterns.XROOTD_NAME + "')";
+    public static final String NAME_FORM_MESSAGE = "metadata.name must start with a lower-case letter and contain only"
+            + " lower-case letters, digits and '-' (it begins every Service name, a DNS-1035 label)";
+
+    public static final String SPREAD_REQUIRED = "self.all(c, has(c.maxSkew) && has(c.topologyKey) && has(c.whenUnsatisfiable))";
+    public static final String SPREAD_REQUIRED_MESSAGE = "each constraint needs maxSkew, topologyKey and whenUnsatisfiable";
+
+    /** Labels the controller sets and selects by. */
+    public static final String NO_RESERVED_LABEL = "['app.kubernetes.io/name', 'app.kubernetes.io/instance',"
+            + " 'app.kubernetes.io/component', 'app.kubernetes.io/managed-by', 'app.kubernetes.io/part-of',"
+            + " 'app.kubernetes.io/version', 'controller-uid'].all(k, !(k in self))";
+    public static final String NO_RESERVED_LABEL_MESSAGE = "the app.kubernetes.io labels and controller-uid are set by the controller";
+}

@@ -1,0 +1,195 @@
+package org.xrootd.hook.api;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import java.util.List;
+
+/** spec of an Xrootd: the desired cluster. */
+@ValidationRule(value = Rules.ENOUGH_SUPERVISORS, message = Rules.ENOUGH_SUPERVISORS_MESSAGE, fieldPath = ".supervisor.replicas")
+public class XrootdSpecification {
+    @Required
+    @Size(min = 1, max = Patterns.VERSION_NAME_MAX)
+    @Pattern(Patterns.VERSION_NAME)
+    @JsonPropertyDescription("Name of an XrootdVersion (catalog.xrootd.org) in the same namespace that gives the image to run. "
+            + "Changing it upgrades the cluster, pod by pod.")
+    public String version;
+
+    @Size(min = 1, max = 1024)
+    @Pattern(Patterns.NO_WHITESPACE)
+    @JsonPropertyDescription("Container image with xrootd, cmsd and xrdfs; overrides the catalog's image for spec.version.")
+    public String image;
+
+    @JsonPropertyDescription("Secrets for pulling the image from a private registry.")
+    public List<LocalObjectReference> imagePullSecrets;
+
+    @Size(min = 1, max = Patterns.DNS_SUBDOMAIN_MAX)
+    @Pattern(Patterns.DNS_SUBDOMAIN)
+    @JsonPropertyDescription("ServiceAccount of the XRootD pods (its token is not mounted; the daemons never call the Kubernetes API).")
+    public String serviceAccountName;
+
+    @Default("IfNotPresent")
+    @JsonPropertyDescription("Pull policy of the XRootD containers.")
+    public Enums.PullPolicy imagePullPolicy;
+
+    @Default("{}")
+    @JsonPropertyDescription("The redirectors (managers) clients connect to.")
+    public Roles.Redirector redirector;
+
+    @Default("{}")
+    @JsonPropertyDescription("The workers (data servers) that store the files.")
+    public Roles.Worker worker;
+
+    @JsonPropertyDescription("Supervisors (xrootd + cmsd, all.role supervisor), built only above 64 workers: a full redirector "
+            + "sends further workers on to them, each takes up to 64. Their number follows spec.worker.replicas; the fields "
+            + "below are passed to their pods like the other roles'.")
+    public Roles.Supervisor supervisor;
+
+    @Default("{}")
+    @JsonPropertyDescription("Ports of the daemons; both must be 1024 or above, as the daemons run unprivileged, and different.")
+    public Ports ports;
+
+    @Default("{}")
+    @JsonPropertyDescription("The unprivileged identity both daemons run as (xrootd refuses to run as root).")
+    public SecurityContext securityContext;
+
+    @Default("{}")
+    @JsonPropertyDescription("Additions to the generated xrootd.cf. Directives that define the cluster's shape (all.role, "
+            + "all.manager, all.adminpath, all.pidpath, oss.localroot, xrd.port, all.export, if/else/fi, continue) are "
+            + "refused. A change rolls only the pods it concerns.")
+    public Config config;
+
+    @JsonPropertyDescription("Require the sss shared-secret protocol from every xroot client, on redirectors and workers. The "
+            + "keytab (made with xrdsssadmin) comes from a Secret, is mounted read-only (defaultMode 0400; the kubelet makes "
+            + "it 0440 for fsGroup, so the xrootd container reads a private 0400 copy) and never appears in a ConfigMap. "
+            + "HTTP(S) is turned off, because XrdHttp cannot require sss and would serve every file to anyone.")
+    public Sss sss;
+
+    @JsonPropertyDescription("TLS offered on the xroot port (roots:// and HTTPS through XrdHttp; plain xroot and HTTP still "
+            + "work), from a kubernetes.io/tls Secret (tls.crt, tls.key). Redirectors send clients to a worker by pod IP, so "
+            + "a client that verifies the certificate (every roots:// client) succeeds only if the certificate also lists "
+            + "the worker pod IPs as DNS-type names; otherwise use HTTPS with verification off, or name-only access to the "
+            + "redirectors.")
+    public Tls tls;
+
+    @Default("{}")
+    @JsonPropertyDescription("The per-cluster monitor (docs/monitoring.md): a Deployment N-xrootd-monitor running the hook's own "
+            + "image that every daemon sends its xrd.report summary to; it serves Prometheus metrics and writes the cluster's "
+            + "view to the ConfigMap N-xrootd-insight, which the status reports (connected workers, free space). Off by default: "
+            + "turning it on adds xrd.report to xrootd.cf and so rolls every pod once.")
+    public Monitor monitor;
+
+    public static class Monitor {
+        @Default("false")
+        @JsonPropertyDescription("Run the monitor and point every daemon's reports at it.")
+        public Boolean enabled;
+
+        @Default("9931")
+        @Min(1024)
+        @Max(65535)
+        @JsonPropertyDescription("UDP port the monitor receives the reports on (its Service's port too).")
+        public Integer reportPort;
+
+        @Default("10")
+        @Min(1)
+        @Max(600)
+        @JsonPropertyDescription("Seconds between two reports of each daemon (xrd.report every); a daemon silent for 3 intervals is stale.")
+        public Integer reportIntervalSeconds;
+
+        @ValidationRule(value = Rules.QUANTITIES, message = Rules.QUANTITIES_MESSAGE)
+        @ValidationRule(value = Rules.REQUESTS_WITHIN_LIMITS, message = Rules.REQUESTS_WITHIN_LIMITS_MESSAGE)
+        @JsonPropertyDescription("Resource requests and limits of the monitor container (core/v1 ResourceRequirements); "
+                + "default requests cpu 50m and memory 256Mi, limit memory 256Mi.")
+        public ResourceRequirements resources;
+    }
+
+    @ValidationRule(value = Rules.PORTS_DIFFER, message = Rules.PORTS_DIFFER_MESSAGE)
+    public static class Ports {
+        @Default("1094")
+        @Min(1024)
+        @Max(65535)
+        @JsonPropertyDescription("xrootd's port, for the xroot and HTTP protocols.")
+        public Integer xrootd;
+
+        @Default("3121")
+        @Min(1024)
+        @Max(65535)
+        @JsonPropertyDescription("Port of the redirectors' cmsd, to which every worker subscribes.")
+        public Integer cmsd;
+    }
+
+    public static class SecurityContext {
+        @Default("1000")
+        @Min(1)
+        @Max(Integer.MAX_VALUE)
+        @JsonPropertyDescription("UID of the xrootd and cmsd processes.")
+        public Long runAsUser;
+
+        @Min(1)
+        @Max(Integer.MAX_VALUE)
+        @JsonPropertyDescription("GID of the processes; defaults to runAsUser.")
+        public Long runAsGroup;
+
+        @Min(1)
+        @Max(Integer.MAX_VALUE)
+        @JsonPropertyDescription("Group that owns the worker volumes; defaults to runAsGroup.")
+        public Long fsGroup;
+
+        @Default("true")
+        @JsonPropertyDescription("Run the daemons on a read-only root filesystem (they write only to the admin, /tmp and data volumes).")
+        public Boolean readOnlyRootFilesystem;
+    }
+
+    public static class Config {
+        @Default("[\"/data\"]")
+        @Size(min = 1, max = 64)
+        @ValidationRule(value = Rules.UNIQUE, message = Rules.UNIQUE_MESSAGE)
+        @ValidationRule(value = Rules.NO_DOT_DOT, message = Rules.NO_DOT_DOT_MESSAGE)
+        @JsonPropertyDescription("Paths the cluster exports (all.export); each is created on every worker's volume.")
+        public List<@Size(max = 512) @Pattern(Patterns.EXPORT_PATH) String> exports;
+
+        @Size(max = 256)
+        @ValidationRule(value = Rules.NO_RESERVED_DIRECTIVE, message = Rules.NO_RESERVED_DIRECTIVE_MESSAGE)
+        @JsonPropertyDescription("Directives for every pod and daemon, one per entry (e.g. \"xrootd.trace emsg login\").")
+        public List<@Size(max = 1024) @Pattern(Patterns.DIRECTIVE) String> all;
+
+        @Size(max = 256)
+        @ValidationRule(value = Rules.NO_RESERVED_DIRECTIVE, message = Rules.NO_RESERVED_DIRECTIVE_MESSAGE)
+        @JsonPropertyDescription("Directives for redirector pods only.")
+        public List<@Size(max = 1024) @Pattern(Patterns.DIRECTIVE) String> redirector;
+
+        @Size(max = 256)
+        @ValidationRule(value = Rules.NO_RESERVED_DIRECTIVE, message = Rules.NO_RESERVED_DIRECTIVE_MESSAGE)
+        @JsonPropertyDescription("Directives for worker pods only.")
+        public List<@Size(max = 1024) @Pattern(Patterns.DIRECTIVE) String> worker;
+    }
+
+    public static class Sss {
+        @Required
+        @Size(min = 1, max = Patterns.DNS_SUBDOMAIN_MAX)
+        @Pattern(Patterns.DNS_SUBDOMAIN)
+        @JsonPropertyDescription("Secret holding the keytab, in the Xrootd's namespace.")
+        public String secretName;
+
+        @Default("sss.keytab")
+        @Size(min = 1, max = 253)
+        @Pattern(Patterns.SECRET_KEY)
+        @JsonPropertyDescription("Key of the keytab in that Secret.")
+        public String key;
+    }
+
+    public static class Tls {
+        @Required
+        @Size(min = 1, max = Patterns.DNS_SUBDOMAIN_MAX)
+        @Pattern(Patterns.DNS_SUBDOMAIN)
+        @JsonPropertyDescription("The TLS Secret, in the Xrootd's namespace.")
+        public String secretName;
+    }
+}

@@ -1,0 +1,121 @@
+package org.xrootd.hook.api;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Required;
+import java.util.List;
+
+/** status of an Xrootd, as the hook writes it. */
+public class XrootdStatus {
+    @JsonPropertyDescription("The spec generation this status describes.")
+    public Long observedGeneration;
+
+    @JsonPropertyDescription("The XRootD version the cluster runs or is being moved to (while the spec cannot be acted on, the version its pods run).")
+    public String version;
+
+    @JsonPropertyDescription("The image that version resolves to.")
+    public String image;
+
+    @JsonPropertyDescription("Redirector pods as observed.")
+    public Role redirector;
+
+    @JsonPropertyDescription("Worker pods as observed.")
+    public Role worker;
+
+    @JsonPropertyDescription("Supervisor pods as observed; present only while the cluster has supervisors (more than 64 workers).")
+    public Role supervisor;
+
+    @JsonPropertyDescription("What the monitor's insight (ConfigMap N-xrootd-insight) says; only with spec.monitor.enabled, once the insight is readable.")
+    public Monitor monitor;
+
+    @JsonPropertyDescription("Ready, Progressing and Degraded as in Kubernetes API conventions, VersionDeprecated when the catalog "
+            + "deprecates the version, and with spec.monitor MonitorStale, WorkersDisconnected and SpaceLow.")
+    public List<Condition> conditions;
+
+    public static class Monitor {
+        @JsonPropertyDescription("Active subscribers of the redirector that sees the fewest, out of those each should see, e.g. 3/3.")
+        public String connected;
+
+        @JsonPropertyDescription("Each redirector's view, in ordinal order.")
+        public List<RedirectorView> redirectors;
+
+        @JsonPropertyDescription("Workers a reporting redirector does not see active (with supervisors: that no one sees active); at most 10.")
+        public List<String> workersNotActive;
+
+        @JsonPropertyDescription("Free bytes of the reporting workers together.")
+        public Long freeBytes;
+
+        @JsonPropertyDescription("Bytes of the reporting workers' volumes together.")
+        public Long totalBytes;
+
+        @JsonPropertyDescription("The worker with the least free space.")
+        public FullestWorker fullestWorker;
+    }
+
+    public static class RedirectorView {
+        @JsonPropertyDescription("The redirector pod.")
+        public String name;
+
+        @JsonPropertyDescription("Whether its cmsd's reports reach the monitor (not stale).")
+        public Boolean reporting;
+
+        @JsonPropertyDescription("Expected subscribers (workers, or with supervisors the supervisors and workers) it sees active.")
+        public Integer connected;
+
+        @JsonPropertyDescription("Subscribers it should see: all workers and supervisors, at most 64.")
+        public Integer expected;
+
+        @JsonPropertyDescription("Expected workers (with supervisors: supervisors) it does not see active; at most 10.")
+        public List<String> notActive;
+    }
+
+    public static class FullestWorker {
+        @JsonPropertyDescription("The worker pod.")
+        public String name;
+
+        @JsonPropertyDescription("Its free bytes (rounded down to 1 MiB or 0.1% of the volume).")
+        public Long freeBytes;
+    }
+
+    public static class Role {
+        @JsonPropertyDescription("Pods that exist.")
+        public Integer replicas;
+
+        @JsonPropertyDescription("Pods that pass their readiness probe.")
+        public Integer readyReplicas;
+
+        @JsonPropertyDescription("Pods that run the current pod template.")
+        public Integer updatedReplicas;
+
+        @JsonPropertyDescription("Ready pods out of the desired number, e.g. 2/2.")
+        public String ready;
+
+        @JsonPropertyDescription("Version of this role's pod template.")
+        public String version;
+
+        @JsonPropertyDescription("Image of this role's pod template.")
+        public String image;
+
+        @JsonPropertyDescription("Version every pod of this role ran when its last rollout finished; during an upgrade, the version the not yet updated pods run.")
+        public String currentVersion;
+    }
+
+    public static class Condition {
+        @Required
+        @JsonPropertyDescription("Ready, Progressing, Degraded, VersionDeprecated, MonitorStale, WorkersDisconnected, or SpaceLow.")
+        public String type;
+
+        @Required
+        public Enums.ConditionStatus status;
+
+        public Long observedGeneration;
+
+        @Required
+        public String lastTransitionTime;
+
+        @Required
+        public String reason;
+
+        @Required
+        public String message;
+    }
+}
