@@ -31,8 +31,8 @@ import org.junit.jupiter.api.Timeout;
 import org.xrootd.hook.monitor.MonitorServer;
 
 /**
- * The collector with real 5.5.3 daemons on loopback: a manager and two data servers (cmsd and xrootd
- * each) send {@code xrd.report ... every 1s all} to a collector in this JVM, read over its HTTP
+ * The collector with real 5.5.3 daemons from the operand image on loopback: a manager and two data
+ * servers (cmsd and xrootd each) send {@code xrd.report ... every 1s all} to a collector in this JVM, read over its HTTP
  * {@code /metrics} and {@code /insight}. Every worker is seen active; a worker killed (both daemons, as a
  * pod dies) is seen offline by the manager and its reports go stale after 3 intervals; started again it is
  * active again.
@@ -49,18 +49,18 @@ class MonitorRealDaemonTest {
     private MonitorServer monitor;
     private final HttpClient http = HttpClient.newHttpClient();
     private final Map<String, List<Process>> daemons = new LinkedHashMap<>();
-    private final List<String> asUser = new ArrayList<>();
+    /** Where the work directory appears inside the image's root. */
+    private static final String INSIDE = "/tmp";
+    private OperandImage image;
+    private OperandImage.Account account;
     private long begin;
 
     @BeforeAll
     void start() throws Exception {
         procs = new Procs();
         begin = System.nanoTime();
-        for (String binary : List.of("xrootd", "cmsd")) {
-            if (procs.run(List.of("sh", "-c", "command -v " + binary), Duration.ofSeconds(5)).exit() != 0) {
-                unavailable(binary + " is not installed: " + Prerequisites.INSTALL);
-            }
-        }
+        image = Prerequisites.requireOrSkip(procs);
+        account = image.account(Prerequisites.DAEMON_USER).orElseThrow();
         work = Files.createTempDirectory("xrootd-monitor-");
         monitor = MonitorServer.start(new MonitorServer.Settings("127.0.0.1", 0, "127.0.0.1", 0, "loop", Duration.ofSeconds(1),
                 Duration.ofHours(1)), null);
@@ -68,8 +68,8 @@ class MonitorRealDaemonTest {
         int managerXrd = freePort();
         List<String> cf = new ArrayList<>(List.of(
                 "all.export /data",
-                "all.adminpath " + work.resolve("admin"),
-                "all.pidpath " + work.resolve("admin"),
+                "all.adminpath " + INSIDE + "/admin",
+                "all.pidpath " + INSIDE + "/admin",
                 "all.manager 127.0.0.1:" + managerCms,
                 "xrd.report 127.0.0.1:" + monitor.reportPort() + " every 1s all",
                 "if named manager",
@@ -79,7 +79,7 @@ class MonitorRealDaemonTest {
                 "   cms.delay startup 1 servers 1 lookup 1 qdl 1 drop 600",
                 "else",
                 "   all.role server",
-                "   oss.localroot " + work.resolve("data"),
+                "   oss.localroot " + INSIDE + "/data",
                 "   cms.space min 1m 2m",
                 "fi"));
         for (String ds : List.of("ds1", "ds2")) {
@@ -90,20 +90,10 @@ class MonitorRealDaemonTest {
         for (String dir : List.of("admin", "data/data", "manager", "ds1", "ds2")) {
             Files.createDirectories(work.resolve(dir));
         }
-        if ("0".equals(procs.run(List.of("id", "-u"), Duration.ofSeconds(5)).output().strip())) {
-            procs.run(List.of("chown", "-R", Prerequisites.DAEMON_USER + ":", work.toString()), Duration.ofSeconds(10));
-            asUser.addAll(List.of("-R", Prerequisites.DAEMON_USER));
-        }
+        procs.check(List.of("chown", "-R", account.uid() + ":" + account.gid(), work.toString()), Duration.ofSeconds(10));
         for (String instance : List.of("manager", "ds1", "ds2")) {
             startDaemons(instance);
         }
-    }
-
-    private static void unavailable(String message) {
-        if (Prerequisites.inCi()) {
-            org.junit.jupiter.api.Assertions.fail(message + " (CI=true: this test must run in CI)");
-        }
-        org.junit.jupiter.api.Assumptions.abort(message);
     }
 
     private static int freePort() throws IOException {
@@ -112,12 +102,29 @@ class MonitorRealDaemonTest {
         }
     }
 
+    /**
+     * Both daemons of one instance, each chroot'ed into the operand image as its unprivileged account, in a
+     * mount namespace of its own: an overlay over the unpacked image (which other tests share and which
+     * stays untouched) with the host's /etc/hosts added as a kubelet adds one, the work directory bound at
+     * {@value #INSIDE}, the host's /dev and a /proc. Every step execs the next, so the process the test
+     * holds is the daemon itself.
+     */
     private void startDaemons(String instance) {
         List<Process> started = new ArrayList<>();
+        String script = String.join("\n",
+                "set -e",
+                "r=\"$1/.root-$4-$5\"; u=\"$1/.upper-$4-$5\"; w=\"$1/.ovl-$4-$5\"",
+                "mkdir -p \"$r\" \"$u/etc\" \"$w\"",
+                "cp /etc/hosts \"$u/etc/hosts\"",
+                "mount -t overlay overlay -o \"lowerdir=$2,upperdir=$u,workdir=$w\" \"$r\"",
+                "mount --bind \"$1\" \"$r" + INSIDE + "\"",
+                "mount --rbind /dev \"$r/dev\"",
+                "mount -t proc proc \"$r/proc\"",
+                "exec chroot --userspec=\"$3\" \"$r\" /usr/bin/env -C " + INSIDE + "/\"$4\" HOME=" + INSIDE + " \"$5\" -n \"$4\" -c "
+                        + INSIDE + "/xrootd.cf");
         for (String program : List.of("cmsd", "xrootd")) {
-            List<String> command = new ArrayList<>(List.of("/usr/bin/env", "-C", work.resolve(instance).toString(), program));
-            command.addAll(asUser);
-            command.addAll(List.of("-n", instance, "-c", work.resolve("xrootd.cf").toString()));
+            List<String> command = List.of("unshare", "--mount", "--propagation", "private", "--", "sh", "-c", script, "sh",
+                    work.toString(), image.rootfs.toString(), account.uid() + ":" + account.gid(), instance, program);
             started.add(procs.start(command, work.resolve(instance + "-" + program + ".log")));
         }
         daemons.put(instance, started);
