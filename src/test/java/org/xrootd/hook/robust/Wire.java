@@ -169,11 +169,14 @@ public final class Wire {
             Map.entry("PodDisruptionBudget", "poddisruptionbudgets"), Map.entry("Secret", "secrets"),
             Map.entry("NetworkPolicy", "networkpolicies"), Map.entry("Ingress", "ingresses"), Map.entry("Endpoints", "endpoints"),
             Map.entry("Job", "jobs"), Map.entry("ServiceAccount", "serviceaccounts"), Map.entry("Role", "roles"),
-            Map.entry("RoleBinding", "rolebindings"), Map.entry("Deployment", "deployments"));
+            Map.entry("RoleBinding", "rolebindings"), Map.entry("Deployment", "deployments"),
+            Map.entry("ServiceMonitor", "servicemonitors"), Map.entry("PrometheusRule", "prometheusrules"));
 
     /** The kinds the hook builds, as Metacontroller keys them in a request, also written out independently. */
     public static final Set<String> BUILT_KINDS = Set.of("StatefulSet.apps/v1", "Service.v1", "ConfigMap.v1",
-            "PodDisruptionBudget.policy/v1");
+            "PodDisruptionBudget.policy/v1", "Deployment.apps/v1", "ServiceAccount.v1", "Role.rbac.authorization.k8s.io/v1",
+            "RoleBinding.rbac.authorization.k8s.io/v1", "ServiceMonitor.monitoring.coreos.com/v1",
+            "PrometheusRule.monitoring.coreos.com/v1");
 
     /**
      * Observed children the response would make Metacontroller delete. Children of a kind the request's
