@@ -150,11 +150,7 @@ final class RelatedRules {
             }
             case NAMESPACE_AND_LABELS -> {
                 if (v1 && parentNamespaced) {
-                    if (!ruleNamespace.isEmpty() && !parentNamespace.equals(ruleNamespace)) {
-                        throw new IllegalStateException(parent.path("kind").asText() + ": Namespace of parent "
-                                + parent.path("metadata").path("name").asText() + " does not match with namespace "
-                                + ruleNamespace + " of related rule");
-                    }
+                    requireParentNamespace(parent, parentNamespace, ruleNamespace);
                     if (related.namespaced() && !parentNamespace.equals(namespace(object))) {
                         return false;
                     }
@@ -183,11 +179,7 @@ final class RelatedRules {
             }
             case NAMESPACE_AND_NAMES -> {
                 if (v1 && parentNamespaced) {
-                    if (!ruleNamespace.isEmpty() && !parentNamespace.equals(ruleNamespace)) {
-                        throw new IllegalStateException(parent.path("kind").asText() + ": Namespace of parent "
-                                + parent.path("metadata").path("name").asText() + " does not match with namespace "
-                                + ruleNamespace + " of related rule");
-                    }
+                    requireParentNamespace(parent, parentNamespace, ruleNamespace);
                     if (related.namespaced() && !parentNamespace.equals(namespace(object))) {
                         return false;
                     }
@@ -307,5 +299,14 @@ final class RelatedRules {
 
     private static String namespace(JsonNode object) {
         return object.path("metadata").path("namespace").asText("");
+    }
+
+    /** Under v1 a namespaced parent's rule may name only the parent's own namespace (Metacontroller errors otherwise). */
+    private static void requireParentNamespace(JsonNode parent, String parentNamespace, String ruleNamespace) {
+        if (!ruleNamespace.isEmpty() && !parentNamespace.equals(ruleNamespace)) {
+            throw new IllegalStateException(parent.path("kind").asText() + ": Namespace of parent "
+                    + parent.path("metadata").path("name").asText() + " does not match with namespace "
+                    + ruleNamespace + " of related rule");
+        }
     }
 }
