@@ -54,5 +54,8 @@ public final class Patterns {
     /** A key of a Secret's data. */
     public static final String SECRET_KEY = "^[-._a-zA-Z0-9]+$";
     /** No whitespace at all (an image reference). */
+    /** An IPv4 or IPv6 CIDR (a load balancer's source range); the hook parses it fully. */
+    public static final String CIDR = "^[0-9a-fA-F:.]+/[0-9]{1,3}$";
+
     public static final String NO_WHITESPACE = "^[^\\s]+$";
 }

@@ -70,6 +70,7 @@ public final class Roles {
         public Map<String, String> podAnnotations;
     }
 
+    @JsonPropertyOrder({"replicas", "maxUnavailable", "exposure"})
     public static class Redirector extends Pods {
         @Default("1")
         @Min(1)
@@ -82,9 +83,13 @@ public final class Roles {
         @Max(16)
         @JsonPropertyDescription(MAX_UNAVAILABLE)
         public Integer maxUnavailable;
+
+        @JsonPropertyDescription("How clients outside Kubernetes reach the redirectors; by default (unset, or mode Pod) only "
+                + "in-cluster clients, through a ClusterIP Service.")
+        public Exposure.Redirector exposure;
     }
 
-    @JsonPropertyOrder({"replicas", "maxUnavailable", "storage"})
+    @JsonPropertyOrder({"replicas", "maxUnavailable", "storage", "exposure"})
     public static class Worker extends Pods {
         @Default("1")
         @Min(0)
@@ -102,6 +107,10 @@ public final class Roles {
         @Default("{}")
         @JsonPropertyDescription("Each worker's persistent volume (one claim per pod, kept when the pod or the Xrootd goes away).")
         public Storage storage;
+
+        @JsonPropertyDescription("How clients outside Kubernetes reach the workers a redirector sends them to; by default "
+                + "(unset, or mode Pod) the workers' pod IPs, for in-cluster clients only.")
+        public Exposure.Worker exposure;
     }
 
     public static class Supervisor extends Pods {

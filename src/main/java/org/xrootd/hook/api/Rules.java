@@ -68,4 +68,27 @@ public final class Rules {
             + " 'app.kubernetes.io/component', 'app.kubernetes.io/managed-by', 'app.kubernetes.io/part-of',"
             + " 'app.kubernetes.io/version', 'controller-uid'].all(k, !(k in self))";
     public static final String NO_RESERVED_LABEL_MESSAGE = "the app.kubernetes.io labels and controller-uid are set by the controller";
+
+    // spec.redirector.exposure, spec.worker.exposure (api.Exposure)
+    public static final String HOST_PORTS_MODE = "!has(self.hostPorts) || has(self.mode) && self.mode == 'HostPort'";
+    public static final String HOST_PORTS_MODE_MESSAGE = "hostPorts only with mode HostPort: a HostNetwork pod listens on the node"
+            + " at spec.ports (at least 1024: the daemons run unprivileged)";
+    public static final String ADVERTISE_MODE = "!has(self.advertise) || has(self.mode) && self.mode == 'HostPort'";
+    public static final String ADVERTISE_MODE_MESSAGE = "advertise only with mode HostPort (a HostNetwork worker advertises"
+            + " the node's address itself, a Pod worker its pod IP)";
+    public static final String SERVICE_EXTERNAL_ONLY = "has(self.type) && self.type != 'ClusterIP'"
+            + " || !has(self.externalTrafficPolicy) && !has(self.nodePort)";
+    public static final String SERVICE_EXTERNAL_ONLY_MESSAGE = "externalTrafficPolicy and nodePort only with type NodePort or LoadBalancer";
+    public static final String SERVICE_LOAD_BALANCER_ONLY = "has(self.type) && self.type == 'LoadBalancer'"
+            + " || !has(self.loadBalancerClass) && !has(self.loadBalancerSourceRanges)";
+    public static final String SERVICE_LOAD_BALANCER_ONLY_MESSAGE = "loadBalancerClass and loadBalancerSourceRanges only with type LoadBalancer";
+    /** HostPort redirector: its node ports (by default spec.ports) must differ. */
+    public static final String REDIRECTOR_NODE_PORTS_DIFFER = "!has(self.redirector) || !has(self.redirector.exposure)"
+            + " || !has(self.redirector.exposure.hostPorts)"
+            + " || (has(self.redirector.exposure.hostPorts.xrootd) ? self.redirector.exposure.hostPorts.xrootd"
+            + " : has(self.ports) && has(self.ports.xrootd) ? self.ports.xrootd : 1094)"
+            + " != (has(self.redirector.exposure.hostPorts.cmsd) ? self.redirector.exposure.hostPorts.cmsd"
+            + " : has(self.ports) && has(self.ports.cmsd) ? self.ports.cmsd : 3121)";
+    public static final String REDIRECTOR_NODE_PORTS_DIFFER_MESSAGE = "xrootd and cmsd of a HostPort redirector need different node ports"
+            + " (hostPorts default to spec.ports)";
 }

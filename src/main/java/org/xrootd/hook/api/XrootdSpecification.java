@@ -14,6 +14,8 @@ import java.util.List;
 
 /** spec of an Xrootd: the desired cluster. */
 @ValidationRule(value = Rules.ENOUGH_SUPERVISORS, message = Rules.ENOUGH_SUPERVISORS_MESSAGE, fieldPath = ".supervisor.replicas")
+@ValidationRule(value = Rules.REDIRECTOR_NODE_PORTS_DIFFER, message = Rules.REDIRECTOR_NODE_PORTS_DIFFER_MESSAGE,
+        fieldPath = ".redirector.exposure.hostPorts")
 public class XrootdSpecification {
     @Required
     @Size(min = 1, max = Patterns.VERSION_NAME_MAX)

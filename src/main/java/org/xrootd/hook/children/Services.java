@@ -28,14 +28,46 @@ public final class Services {
         return service;
     }
 
-    /** What clients connect to (root://N-xrootd.NS:1094): only ready redirectors. */
+    /**
+     * What clients connect to (root://N-xrootd.NS:1094): only ready redirectors. ClusterIP unless
+     * spec.redirector.exposure.service asks for NodePort or LoadBalancer; those keep the clients' source
+     * address by default (externalTrafficPolicy Local), which the redirectors need to send outside clients
+     * to the workers' outside addresses.
+     */
     public static ObjectNode client(XrootdSpec spec) {
+        XrootdSpec.ClientService settings = spec.redirector().exposure().service();
         ObjectNode service = JsonTrees.resource("v1", "Service", Names.clientService(spec), spec.namespace(),
                 Labels.of(spec, Component.REDIRECTOR, null));
+        if (settings != null && !settings.annotations().isEmpty()) {
+            // annotations come first in ObjectMeta's order
+            ObjectNode metadata = JsonTrees.object();
+            metadata.set("annotations", JsonTrees.map(settings.annotations()));
+            metadata.setAll((ObjectNode) service.get("metadata"));
+            service.set("metadata", metadata);
+        }
         ObjectNode serviceSpec = service.putObject("spec");
-        serviceSpec.putArray("ports").add(port("xrootd", spec.ports().xrootd()));
+        String type = settings == null ? "ClusterIP" : settings.type();
+        if (settings != null && settings.externalTrafficPolicy() != null) {
+            serviceSpec.put("externalTrafficPolicy", settings.externalTrafficPolicy());
+        }
+        if (settings != null && settings.loadBalancerClass() != null) {
+            serviceSpec.put("loadBalancerClass", settings.loadBalancerClass());
+        }
+        if (settings != null && !settings.loadBalancerSourceRanges().isEmpty()) {
+            serviceSpec.set("loadBalancerSourceRanges", JsonTrees.strings(settings.loadBalancerSourceRanges().toArray(String[]::new)));
+        }
+        ObjectNode port = port("xrootd", settings == null ? spec.ports().xrootd() : settings.port());
+        port.put("targetPort", spec.ports().xrootd());
+        if (settings != null && settings.nodePort() != null) {
+            ObjectNode ordered = JsonTrees.object();
+            ordered.put("name", "xrootd");
+            ordered.put("nodePort", settings.nodePort());
+            ordered.setAll((ObjectNode) port.without("name"));
+            port = ordered;
+        }
+        serviceSpec.putArray("ports").add(port);
         serviceSpec.set("selector", JsonTrees.map(Labels.selector(spec, Component.REDIRECTOR)));
-        serviceSpec.put("type", "ClusterIP");
+        serviceSpec.put("type", type);
         return service;
     }
 

@@ -8,6 +8,8 @@ import java.util.TreeMap;
 import org.xrootd.hook.json.Json;
 import org.xrootd.hook.model.Catalog;
 import org.xrootd.hook.model.Component;
+import org.xrootd.hook.model.Exposures;
+import org.xrootd.hook.model.SpecParser;
 import org.xrootd.hook.model.XrootdSpec;
 
 /**
@@ -78,13 +80,22 @@ public final class StatefulSets {
 
     private static ObjectNode podSpec(XrootdSpec spec, Component component, Catalog.Resolved image) {
         XrootdSpec.Pod pod = role(spec, component).pod();
+        XrootdSpec.Exposure exposure = role(spec, component).exposure();
         ObjectNode podSpec = JsonTrees.object();
-        passThrough(podSpec, "affinity", pod.affinity());
+        ObjectNode affinity = affinity(spec, component);
+        if (affinity != null) {
+            podSpec.set("affinity", affinity);
+        }
         // The daemons never talk to the Kubernetes API.
         podSpec.put("automountServiceAccountToken", false);
         ArrayNode containers = podSpec.putArray("containers");
         containers.add(cmsd(spec, component, image));
         containers.add(xrootd(spec, component, image));
+        if (exposure.hostNetwork()) {
+            // The node's network (spec.ROLE.exposure.mode HostNetwork), still resolving cluster names.
+            podSpec.put("dnsPolicy", "ClusterFirstWithHostNet");
+            podSpec.put("hostNetwork", true);
+        }
         passThroughList(podSpec, "imagePullSecrets", spec.imagePullSecrets());
         if (!pod.nodeSelector().isEmpty()) {
             podSpec.set("nodeSelector", JsonTrees.map(pod.nodeSelector()));
@@ -105,6 +116,40 @@ public final class StatefulSets {
         passThroughList(podSpec, "topologySpreadConstraints", pod.topologySpreadConstraints());
         podSpec.set("volumes", volumes(spec));
         return podSpec;
+    }
+
+    /**
+     * The role's affinity as given, plus, for pods that take node ports (HostNetwork, HostPort), a required
+     * anti-affinity term that keeps them off nodes where a pod of a role taking the same port runs. Appended
+     * to the user's required anti-affinity terms, which stay as they are.
+     */
+    static ObjectNode affinity(XrootdSpec spec, Component component) {
+        XrootdSpec.Pod pod = role(spec, component).pod();
+        ObjectNode affinity = pod.affinity() == null ? null : (ObjectNode) Json.MAPPER.valueToTree(pod.affinity());
+        java.util.List<String> clashing = Exposures.clashing(spec, component);
+        if (clashing.isEmpty()) {
+            return affinity;
+        }
+        if (affinity == null) {
+            affinity = JsonTrees.object();
+        }
+        ObjectNode antiAffinity = affinity.has("podAntiAffinity") ? (ObjectNode) affinity.get("podAntiAffinity")
+                : affinity.putObject("podAntiAffinity");
+        ArrayNode required = antiAffinity.has("requiredDuringSchedulingIgnoredDuringExecution")
+                ? (ArrayNode) antiAffinity.get("requiredDuringSchedulingIgnoredDuringExecution")
+                : antiAffinity.putArray("requiredDuringSchedulingIgnoredDuringExecution");
+        ObjectNode term = required.addObject();
+        ObjectNode selector = term.putObject("labelSelector");
+        ObjectNode expression = selector.putArray("matchExpressions").addObject();
+        expression.put("key", Labels.COMPONENT);
+        expression.put("operator", "In");
+        expression.set("values", JsonTrees.strings(clashing.toArray(String[]::new)));
+        Map<String, String> cluster = new TreeMap<>();
+        cluster.put(Labels.NAME, "xrootd");
+        cluster.put(Labels.INSTANCE, spec.name());
+        selector.set("matchLabels", JsonTrees.map(cluster));
+        term.put("topologyKey", SpecParser.HOSTNAME_KEY);
+        return affinity;
     }
 
     /** A field given in the spec, written as the Kubernetes model writes it; left out when unset. */
@@ -131,7 +176,7 @@ public final class StatefulSets {
             liveness.put("periodSeconds", 20);
             liveness.putObject("tcpSocket").put("port", spec.ports().cmsd());
             liveness.put("timeoutSeconds", 5);
-            port = containerPort("cmsd", spec.ports().cmsd());
+            port = containerPort("cmsd", spec.ports().cmsd(), nodePort(spec, component, false));
         }
         ObjectNode container = container("cmsd", spec, component, image, liveness, port, null,
                 role(spec, component).pod().cmsdResources());
@@ -141,7 +186,7 @@ public final class StatefulSets {
 
     private static ObjectNode xrootd(XrootdSpec spec, Component component, Catalog.Resolved image) {
         ObjectNode container = container("xrootd", spec, component, image, liveness(spec),
-                containerPort("xrootd", spec.ports().xrootd()), readiness(spec, component),
+                containerPort("xrootd", spec.ports().xrootd(), nodePort(spec, component, true)), readiness(spec, component),
                 role(spec, component).pod().resources());
         ArrayNode env = (ArrayNode) container.get("env");
         if (spec.security().sss() != null) {
@@ -173,6 +218,13 @@ public final class StatefulSets {
         env(env, "HOME", PodLayout.TMP_DIR);
         if (component == Component.WORKER) {
             env(env, "XRD_DATA_DIR", PodLayout.DATA_DIR);
+        }
+        String advertise = role(spec, component).exposure().advertiseField();
+        if (advertise != null) {
+            // A HostPort worker advertises its node to outside clients; cmsd sends it to the redirectors at
+            // login (xrootd 5.5.3 keeps only public-class addresses and names: docs/research/outside-access.md §3).
+            ObjectNode variable = env.addObject().put("name", "XRDIFADDRS");
+            variable.putObject("valueFrom").putObject("fieldRef").put("apiVersion", "v1").put("fieldPath", advertise);
         }
         container.put("image", image.image());
         container.put("imagePullPolicy", spec.imagePullPolicy());
@@ -325,9 +377,24 @@ public final class StatefulSets {
         return claim;
     }
 
-    private static ObjectNode containerPort(String name, int port) {
+    /**
+     * The node port of a daemon's container port: HostNetwork, the port itself (as the API server defaults
+     * it); HostPort, the published port; else 0 (none).
+     */
+    private static int nodePort(XrootdSpec spec, Component component, boolean xrootd) {
+        XrootdSpec.Exposure exposure = role(spec, component).exposure();
+        if (exposure.hostNetwork() || exposure.hostPort()) {
+            return xrootd ? exposure.xrootdNodePort() : exposure.cmsdNodePort();
+        }
+        return 0;
+    }
+
+    private static ObjectNode containerPort(String name, int port, int hostPort) {
         ObjectNode containerPort = JsonTrees.object();
         containerPort.put("containerPort", port);
+        if (hostPort > 0) {
+            containerPort.put("hostPort", hostPort);
+        }
         containerPort.put("name", name);
         containerPort.put("protocol", "TCP");
         return containerPort;

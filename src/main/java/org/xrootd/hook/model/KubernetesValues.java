@@ -102,6 +102,31 @@ final class KubernetesValues {
         return value != null && value.length() <= Patterns.LABEL_VALUE_MAX && LABEL_VALUE.matcher(value).matches();
     }
 
+    private static final java.util.regex.Pattern IPV4 =
+            java.util.regex.Pattern.compile("^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$");
+
+    /** An IPv4 or IPv6 CIDR such as 192.0.2.0/24 or 2001:db8::/32 (a LoadBalancer's source range). */
+    static boolean isCidr(String text) {
+        int slash = text == null ? -1 : text.indexOf('/');
+        if (slash < 0 || text.length() > 43 || !text.substring(slash + 1).matches("^(0|[1-9][0-9]{0,2})$")) {
+            return false;
+        }
+        String address = text.substring(0, slash);
+        int prefix = Integer.parseInt(text.substring(slash + 1));
+        if (IPV4.matcher(address).matches()) {
+            return prefix <= 32;
+        }
+        if (!address.contains(":") || !address.matches("^[0-9a-fA-F:.]+$") || prefix > 128) {
+            return false;
+        }
+        try {
+            // A literal with ':' is parsed as an IPv6 address, never looked up.
+            return java.net.InetAddress.getByName(address) instanceof java.net.Inet6Address;
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
+    }
+
     static boolean isDnsSubdomain(String name) {
         return name != null && name.length() <= Patterns.DNS_SUBDOMAIN_MAX && DNS_SUBDOMAIN.matcher(name).matches();
     }

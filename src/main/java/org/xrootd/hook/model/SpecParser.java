@@ -87,7 +87,17 @@ public final class SpecParser {
             "imagePullPolicy", "redirector", "worker", "supervisor", "ports", "securityContext", "config", "sss", "tls", "monitor", "checksums");
     private static final Set<String> ROLE_FIELDS = Set.of("replicas", "maxUnavailable", "resources", "cmsdResources",
             "nodeSelector", "affinity", "tolerations", "topologySpreadConstraints", "priorityClassName", "podLabels", "podAnnotations");
-    private static final Set<String> WORKER_FIELDS = union(ROLE_FIELDS, Set.of("storage"));
+    private static final Set<String> REDIRECTOR_FIELDS = union(ROLE_FIELDS, Set.of("exposure"));
+    private static final Set<String> WORKER_FIELDS = union(ROLE_FIELDS, Set.of("storage", "exposure"));
+    private static final Set<String> REDIRECTOR_EXPOSURE_FIELDS = Set.of("mode", "hostPorts", "service");
+    private static final Set<String> WORKER_EXPOSURE_FIELDS = Set.of("mode", "advertise");
+    private static final Set<String> HOST_PORTS_FIELDS = Set.of("xrootd", "cmsd");
+    private static final Set<String> SERVICE_FIELDS = Set.of("type", "port", "annotations", "externalTrafficPolicy",
+            "loadBalancerClass", "loadBalancerSourceRanges", "nodePort");
+    private static final List<String> EXPOSURE_MODES = List.of("Pod", "HostNetwork", "HostPort");
+    private static final List<String> SERVICE_TYPES = List.of("ClusterIP", "NodePort", "LoadBalancer");
+    /** The node label the generated anti-affinity spreads over: one node each. */
+    public static final String HOSTNAME_KEY = "kubernetes.io/hostname";
     private static final Set<String> STORAGE_FIELDS = Set.of("capacity", "class", "whenDeleted");
     private static final Set<String> PORTS_FIELDS = Set.of("xrootd", "cmsd");
     private static final Set<String> SECURITY_FIELDS = Set.of("runAsUser", "runAsGroup", "fsGroup", "readOnlyRootFilesystem");
@@ -166,7 +176,7 @@ public final class SpecParser {
 
         JsonNode redirectorNode = object(spec, "redirector", "spec.redirector");
         JsonNode workerNode = object(spec, "worker", "spec.worker");
-        known(redirectorNode, "spec.redirector", ROLE_FIELDS);
+        known(redirectorNode, "spec.redirector", REDIRECTOR_FIELDS);
         known(workerNode, "spec.worker", WORKER_FIELDS);
         XrootdSpec.Role redirector = role(redirectorNode, "spec.redirector", 1, 1, MAX_REDIRECTORS,
                 directives(config, "redirector", "spec.config.redirector"));
@@ -188,6 +198,14 @@ public final class SpecParser {
         }
 
         XrootdSpec.Security security = security(spec);
+        XrootdSpec.Exposure redirectorExposure = redirectorExposure(object(redirectorNode, "exposure", "spec.redirector.exposure"),
+                xrootdPort, cmsdPort);
+        XrootdSpec.Exposure workerExposure = workerExposure(object(workerNode, "exposure", "spec.worker.exposure"), xrootdPort);
+        redirector = withExposure(redirector, redirectorExposure);
+        worker = withExposure(worker, workerExposure);
+        if (problems.isEmpty()) {
+            Exposures.check(name, redirector, worker, problems::add);
+        }
         XrootdSpec.Monitor monitor = monitor(spec);
         List<String> checksums = checksums(spec.get("checksums"));
 
@@ -218,7 +236,7 @@ public final class SpecParser {
         int replicas = integer(node, "replicas", field + ".replicas", defaultReplicas, min, max);
         int maxUnavailable = integer(node, "maxUnavailable", field + ".maxUnavailable", 1, 1, max);
         if (node == null) {
-            return new XrootdSpec.Role(replicas, maxUnavailable, directives, XrootdSpec.Pod.NONE);
+            return new XrootdSpec.Role(replicas, maxUnavailable, directives, XrootdSpec.Pod.NONE, XrootdSpec.Exposure.POD);
         }
         Affinity affinity = kube(node.get("affinity"), field + ".affinity", new TypeReference<Affinity>() {}, null, "core/v1 Affinity");
         if (affinity != null) {
@@ -249,7 +267,133 @@ public final class SpecParser {
                 priorityClass,
                 stringMap(node.get("podLabels"), field + ".podLabels", MapKind.LABELS),
                 stringMap(node.get("podAnnotations"), field + ".podAnnotations", MapKind.ANNOTATIONS));
-        return new XrootdSpec.Role(replicas, maxUnavailable, directives, pod);
+        return new XrootdSpec.Role(replicas, maxUnavailable, directives, pod, XrootdSpec.Exposure.POD);
+    }
+
+    private static XrootdSpec.Role withExposure(XrootdSpec.Role role, XrootdSpec.Exposure exposure) {
+        return new XrootdSpec.Role(role.replicas(), role.maxUnavailable(), role.directives(), role.pod(), exposure);
+    }
+
+    /**
+     * spec.redirector.exposure: the mode, the node ports (HostNetwork: the daemons' own, at least 1024;
+     * HostPort: hostPorts, by default the daemons' ports, any port) and the client Service.
+     */
+    private XrootdSpec.Exposure redirectorExposure(JsonNode node, int xrootdPort, int cmsdPort) {
+        if (node == null) {
+            return XrootdSpec.Exposure.POD;
+        }
+        String field = "spec.redirector.exposure";
+        known(node, field, REDIRECTOR_EXPOSURE_FIELDS);
+        String mode = oneOf(node, "mode", field + ".mode", "Pod", EXPOSURE_MODES);
+        JsonNode hostPortsNode = object(node, "hostPorts", field + ".hostPorts");
+        known(hostPortsNode, field + ".hostPorts", HOST_PORTS_FIELDS);
+        int xrootdHostPort = integer(hostPortsNode, "xrootd", field + ".hostPorts.xrootd", xrootdPort, 1, 65535);
+        int cmsdHostPort = integer(hostPortsNode, "cmsd", field + ".hostPorts.cmsd", cmsdPort, 1, 65535);
+        XrootdSpec.ClientService service = clientService(object(node, "service", field + ".service"), xrootdPort);
+        if (hostPortsNode != null && !"HostPort".equals(mode)) {
+            boolean low = xrootdHostPort < 1024 || cmsdHostPort < 1024;
+            problems.add(new Problem(field + ".hostPorts", "only with mode HostPort"
+                    + ("HostNetwork".equals(mode) ? ": a HostNetwork redirector listens on the node at spec.ports"
+                    + (low ? ", and a port below 1024 cannot be bound there: the daemons run unprivileged, without capabilities" : "")
+                    : "")));
+        }
+        if ("HostPort".equals(mode) && xrootdHostPort == cmsdHostPort) {
+            problems.add(new Problem(field + ".hostPorts", "xrootd and cmsd of a HostPort redirector need different node ports, both are "
+                    + xrootdHostPort + " (hostPorts default to spec.ports)"));
+        }
+        return switch (mode == null ? "Pod" : mode) {
+            case "HostNetwork" -> new XrootdSpec.Exposure(XrootdSpec.ExposureMode.HOST_NETWORK, xrootdPort, cmsdPort, null, service);
+            case "HostPort" -> new XrootdSpec.Exposure(XrootdSpec.ExposureMode.HOST_PORT, xrootdHostPort, cmsdHostPort, null, service);
+            default -> new XrootdSpec.Exposure(XrootdSpec.ExposureMode.POD, 0, 0, null, service);
+        };
+    }
+
+    /** spec.redirector.exposure.service: ClusterIP by default; the external fields only with the types that have them. */
+    private XrootdSpec.ClientService clientService(JsonNode node, int xrootdPort) {
+        String field = "spec.redirector.exposure.service";
+        known(node, field, SERVICE_FIELDS);
+        String type = oneOf(node, "type", field + ".type", "ClusterIP", SERVICE_TYPES);
+        int port = integer(node, "port", field + ".port", xrootdPort, 1, 65535);
+        Map<String, String> annotations = node == null ? Map.of() : stringMap(node.get("annotations"), field + ".annotations", MapKind.ANNOTATIONS);
+        boolean external = type != null && !type.equals("ClusterIP");
+        boolean loadBalancer = "LoadBalancer".equals(type);
+        String policy = oneOf(node, "externalTrafficPolicy", field + ".externalTrafficPolicy", null, List.of("Local", "Cluster"));
+        if (policy != null && !external) {
+            problems.add(new Problem(field + ".externalTrafficPolicy", "only with type NodePort or LoadBalancer"));
+        }
+        Integer nodePort = node == null || node.get("nodePort") == null || node.get("nodePort").isNull() ? null
+                : integer(node, "nodePort", field + ".nodePort", 0, 1, 65535);
+        if (nodePort != null && !external) {
+            problems.add(new Problem(field + ".nodePort", "only with type NodePort or LoadBalancer"));
+        }
+        String loadBalancerClass = optionalString(node, "loadBalancerClass", field + ".loadBalancerClass", null);
+        if (loadBalancerClass != null && (loadBalancerClass.length() > 316 || !KubernetesValues.isQualifiedName(loadBalancerClass))) {
+            problems.add(new Problem(field + ".loadBalancerClass", "'" + Problem.excerpt(loadBalancerClass)
+                    + "' is not a load-balancer class (a qualified name, e.g. example.com/lb)"));
+        }
+        if (loadBalancerClass != null && !loadBalancer) {
+            problems.add(new Problem(field + ".loadBalancerClass", "only with type LoadBalancer"));
+        }
+        List<String> ranges = sourceRanges(node == null ? null : node.get("loadBalancerSourceRanges"), field + ".loadBalancerSourceRanges");
+        if (!ranges.isEmpty() && !loadBalancer) {
+            problems.add(new Problem(field + ".loadBalancerSourceRanges", "only with type LoadBalancer"));
+        }
+        return new XrootdSpec.ClientService(type == null ? "ClusterIP" : type, port, annotations,
+                external ? (policy == null ? "Local" : policy) : null, loadBalancerClass, ranges, nodePort);
+    }
+
+    private List<String> sourceRanges(JsonNode node, String field) {
+        if (node == null || node.isNull()) {
+            return List.of();
+        }
+        if (!node.isArray()) {
+            problems.add(new Problem(field, "must be a list of CIDRs"));
+            return List.of();
+        }
+        if (node.size() > org.xrootd.hook.api.Exposure.MAX_SOURCE_RANGES) {
+            problems.add(new Problem(field, "lists " + node.size() + " ranges; at most " + org.xrootd.hook.api.Exposure.MAX_SOURCE_RANGES));
+            return List.of();
+        }
+        List<String> ranges = new ArrayList<>();
+        for (int i = 0; i < node.size(); i++) {
+            JsonNode range = node.get(i);
+            if (!range.isTextual() || !KubernetesValues.isCidr(range.asText())) {
+                problems.add(new Problem(field + "[" + i + "]", "'" + Problem.excerpt(range.isTextual() ? range.asText() : range.toString())
+                        + "' is not a CIDR (e.g. 192.0.2.0/24, 2001:db8::/32)"));
+            } else {
+                ranges.add(range.asText());
+            }
+        }
+        return List.copyOf(ranges);
+    }
+
+    /** spec.worker.exposure: the mode and, for HostPort, what the worker advertises (NodeName by default). */
+    private XrootdSpec.Exposure workerExposure(JsonNode node, int xrootdPort) {
+        String field = "spec.worker.exposure";
+        known(node, field, WORKER_EXPOSURE_FIELDS);
+        String mode = oneOf(node, "mode", field + ".mode", "Pod", EXPOSURE_MODES);
+        String advertise = oneOf(node, "advertise", field + ".advertise", null, List.of("NodeName", "NodeIP"));
+        if (advertise != null && !"HostPort".equals(mode)) {
+            problems.add(new Problem(field + ".advertise", "only with mode HostPort: " + ("HostNetwork".equals(mode)
+                    ? "a HostNetwork worker advertises the node's address itself" : "a Pod worker is reached at its pod IP")));
+        }
+        return switch (mode == null ? "Pod" : mode) {
+            case "HostNetwork" -> new XrootdSpec.Exposure(XrootdSpec.ExposureMode.HOST_NETWORK, xrootdPort, 0, null, null);
+            // The node port is the worker's own xrootd port: redirects name the port the worker listens on.
+            case "HostPort" -> new XrootdSpec.Exposure(XrootdSpec.ExposureMode.HOST_PORT, xrootdPort, 0,
+                    "NodeIP".equals(advertise) ? "status.hostIP" : "spec.nodeName", null);
+            default -> XrootdSpec.Exposure.POD;
+        };
+    }
+
+    /** A string that must be one of {@code values}; null when absent or wrong (wrong is a problem). */
+    private String oneOf(JsonNode parent, String key, String field, String fallback, List<String> values) {
+        String value = optionalString(parent, key, field, fallback);
+        if (value != null && !values.contains(value)) {
+            problems.add(new Problem(field, "'" + Problem.excerpt(value) + "' must be one of " + String.join(", ", values)));
+            return null;
+        }
+        return value;
     }
 
     /**

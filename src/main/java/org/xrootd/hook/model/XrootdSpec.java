@@ -44,8 +44,53 @@ public record XrootdSpec(
         };
     }
 
-    /** Per-role settings: size, extra xrootd directives, and what is passed through to the pods. */
-    public record Role(int replicas, int maxUnavailable, List<String> directives, Pod pod) {}
+    /**
+     * Per-role settings: size, extra xrootd directives, what is passed through to the pods, and how outside
+     * clients reach the role (supervisors: always {@link Exposure#POD}).
+     */
+    public record Role(int replicas, int maxUnavailable, List<String> directives, Pod pod, Exposure exposure) {}
+
+    /** spec.ROLE.exposure.mode. */
+    public enum ExposureMode { POD, HOST_NETWORK, HOST_PORT }
+
+    /**
+     * How a role's pods are reached (spec.ROLE.exposure). {@code xrootdNodePort}, {@code cmsdNodePort}: the
+     * ports the pod takes on its node (0: none; HostNetwork: the daemons' own ports; HostPort: the published
+     * ports). {@code advertiseField}: the downward-API field a HostPort worker advertises as XRDIFADDRS
+     * ({@code spec.nodeName} or {@code status.hostIP}), else null. {@code service}: the redirectors' client
+     * Service, null for other roles.
+     */
+    public record Exposure(ExposureMode mode, int xrootdNodePort, int cmsdNodePort, String advertiseField, ClientService service) {
+        public static final Exposure POD = new Exposure(ExposureMode.POD, 0, 0, null, null);
+
+        /** The node ports this role's pods take; empty in Pod mode. */
+        public java.util.Set<Integer> nodePorts() {
+            java.util.Set<Integer> ports = new java.util.TreeSet<>();
+            if (xrootdNodePort > 0) {
+                ports.add(xrootdNodePort);
+            }
+            if (cmsdNodePort > 0) {
+                ports.add(cmsdNodePort);
+            }
+            return ports;
+        }
+
+        public boolean hostNetwork() {
+            return mode == ExposureMode.HOST_NETWORK;
+        }
+
+        public boolean hostPort() {
+            return mode == ExposureMode.HOST_PORT;
+        }
+    }
+
+    /**
+     * The client Service over the redirectors (spec.redirector.exposure.service): type, the port clients use,
+     * annotations passed through, and for NodePort/LoadBalancer the external traffic policy (Local by default)
+     * and node port (null: allocated); for LoadBalancer its class and source ranges (null/empty: none).
+     */
+    public record ClientService(String type, int port, Map<String, String> annotations, String externalTrafficPolicy,
+                                String loadBalancerClass, List<String> loadBalancerSourceRanges, Integer nodePort) {}
 
     /** Scheduling and metadata passed through to a role's pod template, unchanged. */
     public record Pod(
