@@ -62,8 +62,8 @@ public final class Exposures {
                 continue;
             }
             String field = "spec." + component.label();
-            String why = mode(role) + " pods sharing node port " + role.exposure().nodePorts().iterator().next()
-                    + " run one per node";
+            String why = mode(role) + " pods taking node port " + role.exposure().nodePorts().iterator().next()
+                    + " run one per node (with every pod taking the same port)";
             if (role.pod().nodeSelector().containsKey(SpecParser.HOSTNAME_KEY) && role.replicas() > 1) {
                 problems.accept(new Problem(field + ".nodeSelector", "pins " + role.replicas() + " pods to one node ("
                         + SpecParser.HOSTNAME_KEY + "), but " + why));

@@ -208,4 +208,29 @@ class ExposureChildrenTest {
         assertEquals(31094, client.getSpec().getPorts().get(0).getNodePort());
         assertNull(client.getSpec().getLoadBalancerClass());
     }
+
+    @Test
+    void hostPortRedirectorsAndWorkersOnOneNodePortKeepEachOtherApart() {
+        ObjectNode parent = parent();
+        exposure(parent, "redirector").put("mode", "HostPort");
+        exposure(parent, "worker").put("mode", "HostPort");
+        XrootdSpec spec = Samples.model(parent);
+        for (Component component : List.of(Component.REDIRECTOR, Component.WORKER)) {
+            assertEquals(List.of("redirector", "worker"), requiredAntiAffinity(pod(spec, component)).get(0).getLabelSelector()
+                    .getMatchExpressions().get(0).getValues());
+        }
+    }
+
+    @Test
+    void outputIsDeterministic() {
+        ObjectNode parent = parent();
+        exposure(parent, "redirector").put("mode", "HostNetwork").putObject("service").put("type", "LoadBalancer")
+                .putObject("annotations").put("b", "2").put("a", "1");
+        exposure(parent, "worker").put("mode", "HostPort");
+        for (Component component : List.of(Component.REDIRECTOR, Component.WORKER)) {
+            assertEquals(Samples.statefulSet(Samples.model(parent), component, Samples.image()).toString(),
+                    Samples.statefulSet(Samples.model(parent.deepCopy()), component, Samples.image()).toString());
+        }
+        assertEquals("{\"a\":\"1\",\"b\":\"2\"}", Services.client(Samples.model(parent)).get("metadata").get("annotations").toString());
+    }
 }
