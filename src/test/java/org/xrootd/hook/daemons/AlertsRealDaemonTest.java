@@ -35,7 +35,9 @@ import org.xrootd.hook.monitor.MonitorServer;
  * data servers on loopback, reports every second). With every worker active no alert is pending; a worker
  * killed (both daemons, as a pod dies) makes XrootdRedirectorMissingWorkers go pending, then firing after its
  * {@code for:} (2 minutes, as generated: only the scrape and evaluation intervals are shortened, to 1 s);
- * started again, the alert resolves. Prometheus' own {@code /api/v1/alerts} is the oracle.
+ * started again, the alert resolves. Then the second data server's volume (a 16 MiB tmpfs) is filled below the
+ * cms.space minimum: XrootdWorkerSpaceLow goes pending, then firing after its 1 minute, and resolves when the file
+ * is removed. Prometheus' own {@code /api/v1/alerts} is the oracle (and df for the free bytes).
  */
 @Tag("daemons")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -47,6 +49,12 @@ class AlertsRealDaemonTest {
     /** The generated rule's for: of the missing-workers alert (AlertRules.MISSING_FOR), read back from the rule file below. */
     static final Duration MISSING_FOR = Duration.ofMinutes(2);
     static final ObjectMapper JSON = new ObjectMapper();
+    static final String SPACE_LOW = "XrootdWorkerSpaceLow";
+    /** ds2's volume (a tmpfs) and the workers' cms.space minimum: half the volume, so filling 3/4 of it crosses it. */
+    static final int VOLUME_MIB = 16;
+    static final long SPACE_MIN_MIB = 8;
+    static final Duration SPACE_FOR = Duration.ofMinutes(1);
+    private Path ds2Export;
 
     private Procs procs;
     private ReportingDaemons daemons;
@@ -69,15 +77,17 @@ class AlertsRealDaemonTest {
         }
         monitor = MonitorServer.start(new MonitorServer.Settings("127.0.0.1", 0, "127.0.0.1", 0, "loop", Duration.ofSeconds(1),
                 Duration.ofHours(1)), null);
-        daemons = new ReportingDaemons(procs, image, monitor.reportPort(), 2, List.of("cms.space min 1m 2m"));
+        daemons = new ReportingDaemons(procs, image, monitor.reportPort(), 2,
+                List.of("cms.space min " + SPACE_MIN_MIB + "m " + (SPACE_MIN_MIB + 4) + "m"));
+        ds2Export = daemons.smallVolume("ds2", VOLUME_MIB);
         for (String instance : List.of("manager", "ds1", "ds2")) {
             daemons.start(instance);
         }
         promDir = daemons.work.resolve("prometheus");
         Files.createDirectories(promDir.resolve("data"));
-        // The rule file exactly as the hook renders it for this cluster (1 redirector, 2 workers, cms.space 1m, reports
-        // every second); the PrometheusRule's spec is the same text.
-        String rules = AlertRules.of(new AlertRules.Spec("loop", "test", 1, 2, 0, 1L << 20, Duration.ofSeconds(1))).yaml();
+        // The rule file exactly as the hook renders it for this cluster (1 redirector, 2 workers, the daemons' cms.space
+        // minimum, reports every second); the PrometheusRule's spec is the same text.
+        String rules = AlertRules.of(new AlertRules.Spec("loop", "test", 1, 2, 0, SPACE_MIN_MIB << 20, Duration.ofSeconds(1))).yaml();
         assertTrue(rules.contains("alert: " + MISSING + "\n        expr: 'sum by (cluster, pod) (xrootd_cms_nodes{cluster=\"loop\""),
                 rules);
         assertTrue(rules.contains("for: " + MISSING_FOR.toMinutes() + "m"), rules);
@@ -241,5 +251,35 @@ class AlertsRealDaemonTest {
         long restarted = System.nanoTime();
         await(MISSING + " resolved", Duration.ofSeconds(60), v -> quietly(() -> state(MISSING).equals("inactive")), restarted);
         await("every alert resolved", Duration.ofSeconds(60), v -> quietly(() -> alerts().isEmpty()), restarted);
+    }
+
+    @Test
+    @Order(4)
+    void aFilledVolumeMakesTheSpaceAlertFire() throws Exception {
+        assertEquals(List.of(), alerts(), "no alert before the volume fills");
+        Path fill = ds2Export.resolve("fill");
+        // 12 of the 16 MiB, written as root on the host, as data written through xrootd would take it.
+        procs.check(List.of("dd", "if=/dev/zero", "of=" + fill, "bs=1M", "count=" + (VOLUME_MIB - 4)), Duration.ofSeconds(30));
+        long filled = System.nanoTime();
+        long pending = await(SPACE_LOW + " pending", Duration.ofSeconds(60), v -> quietly(() -> state(SPACE_LOW).equals("pending")), filled);
+        // The oracle for the value: the kernel's own count of the volume's free bytes (df), not the collector's.
+        long dfFree = Long.parseLong(procs.check(List.of("df", "-B1", "--output=avail", ds2Export.toString()), Duration.ofSeconds(10))
+                .output().lines().skip(1).findFirst().orElseThrow().strip());
+        JsonNode series = prometheus("/api/v1/query?query=xrootd_oss_space_free_bytes%7Binstance_name%3D%22ds2%22%7D")
+                .path("data").path("result");
+        assertEquals(1, series.size(), series.toString());
+        double reported = series.get(0).path("value").get(1).asDouble();
+        System.out.printf("alerts real-daemon: ds2 free: %.0f bytes reported, %d by df%n", reported, dfFree);
+        assertTrue(Math.abs(reported - dfFree) <= 1 << 20, "reported " + reported + ", df " + dfFree);
+        assertTrue(reported < SPACE_MIN_MIB << 20);
+        long firing = await(SPACE_LOW + " firing", SPACE_FOR.plusSeconds(60), v -> quietly(() -> state(SPACE_LOW).equals("firing")),
+                filled);
+        assertTrue(firing - pending >= SPACE_FOR.minusSeconds(2).toNanos(), "fired " + (firing - pending) / 1e9 + " s after pending");
+        System.out.printf("alerts real-daemon: %s pending %.1f s after the fill, firing %.1f s after it; alerts %s%n", SPACE_LOW,
+                pending / 1e9, firing / 1e9, alerts());
+        assertEquals(List.of(SPACE_LOW + " firing"), alerts(), "only the space alert, for ds2 alone");
+        Files.delete(fill);
+        long freed = System.nanoTime();
+        await(SPACE_LOW + " resolved", Duration.ofSeconds(60), v -> quietly(() -> alerts().isEmpty()), freed);
     }
 }

@@ -24,6 +24,7 @@ final class ReportingDaemons implements AutoCloseable {
     private final OperandImage image;
     private final OperandImage.Account account;
     private final Map<String, List<Process>> daemons = new LinkedHashMap<>();
+    private final List<Path> volumes = new ArrayList<>();
 
     /**
      * Writes the configuration for a manager and {@code dataServers} (named ds1, ds2, ...) reporting to
@@ -48,14 +49,15 @@ final class ReportingDaemons implements AutoCloseable {
                 "   xrd.port " + managerXrd + " if exec xrootd",
                 "   cms.delay startup 1 servers 1 lookup 1 qdl 1 drop 600",
                 "else",
-                "   all.role server",
-                "   oss.localroot " + INSIDE + "/data"));
+                "   all.role server"));
         serverLines.forEach(line -> cf.add("   " + line));
         cf.add("fi");
-        List<String> dirs = new ArrayList<>(List.of("admin", "data/data", "manager"));
+        List<String> dirs = new ArrayList<>(List.of("admin", "manager"));
         for (int i = 1; i <= dataServers; i++) {
-            cf.addAll(List.of("if named ds" + i, "   xrd.port " + freePort() + " if exec xrootd", "fi"));
-            dirs.add("ds" + i);
+            // Each data server its own volume (its directory, or a small tmpfs: smallVolume), as each pod has its claim.
+            cf.addAll(List.of("if named ds" + i, "   xrd.port " + freePort() + " if exec xrootd",
+                    "   oss.localroot " + INSIDE + "/ds" + i + "/data", "fi"));
+            dirs.add("ds" + i + "/data/data");
         }
         cf.addAll(List.of("if exec xrootd", "   cms.conwait 1", "fi"));
         Files.writeString(work.resolve("xrootd.cf"), String.join("\n", cf) + "\n");
@@ -86,7 +88,8 @@ final class ReportingDaemons implements AutoCloseable {
                 "mkdir -p \"$r\" \"$u/etc\" \"$w\"",
                 "cp /etc/hosts \"$u/etc/hosts\"",
                 "mount -t overlay overlay -o \"lowerdir=$2,upperdir=$u,workdir=$w\" \"$r\"",
-                "mount --bind \"$1\" \"$r" + INSIDE + "\"",
+                // rbind: a small volume mounted under the work directory (smallVolume) is seen inside too.
+                "mount --rbind \"$1\" \"$r" + INSIDE + "\"",
                 "mount --rbind /dev \"$r/dev\"",
                 "mount -t proc proc \"$r/proc\"",
                 "exec chroot --userspec=\"$3\" \"$r\" /usr/bin/env -C " + INSIDE + "/\"$4\" HOME=" + INSIDE + " \"$5\" -n \"$4\" -c "
@@ -97,6 +100,20 @@ final class ReportingDaemons implements AutoCloseable {
             started.add(procs.start(command, work.resolve(instance + "-" + program + ".log")));
         }
         daemons.put(instance, started);
+    }
+
+    /**
+     * Gives data server {@code instance} a volume of {@code mebibytes} (a tmpfs owned by the daemons' account, at
+     * its oss.localroot), before it starts; returns the export's directory on the host, to fill it.
+     */
+    Path smallVolume(String instance, int mebibytes) {
+        Path root = work.resolve(instance).resolve("data");
+        procs.check(List.of("mount", "-t", "tmpfs", "-o", "size=" + mebibytes + "m,mode=0755,uid=" + account.uid() + ",gid="
+                + account.gid(), "tmpfs-" + instance, root.toString()), Duration.ofSeconds(10));
+        volumes.add(root);
+        procs.check(List.of("setpriv", "--reuid=" + account.uid(), "--regid=" + account.gid(), "--clear-groups", "mkdir", "-p",
+                root.resolve("data").toString()), Duration.ofSeconds(10));
+        return root.resolve("data");
     }
 
     /** Kills both daemons of {@code instance}, as a pod dies. */
@@ -119,9 +136,12 @@ final class ReportingDaemons implements AutoCloseable {
         return b.toString();
     }
 
-    /** Removes the work directory; the processes are stopped by {@link Procs#close()}. */
+    /** Unmounts the small volumes and removes the work directory; the processes are stopped by {@link Procs#close()} first. */
     @Override
     public void close() {
+        for (Path volume : volumes) {
+            procs.run(List.of("umount", "-l", volume.toString()), Duration.ofSeconds(30));
+        }
         procs.run(List.of("rm", "-rf", work.toString()), Duration.ofSeconds(30));
     }
 }
