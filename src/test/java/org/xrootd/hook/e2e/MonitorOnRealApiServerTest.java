@@ -295,6 +295,10 @@ class MonitorOnRealApiServerTest {
                 + status.path("monitor") + "; WorkersDisconnected: "
                 + Conditions.find(status, "WorkersDisconnected").path("message").asText());
         assertEquals(List.of(WORKERS.get(2)), texts(status.path("monitor").path("workersNotActive")));
+        // `kubectl get xrd`: the API server's Table rendering of the CRD's printer columns shows it.
+        Map<String, Map<String, String>> table = XrootdOnRealApiServerTest.table(api, NS);
+        System.out.println("e2e monitor: kubectl get xrd: " + table.get(NAME));
+        assertEquals("2/3", table.get(NAME).get("Connected"), table.toString());
         JsonNode second = null;
         for (JsonNode r : status.path("monitor").path("redirectors")) {
             if (r.path("name").asText().equals(REDIRECTORS.get(1))) {
