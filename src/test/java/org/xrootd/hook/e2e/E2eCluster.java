@@ -97,8 +97,13 @@ final class E2eCluster implements AutoCloseable {
 
     /** The shipped CompositeController (less the PDB entry), as it is: no resync period, hooks v1. */
     static E2eCluster start() throws Exception {
+        return start(ControlPlane.builder());
+    }
+
+    /** As {@link #start()}, on a control plane configured by {@code controlPlaneBuilder} (e.g. an audit log). */
+    static E2eCluster start(ControlPlane.Builder controlPlaneBuilder) throws Exception {
         long started = System.nanoTime();
-        ControlPlane controlPlane = ControlPlane.start();
+        ControlPlane controlPlane = controlPlaneBuilder.start();
         KubeApi api = null;
         HookServer hook = null;
         MetacontrollerEmulator emulator = null;

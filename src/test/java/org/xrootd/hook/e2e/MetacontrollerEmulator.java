@@ -126,6 +126,8 @@ public final class MetacontrollerEmulator implements AutoCloseable {
     private Informer namespaceInformer;
     private final Map<String, Informer> informers = new ConcurrentHashMap<>();
     private final Object relatedInformerLock = new Object();
+    /** Informers (by "apiVersion/plural") that carry the related-object handler. */
+    private final java.util.Set<String> relatedHandled = ConcurrentHashMap.newKeySet();
 
     // The work queue: client-go's workqueue (queue, dirty and processing sets).
     private final ArrayDeque<String> queue = new ArrayDeque<>();
@@ -807,8 +809,14 @@ public final class MetacontrollerEmulator implements AutoCloseable {
         Informer informer;
         synchronized (relatedInformerLock) {
             informer = informers.get(key);
-            if (informer == null) {
+            boolean created = informer == null;
+            if (created) {
                 informer = new Informer(api, api.resource(apiVersion, plural), 0);
+            }
+            // Metacontroller's informers are shared: a related resource that is also a child resource (configmaps)
+            // gets the related handler added to the child informer (getRelatedClient's AddEventHandler), so its
+            // events queue the parents that relate to them as well as those that own them.
+            if (relatedHandled.add(key)) {
                 informer.addHandler(new Informer.Handler() {
                     @Override
                     public void onAdd(ObjectNode object) {
@@ -831,6 +839,8 @@ public final class MetacontrollerEmulator implements AutoCloseable {
                         enqueueRelatedParents(object);
                     }
                 });
+            }
+            if (created) {
                 informers.put(key, informer);
                 informer.start();
             }

@@ -832,7 +832,12 @@ class XrootdOnRealApiServerTest {
 
     /** `kubectl get xrd`: the API server's Table rendering of the printer columns, by row name then column. */
     static Map<String, Map<String, String>> table(String ns) {
-        JsonNode table = api.get(xrootds.path(ns, null), "application/json;as=Table;v=v1;g=meta.k8s.io");
+        return table(api, ns);
+    }
+
+    static Map<String, Map<String, String>> table(KubeApi api, String ns) {
+        JsonNode table = api.get(api.resource("xrootd.org/v1alpha1", "xrootds").path(ns, null),
+                "application/json;as=Table;v=v1;g=meta.k8s.io");
         List<String> columns = new ArrayList<>();
         table.path("columnDefinitions").forEach(c -> columns.add(c.path("name").asText()));
         Map<String, Map<String, String>> rows = new TreeMap<>();

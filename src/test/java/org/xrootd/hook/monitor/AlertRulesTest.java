@@ -109,7 +109,7 @@ class AlertRulesTest {
         }
     }
 
-    private static void run(List<String> command, String expect) throws Exception {
+    static void run(List<String> command, String expect) throws Exception {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), command + " did not finish");
