@@ -327,4 +327,57 @@ final class KubernetesValues {
             }
         });
     }
+
+    /**
+     * A NetworkPolicyPeer as the API server validates it: at least one of podSelector, namespaceSelector
+     * and ipBlock, ipBlock alone, its cidr and except entries CIDRs of one family.
+     */
+    static void networkPolicyPeer(io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer peer, String field,
+                                  Consumer<Problem> problems) {
+        boolean selectors = peer.getPodSelector() != null || peer.getNamespaceSelector() != null;
+        if (!selectors && peer.getIpBlock() == null) {
+            problems.accept(new Problem(field, "must set podSelector, namespaceSelector or ipBlock"));
+            return;
+        }
+        if (selectors && peer.getIpBlock() != null) {
+            problems.accept(new Problem(field, "ipBlock cannot be combined with podSelector or namespaceSelector"));
+            return;
+        }
+        labelSelector(peer.getPodSelector(), field + ".podSelector", problems);
+        labelSelector(peer.getNamespaceSelector(), field + ".namespaceSelector", problems);
+        if (peer.getIpBlock() != null) {
+            String cidr = peer.getIpBlock().getCidr();
+            if (!isCidr(cidr)) {
+                problems.accept(new Problem(field + ".ipBlock.cidr", "'" + Problem.excerpt(String.valueOf(cidr)) + "' is not a CIDR (e.g. 10.0.0.0/8)"));
+            }
+            List<String> except = peer.getIpBlock().getExcept() == null ? List.of() : peer.getIpBlock().getExcept();
+            for (int i = 0; i < except.size(); i++) {
+                if (!isCidr(except.get(i)) || cidr != null && cidr.contains(":") != except.get(i).contains(":")) {
+                    problems.accept(new Problem(field + ".ipBlock.except[" + i + "]", "'" + Problem.excerpt(String.valueOf(except.get(i)))
+                            + "' is not a CIDR of the same family as ipBlock.cidr"));
+                }
+            }
+        }
+    }
+
+    private static final Pattern IPV4_CIDR = Pattern.compile("^(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}/(3[0-2]|[12]?[0-9])$");
+    private static final Pattern IPV6_CIDR = Pattern.compile("^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*/(12[0-8]|1[01][0-9]|[1-9]?[0-9])$");
+
+    /** An IPv4 or IPv6 CIDR; IPv6 literals are parsed, never looked up (they contain ':'). */
+    static boolean isCidr(String cidr) {
+        if (cidr == null || cidr.length() > 64) {
+            return false;
+        }
+        if (IPV4_CIDR.matcher(cidr).matches()) {
+            return true;
+        }
+        if (!IPV6_CIDR.matcher(cidr).matches()) {
+            return false;
+        }
+        try {
+            return java.net.InetAddress.getByName(cidr.substring(0, cidr.indexOf('/'))) instanceof java.net.Inet6Address;
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
+    }
 }
