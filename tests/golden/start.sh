@@ -17,7 +17,7 @@ mkdir -p "$XRD_ADMIN_DIR"
 # kubelet writes "search <namespace>.svc.<domain> svc.<domain> <domain> ..." into every pod's
 # resolv.conf; the domain is not always cluster.local. cluster.local when no entry says otherwise.
 cluster_domain() {
-  [ -r /etc/resolv.conf ] || return 0
+  [ -r "$1" ] || return 0
   while read -r key rest; do
     [ "$key" = search ] || continue
     for entry in $rest; do
@@ -25,9 +25,9 @@ cluster_domain() {
         svc.?*) entry="${entry#svc.}"; echo "${entry%.}"; return 0 ;;
       esac
     done
-  done </etc/resolv.conf
+  done <"$1"
 }
-if [ -z "${XRD_CLUSTER_DOMAIN:-}" ]; then XRD_CLUSTER_DOMAIN="$(cluster_domain)"; fi
+if [ -z "${XRD_CLUSTER_DOMAIN:-}" ]; then XRD_CLUSTER_DOMAIN="$(cluster_domain /etc/resolv.conf)"; fi
 export XRD_CLUSTER_DOMAIN="${XRD_CLUSTER_DOMAIN:-cluster.local}"
 if [ "$XRD_INSTANCE" = worker ]; then
   # Every export must exist on every worker, or listings through a redirector report failures.
