@@ -118,6 +118,12 @@ public class XrootdSpecification {
         @JsonPropertyDescription("Who may connect to the xroot port (networking/v1 NetworkPolicyPeer: podSelector, "
                 + "namespaceSelector, ipBlock); the cluster's own pods always may. Empty: everyone.")
         public List<io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer> clients;
+
+        @Size(max = 32)
+        @JsonPropertyDescription("More peers that may connect to the cmsd port besides the cluster's own pods (networking/v1 "
+                + "NetworkPolicyPeer), e.g. an ipBlock of the node network for members that use host networking, whose "
+                + "connections come from node addresses. They may reach the xroot port too.")
+        public List<io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer> members;
     }
 
     public static class Monitor {

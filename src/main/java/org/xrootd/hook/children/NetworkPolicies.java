@@ -12,7 +12,8 @@ import org.xrootd.hook.model.XrootdSpec;
  * manager as a data server, and an address cms.allow once admitted cannot be reused by another pod; the
  * xroot port is open to every client unless spec.networkPolicy.clients names them. The monitor pod is not
  * selected (Prometheus scrapes it, and it only receives the daemons' UDP reports, which leave the members
- * and are not restricted here). Host-networked pods are outside any NetworkPolicy.
+ * and are not restricted here). Host-networked pods are outside any NetworkPolicy, and their connections
+ * come from node addresses: spec.networkPolicy.members admits such peers as members.
  */
 public final class NetworkPolicies {
     private NetworkPolicies() {}
@@ -23,7 +24,9 @@ public final class NetworkPolicies {
         ObjectNode policySpec = policy.putObject("spec");
         ArrayNode ingress = policySpec.putArray("ingress");
         ObjectNode cmsd = ingress.addObject();
-        cmsd.putArray("from").addObject().set("podSelector", members(spec));
+        ArrayNode cmsdFrom = cmsd.putArray("from");
+        cmsdFrom.addObject().set("podSelector", members(spec));
+        spec.networkPolicy().members().forEach(peer -> cmsdFrom.add(Json.MAPPER.valueToTree(peer)));
         cmsd.putArray("ports").add(port(spec.ports().cmsd()));
         ObjectNode xrootd = ingress.addObject();
         if (!spec.networkPolicy().clients().isEmpty()) {
@@ -33,6 +36,7 @@ public final class NetworkPolicies {
             }
             // Members reach each other's xroot port too (third-party copies between workers).
             from.addObject().set("podSelector", members(spec));
+            spec.networkPolicy().members().forEach(peer -> from.add(Json.MAPPER.valueToTree(peer)));
         }
         xrootd.putArray("ports").add(port(spec.ports().xrootd()));
         policySpec.set("podSelector", members(spec));

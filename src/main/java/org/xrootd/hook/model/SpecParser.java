@@ -86,7 +86,7 @@ public final class SpecParser {
     private static final Set<String> SPEC_FIELDS = Set.of("version", "image", "imagePullSecrets", "serviceAccountName",
             "imagePullPolicy", "redirector", "worker", "supervisor", "ports", "securityContext", "config", "sss", "tls", "monitor", "checksums",
             "allowedHosts", "networkPolicy");
-    private static final Set<String> NETWORK_POLICY_FIELDS = Set.of("enabled", "clients");
+    private static final Set<String> NETWORK_POLICY_FIELDS = Set.of("enabled", "clients", "members");
     /** Most entries of spec.allowedHosts and spec.networkPolicy.clients (the schema's maxItems). */
     public static final int MAX_ALLOWED_HOSTS = 32;
     public static final int MAX_CLIENT_PEERS = 32;
@@ -499,18 +499,23 @@ public final class SpecParser {
         JsonNode node = object(spec, "networkPolicy", "spec.networkPolicy");
         known(node, "spec.networkPolicy", NETWORK_POLICY_FIELDS);
         boolean enabled = bool(node, "enabled", "spec.networkPolicy.enabled", true);
-        List<io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer> clients = node == null ? List.of()
-                : kube(node.get("clients"), "spec.networkPolicy.clients",
+        return new XrootdSpec.NetworkPolicy(enabled, peers(node, "clients"), peers(node, "members"));
+    }
+
+    private List<io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer> peers(JsonNode networkPolicy, String key) {
+        String field = "spec.networkPolicy." + key;
+        List<io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer> peers = networkPolicy == null ? List.of()
+                : kube(networkPolicy.get(key), field,
                         new TypeReference<List<io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer>>() {}, List.of(),
                         "networking/v1 NetworkPolicyPeer list");
-        if (clients.size() > MAX_CLIENT_PEERS) {
-            problems.add(new Problem("spec.networkPolicy.clients", "lists " + clients.size() + " peers; at most " + MAX_CLIENT_PEERS));
-            return new XrootdSpec.NetworkPolicy(enabled, List.of());
+        if (peers.size() > MAX_CLIENT_PEERS) {
+            problems.add(new Problem(field, "lists " + peers.size() + " peers; at most " + MAX_CLIENT_PEERS));
+            return List.of();
         }
-        for (int i = 0; i < clients.size(); i++) {
-            KubernetesValues.networkPolicyPeer(clients.get(i), "spec.networkPolicy.clients[" + i + "]", problems::add);
+        for (int i = 0; i < peers.size(); i++) {
+            KubernetesValues.networkPolicyPeer(peers.get(i), field + "[" + i + "]", problems::add);
         }
-        return new XrootdSpec.NetworkPolicy(enabled, List.copyOf(clients));
+        return List.copyOf(peers);
     }
 
     /** Extra xrootd.cf lines: one directive each, none that would change the cluster's shape. */

@@ -116,12 +116,14 @@ public record XrootdSpec(
     }
 
     /**
-     * spec.networkPolicy: whether the cluster gets its NetworkPolicy, and who may reach the xroot port
-     * (empty: anyone). The cmsd port is always limited to the cluster's own pods.
+     * spec.networkPolicy: whether the cluster gets its NetworkPolicy, who may reach the xroot port (empty:
+     * anyone), and which peers besides the cluster's own pods may reach the cmsd port (members that connect
+     * from node addresses).
      */
-    public record NetworkPolicy(boolean enabled, List<io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer> clients) {
-        public static final NetworkPolicy DEFAULT = new NetworkPolicy(true, List.of());
-        public static final NetworkPolicy OFF = new NetworkPolicy(false, List.of());
+    public record NetworkPolicy(boolean enabled, List<io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer> clients,
+                                List<io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer> members) {
+        public static final NetworkPolicy DEFAULT = new NetworkPolicy(true, List.of(), List.of());
+        public static final NetworkPolicy OFF = new NetworkPolicy(false, List.of(), List.of());
     }
 
     /** A key of a user-named Secret. */

@@ -64,6 +64,18 @@ class NetworkPoliciesTest {
     }
 
     @Test
+    void membersOnNodeAddressesReachTheCmsdPort() throws Exception {
+        ObjectNode parent = Samples.parent("base-xrootd");
+        Samples.spec(parent).putObject("networkPolicy").set("members",
+                Json.MAPPER.readTree("[{\"ipBlock\":{\"cidr\":\"198.51.100.0/24\"}}]"));
+        List<NetworkPolicyIngressRule> rules = policy(Samples.model(parent)).getSpec().getIngress();
+        assertEquals(2, rules.get(0).getFrom().size());
+        isMembers(rules.get(0).getFrom().get(0).getPodSelector());
+        assertEquals("198.51.100.0/24", rules.get(0).getFrom().get(1).getIpBlock().getCidr());
+        assertTrue(rules.get(1).getFrom().isEmpty(), "the xroot port stays open to everyone");
+    }
+
+    @Test
     void disabledNoPolicyIsBuilt() {
         ObjectNode parent = Samples.parent("base-xrootd");
         Samples.spec(parent).putObject("networkPolicy").put("enabled", false);

@@ -79,6 +79,9 @@ class AllowedHostsAndNetworkPolicySpecTest {
             assertFalse(fields.isEmpty(), bad[0]);
             assertTrue(fields.get(0).startsWith(bad[1]), bad[0] + " -> " + fields);
         }
+        ObjectNode badMember = Samples.parent("x");
+        Samples.spec(badMember).putObject("networkPolicy").set("members", Json.MAPPER.readTree("[{\"ipBlock\":{\"cidr\":\"nodes\"}}]"));
+        assertEquals(List.of("spec.networkPolicy.members[0].ipBlock.cidr"), problemFields(badMember));
         ObjectNode unknown = Samples.parent("x");
         Samples.spec(unknown).putObject("networkPolicy").putArray("egress");
         assertEquals(List.of("spec.networkPolicy.egress"), problemFields(unknown));
