@@ -400,14 +400,9 @@ final class LocalCluster implements AutoCloseable {
 
     private static final Pattern SERVER = Pattern.compile("\\[(?:::ffff:|::)?([0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+)\\]:([0-9]+)");
 
-    /**
-     * IPs of the data servers a redirector's cluster map lists ({@code xrdmapc --list s}; rc is always 0),
-     * asked from inside the redirector pod (as {@code kubectl exec} would): xrdmapc also connects to the
-     * managers' cmsd ports, which cms.allow opens to the cluster's own pods only.
-     */
+    /** IPs of the data servers a redirector's cluster map lists ({@code xrdmapc --list s}; rc is always 0). */
     Set<String> subscribedServers(LocalPod redirector) {
-        Procs.Result map = redirector.exec("xrootd", List.of("xrdmapc", "--list", "s", dnsName(redirector) + ":" + xrootdPort),
-                Duration.ofSeconds(10));
+        Procs.Result map = client(Duration.ofSeconds(10), "xrdmapc", "--list", "s", dnsName(redirector) + ":" + xrootdPort);
         Set<String> ips = new TreeSet<>();
         for (String line : map.output().split("\n")) {
             if (line.strip().startsWith("Srv ")) {
