@@ -53,6 +53,11 @@ public final class Patterns {
             "^ *(all\\.(role|manager|adminpath|pidpath|export)|oss\\.localroot|xrd\\.port)( .*)?$";
     /** A key of a Secret's data. */
     public static final String SECRET_KEY = "^[-._a-zA-Z0-9]+$";
+    /**
+     * A host of spec.allowedHosts (cms.allow host): a host name, or a pattern with at most one '*'
+     * (prefix*suffix, which XRootD matches against the peer's reverse DNS name).
+     */
+    public static final String ALLOWED_HOST = "^[-A-Za-z0-9.]*[*]?[-A-Za-z0-9.]*$";
     /** No whitespace at all (an image reference). */
     /** An IPv4 or IPv6 CIDR (a load balancer's source range); the hook parses it fully. */
     public static final String CIDR = "^[0-9a-fA-F:.]+/[0-9]{1,3}$";

@@ -50,6 +50,8 @@ public final class Rules {
     public static final String UNIQUE_MESSAGE = "must not list a path twice";
     public static final String UNIQUE_ALGORITHMS = "self.all(a, self.exists_one(b, b == a))";
     public static final String UNIQUE_ALGORITHMS_MESSAGE = "must not list an algorithm twice";
+    public static final String UNIQUE_HOSTS = "self.all(h, self.exists_one(g, g == h))";
+    public static final String UNIQUE_HOSTS_MESSAGE = "must not list a host twice";
     public static final String NO_DOT_DOT = "self.all(p, !p.contains('..'))";
     public static final String NO_DOT_DOT_MESSAGE = "must not contain '..'";
 

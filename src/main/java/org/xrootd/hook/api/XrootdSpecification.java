@@ -97,6 +97,37 @@ public class XrootdSpecification {
             + "turning it on adds xrd.report to xrootd.cf and so rolls every pod once.")
     public Monitor monitor;
 
+    @Size(max = 32)
+    @ValidationRule(value = Rules.UNIQUE_HOSTS, message = Rules.UNIQUE_HOSTS_MESSAGE)
+    @JsonPropertyDescription("More hosts the redirectors and supervisors let log in to their cmsd (cms.allow host), besides the "
+            + "cluster's own pods, which are always admitted by the pattern *.<headless Service>.<namespace>.svc.<cluster domain>: "
+            + "e.g. *.nodes.example.org for members that connect from node addresses (host networking). A host name (resolved "
+            + "once, at start) or a pattern with one '*' matched against the peer's reverse DNS name. '*' alone admits anyone.")
+    public List<@Size(min = 1, max = Patterns.DNS_SUBDOMAIN_MAX) @Pattern(Patterns.ALLOWED_HOST) String> allowedHosts;
+
+    @Default("{}")
+    @JsonPropertyDescription("The cluster's NetworkPolicy N-xrootd: the cmsd port accepts only the cluster's own pods, the xroot "
+            + "port the clients below (everyone by default). Needs a network plugin that enforces NetworkPolicy; host-networked "
+            + "pods are outside it.")
+    public NetworkPolicy networkPolicy;
+
+    public static class NetworkPolicy {
+        @Default("true")
+        @JsonPropertyDescription("Create the NetworkPolicy.")
+        public Boolean enabled;
+
+        @Size(max = 32)
+        @JsonPropertyDescription("Who may connect to the xroot port (networking/v1 NetworkPolicyPeer: podSelector, "
+                + "namespaceSelector, ipBlock); the cluster's own pods always may. Empty: everyone.")
+        public List<io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer> clients;
+
+        @Size(max = 32)
+        @JsonPropertyDescription("More peers that may connect to the cmsd port besides the cluster's own pods (networking/v1 "
+                + "NetworkPolicyPeer), e.g. an ipBlock of the node network for members that use host networking, whose "
+                + "connections come from node addresses. They may reach the xroot port too.")
+        public List<io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer> members;
+    }
+
     public static class Monitor {
         @Default("false")
         @JsonPropertyDescription("Run the monitor and point every daemon's reports at it.")

@@ -40,6 +40,9 @@ public final class Children {
         if (hasSupervisors(spec)) {
             children.add(Pdbs.build(spec, Component.SUPERVISOR));
         }
+        if (spec.networkPolicy().enabled()) {
+            children.add(NetworkPolicies.build(spec));
+        }
         if (spec.monitor().enabled()) {
             children.add(ServiceAccounts.monitor(spec));
             children.add(RbacRoles.monitor(spec));

@@ -12,16 +12,28 @@ import java.util.Optional;
  * equality, so any other spelling is an update on every sync: a no-op the server accepts, or, after a
  * change of capacity or class, one it rejects, which would fail every later update of the StatefulSet too.
  *
+ * <p>Its {@code spec.serviceName} is immutable too: the governing headless Service an existing StatefulSet
+ * names (a long {@code N-xrootd-<role>} from before the short names) stays its Service for good.
+ *
  * @param volumeClaimTemplates as observed, or null when the StatefulSet has none
+ * @param serviceName as observed, or null when it is missing or not a Service name (then the short name)
  */
-public record ExistingStatefulSet(ArrayNode volumeClaimTemplates) {
+public record ExistingStatefulSet(ArrayNode volumeClaimTemplates, String serviceName) {
+    /** A Service name (DNS-1035 label): anything else cannot be what the API server stored. */
+    private static final java.util.regex.Pattern SERVICE_NAME = java.util.regex.Pattern.compile("[a-z]([-a-z0-9]{0,61}[a-z0-9])?");
+
+    public ExistingStatefulSet(ArrayNode volumeClaimTemplates) {
+        this(volumeClaimTemplates, null);
+    }
 
     /** One claim template's size and class, as the API server holds them. */
     public record ClaimTemplate(String storage, String storageClass) {}
 
     public static ExistingStatefulSet of(JsonNode statefulSet) {
         JsonNode templates = statefulSet.path("spec").get("volumeClaimTemplates");
-        return new ExistingStatefulSet(templates instanceof ArrayNode array ? array : null);
+        JsonNode serviceName = statefulSet.path("spec").path("serviceName");
+        return new ExistingStatefulSet(templates instanceof ArrayNode array ? array : null,
+                serviceName.isTextual() && SERVICE_NAME.matcher(serviceName.asText()).matches() ? serviceName.asText() : null);
     }
 
     /** The template of the volume named {@code name}, if the StatefulSet has one. */

@@ -57,10 +57,13 @@ public final class XrootdConf {
         out.add("# Pod IPs change when pods move: resolve host names when connecting, not once at start.");
         out.add("xrd.network dyndns");
         out.add("# Every redirector pod, identical in every member: XRootD derives the cluster identity from it.");
+        out.add("# <pod>.<headless Service>, completed by the pod's DNS search list: within XRootD 5.5.3's 78 characters.");
         for (int i = 0; i < spec.redirector().replicas(); i++) {
             out.add("all.manager " + Names.redirectorHost(spec, i) + ":" + spec.ports().cmsd());
         }
         out.add("xrd.port " + spec.ports().xrootd() + " if exec xrootd");
+        out.add("# The pod's cluster domain (start.sh reads it from /etc/resolv.conf), for the cms.allow patterns.");
+        out.add("set " + CLUSTER_DOMAIN_VARIABLE + " = $" + CLUSTER_DOMAIN_ENV);
         checksumLines(spec, out);
         reportLines(spec, out);
         userLines(out, "", "spec.config.all", spec.directives());
@@ -112,6 +115,7 @@ public final class XrootdConf {
     private static void managerLines(XrootdSpec spec, List<String> out, String indent) {
         out.add(indent + "all.role manager");
         out.add(indent + "xrd.port " + spec.ports().cmsd() + " if exec cmsd");
+        allowLines(spec, out, indent);
         out.add(indent + "# Serve 1 s after start, no 80% rule, 1 s lookups, forget a lost worker after 60 s.");
         out.add(indent + MANAGER_DELAYS);
         userLines(out, indent, "spec.config.redirector", spec.redirector().directives());
@@ -128,8 +132,33 @@ public final class XrootdConf {
         out.add(indent + "# Up to 64 workers that a full manager sends on; subscribes to every manager (more than 64 workers).");
         out.add(indent + "all.role supervisor");
         out.add(indent + "cms.superport " + spec.ports().cmsd());
+        allowLines(spec, out, indent);
         out.add(indent + MANAGER_DELAYS);
     }
+
+    /**
+     * Who may log in to a manager's or supervisor's cmsd: the pods of every member role, by a pattern on
+     * the peer's reverse DNS name ({@code <pod>.<headless Service>.<namespace>.svc.<cluster domain>}), which
+     * XRootD checks on each new connection. The redirectors' own pattern admits each redirector's own
+     * xrootd. Never exact pod names: XRootD resolves those once at start, and would refuse a pod that came
+     * back with a new IP for good (docs/research/outside-access.md, section 7). spec.allowedHosts adds the
+     * site's hosts, e.g. the node names of host-networked members. Without any cms.allow XRootD admits anyone.
+     */
+    static void allowLines(XrootdSpec spec, List<String> out, String indent) {
+        out.add(indent + "# Only the cluster's own pods may log in: patterns on the peer's reverse DNS name.");
+        // The supervisors' pattern too while there are none: crossing 64 workers then rolls no redirector.
+        for (Component component : Component.values()) {
+            out.add(indent + "cms.allow host *." + Names.memberSuffix(spec, component) + ".$(" + CLUSTER_DOMAIN_VARIABLE + ")");
+        }
+        if (!spec.allowedHosts().isEmpty()) {
+            out.add(indent + "# From spec.allowedHosts:");
+            spec.allowedHosts().forEach(host -> out.add(indent + "cms.allow host " + host));
+        }
+    }
+
+    /** The xrootd.cf variable (set) and the environment variable start.sh exports the pod's cluster domain in. */
+    static final String CLUSTER_DOMAIN_VARIABLE = "clusterdom";
+    public static final String CLUSTER_DOMAIN_ENV = "XRD_CLUSTER_DOMAIN";
 
     /**
      * spec.checksums for every role: a redirector (or supervisor) without it refuses checksum queries

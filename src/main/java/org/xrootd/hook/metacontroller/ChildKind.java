@@ -14,6 +14,8 @@ public enum ChildKind {
     SERVICE("v1", "Service", "services"),
     STATEFUL_SET("apps/v1", "StatefulSet", "statefulsets"),
     POD_DISRUPTION_BUDGET("policy/v1", "PodDisruptionBudget", "poddisruptionbudgets"),
+    /** The cluster's own NetworkPolicy (spec.networkPolicy); other observed NetworkPolicies are the site's and kept. */
+    NETWORK_POLICY("networking.k8s.io/v1", "NetworkPolicy", "networkpolicies"),
     DEPLOYMENT("apps/v1", "Deployment", "deployments"),
     SERVICE_ACCOUNT("v1", "ServiceAccount", "serviceaccounts"),
     ROLE("rbac.authorization.k8s.io/v1", "Role", "roles"),

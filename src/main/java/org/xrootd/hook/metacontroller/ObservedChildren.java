@@ -127,6 +127,21 @@ public final class ObservedChildren {
     }
 
     /**
+     * Observed children of one built kind, as last applied, except the one named {@code name}: for a kind
+     * where the hook owns only its own object (NetworkPolicy), the others are the site's additions, which
+     * it never has Metacontroller delete (deleting a policy would open the cluster).
+     */
+    public List<ObjectNode> unchangedExcept(String kind, String name) {
+        List<ObjectNode> all = new ArrayList<>();
+        byKind.getOrDefault(kind, Map.of()).values().forEach(entry -> {
+            if (!entry.name().equals(name)) {
+                all.add(unchanged(entry));
+            }
+        });
+        return all;
+    }
+
+    /**
      * What Metacontroller last applied for a child: returning exactly that changes nothing. Its identity
      * (kind, apiVersion, name, namespace) always comes from the observed object and its map key, whatever
      * the annotation says: Metacontroller deletes an observed child whose identity is missing from the

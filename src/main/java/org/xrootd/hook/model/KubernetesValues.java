@@ -352,4 +352,36 @@ final class KubernetesValues {
             }
         });
     }
+
+    /**
+     * A NetworkPolicyPeer as the API server validates it: at least one of podSelector, namespaceSelector
+     * and ipBlock, ipBlock alone, its cidr and except entries CIDRs of one family.
+     */
+    static void networkPolicyPeer(io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer peer, String field,
+                                  Consumer<Problem> problems) {
+        boolean selectors = peer.getPodSelector() != null || peer.getNamespaceSelector() != null;
+        if (!selectors && peer.getIpBlock() == null) {
+            problems.accept(new Problem(field, "must set podSelector, namespaceSelector or ipBlock"));
+            return;
+        }
+        if (selectors && peer.getIpBlock() != null) {
+            problems.accept(new Problem(field, "ipBlock cannot be combined with podSelector or namespaceSelector"));
+            return;
+        }
+        labelSelector(peer.getPodSelector(), field + ".podSelector", problems);
+        labelSelector(peer.getNamespaceSelector(), field + ".namespaceSelector", problems);
+        if (peer.getIpBlock() != null) {
+            String cidr = peer.getIpBlock().getCidr();
+            if (!isCidr(cidr)) {
+                problems.accept(new Problem(field + ".ipBlock.cidr", "'" + Problem.excerpt(String.valueOf(cidr)) + "' is not a CIDR (e.g. 10.0.0.0/8)"));
+            }
+            List<String> except = peer.getIpBlock().getExcept() == null ? List.of() : peer.getIpBlock().getExcept();
+            for (int i = 0; i < except.size(); i++) {
+                if (!isCidr(except.get(i)) || cidr != null && cidr.contains(":") != except.get(i).contains(":")) {
+                    problems.accept(new Problem(field + ".ipBlock.except[" + i + "]", "'" + Problem.excerpt(String.valueOf(except.get(i)))
+                            + "' is not a CIDR of the same family as ipBlock.cidr"));
+                }
+            }
+        }
+    }
 }

@@ -84,7 +84,13 @@ public final class SpecParser {
 
     // The fields of each object of the spec: any other is refused, as the API server refuses (or prunes) it.
     private static final Set<String> SPEC_FIELDS = Set.of("version", "image", "imagePullSecrets", "serviceAccountName",
-            "imagePullPolicy", "redirector", "worker", "supervisor", "ports", "securityContext", "config", "sss", "tls", "monitor", "checksums");
+            "imagePullPolicy", "redirector", "worker", "supervisor", "ports", "securityContext", "config", "sss", "tls", "monitor", "checksums",
+            "allowedHosts", "networkPolicy");
+    private static final Set<String> NETWORK_POLICY_FIELDS = Set.of("enabled", "clients", "members");
+    /** Most entries of spec.allowedHosts and spec.networkPolicy.clients (the schema's maxItems). */
+    public static final int MAX_ALLOWED_HOSTS = 32;
+    public static final int MAX_CLIENT_PEERS = 32;
+    private static final Pattern ALLOWED_HOST = Pattern.compile(Patterns.ALLOWED_HOST);
     private static final Set<String> ROLE_FIELDS = Set.of("replicas", "maxUnavailable", "resources", "cmsdResources",
             "nodeSelector", "affinity", "tolerations", "topologySpreadConstraints", "priorityClassName", "podLabels", "podAnnotations");
     private static final Set<String> REDIRECTOR_FIELDS = union(ROLE_FIELDS, Set.of("exposure"));
@@ -208,13 +214,15 @@ public final class SpecParser {
         }
         XrootdSpec.Monitor monitor = monitor(spec);
         List<String> checksums = checksums(spec.get("checksums"));
+        List<String> allowedHosts = allowedHosts(spec.get("allowedHosts"));
+        XrootdSpec.NetworkPolicy networkPolicy = networkPolicy(spec);
 
         if (!problems.isEmpty()) {
             return new Result(null, List.copyOf(problems));
         }
         return new Result(new XrootdSpec(name, namespace, metadata.path("uid").asText(""), generation, version, image, pullPolicy,
                 pullSecrets, serviceAccount, redirector, worker, supervisor, storage, new XrootdSpec.Ports(xrootdPort, cmsdPort),
-                security, exports, allDirectives, monitor, checksums), List.of());
+                security, exports, allDirectives, monitor, checksums, allowedHosts, networkPolicy, Map.of()), List.of());
     }
 
     /**
@@ -591,6 +599,67 @@ public final class SpecParser {
             }
         }
         return List.copyOf(algorithms);
+    }
+
+    /**
+     * spec.allowedHosts: more hosts the managers and supervisors admit (cms.allow host), for members that
+     * connect from outside the pod network. XRootD takes a host name or a pattern with one '*' (a second
+     * one would never match), letters, digits, '-' and '.'.
+     */
+    private List<String> allowedHosts(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return List.of();
+        }
+        if (!node.isArray()) {
+            problems.add(new Problem("spec.allowedHosts", "must be a list of host names or patterns with one '*'"));
+            return List.of();
+        }
+        if (node.size() > MAX_ALLOWED_HOSTS) {
+            problems.add(new Problem("spec.allowedHosts", "lists " + node.size() + " hosts; at most " + MAX_ALLOWED_HOSTS));
+            return List.of();
+        }
+        List<String> hosts = new ArrayList<>();
+        for (int i = 0; i < node.size(); i++) {
+            JsonNode host = node.get(i);
+            String field = "spec.allowedHosts[" + i + "]";
+            String text = host.isTextual() ? host.asText() : null;
+            if (text == null || text.isEmpty() || text.length() > Patterns.DNS_SUBDOMAIN_MAX) {
+                problems.add(new Problem(field, "must be a host name or pattern of 1 to " + Patterns.DNS_SUBDOMAIN_MAX + " characters"));
+            } else if (text.indexOf('*') != text.lastIndexOf('*')) {
+                problems.add(new Problem(field, "'" + Problem.excerpt(text) + "' has more than one '*'; XRootD matches one (prefix*suffix)"));
+            } else if (!ALLOWED_HOST.matcher(text).matches()) {
+                problems.add(new Problem(field, "'" + Problem.excerpt(text) + "' is not a host name or pattern (letters, digits, '-', '.' and one '*')"));
+            } else if (hosts.contains(text)) {
+                problems.add(new Problem(field, "'" + Problem.excerpt(text) + "' is listed twice"));
+            } else {
+                hosts.add(text);
+            }
+        }
+        return List.copyOf(hosts);
+    }
+
+    /** spec.networkPolicy: on by default; clients are NetworkPolicyPeers, checked as the API server checks them. */
+    private XrootdSpec.NetworkPolicy networkPolicy(JsonNode spec) {
+        JsonNode node = object(spec, "networkPolicy", "spec.networkPolicy");
+        known(node, "spec.networkPolicy", NETWORK_POLICY_FIELDS);
+        boolean enabled = bool(node, "enabled", "spec.networkPolicy.enabled", true);
+        return new XrootdSpec.NetworkPolicy(enabled, peers(node, "clients"), peers(node, "members"));
+    }
+
+    private List<io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer> peers(JsonNode networkPolicy, String key) {
+        String field = "spec.networkPolicy." + key;
+        List<io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer> peers = networkPolicy == null ? List.of()
+                : kube(networkPolicy.get(key), field,
+                        new TypeReference<List<io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer>>() {}, List.of(),
+                        "networking/v1 NetworkPolicyPeer list");
+        if (peers.size() > MAX_CLIENT_PEERS) {
+            problems.add(new Problem(field, "lists " + peers.size() + " peers; at most " + MAX_CLIENT_PEERS));
+            return List.of();
+        }
+        for (int i = 0; i < peers.size(); i++) {
+            KubernetesValues.networkPolicyPeer(peers.get(i), field + "[" + i + "]", problems::add);
+        }
+        return List.copyOf(peers);
     }
 
     /** Extra xrootd.cf lines: one directive each, none that would change the cluster's shape. */

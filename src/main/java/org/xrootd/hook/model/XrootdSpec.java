@@ -13,6 +13,10 @@ import java.util.Map;
  * A validated Xrootd parent: everything the builders need, with defaults applied. Builders never look
  * at the raw JSON; only {@link SpecParser} interprets what the user wrote. {@code checksums}: the
  * xrootd.chksum algorithms of every role, in the user's order (empty: no checksum queries).
+ * {@code allowedHosts}: the site's extra cms.allow host names or patterns (spec.allowedHosts).
+ * {@code governingServices}: not from the spec, but from the cluster as observed: the serviceName of each
+ * role's existing StatefulSet, which Kubernetes never lets change (empty for a new cluster; see
+ * {@link #withGoverningServices}).
  */
 public record XrootdSpec(
         String name,
@@ -33,7 +37,10 @@ public record XrootdSpec(
         List<String> exports,
         List<String> directives,
         Monitor monitor,
-        List<String> checksums) {
+        List<String> checksums,
+        List<String> allowedHosts,
+        NetworkPolicy networkPolicy,
+        Map<Component, String> governingServices) {
 
     /** The role's settings; supervisors have 0 replicas up to 64 workers. */
     public Role role(org.xrootd.hook.model.Component component) {
@@ -131,7 +138,37 @@ public record XrootdSpec(
     /** The same cluster without the monitor (a controller that does not declare the monitor's kinds). */
     public XrootdSpec withoutMonitor() {
         return new XrootdSpec(name, namespace, uid, generation, version, imageOverride, imagePullPolicy, imagePullSecrets,
-                serviceAccountName, redirector, worker, supervisor, storage, ports, security, exports, directives, Monitor.OFF, checksums);
+                serviceAccountName, redirector, worker, supervisor, storage, ports, security, exports, directives, Monitor.OFF, checksums,
+                allowedHosts, networkPolicy, governingServices);
+    }
+
+    /** The same cluster without its NetworkPolicy (a controller that does not declare networkpolicies). */
+    public XrootdSpec withoutNetworkPolicy() {
+        return new XrootdSpec(name, namespace, uid, generation, version, imageOverride, imagePullPolicy, imagePullSecrets,
+                serviceAccountName, redirector, worker, supervisor, storage, ports, security, exports, directives, monitor, checksums,
+                allowedHosts, NetworkPolicy.OFF, governingServices);
+    }
+
+    /**
+     * The same cluster whose existing StatefulSets govern their pods through {@code services} (role to the
+     * observed spec.serviceName). Those names are immutable, so they are kept, with the headless Services
+     * they name; roles without a StatefulSet yet get the short names (children.Names).
+     */
+    public XrootdSpec withGoverningServices(Map<Component, String> services) {
+        return new XrootdSpec(name, namespace, uid, generation, version, imageOverride, imagePullPolicy, imagePullSecrets,
+                serviceAccountName, redirector, worker, supervisor, storage, ports, security, exports, directives, monitor, checksums,
+                allowedHosts, networkPolicy, Map.copyOf(services));
+    }
+
+    /**
+     * spec.networkPolicy: whether the cluster gets its NetworkPolicy, who may reach the xroot port (empty:
+     * anyone), and which peers besides the cluster's own pods may reach the cmsd port (members that connect
+     * from node addresses).
+     */
+    public record NetworkPolicy(boolean enabled, List<io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer> clients,
+                                List<io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer> members) {
+        public static final NetworkPolicy DEFAULT = new NetworkPolicy(true, List.of(), List.of());
+        public static final NetworkPolicy OFF = new NetworkPolicy(false, List.of(), List.of());
     }
 
     /** A key of a user-named Secret. */

@@ -81,7 +81,7 @@ public final class SyncHandler {
             Status status = StatusBuilder.forProblem(parent, observed, declaredVersion(parent), Reason.INVALID_SPEC, message);
             return outcome(status, new ArrayList<>(observed.allUnchanged()), 0, false, Result.INVALID);
         }
-        XrootdSpec spec = monitorDeclared(request) ? parsed.spec() : parsed.spec().withoutMonitor();
+        XrootdSpec spec = declaredOnly(request, parsed.spec()).withGoverningServices(governing(existing));
         Catalog.Resolution resolution = Catalog.resolve(spec, request.related().get(Catalog.RELATED_KEY));
         if (resolution instanceof Catalog.Missing missing) {
             Status status = StatusBuilder.forProblem(parent, observed, spec.version(), Reason.VERSION_NOT_FOUND, missing.reason());
@@ -91,6 +91,7 @@ public final class SyncHandler {
         XrootdConf.Rendered config = XrootdConf.rendered(spec);
         List<JsonNode> children = declared(request, Children.all(spec, image, config, existing, settings.monitorImage()));
         children.addAll(observed.unmanagedUnchanged());
+        children.addAll(observed.unchangedExcept(ChildKind.NETWORK_POLICY.key(), Names.networkPolicy(spec)));
         Map<Component, StatusBuilder.RoleTarget> roles = new EnumMap<>(Component.class);
         config.hashes().forEach((component, hash) -> roles.put(component, new StatusBuilder.RoleTarget(spec.role(component).replicas(), hash)));
         Status status = StatusBuilder.forDesired(parent, observed,
@@ -129,6 +130,27 @@ public final class SyncHandler {
 
     private static Outcome outcome(Status status, List<JsonNode> children, int resyncAfterSeconds, boolean finalized, Result result) {
         return new Outcome(new HookResponse(status.toJson(), children, resyncAfterSeconds, finalized), result, status);
+    }
+
+    /**
+     * The cluster as the CompositeController lets it be built: without the monitor unless every kind it
+     * needs is declared, without the NetworkPolicy unless networkpolicies are (the cluster works without it).
+     */
+    private static XrootdSpec declaredOnly(HookRequest request, XrootdSpec spec) {
+        XrootdSpec declared = monitorDeclared(request) ? spec : spec.withoutMonitor();
+        ChildKind policy = ChildKind.NETWORK_POLICY;
+        return request.declares(policy.apiVersion(), policy.plural()) ? declared : declared.withoutNetworkPolicy();
+    }
+
+    /** The serviceName of each role's existing StatefulSet: immutable, so the cluster keeps it. */
+    private static Map<Component, String> governing(Map<Component, ExistingStatefulSet> existing) {
+        Map<Component, String> services = new EnumMap<>(Component.class);
+        existing.forEach((component, statefulSet) -> {
+            if (statefulSet.serviceName() != null) {
+                services.put(component, statefulSet.serviceName());
+            }
+        });
+        return services;
     }
 
     /** The observed StatefulSet of each role, under the name the hook gives it. */

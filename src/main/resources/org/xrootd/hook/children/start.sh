@@ -13,6 +13,22 @@ if [ "$(id -u)" = 0 ]; then
   exit 1
 fi
 mkdir -p "$XRD_ADMIN_DIR"
+# The cluster domain, for xrootd.cf's cms.allow patterns (set clusterdom = $XRD_CLUSTER_DOMAIN): the
+# kubelet writes "search <namespace>.svc.<domain> svc.<domain> <domain> ..." into every pod's
+# resolv.conf; the domain is not always cluster.local. cluster.local when no entry says otherwise.
+cluster_domain() {
+  [ -r "$1" ] || return 0
+  while read -r key rest; do
+    [ "$key" = search ] || continue
+    for entry in $rest; do
+      case "$entry" in
+        svc.?*) entry="${entry#svc.}"; echo "${entry%.}"; return 0 ;;
+      esac
+    done
+  done <"$1"
+}
+if [ -z "${XRD_CLUSTER_DOMAIN:-}" ]; then XRD_CLUSTER_DOMAIN="$(cluster_domain /etc/resolv.conf)"; fi
+export XRD_CLUSTER_DOMAIN="${XRD_CLUSTER_DOMAIN:-cluster.local}"
 if [ "$XRD_INSTANCE" = worker ]; then
   # Every export must exist on every worker, or listings through a redirector report failures.
   mkdir -p @EXPORT_DIRS@

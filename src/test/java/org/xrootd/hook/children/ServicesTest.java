@@ -27,7 +27,7 @@ class ServicesTest {
             Service service = headless(spec, component);
             assertEquals("None", service.getSpec().getClusterIP());
             assertTrue(service.getSpec().getPublishNotReadyAddresses());
-            assertEquals(Names.statefulSet(spec, component), service.getMetadata().getName());
+            assertEquals(Names.shortService(spec, component), service.getMetadata().getName());
             assertEquals(Labels.selector(spec, component), service.getSpec().getSelector());
         }
     }

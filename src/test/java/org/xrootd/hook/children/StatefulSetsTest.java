@@ -30,8 +30,9 @@ class StatefulSetsTest {
     void namesFollowTheOriginDemo() {
         assertEquals("base-xrootd-xrootd-redirector", redirector.getMetadata().getName());
         assertEquals("base-xrootd-xrootd-worker", worker.getMetadata().getName());
-        assertEquals(redirector.getMetadata().getName(), redirector.getSpec().getServiceName());
-        assertEquals(worker.getMetadata().getName(), worker.getSpec().getServiceName());
+        // New StatefulSets are governed by short Services (Names): xrd-<role letter>-<8 hex of sha256("ns1/base-xrootd")>.
+        assertEquals("xrd-r-ed1625b6", redirector.getSpec().getServiceName());
+        assertEquals("xrd-w-ed1625b6", worker.getSpec().getServiceName());
     }
 
     @Test

@@ -31,6 +31,10 @@ class SupervisorChildrenTest {
                    # Up to 64 workers that a full manager sends on; subscribes to every manager (more than 64 workers).
                    all.role supervisor
                    cms.superport 3121
+                   # Only the cluster's own pods may log in: patterns on the peer's reverse DNS name.
+                   cms.allow host *.xrd-r-c436fdd6.ns1.svc.$(clusterdom)
+                   cms.allow host *.xrd-w-c436fdd6.ns1.svc.$(clusterdom)
+                   cms.allow host *.xrd-s-c436fdd6.ns1.svc.$(clusterdom)
                    cms.delay startup 1 servers 1 lookup 1 qdl 1 drop 60
                 else
                    all.role server
@@ -66,7 +70,7 @@ class SupervisorChildrenTest {
         StatefulSet typed = Samples.typed(sts, StatefulSet.class);
         assertEquals("wide-xrootd-supervisor", typed.getMetadata().getName());
         assertEquals(2, typed.getSpec().getReplicas());
-        assertEquals("wide-xrootd-supervisor", typed.getSpec().getServiceName());
+        assertEquals(Names.shortService(spec, Component.SUPERVISOR), typed.getSpec().getServiceName());
         assertEquals("supervisor", typed.getSpec().getSelector().getMatchLabels().get(Labels.COMPONENT));
         assertTrue(typed.getSpec().getVolumeClaimTemplates().isEmpty());
         assertEquals(Samples.hash(spec, Component.SUPERVISOR),
@@ -87,16 +91,17 @@ class SupervisorChildrenTest {
                 .map(c -> c.path("kind").asText() + " " + c.path("metadata").path("name").asText()).toList();
         assertEquals(List.of(
                 "ConfigMap wide-xrootd-config",
-                "Service wide-xrootd-redirector",
-                "Service wide-xrootd-worker",
-                "Service wide-xrootd-supervisor",
+                "Service " + Names.shortService(withWorkers(100), Component.REDIRECTOR),
+                "Service " + Names.shortService(withWorkers(100), Component.WORKER),
+                "Service " + Names.shortService(withWorkers(100), Component.SUPERVISOR),
                 "Service wide-xrootd",
                 "StatefulSet wide-xrootd-redirector",
                 "StatefulSet wide-xrootd-worker",
                 "StatefulSet wide-xrootd-supervisor",
                 "PodDisruptionBudget wide-xrootd-redirector",
                 "PodDisruptionBudget wide-xrootd-worker",
-                "PodDisruptionBudget wide-xrootd-supervisor"), children);
+                "PodDisruptionBudget wide-xrootd-supervisor",
+                "NetworkPolicy wide-xrootd"), children);
     }
 
     @Test

@@ -24,11 +24,12 @@ class XrootdConfTest {
     }
 
     @Test
-    void everyRedirectorPodIsAManagerWithoutAClusterDomain() {
+    void everyRedirectorPodIsAManagerWithoutNamespaceOrClusterDomain() {
         List<String> managers = XrootdConf.render(Samples.sample()).lines().filter(l -> l.startsWith("all.manager")).toList();
+        // The relative form <pod>.<governing Service>: the pod's DNS search list adds <namespace>.svc.<domain>.
         assertEquals(List.of(
-                "all.manager base-xrootd-xrootd-redirector-0.base-xrootd-xrootd-redirector.ns1.svc:3121",
-                "all.manager base-xrootd-xrootd-redirector-1.base-xrootd-xrootd-redirector.ns1.svc:3121"), managers);
+                "all.manager base-xrootd-xrootd-redirector-0.xrd-r-ed1625b6:3121",
+                "all.manager base-xrootd-xrootd-redirector-1.xrd-r-ed1625b6:3121"), managers);
     }
 
     @Test

@@ -124,10 +124,13 @@ final class LocalCluster implements AutoCloseable {
         String podName = stsName + "-" + ordinal;
         String relative = podName + "." + service + "." + namespace + ".svc";
         String fqdn = relative + "." + PodNetwork.CLUSTER_DOMAIN;
+        // all.manager's form <pod>.<service>: cluster DNS answers it through the pod's search list, which
+        // glibc applies to DNS only, never to hosts files, so the files list it as it is written.
+        String searched = podName + "." + service;
         PodNetwork.Host host;
         try {
-            host = live ? network.addLive(podName, podName, fqdn, List.of(fqdn, relative))
-                    : network.add(podName, podName, fqdn, List.of(fqdn, relative));
+            host = live ? network.addLive(podName, podName, fqdn, List.of(fqdn, relative, searched))
+                    : network.add(podName, podName, fqdn, List.of(fqdn, relative, searched));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

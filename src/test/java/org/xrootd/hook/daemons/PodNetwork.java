@@ -20,7 +20,8 @@ import java.util.Map;
  * <p>DNS is replaced by hosts files: {@code ip netns exec} bind-mounts {@code /etc/netns/NS/hosts} over
  * {@code /etc/hosts}. Each pod's file starts like the kubelet-managed {@code /etc/hosts} (its own IP,
  * FQDN and hostname) and then lists every pod's name as the headless Services publish it (with
- * {@code publishNotReadyAddresses}), both relative to the cluster domain and fully qualified.
+ * {@code publishNotReadyAddresses}), fully qualified, relative to the cluster domain, and in
+ * the form {@code <pod>.<service>} that the search list completes (glibc searches only in DNS).
  */
 final class PodNetwork implements AutoCloseable {
     /** A private range that exists only inside the test's namespaces. */
@@ -83,8 +84,15 @@ final class PodNetwork implements AutoCloseable {
         return host;
     }
 
+    /**
+     * A host's names, and its fully qualified name once more for the IPv4-mapped IPv6 form of its address:
+     * the daemons accept on dual-stack sockets and look a peer up by that form (cms.allow matches the name
+     * it gets). glibc's DNS module maps such a lookup to the IPv4 PTR, as kube DNS answers it; its files
+     * module finds only a line of that exact form.
+     */
     private static String hostsLine(Host host) {
-        return host.ip() + "\t" + String.join(" ", host.dnsNames()) + "\n";
+        return host.ip() + "\t" + String.join(" ", host.dnsNames()) + "\n"
+                + "::ffff:" + host.ip() + "\t" + host.dnsNames().get(0) + "\n";
     }
 
     Host host(String key) {

@@ -137,7 +137,7 @@ final class RealisticRequest {
         spec.putObject("parentResource").put("apiVersion", "xrootd.org/v1alpha1").put("resource", "xrootds");
         ArrayNode childResources = spec.putArray("childResources");
         for (String[] child : new String[][] {{"apps/v1", "statefulsets"}, {"v1", "services"}, {"v1", "configmaps"},
-                {"policy/v1", "poddisruptionbudgets"}}) {
+                {"policy/v1", "poddisruptionbudgets"}, {"networking.k8s.io/v1", "networkpolicies"}}) {
             ObjectNode entry = childResources.addObject().put("apiVersion", child[0]).put("resource", child[1]);
             entry.putObject("updateStrategy").put("method", "InPlace");
         }

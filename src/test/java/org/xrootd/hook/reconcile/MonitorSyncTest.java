@@ -58,7 +58,7 @@ class MonitorSyncTest {
         assertTrue(kinds.containsAll(List.of("Deployment", "ServiceAccount", "Role", "RoleBinding")), kinds.toString());
         assertFalse(kinds.contains("ServiceMonitor") || kinds.contains("PrometheusRule"), "not declared: " + kinds);
         assertTrue(response.toString().contains("\"image\":\"registry.example.org/hook:9\""));
-        assertTrue(config(response).contains("xrd.report demo-xrootd-monitor.default.svc:9931 every 10s all"));
+        assertTrue(config(response).contains("xrd.report demo-xrootd-monitor:9931 every 10s all"));
     }
 
     @Test

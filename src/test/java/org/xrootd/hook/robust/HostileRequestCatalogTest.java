@@ -421,7 +421,8 @@ class HostileRequestCatalogTest {
             ObjectNode services = (ObjectNode) r.at("/children/Service.v1");
             ObjectNode first = (ObjectNode) services.get("base-xrootd-xrootd");
             services.set("other", first.deepCopy());
-            ((ObjectNode) first.get("metadata")).put("name", "base-xrootd-xrootd-worker");
+            ((ObjectNode) first.get("metadata")).put("name",
+                    r.at("/children/StatefulSet.apps~1v1/base-xrootd-xrootd-worker/spec/serviceName").asText());
         }));
         keep.put("last-applied names another object, spec invalid", steadyWith(r -> {
             invalidSpec(r);
