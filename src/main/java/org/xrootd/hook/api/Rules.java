@@ -93,4 +93,14 @@ public final class Rules {
             + " : has(self.ports) && has(self.ports.cmsd) ? self.ports.cmsd : 3121)";
     public static final String REDIRECTOR_NODE_PORTS_DIFFER_MESSAGE = "xrootd and cmsd of a HostPort redirector need different node ports"
             + " (hostPorts default to spec.ports)";
+    /** A host-networked role logs in from node addresses, which only spec.allowedHosts can admit (cms.allow). */
+    public static final String REDIRECTOR_HOST_NETWORK_ALLOWED = "!has(self.redirector) || !has(self.redirector.exposure)"
+            + " || !has(self.redirector.exposure.mode) || self.redirector.exposure.mode != 'HostNetwork'"
+            + " || has(self.allowedHosts) && size(self.allowedHosts) > 0";
+    public static final String WORKER_HOST_NETWORK_ALLOWED = "!has(self.worker) || !has(self.worker.exposure)"
+            + " || !has(self.worker.exposure.mode) || self.worker.exposure.mode != 'HostNetwork'"
+            + " || has(self.allowedHosts) && size(self.allowedHosts) > 0";
+    public static final String HOST_NETWORK_ALLOWED_MESSAGE = "HostNetwork pods log in to the redirectors' cmsd from their node's"
+            + " address, which the managers admit only through spec.allowedHosts: list the nodes' names or a pattern such as"
+            + " '*.nodes.example.org'";
 }

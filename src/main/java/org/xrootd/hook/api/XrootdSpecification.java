@@ -14,6 +14,10 @@ import java.util.List;
 
 /** spec of an Xrootd: the desired cluster. */
 @ValidationRule(value = Rules.ENOUGH_SUPERVISORS, message = Rules.ENOUGH_SUPERVISORS_MESSAGE, fieldPath = ".supervisor.replicas")
+@ValidationRule(value = Rules.REDIRECTOR_HOST_NETWORK_ALLOWED, message = Rules.HOST_NETWORK_ALLOWED_MESSAGE,
+        fieldPath = ".redirector.exposure.mode")
+@ValidationRule(value = Rules.WORKER_HOST_NETWORK_ALLOWED, message = Rules.HOST_NETWORK_ALLOWED_MESSAGE,
+        fieldPath = ".worker.exposure.mode")
 @ValidationRule(value = Rules.REDIRECTOR_NODE_PORTS_DIFFER, message = Rules.REDIRECTOR_NODE_PORTS_DIFFER_MESSAGE,
         fieldPath = ".redirector.exposure.hostPorts")
 public class XrootdSpecification {

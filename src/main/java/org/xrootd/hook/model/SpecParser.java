@@ -216,6 +216,7 @@ public final class SpecParser {
         List<String> checksums = checksums(spec.get("checksums"));
         List<String> allowedHosts = allowedHosts(spec.get("allowedHosts"));
         XrootdSpec.NetworkPolicy networkPolicy = networkPolicy(spec);
+        hostNetworkMembersNeedAllowedHosts(redirectorExposure, workerExposure, allowedHosts);
 
         if (!problems.isEmpty()) {
             return new Result(null, List.copyOf(problems));
@@ -599,6 +600,23 @@ public final class SpecParser {
             }
         }
         return List.copyOf(algorithms);
+    }
+
+    /**
+     * A host-networked member reaches a manager's cmsd from its node's address, whose reverse name is the
+     * node's, never a name under the cluster's headless Services: without a site pattern for the nodes the
+     * managers' cms.allow would refuse it and the cluster would run without those members.
+     */
+    private void hostNetworkMembersNeedAllowedHosts(XrootdSpec.Exposure redirector, XrootdSpec.Exposure worker,
+            List<String> allowedHosts) {
+        if (!allowedHosts.isEmpty()) {
+            return;
+        }
+        for (var role : List.of(Map.entry("spec.redirector", redirector), Map.entry("spec.worker", worker))) {
+            if (role.getValue() != null && role.getValue().hostNetwork()) {
+                problems.add(new Problem(role.getKey() + ".exposure.mode", org.xrootd.hook.api.Rules.HOST_NETWORK_ALLOWED_MESSAGE));
+            }
+        }
     }
 
     /**

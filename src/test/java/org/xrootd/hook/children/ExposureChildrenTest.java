@@ -22,8 +22,11 @@ import org.xrootd.hook.testkit.Samples;
 
 /** spec.redirector.exposure and spec.worker.exposure in the StatefulSets and the client Service. */
 class ExposureChildrenTest {
+    /** With spec.allowedHosts, which HostNetwork members need (cms.allow for their node addresses). */
     private static ObjectNode parent() {
-        return Samples.parent("base-xrootd");
+        ObjectNode parent = Samples.parent("base-xrootd");
+        Samples.spec(parent).putArray("allowedHosts").add("*.nodes.example.org");
+        return parent;
     }
 
     private static ObjectNode exposure(ObjectNode parent, String role) {
@@ -52,7 +55,7 @@ class ExposureChildrenTest {
         exposure(parent, "redirector").put("mode", "Pod");
         exposure(parent, "worker").put("mode", "Pod");
         XrootdSpec exposed = Samples.model(parent);
-        XrootdSpec plain = Samples.sample();
+        XrootdSpec plain = Samples.model(parent());
         for (Component component : List.of(Component.REDIRECTOR, Component.WORKER)) {
             assertEquals(Samples.statefulSet(plain, component, Samples.image()), Samples.statefulSet(exposed, component, Samples.image()));
         }

@@ -12,7 +12,13 @@ import org.xrootd.hook.testkit.Samples;
 
 /** SpecParser on spec.redirector.exposure and spec.worker.exposure: defaults, and every bad combination. */
 class ExposureParserTest {
-    private final ObjectNode parent = Samples.parent("x");
+    private final ObjectNode parent = withNodeNames(Samples.parent("x"));
+
+    /** HostNetwork members need spec.allowedHosts; every case here names the nodes unless it tests that rule. */
+    private static ObjectNode withNodeNames(ObjectNode parent) {
+        Samples.spec(parent).putArray("allowedHosts").add("*.nodes.example.org");
+        return parent;
+    }
 
     private ObjectNode exposure(String role) {
         return ((ObjectNode) Samples.spec(parent).get(role)).putObject("exposure");
@@ -41,6 +47,16 @@ class ExposureParserTest {
         assertEquals("ClusterIP", pod.redirector().exposure().service().type());
         assertEquals(1094, pod.redirector().exposure().service().port());
         assertNull(pod.redirector().exposure().service().externalTrafficPolicy());
+    }
+
+    @Test
+    void hostNetworkMembersWithoutAllowedHostsAreRefused() {
+        Samples.spec(parent).remove("allowedHosts");
+        exposure("worker").put("mode", "HostNetwork");
+        refused("spec.worker.exposure.mode", "spec.allowedHosts");
+        exposure("worker").put("mode", "HostPort");
+        exposure("redirector").put("mode", "HostNetwork");
+        refused("spec.redirector.exposure.mode", "spec.allowedHosts");
     }
 
     @Test
