@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.xrootd.hook.model.Component;
 import org.xrootd.hook.model.Quantities;
+import org.xrootd.hook.model.VersionQuirks;
 import org.xrootd.hook.model.XrootdSpec;
 
 /**
@@ -27,6 +28,8 @@ public final class XrootdConf {
      * 5 s (lookup) and stall creates for 10 min after a worker disappears (drop).
      */
     static final String MANAGER_DELAYS = "cms.delay startup 1 servers 1 lookup 1 qdl 1 drop 60";
+    /** The environment variable the pod template fills with the pod's name (downward API). */
+    public static final String POD_NAME_ENV = "POD_NAME";
 
     private XrootdConf() {}
 
@@ -55,7 +58,12 @@ public final class XrootdConf {
         out.add("all.adminpath " + PodLayout.ADMIN_DIR);
         out.add("all.pidpath " + PodLayout.ADMIN_DIR);
         out.add("# Pod IPs change when pods move: resolve host names when connecting, not once at start.");
-        out.add("xrd.network dyndns");
+        if (VersionQuirks.of(spec.version()).nameCacheNeedsOff()) {
+            out.add("# Before 5.0 dyndns keeps the 3-hour address-to-name cache: turn it off as 5.x does.");
+            out.add("xrd.network dyndns cache 0");
+        } else {
+            out.add("xrd.network dyndns");
+        }
         out.add("# Every redirector pod, identical in every member: XRootD derives the cluster identity from it.");
         for (int i = 0; i < spec.redirector().replicas(); i++) {
             out.add("all.manager " + Names.redirectorHost(spec, i) + ":" + spec.ports().cmsd());
@@ -129,6 +137,23 @@ public final class XrootdConf {
         out.add(indent + "all.role supervisor");
         out.add(indent + "cms.superport " + spec.ports().cmsd());
         out.add(indent + MANAGER_DELAYS);
+        identityLines(spec, out, indent);
+    }
+
+    /**
+     * A member that logs in to a manager is known by its address and port unless it has a virtual network
+     * id. A pod re-created with a new IP (a rescheduled pod) was then a new member, and new-file creates
+     * stalled until the manager dropped the old one ({@code drop}, 60 s); with the pod name as its id it
+     * takes its old slot at once (measured on 5.5.3: first write 1.4 s after its login instead of 58 s).
+     * Pod names are unique among the members of one cluster, and a StatefulSet runs at most one pod of a
+     * name. Managers log in to nobody, so only workers and supervisors get one.
+     */
+    private static void identityLines(XrootdSpec spec, List<String> out, String indent) {
+        if (VersionQuirks.of(spec.version()).vnid()) {
+            out.add(indent + "# Known to the managers by pod name, not address: a pod back with a new IP keeps its slot.");
+            out.add(indent + "set podname = $" + POD_NAME_ENV);
+            out.add(indent + "cms.vnid =$(podname)");
+        }
     }
 
     /**
@@ -167,6 +192,7 @@ public final class XrootdConf {
         out.add(indent + "oss.localroot " + PodLayout.DATA_DIR);
         out.add(indent + "# Free-space gate sized to the volume (the default wants 10 GB free).");
         out.add(indent + spaceDirective(spec.storage().bytes()));
+        identityLines(spec, out, indent);
         userLines(out, indent, "spec.config.worker", spec.worker().directives());
     }
 

@@ -32,6 +32,9 @@ class SupervisorChildrenTest {
                    all.role supervisor
                    cms.superport 3121
                    cms.delay startup 1 servers 1 lookup 1 qdl 1 drop 60
+                   # Known to the managers by pod name, not address: a pod back with a new IP keeps its slot.
+                   set podname = $POD_NAME
+                   cms.vnid =$(podname)
                 else
                    all.role server
                 """), config);
@@ -110,6 +113,8 @@ class SupervisorChildrenTest {
         JsonNode supervisor = Samples.statefulSet(spec, Component.SUPERVISOR, Samples.image()).at("/spec/template/spec");
         assertEquals(redirector.path("volumes"), supervisor.path("volumes"));
         assertEquals(redirector.at("/containers/1/volumeMounts"), supervisor.at("/containers/1/volumeMounts"));
-        assertEquals(redirector.at("/containers/1/env").size(), supervisor.at("/containers/1/env").size());
+        // The same env, plus the pod name a supervisor's identity (cms.vnid) is made of.
+        assertEquals(redirector.at("/containers/1/env").size() + 1, supervisor.at("/containers/1/env").size());
+        assertEquals("POD_NAME", supervisor.at("/containers/1/env/4/name").asText(), supervisor.at("/containers/1/env").toString());
     }
 }
