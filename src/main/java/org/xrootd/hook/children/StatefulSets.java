@@ -215,8 +215,8 @@ public final class StatefulSets {
         if (component == Component.WORKER) {
             env(env, "XRD_DATA_DIR", PodLayout.DATA_DIR);
         }
-        if (component != Component.REDIRECTOR) {
-            // xrootd.cf makes the pod name the member's identity at the managers (cms.vnid); both daemons
+        if (component == Component.WORKER) {
+            // xrootd.cf makes the pod name a worker's identity at the managers (cms.vnid); both daemons
             // read the file, so both need it.
             env.addObject().put("name", XrootdConf.POD_NAME_ENV).putObject("valueFrom").putObject("fieldRef")
                     .put("apiVersion", "v1").put("fieldPath", "metadata.name");
