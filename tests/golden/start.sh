@@ -51,9 +51,11 @@ elif [ "$XRD_INSTANCE" = worker ]; then
     waited=$((waited + 1))
   done
   [ -S "$sock" ] || echo "xrootd-hook: no cmsd socket at $sock yet; xrootd will keep looking" >&2
-else
-  # A redirector's (or supervisor's) xrootd reaches its cmsd on the cmsd port: start it once that
-  # port listens (the pod's socket table, shared by both containers), not into refused connections.
+elif [ "$XRD_INSTANCE" = manager ]; then
+  # A redirector's xrootd reaches its cmsd on the cmsd port: start it once that port listens (the pod's
+  # socket table, shared by both containers), not into refused connections. Not on supervisors: their
+  # cmsd logs in to the managers only once their xrootd has, and a supervisor that came after the new
+  # workers found the managers full and was sent on to itself (SupervisorRealDaemonTest).
   waited=0
   while ! grep -qsE '^ *[0-9]+: [0-9A-F]+:0C31 [0-9A-F]+:0000 0A ' /proc/net/tcp /proc/net/tcp6 \
       && [ "$waited" -lt 300 ] && [ "$stopping" = 0 ]; do
