@@ -28,6 +28,17 @@ public final class XrootdConf {
      * 5 s (lookup) and stall creates for 10 min after a worker disappears (drop).
      */
     static final String MANAGER_DELAYS = "cms.delay startup 1 servers 1 lookup 1 qdl 1 drop 60";
+    /**
+     * Manager timing above 64 workers. A supervisor that logs in to a full manager bumps the last connected
+     * worker of that manager's table, and each manager picks its own (their tables are in login order). A
+     * worker bumped by one manager goes behind the supervisor and disconnects from the others (a cmsd serves
+     * either every manager or one supervisor), and those keep it as an offline member, holding back every
+     * new-file create, until {@code drop}: with 60 s, creates through a redirector stalled 56-63 s after
+     * supervisors logged in, and a worker stayed out of a map for 65 s after a supervisor restart
+     * (SupervisorRealDaemonTest). The worker is in fact still reachable, through the supervisor; 10 s
+     * bounds that stall and still covers a worker cmsd's reconnect pause (6-9 s).
+     */
+    static final String SUPERVISED_DELAYS = "cms.delay startup 1 servers 1 lookup 1 qdl 1 drop 10";
     /** The environment variable the pod template fills with the pod's name (downward API). */
     public static final String POD_NAME_ENV = "POD_NAME";
 
@@ -120,8 +131,7 @@ public final class XrootdConf {
     private static void managerLines(XrootdSpec spec, List<String> out, String indent) {
         out.add(indent + "all.role manager");
         out.add(indent + "xrd.port " + spec.ports().cmsd() + " if exec cmsd");
-        out.add(indent + "# Serve 1 s after start, no 80% rule, 1 s lookups, forget a lost worker after 60 s.");
-        out.add(indent + MANAGER_DELAYS);
+        managerDelays(spec, out, indent);
         userLines(out, indent, "spec.config.redirector", spec.redirector().directives());
     }
 
@@ -136,7 +146,18 @@ public final class XrootdConf {
         out.add(indent + "# Up to 64 workers that a full manager sends on; subscribes to every manager (more than 64 workers).");
         out.add(indent + "all.role supervisor");
         out.add(indent + "cms.superport " + spec.ports().cmsd());
-        out.add(indent + MANAGER_DELAYS);
+        managerDelays(spec, out, indent);
+    }
+
+    private static void managerDelays(XrootdSpec spec, List<String> out, String indent) {
+        if (hasSupervisors(spec)) {
+            out.add(indent + "# Serve 1 s after start, no 80% rule, 1 s lookups; forget a worker gone from this manager after 10 s:");
+            out.add(indent + "# one that a supervisor's login moved behind a supervisor leaves every manager (docs/xrootd-configuration.md).");
+            out.add(indent + SUPERVISED_DELAYS);
+        } else {
+            out.add(indent + "# Serve 1 s after start, no 80% rule, 1 s lookups, forget a lost worker after 60 s.");
+            out.add(indent + MANAGER_DELAYS);
+        }
     }
 
     /**

@@ -40,22 +40,25 @@ admin="$XRD_ADMIN_DIR/$XRD_INSTANCE/.olb"
 if [ "$daemon" = cmsd ]; then
   # A socket left by a cmsd of the same pod (both containers restarted, the emptyDir kept) would make
   # the worker's xrootd start before the new cmsd is there, and find it only 10 s later.
-  rm -f "$admin/olbd.admin" "$admin/olbd.nimda"
-elif [ "$XRD_INSTANCE" = worker ]; then
-  # A worker's xrootd looks for its cmsd's socket only every 10 s (cms.conwait does not apply), and
-  # the cmsd logs in to the redirectors only once its xrootd has: start xrootd when the socket exists.
+  rm -f "$admin/olbd.admin" "$admin/olbd.nimda" "$admin/olbd.super"
+elif [ "$XRD_INSTANCE" != manager ]; then
+  # A worker's or supervisor's xrootd looks for its cmsd's sockets only every 10 s (cms.conwait does not
+  # apply), and the cmsd logs in to the managers only once its xrootd has: start xrootd when they exist.
+  # A worker's xrootd uses olbd.admin; a supervisor's uses olbd.super (to its cmsd as a manager) and
+  # olbd.nimda (as a server). Not the cmsd port, as redirectors do: a supervisor's cmsd opens it only
+  # after that login.
   sock="$admin/olbd.admin"
+  if [ "$XRD_INSTANCE" = supervisor ]; then sock="$admin/olbd.super"; fi
   waited=0
-  while [ ! -S "$sock" ] && [ "$waited" -lt @CMSD_WAIT_TENTHS@ ] && [ "$stopping" = 0 ]; do
+  while { [ ! -S "$sock" ] || { [ "$XRD_INSTANCE" = supervisor ] && [ ! -S "$admin/olbd.nimda" ]; }; } \
+      && [ "$waited" -lt @CMSD_WAIT_TENTHS@ ] && [ "$stopping" = 0 ]; do
     sleep 0.1
     waited=$((waited + 1))
   done
   [ -S "$sock" ] || echo "xrootd-hook: no cmsd socket at $sock yet; xrootd will keep looking" >&2
-elif [ "$XRD_INSTANCE" = manager ]; then
+else
   # A redirector's xrootd reaches its cmsd on the cmsd port: start it once that port listens (the pod's
-  # socket table, shared by both containers), not into refused connections. Not on supervisors: their
-  # cmsd logs in to the managers only once their xrootd has, and a supervisor that came after the new
-  # workers found the managers full and was sent on to itself (SupervisorRealDaemonTest).
+  # socket table, shared by both containers), not into refused connections.
   waited=0
   while ! grep -qsE '^ *[0-9]+: [0-9A-F]+:@CMSD_PORT_HEX@ [0-9A-F]+:0000 0A ' /proc/net/tcp /proc/net/tcp6 \
       && [ "$waited" -lt @CMSD_WAIT_TENTHS@ ] && [ "$stopping" = 0 ]; do

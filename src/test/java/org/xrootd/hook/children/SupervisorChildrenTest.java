@@ -32,7 +32,9 @@ class SupervisorChildrenTest {
                    # Up to 64 workers that a full manager sends on; subscribes to every manager (more than 64 workers).
                    all.role supervisor
                    cms.superport 3121
-                   cms.delay startup 1 servers 1 lookup 1 qdl 1 drop 60
+                   # Serve 1 s after start, no 80% rule, 1 s lookups; forget a worker gone from this manager after 10 s:
+                   # one that a supervisor's login moved behind a supervisor leaves every manager (docs/xrootd-configuration.md).
+                   cms.delay startup 1 servers 1 lookup 1 qdl 1 drop 10
                 else
                    all.role server
                 """), config);
@@ -51,11 +53,29 @@ class SupervisorChildrenTest {
         assertTrue(children.stream().noneMatch(c -> c.path("metadata").path("name").asText().contains("supervisor")));
     }
 
+    /**
+     * Each manager bumps its own last connected worker for a supervisor's login; a worker bumped by one
+     * leaves the other, which kept it offline and held back creates for the whole drop delay (56-63 s
+     * with 60 s on real daemons). Above 64 workers the managers and supervisors drop after 10 s.
+     */
     @Test
-    void crossing64WorkersRollsTheWorkersOnlyToDropTheirVnid() {
+    void aboveSixtyFourWorkersManagersForgetAGoneWorkerAfterTenSeconds() {
+        for (Component component : List.of(Component.REDIRECTOR, Component.SUPERVISOR)) {
+            List<String> lines = XrootdConf.renderFor(withWorkers(65), component).lines().map(String::strip).toList();
+            assertTrue(lines.contains("cms.delay startup 1 servers 1 lookup 1 qdl 1 drop 10"), component + ": " + lines);
+            assertTrue(lines.stream().noneMatch(l -> l.contains("drop 60")), component + ": " + lines);
+        }
+        List<String> upTo64 = XrootdConf.renderFor(withWorkers(64), Component.REDIRECTOR).lines().map(String::strip).toList();
+        assertTrue(upTo64.contains("cms.delay startup 1 servers 1 lookup 1 qdl 1 drop 60"), upTo64.toString());
+        assertTrue(XrootdConf.renderFor(withWorkers(65), Component.WORKER).lines().noneMatch(l -> l.contains("cms.delay")));
+    }
+
+    @Test
+    void crossing64WorkersRollsTheRedirectorsForTheirDropDelayAndTheWorkersToDropTheirVnid() {
         XrootdConf.Rendered before = XrootdConf.rendered(withWorkers(64));
         XrootdConf.Rendered after = XrootdConf.rendered(withWorkers(100));
-        assertEquals(before.hash(Component.REDIRECTOR), after.hash(Component.REDIRECTOR));
+        assertNotEquals(before.hash(Component.REDIRECTOR), after.hash(Component.REDIRECTOR));
+        assertEquals(after.hash(Component.REDIRECTOR), XrootdConf.rendered(withWorkers(65)).hash(Component.REDIRECTOR));
         // 5.5.3 managers do not keep supervisors when the workers have a cms.vnid (see XrootdConf).
         assertTrue(XrootdConf.renderFor(withWorkers(64), Component.WORKER).contains("cms.vnid"));
         assertFalse(XrootdConf.renderFor(withWorkers(100), Component.WORKER).contains("cms.vnid"));

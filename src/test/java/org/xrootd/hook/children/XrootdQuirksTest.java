@@ -48,11 +48,15 @@ class XrootdQuirksTest {
     void workerXrootdWaitsForItsCmsdSocket() throws Exception {
         String script = StartScript.render(spec("{\"version\":\"5.5.3\"}"));
         List<String> lines = lines(script);
-        int guard = lines.indexOf("elif [ \"$XRD_INSTANCE\" = worker ]; then");
+        int guard = lines.indexOf("elif [ \"$XRD_INSTANCE\" != manager ]; then");
         assertTrue(guard > lines.indexOf("if [ \"$daemon\" = cmsd ]; then"), script);
         assertTrue(lines.contains("admin=\"$XRD_ADMIN_DIR/$XRD_INSTANCE/.olb\""), script);
         assertTrue(lines.contains("sock=\"$admin/olbd.admin\""), script);
-        assertTrue(lines.contains("while [ ! -S \"$sock\" ] && [ \"$waited\" -lt 300 ] && [ \"$stopping\" = 0 ]; do"), script);
+        // Supervisors: the xrootd reaches its cmsd through olbd.super and olbd.nimda, and wait for both.
+        assertTrue(lines.contains("if [ \"$XRD_INSTANCE\" = supervisor ]; then sock=\"$admin/olbd.super\"; fi"), script);
+        int loop = lines.indexOf("while { [ ! -S \"$sock\" ] || { [ \"$XRD_INSTANCE\" = supervisor ] && [ ! -S \"$admin/olbd.nimda\" ]; }; } \\");
+        assertTrue(loop > guard, script);
+        assertEquals("&& [ \"$waited\" -lt 300 ] && [ \"$stopping\" = 0 ]; do", lines.get(loop + 1), script);
         // The wait is bounded, and comes before the daemon starts.
         assertTrue(guard < lines.indexOf(DAEMON_START), script);
         // The socket path follows all.adminpath of the configuration.
@@ -185,13 +189,13 @@ class XrootdQuirksTest {
     void theCmsdContainerRemovesAStaleSocket() throws Exception {
         List<String> lines = lines(StartScript.render(spec("{\"version\":\"5.5.3\"}")));
         int cmsd = lines.indexOf("if [ \"$daemon\" = cmsd ]; then");
-        int rm = lines.indexOf("rm -f \"$admin/olbd.admin\" \"$admin/olbd.nimda\"");
+        int rm = lines.indexOf("rm -f \"$admin/olbd.admin\" \"$admin/olbd.nimda\" \"$admin/olbd.super\"");
         assertTrue(cmsd > 0 && rm == cmsd + 3, lines.toString());
         assertTrue(rm < lines.indexOf(DAEMON_START), lines.toString());
     }
 
     /**
-     * A redirector's or supervisor's xrootd started before its cmsd listened got refused connections
+     * A redirector's xrootd started before its cmsd listened got refused connections
      * and stalled clients until its next try. It now starts once the pod's socket table shows the cmsd
      * port listening (managers create olbd.nimda, not olbd.admin: the worker's socket wait cannot serve).
      */
@@ -201,7 +205,7 @@ class XrootdQuirksTest {
         String wait = "while ! grep -qsE '^ *[0-9]+: [0-9A-F]+:1019 [0-9A-F]+:0000 0A ' /proc/net/tcp /proc/net/tcp6 \\";
         List<String> lines = lines(script);
         int at = lines.indexOf(wait);
-        assertTrue(at > lines.indexOf("elif [ \"$XRD_INSTANCE\" = worker ]; then") && at < lines.indexOf(DAEMON_START), script);
+        assertTrue(at > lines.indexOf("elif [ \"$XRD_INSTANCE\" != manager ]; then") && at < lines.indexOf(DAEMON_START), script);
         assertEquals("&& [ \"$waited\" -lt 300 ] && [ \"$stopping\" = 0 ]; do", lines.get(at + 1), script);
         String regex = wait.substring(wait.indexOf('\'') + 1, wait.lastIndexOf('\''));
         java.util.regex.Pattern pattern = java.util.regex.Pattern.compile(regex);

@@ -63,10 +63,10 @@ class SupervisorRealDaemonTest {
     void startHookAndBuildCluster() throws Exception {
         run = DaemonRun.open("supervisors");
         // First as many workers as a manager holds, no supervisors; step 1 scales past 64. Above 64 workers
-        // the workers run without cms.vnid (5.5.3 managers do not keep supervisors otherwise), so crossing 64
-        // rolls every worker once (SupervisorChildrenTest). This proof is about the supervisors: its 64
-        // workers start with the configuration they have above 64 (the hook's answer for 68 workers with 64
-        // replicas and no supervisors yet), so that the step replaces no pod.
+        // the workers run without cms.vnid and the redirectors with a shorter cms.delay drop, so crossing 64
+        // rolls both once (SupervisorChildrenTest). This proof is about the supervisors: its redirectors and
+        // 64 workers start with the configuration they have above 64 (the hook's answer for 68 workers with
+        // 64 replicas and no supervisors yet), so that the step replaces no pod.
         ObjectNode response = (ObjectNode) run.sync(NAME, run.spec(REDIRECTORS, WORKERS), 1).deepCopy();
         var children = (com.fasterxml.jackson.databind.node.ArrayNode) response.get("children");
         for (int i = children.size() - 1; i >= 0; i--) {
@@ -143,7 +143,6 @@ class SupervisorRealDaemonTest {
 
     @Test
     @Order(2)
-    // Creates may wait for cms.delay drop (60 s) after a supervisor's login (see keptOffline).
     @Timeout(200)
     void writesThroughOneRedirectorLandBehindASupervisorAndReadBackThroughBoth() {
         run.explain(() -> {
@@ -240,8 +239,9 @@ class SupervisorRealDaemonTest {
             lfns.add(export + "/wide-" + serial++ + ".txt");
         }
         long start = System.nanoTime();
-        // Longer than cms.delay drop: creates wait while a manager keeps a worker offline (see keptOffline).
-        List<Procs.Result> writes = parallel(lfns, lfn -> run.write(through, lfn, Duration.ofSeconds(100)));
+        // Creates wait while a manager keeps a worker offline (see keptOffline); with the 60 s drop delay
+        // of clusters up to 64 workers they waited 56-63 s after the supervisors' logins.
+        List<Procs.Result> writes = parallel(lfns, lfn -> run.write(through, lfn, Duration.ofSeconds(40)));
         String took = seconds(since(start));
         for (int i = 0; i < lfns.size(); i++) {
             assertTrue(writes.get(i).ok(), "write of " + lfns.get(i) + " through " + through + ": " + writes.get(i));
