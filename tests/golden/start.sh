@@ -45,8 +45,8 @@ elif [ "$XRD_INSTANCE" != manager ]; then
   # A worker's or supervisor's xrootd looks for its cmsd's sockets only every 10 s (cms.conwait does not
   # apply), and the cmsd logs in to the managers only once its xrootd has: start xrootd when they exist.
   # A worker's xrootd uses olbd.admin; a supervisor's uses olbd.super (to its cmsd as a manager) and
-  # olbd.nimda (as a server). Not the cmsd port, as redirectors do: a supervisor's cmsd opens it only
-  # after that login.
+  # olbd.nimda (as a server). Not the cmsd port, as redirectors do: with that wait supervisors logged in
+  # after the new workers (SupervisorRealDaemonTest).
   sock="$admin/olbd.admin"
   if [ "$XRD_INSTANCE" = supervisor ]; then sock="$admin/olbd.super"; fi
   waited=0
