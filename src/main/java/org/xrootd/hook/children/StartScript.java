@@ -11,8 +11,8 @@ import org.xrootd.hook.model.XrootdSpec;
  * class as a resource so that it can be read and shellchecked as a script; three placeholders vary.
  */
 public final class StartScript {
-    /** How long (in tenths of a second) a worker's xrootd waits for its cmsd's socket before starting anyway. */
-    static final int CMSD_SOCKET_WAIT_TENTHS = 300;
+    /** How long (in tenths of a second) an xrootd waits for its cmsd (socket or port) before starting anyway. */
+    static final int CMSD_WAIT_TENTHS = 300;
     private static final String TEMPLATE = load();
 
     private StartScript() {}
@@ -23,7 +23,8 @@ public final class StartScript {
             exportDirs.append(exportDirs.isEmpty() ? "" : " ").append("\"$XRD_DATA_DIR").append(export).append('"');
         }
         return TEMPLATE.replace("@EXPORT_DIRS@", exportDirs)
-                .replace("@CMSD_SOCKET_WAIT_TENTHS@", Integer.toString(CMSD_SOCKET_WAIT_TENTHS))
+                .replace("@CMSD_WAIT_TENTHS@", Integer.toString(CMSD_WAIT_TENTHS))
+                .replace("@CMSD_PORT_HEX@", String.format("%04X", spec.ports().cmsd()))
                 .replace("@TMP_DIR@", PodLayout.TMP_DIR);
     }
 

@@ -24,6 +24,8 @@ public final class StatefulSets {
     public static final String CONFIG_HASH = "xrootd.org/config-hash";
     /** Where XRootD clients (xrdfs, xrdcp) look for an sss keytab first. */
     static final String SSS_CLIENT_KEYTAB_ENV = "XrdSecSSSKT";
+    /** Seconds between SIGTERM and SIGKILL when a pod stops. */
+    static final int TERMINATION_GRACE_SECONDS = 10;
 
     private StatefulSets() {}
 
@@ -112,6 +114,10 @@ public final class StatefulSets {
         if (spec.serviceAccountName() != null) {
             podSpec.put("serviceAccountName", spec.serviceAccountName());
         }
+        // start.sh forwards SIGTERM and the daemons exit at once (0.1 s on 5.5.3); they have no graceful
+        // shutdown to wait for. Past this the kubelet sends SIGKILL: a stop that hangs (a daemon stuck in
+        // I/O) holds a rolling update 10 s instead of 30 s.
+        podSpec.put("terminationGracePeriodSeconds", TERMINATION_GRACE_SECONDS);
         passThroughList(podSpec, "tolerations", pod.tolerations());
         passThroughList(podSpec, "topologySpreadConstraints", pod.topologySpreadConstraints());
         podSpec.set("volumes", volumes(spec));
@@ -167,21 +173,56 @@ public final class StatefulSets {
     }
 
     private static ObjectNode cmsd(XrootdSpec spec, Component component, Catalog.Resolved image) {
-        ObjectNode liveness = null;
         ObjectNode port = null;
         // Supervisors listen on the cmsd port too (cms.superport), for the workers a manager sends on.
         if (component != Component.WORKER) {
-            liveness = JsonTrees.object();
-            liveness.put("initialDelaySeconds", 10);
-            liveness.put("periodSeconds", 20);
-            liveness.putObject("tcpSocket").put("port", spec.ports().cmsd());
-            liveness.put("timeoutSeconds", 5);
             port = containerPort("cmsd", spec.ports().cmsd(), nodePort(spec, component, false));
         }
-        ObjectNode container = container("cmsd", spec, component, image, liveness, port, null,
-                role(spec, component).pod().cmsdResources());
+        ObjectNode container = container("cmsd", spec, component, image, cmsdLiveness(spec, component), port,
+                cmsdReadiness(spec, component), role(spec, component).pod().cmsdResources());
         container.set("volumeMounts", mounts(spec, component, false));
         return container;
+    }
+
+    /**
+     * Redirectors and supervisors: the cmsd port accepts connections. Workers' cmsd listens on no port:
+     * its admin socket (through which the pod's xrootd reaches it) exists and the process in its pid
+     * file is alive.
+     */
+    static ObjectNode cmsdLiveness(XrootdSpec spec, Component component) {
+        ObjectNode probe = JsonTrees.object();
+        if (component == Component.WORKER) {
+            String dir = PodLayout.ADMIN_DIR + "/" + component.instance();
+            probe.putObject("exec").set("command", JsonTrees.strings("/bin/sh", "-c",
+                    "test -S " + dir + "/.olb/olbd.admin && kill -0 \"$(cat " + dir + "/cmsd.pid)\""));
+        }
+        probe.put("initialDelaySeconds", 10);
+        probe.put("periodSeconds", 20);
+        if (component != Component.WORKER) {
+            probe.putObject("tcpSocket").put("port", spec.ports().cmsd());
+        }
+        probe.put("timeoutSeconds", 5);
+        return probe;
+    }
+
+    /**
+     * Redirectors and supervisors: the cmsd port listens. Workers: the cmsd is logged in to a redirector
+     * (the only connection from the pod to a cmsd port is the worker cmsd's login).
+     */
+    static ObjectNode cmsdReadiness(XrootdSpec spec, Component component) {
+        ObjectNode probe = JsonTrees.object();
+        if (component == Component.WORKER) {
+            probe.putObject("exec").set("command",
+                    JsonTrees.strings("/bin/sh", "-c", connectedToRedirector(spec.ports().cmsd())));
+        }
+        probe.put("failureThreshold", 3);
+        probe.put("initialDelaySeconds", 1);
+        probe.put("periodSeconds", 5);
+        if (component != Component.WORKER) {
+            probe.putObject("tcpSocket").put("port", spec.ports().cmsd());
+        }
+        probe.put("timeoutSeconds", 5);
+        return probe;
     }
 
     private static ObjectNode xrootd(XrootdSpec spec, Component component, Catalog.Resolved image) {
@@ -225,6 +266,12 @@ public final class StatefulSets {
             // login (xrootd 5.5.3 keeps only public-class addresses and names: docs/research/outside-access.md §3).
             ObjectNode variable = env.addObject().put("name", "XRDIFADDRS");
             variable.putObject("valueFrom").putObject("fieldRef").put("apiVersion", "v1").put("fieldPath", advertise);
+        }
+        if (component == Component.WORKER) {
+            // xrootd.cf makes the pod name a worker's identity at the managers (cms.vnid); both daemons
+            // read the file, so both need it.
+            env.addObject().put("name", XrootdConf.POD_NAME_ENV).putObject("valueFrom").putObject("fieldRef")
+                    .put("apiVersion", "v1").put("fieldPath", "metadata.name");
         }
         container.put("image", image.image());
         container.put("imagePullPolicy", spec.imagePullPolicy());

@@ -54,4 +54,58 @@ class StartScriptTest {
             assertEquals(0, shellcheck.exitValue(), output);
         }
     }
+
+    /**
+     * The script's own process-1 part, run by /bin/sh with a stand-in daemon: SIGTERM to the script
+     * stops the daemon at once and the script returns its status; a daemon that exits by itself passes
+     * its status on. (The part from the trap to the end, with the preparation in between left out.)
+     */
+    @Test
+    void sigtermReachesTheDaemonAndItsStatusComesBack(@TempDir Path dir) throws Exception {
+        List<String> lines = StartScript.render(Samples.sample()).lines().toList();
+        int trap = indexOfPrefix(lines, "child=");
+        int start = lines.indexOf("[ \"$stopping\" = 0 ] || exit 143");
+        assertTrue(trap > 0 && start > trap, String.join("\n", lines));
+        String forwarder = "set -eu\ndaemon=\"$1\"\nXRD_CONFIG=c\nXRD_INSTANCE=i\n"
+                + String.join("\n", lines.subList(trap, trap + 3)) + "\n"
+                + String.join("\n", lines.subList(start, lines.size())) + "\n";
+        Path script = Files.writeString(dir.resolve("forward.sh"), forwarder);
+        Path sleeper = Files.writeString(dir.resolve("sleeper"), "#!/bin/sh\nexec sleep 30\n");
+        Path failer = Files.writeString(dir.resolve("failer"), "#!/bin/sh\nexit 3\n");
+        sleeper.toFile().setExecutable(true);
+        failer.toFile().setExecutable(true);
+
+        Process failing = new ProcessBuilder("/bin/sh", script.toString(), failer.toString()).redirectErrorStream(true).start();
+        assertTrue(failing.waitFor(10, TimeUnit.SECONDS));
+        assertEquals(3, failing.exitValue());
+
+        Process running = new ProcessBuilder("/bin/sh", script.toString(), sleeper.toString()).redirectErrorStream(true).start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            // Wait until the stand-in runs as the script's child, then SIGTERM the script alone.
+            while (running.children().findAny().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            ProcessHandle child = running.children().findAny().orElseThrow();
+            long sent = System.nanoTime();
+            new ProcessBuilder("kill", "-TERM", Long.toString(running.pid())).start().waitFor();
+            assertTrue(running.waitFor(5, TimeUnit.SECONDS), "the script did not stop within 5 s of SIGTERM");
+            double seconds = (System.nanoTime() - sent) / 1e9;
+            assertEquals(143, running.exitValue(), "the daemon's status after SIGTERM");
+            assertTrue(seconds < 2, "stopped after " + seconds + " s");
+            assertTrue(child.onExit().get(5, TimeUnit.SECONDS) != null && !child.isAlive());
+        } finally {
+            running.descendants().forEach(ProcessHandle::destroyForcibly);
+            running.destroyForcibly();
+        }
+    }
+
+    private static int indexOfPrefix(List<String> lines, String prefix) {
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).startsWith(prefix)) {
+                return i;
+            }
+        }
+        return -1;
+    }
 }

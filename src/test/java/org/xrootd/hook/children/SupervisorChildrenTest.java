@@ -2,6 +2,7 @@ package org.xrootd.hook.children;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -35,7 +36,9 @@ class SupervisorChildrenTest {
                    cms.allow host *.xrd-r-c436fdd6.ns1.svc.$(clusterdom)
                    cms.allow host *.xrd-w-c436fdd6.ns1.svc.$(clusterdom)
                    cms.allow host *.xrd-s-c436fdd6.ns1.svc.$(clusterdom)
-                   cms.delay startup 1 servers 1 lookup 1 qdl 1 drop 60
+                   # Serve 1 s after start, no 80% rule, 1 s lookups; forget a worker gone from this manager after 10 s:
+                   # one that a supervisor's login moved behind a supervisor leaves every manager (docs/xrootd-configuration.md).
+                   cms.delay startup 1 servers 1 lookup 1 qdl 1 drop 10
                 else
                    all.role server
                 """), config);
@@ -54,12 +57,33 @@ class SupervisorChildrenTest {
         assertTrue(children.stream().noneMatch(c -> c.path("metadata").path("name").asText().contains("supervisor")));
     }
 
+    /**
+     * Each manager bumps its own last connected worker for a supervisor's login; a worker bumped by one
+     * leaves the other, which kept it offline and held back creates for the whole drop delay (56-63 s
+     * with 60 s on real daemons). Above 64 workers the managers and supervisors drop after 10 s.
+     */
     @Test
-    void crossing64WorkersRollsNoExistingPod() {
+    void aboveSixtyFourWorkersManagersForgetAGoneWorkerAfterTenSeconds() {
+        for (Component component : List.of(Component.REDIRECTOR, Component.SUPERVISOR)) {
+            List<String> lines = XrootdConf.renderFor(withWorkers(65), component).lines().map(String::strip).toList();
+            assertTrue(lines.contains("cms.delay startup 1 servers 1 lookup 1 qdl 1 drop 10"), component + ": " + lines);
+            assertTrue(lines.stream().noneMatch(l -> l.contains("drop 60")), component + ": " + lines);
+        }
+        List<String> upTo64 = XrootdConf.renderFor(withWorkers(64), Component.REDIRECTOR).lines().map(String::strip).toList();
+        assertTrue(upTo64.contains("cms.delay startup 1 servers 1 lookup 1 qdl 1 drop 60"), upTo64.toString());
+        assertTrue(XrootdConf.renderFor(withWorkers(65), Component.WORKER).lines().noneMatch(l -> l.contains("cms.delay")));
+    }
+
+    @Test
+    void crossing64WorkersRollsTheRedirectorsForTheirDropDelayAndTheWorkersToDropTheirVnid() {
         XrootdConf.Rendered before = XrootdConf.rendered(withWorkers(64));
         XrootdConf.Rendered after = XrootdConf.rendered(withWorkers(100));
-        assertEquals(before.hash(Component.REDIRECTOR), after.hash(Component.REDIRECTOR));
-        assertEquals(before.hash(Component.WORKER), after.hash(Component.WORKER));
+        assertNotEquals(before.hash(Component.REDIRECTOR), after.hash(Component.REDIRECTOR));
+        assertEquals(after.hash(Component.REDIRECTOR), XrootdConf.rendered(withWorkers(65)).hash(Component.REDIRECTOR));
+        // 5.5.3 managers do not keep supervisors when the workers have a cms.vnid (see XrootdConf).
+        assertTrue(XrootdConf.renderFor(withWorkers(64), Component.WORKER).contains("cms.vnid"));
+        assertFalse(XrootdConf.renderFor(withWorkers(100), Component.WORKER).contains("cms.vnid"));
+        assertNotEquals(before.hash(Component.WORKER), after.hash(Component.WORKER));
         assertNotNull(after.hash(Component.SUPERVISOR));
     }
 
@@ -115,6 +139,8 @@ class SupervisorChildrenTest {
         JsonNode supervisor = Samples.statefulSet(spec, Component.SUPERVISOR, Samples.image()).at("/spec/template/spec");
         assertEquals(redirector.path("volumes"), supervisor.path("volumes"));
         assertEquals(redirector.at("/containers/1/volumeMounts"), supervisor.at("/containers/1/volumeMounts"));
+        // The same env: supervisors have no cms.vnid (see XrootdQuirksTest), so no pod name either.
         assertEquals(redirector.at("/containers/1/env").size(), supervisor.at("/containers/1/env").size());
+        assertEquals("supervisor", supervisor.at("/containers/1/env/0/value").asText());
     }
 }

@@ -451,6 +451,18 @@ final class LocalCluster implements AutoCloseable {
         return out.toString();
     }
 
+    /**
+     * Deletes a pod as the kubelet does (SIGTERM, SIGKILL after the grace period) and creates it again
+     * with a new IP, as a StatefulSet pod rescheduled to another node: same name, same claim, fresh
+     * emptyDirs, every hosts file naming the new address. Returns how long the old pod took to stop.
+     */
+    Duration recreateWithNewAddress(LocalPod pod) throws IOException {
+        Duration stopped = pod.stop();
+        pod.readdress(network.readdress(pod.name));
+        pod.start();
+        return stopped;
+    }
+
     void killAllPods() {
         for (LocalPod pod : allPods()) {
             pod.kill();

@@ -43,7 +43,8 @@ import java.util.Map;
  *       readOnlyRootFilesystem: true.
  * </ul>
  *
- * Not emulated: a PID and an IPC namespace (the daemons see the host's processes), seccomp, cgroups and
+ * Each container has a PID namespace of its own, with its command as process 1. Not emulated: an IPC
+ * namespace, seccomp, cgroups and
  * resource limits, image pulls, Service environment variables, /dev/pts, a tmpfs /dev and /dev/shm.
  */
 final class LocalPod {
@@ -84,7 +85,8 @@ final class LocalPod {
     final String name;
     final String statefulSet;
     final int ordinal;
-    final PodNetwork.Host host;
+    /** The pod's network identity; a re-created pod may get a new one ({@link #readdress}). */
+    PodNetwork.Host host;
     private JsonNode template;
     private JsonNode podSpec;
     private final Map<String, JsonNode> configMaps;
@@ -100,6 +102,8 @@ final class LocalPod {
     private final Map<String, Path> claims = new LinkedHashMap<>();
     private Map<String, Path> volumes = Map.of();
     private int incarnation;
+    /** How each container of the last stopped incarnation ended. */
+    Map<String, String> lastExit = Map.of();
 
     /**
      * @param template the StatefulSet's pod template (metadata and spec)
@@ -213,6 +217,51 @@ final class LocalPod {
         }
     }
 
+    /**
+     * The next incarnation runs with this network identity (a new IP): what a pod that is deleted and
+     * re-created elsewhere gets. Only between incarnations.
+     */
+    void readdress(PodNetwork.Host newHost) {
+        if (!running.isEmpty()) {
+            throw new IllegalStateException(name + " is running");
+        }
+        this.host = newHost;
+    }
+
+    /**
+     * Deletes the pod as the kubelet does: SIGTERM to each container's process 1, then SIGKILL to
+     * whatever is left after {@code terminationGracePeriodSeconds} (default 30). Returns how long the
+     * containers took to stop.
+     */
+    Duration stop() {
+        long begin = System.nanoTime();
+        long grace = podSpec.path("terminationGracePeriodSeconds").asLong(30);
+        for (Process process : running.values()) {
+            initOf(process).ifPresent(init -> procs.run(List.of("kill", "-TERM", Long.toString(init.pid())), SETUP_TIMEOUT));
+        }
+        long deadline = begin + Duration.ofSeconds(grace).toNanos();
+        for (Process process : running.values()) {
+            try {
+                long left = Math.max(0, deadline - System.nanoTime());
+                if (!process.waitFor(left, java.util.concurrent.TimeUnit.NANOSECONDS)) {
+                    Procs.kill(process);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                Procs.kill(process);
+            }
+        }
+        Duration took = Duration.ofNanos(System.nanoTime() - begin);
+        lastExit = containerStates();
+        running.clear();
+        return took;
+    }
+
+    /** The container's process 1: the child unshare forked into the container's PID namespace. */
+    private static java.util.Optional<ProcessHandle> initOf(Process process) {
+        return process.children().findFirst();
+    }
+
     /** Deletes the pod: every container's process is killed by its PID (SIGKILL, like a lost node). */
     void kill() {
         for (Process process : running.values()) {
@@ -232,10 +281,12 @@ final class LocalPod {
         return states;
     }
 
-    /** PIDs of the running containers, which are the daemons' own PIDs: every wrapper exec()s. */
+    /** PIDs of the running containers' daemons (children of start.sh, process 1 of the container). */
     Map<String, Long> pids() {
         Map<String, Long> pids = new LinkedHashMap<>();
-        running.forEach((k, v) -> pids.put(k, v.pid()));
+        running.forEach((k, v) -> pids.put(k, v.descendants()
+                .filter(p -> p.info().command().map(c -> c.endsWith("/xrootd") || c.endsWith("/cmsd")).orElse(false))
+                .map(ProcessHandle::pid).findFirst().orElse(v.pid())));
         return pids;
     }
 
@@ -430,7 +481,10 @@ final class LocalPod {
         script.append("exec \"$@\"\n");
 
         List<String> command = new ArrayList<>(PodNetwork.inNamespace(host));
-        command.addAll(List.of("unshare", "--mount", "--uts", "--propagation", "private", "--", "/bin/sh", "-c", script.toString(), "pod-" + name));
+        // A PID namespace per container, as a container runtime makes: the container's command is its
+        // process 1 (the kernel delivers to it only signals it handles); the proc mount above is its own.
+        command.addAll(List.of("unshare", "--mount", "--uts", "--pid", "--fork", "--kill-child=KILL",
+                "--propagation", "private", "--", "/bin/sh", "-c", script.toString(), "pod-" + name));
         command.addAll(asContainerUser(c, Path.of(root)));
         command.addAll(containerCommand(c));
         return command;
@@ -460,10 +514,15 @@ final class LocalPod {
         env.put("HOSTNAME", name);
         env.put("HOME", image.accountOf(uid).map(OperandImage.Account::home).orElse("/"));
         for (JsonNode e : c.path("env")) {
-            if (!e.has("value")) {
+            String value;
+            if (e.has("value")) {
+                value = e.path("value").asText();
+            } else if ("metadata.name".equals(e.path("valueFrom").path("fieldRef").path("fieldPath").asText())) {
+                value = name; // the downward API: the pod's name
+            } else {
                 throw new IllegalStateException("env valueFrom is not emulated: " + e);
             }
-            env.put(e.path("name").asText(), e.path("value").asText());
+            env.put(e.path("name").asText(), value);
         }
         // env -i sets exactly these; setpriv and chroot (named by their host paths) keep them, and
         // chroot finds the container's command on the image's PATH inside the new root.
@@ -533,8 +592,9 @@ final class LocalPod {
         if (process == null || !process.isAlive()) {
             return new Procs.Result(argv, 1, "container not running", false, Duration.ZERO);
         }
-        List<String> command = new ArrayList<>(List.of("nsenter", "--target", Long.toString(process.pid()),
-                "--net", "--mount", "--uts", "--"));
+        long target = initOf(process).map(ProcessHandle::pid).orElse(process.pid());
+        List<String> command = new ArrayList<>(List.of("nsenter", "--target", Long.toString(target),
+                "--net", "--mount", "--uts", "--pid", "--"));
         command.addAll(asContainerUser(container(containerName), roots.get(containerName)));
         command.addAll(argv);
         return procs.run(command, timeout);

@@ -39,6 +39,8 @@ final class PodNetwork implements AutoCloseable {
     private final Map<String, Host> hosts = new LinkedHashMap<>();
     private final List<String> created = new ArrayList<>();
     private boolean createdNetnsEtc;
+    /** The next host's index (its IP's last byte is 10 + index); a re-addressed host takes one too. */
+    private int nextIndex;
 
     PodNetwork(Procs procs, String prefix) {
         this.procs = procs;
@@ -52,7 +54,7 @@ final class PodNetwork implements AutoCloseable {
     }
 
     Host add(String key, String hostname, String fqdn, List<String> dnsNames) {
-        int index = hosts.size();
+        int index = nextIndex++;
         String ip = SUBNET + (10 + index);
         Host host = new Host(prefix + "-" + index, ip, hostname, fqdn, List.copyOf(dnsNames));
         hosts.put(key, host);
@@ -72,7 +74,7 @@ final class PodNetwork implements AutoCloseable {
             throw new IllegalStateException("the network does not exist yet: use add()");
         }
         Host host = add(key, hostname, fqdn, dnsNames);
-        createNamespace(host, hosts.size() - 1);
+        createNamespace(host, nextIndex - 1);
         for (Host each : hosts.values()) {
             if (each == host) {
                 writeEtc(each);
@@ -82,6 +84,40 @@ final class PodNetwork implements AutoCloseable {
             }
         }
         return host;
+    }
+
+    /**
+     * Gives a host a new IP, as a pod deleted and re-created elsewhere gets one: the namespace's address
+     * is replaced, and every hosts file rewritten in place with the new address for its names (cluster
+     * DNS answers with the new pod IP). Only while nothing runs in the namespace.
+     */
+    Host readdress(String key) throws IOException {
+        Host old = host(key);
+        String ip = SUBNET + (10 + nextIndex++);
+        Host moved = new Host(old.namespace(), ip, old.hostname(), old.fqdn(), old.dnsNames());
+        hosts.put(key, moved);
+        ip("-n", old.namespace(), "addr", "flush", "dev", "eth0");
+        ip("-n", old.namespace(), "addr", "add", ip + "/24", "dev", "eth0");
+        for (Host each : hosts.values()) {
+            rewriteInPlace(each);
+        }
+        return moved;
+    }
+
+    /**
+     * Writes a hosts file over the old one without truncating it first (a process that reads it while
+     * it is empty fails to resolve names); shorter contents are padded with a comment line.
+     */
+    private void rewriteInPlace(Host self) throws IOException {
+        Path file = NETNS_ETC.resolve(self.namespace()).resolve("hosts");
+        byte[] content = hostsFile(self).getBytes(StandardCharsets.UTF_8);
+        long old = Files.size(file);
+        if (content.length < old) {
+            content = (hostsFile(self) + "#" + "-".repeat((int) (old - content.length) - 2) + "\n").getBytes(StandardCharsets.UTF_8);
+        }
+        try (var out = new java.io.RandomAccessFile(file.toFile(), "rw")) {
+            out.write(content);
+        }
     }
 
     /**
@@ -133,6 +169,15 @@ final class PodNetwork implements AutoCloseable {
     }
 
     private void writeEtc(Host self) throws IOException {
+        Path dir = NETNS_ETC.resolve(self.namespace());
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("hosts"), hostsFile(self), StandardCharsets.UTF_8);
+        // No name server: every name the cluster uses is in the hosts file, and nothing leaves the namespace.
+        Files.writeString(dir.resolve("resolv.conf"), "search " + searchPath(self) + "\noptions ndots:5\n",
+                StandardCharsets.UTF_8);
+    }
+
+    private String hostsFile(Host self) {
         List<String> lines = new ArrayList<>();
         lines.add("# Written by RealDaemonClusterTest: the kubelet's /etc/hosts plus cluster DNS for the test's pods.");
         lines.add("127.0.0.1\tlocalhost");
@@ -145,12 +190,7 @@ final class PodNetwork implements AutoCloseable {
                 lines.add(hostsLine(other).strip());
             }
         }
-        Path dir = NETNS_ETC.resolve(self.namespace());
-        Files.createDirectories(dir);
-        Files.writeString(dir.resolve("hosts"), String.join("\n", lines) + "\n", StandardCharsets.UTF_8);
-        // No name server: every name the cluster uses is in the hosts file, and nothing leaves the namespace.
-        Files.writeString(dir.resolve("resolv.conf"), "search " + searchPath(self) + "\noptions ndots:5\n",
-                StandardCharsets.UTF_8);
+        return String.join("\n", lines) + "\n";
     }
 
     private static String searchPath(Host host) {
