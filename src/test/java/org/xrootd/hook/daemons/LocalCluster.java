@@ -25,8 +25,10 @@ import org.xrootd.hook.json.Json;
 
 /**
  * Both StatefulSets of one hook response, every pod run locally ({@link LocalPod}) in its own network
- * namespace ({@link PodNetwork}), plus one client namespace from which the test (and, for tcpSocket
- * probes, the "kubelet") talks to the pods by their DNS names.
+ * namespace on one of {@link #NODES} nodes ({@link PodNetwork}), plus an in-cluster client pod from which
+ * the test (and, for tcpSocket probes, the "kubelet") talks to the pods by their DNS names, and a client
+ * outside the cluster that reaches only node addresses and the LoadBalancer addresses the response's
+ * Services get ({@link #exposeServices}).
  *
  * Every container runs in the operand image ({@link OperandImage}).
  *
@@ -451,6 +453,10 @@ final class LocalCluster implements AutoCloseable {
         }
         command.addAll(List.of(argv));
         return procs.run(command, timeout);
+    }
+
+    List<PodNetwork.Node> nodes() {
+        return network.nodes();
     }
 
     /** Runs a command in the outside client's namespace (as root), with exactly this environment on top of root's. */

@@ -50,6 +50,16 @@ import org.xrootd.hook.testkit.Tiers;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class OutsideAccessRealDaemonTest {
+    /** Where an outside client must be sent for a file on {@code holder}: its node's name. */
+    String outsideTarget(LocalPod holder) {
+        return holder.host.node().name();
+    }
+
+    /** Where an in-cluster client must be sent: the holder's pod IP. */
+    String insideTarget(LocalPod holder) {
+        return holder.host.ip();
+    }
+
     private static final Pattern ROOT_REDIRECT = Pattern.compile("Redirected from: \\S+ to: (\\S+)");
     private static final Pattern POD_IP = Pattern.compile("\\b10\\.213\\.[0-9]+\\.[0-9]+\\b");
     private static final Duration T = DaemonRun.CLIENT_TIMEOUT;
@@ -64,7 +74,7 @@ class OutsideAccessRealDaemonTest {
         run = DaemonRun.open("outside");
         Prerequisites.requireBinaries("davix-get", "davix-put");
         JsonNode response = hostPortMode(run.sync("ox", DaemonRun.spec(1, 2), 1));
-        Files.writeString(run.workDir.resolve("sync-response-hostport.json"), response.toPrettyString());
+        Files.writeString(run.workDir.resolve("sync-response-exposed.json"), response.toPrettyString());
         cluster = run.cluster(response, Map.of());
         redirector = cluster.redirectors.get(0);
         run.timingsHeader("Outside access, hostPort workers + LoadBalancer redirector (xrootd " + DaemonRun.VERSION
@@ -90,9 +100,8 @@ class OutsideAccessRealDaemonTest {
      * would apply. Only standard fields, so the harness runs it exactly as a kubelet would.
      */
     static JsonNode hostPortMode(JsonNode response) {
-        JsonNode copy = response.deepCopy();
+        JsonNode copy = loadBalancer(response);
         boolean workers = false;
-        boolean service = false;
         for (JsonNode child : copy.path("children")) {
             String component = child.path("metadata").path("labels").path("app.kubernetes.io/component").asText();
             if ("StatefulSet".equals(child.path("kind").asText()) && "worker".equals(component)) {
@@ -116,13 +125,24 @@ class OutsideAccessRealDaemonTest {
                     }
                 }
             }
+        }
+        assertTrue(workers, "the response has a worker xrootd container");
+        return copy;
+    }
+
+    /** The redirectors' client Service as type LoadBalancer with externalTrafficPolicy Local. */
+    static JsonNode loadBalancer(JsonNode response) {
+        JsonNode copy = response.deepCopy();
+        boolean service = false;
+        for (JsonNode child : copy.path("children")) {
+            String component = child.path("metadata").path("labels").path("app.kubernetes.io/component").asText();
             if ("Service".equals(child.path("kind").asText()) && "redirector".equals(component)
                     && !"None".equals(child.path("spec").path("clusterIP").asText())) {
                 ((ObjectNode) child.path("spec")).put("type", "LoadBalancer").put("externalTrafficPolicy", "Local");
                 service = true;
             }
         }
-        assertTrue(workers && service, "the response has a worker xrootd container and a redirector client Service");
+        assertTrue(service, "the response has a redirector client Service");
         return copy;
     }
 
@@ -131,10 +151,21 @@ class OutsideAccessRealDaemonTest {
     void theOutsideReachesNodeAndLoadBalancerAddressesOnly() {
         run.explain(() -> {
             for (LocalPod pod : cluster.allPods()) {
-                assertFalse(outsideConnects(pod.host.ip(), cluster.xrootdPort), "outside client reached pod IP of " + pod);
+                if (!pod.host.hostNetwork()) {
+                    assertFalse(outsideConnects(pod.host.ip(), cluster.xrootdPort), "outside client reached pod IP of " + pod);
+                }
                 assertTrue(cluster.accepts(pod, cluster.xrootdPort), "in-cluster client reaches " + pod);
             }
             assertTrue(outsideConnects(lb.address(), cluster.xrootdPort), "LoadBalancer " + lb.address());
+            // A LoadBalancer Service also has a node port; with externalTrafficPolicy Local only nodes
+            // with a ready endpoint forward it.
+            int nodePort = lb.nodePorts().get(cluster.xrootdPort);
+            run.timings.put("LoadBalancer node port", Integer.toString(nodePort));
+            for (PodNetwork.Node node : cluster.nodes()) {
+                boolean local = cluster.redirectors.stream().anyMatch(r -> r.host.node().equals(node));
+                assertEquals(local, outsideConnects(node.ip(), nodePort), "node port " + nodePort + " on " + node.name()
+                        + (local ? " (has a redirector)" : " (no redirector)"));
+            }
             for (LocalPod worker : cluster.workers) {
                 assertTrue(outsideConnects(worker.host.node().ip(), cluster.xrootdPort), "hostPort of " + worker + " on its node");
             }
@@ -160,7 +191,7 @@ class OutsideAccessRealDaemonTest {
             LocalPod holder = run.onlyHolder(lfn);
             String target = rootRedirect(write);
             run.timings.put("outside xrdcp write: redirect target", target + " (holder " + holder.name + ")");
-            assertEquals("root://" + holder.host.node().name() + ":" + cluster.xrootdPort + "/", target);
+            assertEquals("root://" + outsideTarget(holder) + ":" + cluster.xrootdPort + "/", target);
 
             Path back = run.clientFile("outside-1.back");
             Procs.Result read = cluster.outside(List.of(), T, "xrdcp", "-f", "-d", "2", lbUrl(lfn), back.toString());
@@ -168,7 +199,7 @@ class OutsideAccessRealDaemonTest {
             assertArrayEquals(content, DaemonRun.bytes(back));
             String readTarget = rootRedirect(read);
             run.timings.put("outside xrdcp read: redirect target", readTarget);
-            assertEquals("root://" + holder.host.node().name() + ":" + cluster.xrootdPort + "/", readTarget);
+            assertEquals("root://" + outsideTarget(holder) + ":" + cluster.xrootdPort + "/", readTarget);
 
             Procs.Result locate = cluster.outside(List.of(), T, "xrdfs", lb.name() + ":" + cluster.xrootdPort, "locate", lfn);
             Procs.Result locateNames = cluster.outside(List.of(), T, "xrdfs", lb.name() + ":" + cluster.xrootdPort, "locate", "-m", lfn);
@@ -176,7 +207,7 @@ class OutsideAccessRealDaemonTest {
             run.timings.put("outside xrdfs locate", locate.output().strip());
             run.timings.put("outside xrdfs locate -m", locateNames.output().strip());
             assertTrue(locate.output().contains(holder.host.node().ip() + "]:" + cluster.xrootdPort), locate.toString());
-            assertTrue(locateNames.output().startsWith(holder.host.node().name() + ":" + cluster.xrootdPort + " "), locateNames.toString());
+            assertTrue(locateNames.output().startsWith(outsideTarget(holder) + ":" + cluster.xrootdPort + " "), locateNames.toString());
             assertNoPodIp(locate.output() + locateNames.output() + target + readTarget);
         });
     }
@@ -191,7 +222,7 @@ class OutsideAccessRealDaemonTest {
             Procs.Result get = cluster.outside(List.of(), T, "curl", "-sS", "-L", "-o", got.toString(), "-w",
                     "%{http_code} %{num_redirects} %{url_effective}", lbHttp(lfn));
             run.timings.put("outside curl GET -L: code, redirects, final URL", get.output().strip());
-            assertEquals("200 1 http://" + holder.host.node().name() + ":" + cluster.xrootdPort + lfn, get.output().strip(), get.toString());
+            assertEquals("200 1 http://" + outsideTarget(holder) + ":" + cluster.xrootdPort + lfn, get.output().strip(), get.toString());
             assertArrayEquals(run.written.get(lfn), DaemonRun.bytes(got));
 
             String put = "/data/outside-curl-put.txt";
@@ -203,7 +234,7 @@ class OutsideAccessRealDaemonTest {
             assertTrue(upload.ok(), upload.toString());
             run.written.put(put, content);
             LocalPod putHolder = run.onlyHolder(put);
-            assertTrue(upload.output().strip().matches("20[01] 1 " + Pattern.quote("http://" + putHolder.host.node().name() + ":"
+            assertTrue(upload.output().strip().matches("20[01] 1 " + Pattern.quote("http://" + outsideTarget(putHolder) + ":"
                     + cluster.xrootdPort + put)), upload.toString());
             assertNoPodIp(get.output() + upload.output());
         });
@@ -220,7 +251,7 @@ class OutsideAccessRealDaemonTest {
             assertTrue(get.ok(), get.toString());
             String location = location(get);
             run.timings.put("outside davix-get: Location", location);
-            assertEquals("http://" + holder.host.node().name() + ":" + cluster.xrootdPort + lfn, location);
+            assertEquals("http://" + outsideTarget(holder) + ":" + cluster.xrootdPort + lfn, location);
             assertArrayEquals(run.written.get(lfn), DaemonRun.bytes(got));
 
             String put = "/data/outside-davix-put.txt";
@@ -232,7 +263,7 @@ class OutsideAccessRealDaemonTest {
             LocalPod putHolder = run.onlyHolder(put);
             String putLocation = location(upload);
             run.timings.put("outside davix-put: Location", putLocation);
-            assertEquals("http://" + putHolder.host.node().name() + ":" + cluster.xrootdPort + put, putLocation);
+            assertEquals("http://" + outsideTarget(putHolder) + ":" + cluster.xrootdPort + put, putLocation);
             // Read back from outside over xroot, through the LoadBalancer.
             Path back = run.clientFile("outside-davix-put.back");
             Procs.Result read = cluster.outside(List.of(), T, "xrdcp", "-f", lbUrl(put), back.toString());
@@ -253,7 +284,7 @@ class OutsideAccessRealDaemonTest {
             assertArrayEquals(run.written.get(lfn), DaemonRun.bytes(back));
             String target = rootRedirect(read);
             run.timings.put("inside xrdcp read: redirect target", target);
-            assertEquals("root://" + holder.host.ip() + ":" + cluster.xrootdPort + "/", target);
+            assertEquals("root://" + insideTarget(holder) + ":" + cluster.xrootdPort + "/", target);
 
             String inside = "/data/inside-2.bin";
             byte[] content = content(inside);
@@ -264,12 +295,12 @@ class OutsideAccessRealDaemonTest {
             LocalPod insideHolder = run.onlyHolder(inside);
             String writeTarget = rootRedirect(write);
             run.timings.put("inside xrdcp write: redirect target", writeTarget);
-            assertEquals("root://" + insideHolder.host.ip() + ":" + cluster.xrootdPort + "/", writeTarget);
+            assertEquals("root://" + insideTarget(insideHolder) + ":" + cluster.xrootdPort + "/", writeTarget);
 
             Procs.Result get = cluster.client(T, "curl", "-sS", "-L", "-o", "/dev/null", "-w",
                     "%{http_code} %{num_redirects} %{url_effective}", cluster.httpUrl(redirector, lfn));
             run.timings.put("inside curl GET -L: code, redirects, final URL", get.output().strip());
-            assertEquals("200 1 http://" + holder.host.ip() + ":" + cluster.xrootdPort + lfn, get.output().strip(), get.toString());
+            assertEquals("200 1 http://" + insideTarget(holder) + ":" + cluster.xrootdPort + lfn, get.output().strip(), get.toString());
         });
     }
 
