@@ -578,16 +578,24 @@ final class LocalCluster implements AutoCloseable {
         for (String line : map.output().split("\n")) {
             if (line.strip().startsWith("Srv ")) {
                 String entry = line.strip().split("\\s+")[1];
-                Matcher m = SERVER.matcher(entry);
-                if (m.find()) {
-                    ips.add(m.group(1));
-                } else {
-                    String name = entry.replaceFirst(":[0-9]+$", "");
-                    ips.add(allPods().stream().filter(p -> name.equals(p.host.fqdn())).map(p -> p.host.ip()).findFirst().orElse(entry));
-                }
+                ips.add(addressOf(entry).orElse(entry));
             }
         }
         return ips;
+    }
+
+    /**
+     * The IP of a server entry as xrdmapc prints it: {@code [::ffff:<ip>]:<port>} when its address has
+     * no PTR record, or {@code <name>:<port>} with the name the PTR gives, taken as the address of the
+     * pod that owns that name now. Empty for anything else.
+     */
+    java.util.Optional<String> addressOf(String entry) {
+        Matcher m = SERVER.matcher(entry);
+        if (m.find()) {
+            return java.util.Optional.of(m.group(1));
+        }
+        String name = entry.replaceFirst(":[0-9]+$", "");
+        return allPods().stream().filter(p -> name.equals(p.host.fqdn())).map(p -> p.host.ip()).findFirst();
     }
 
     /** True when a worker cmsd's log says it logged in to the redirector ("Logged into [site] host"). */
