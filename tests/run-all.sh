@@ -18,6 +18,12 @@ for tool in unshare nsenter setpriv; do command -v "$tool" >/dev/null 2>&1 || ne
 command -v chroot >/dev/null 2>&1 || need_apt+=(coreutils)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 for tool in umoci shfmt mmdebstrap; do command -v "$tool" >/dev/null 2>&1 || need_apt+=("$tool"); done
+# The harness's cluster network (PodNetwork): dnsmasq plays the cluster DNS and the site's DNS
+# (getent from libc-bin checks its answers), nft the nodes' DNAT for hostPorts and Services; the
+# outside-access test's WebDAV client is CERN's davix.
+command -v dnsmasq >/dev/null 2>&1 || need_apt+=(dnsmasq-base)
+command -v nft >/dev/null 2>&1 || need_apt+=(nftables)
+for tool in davix-get davix-put; do command -v "$tool" >/dev/null 2>&1 || need_apt+=(davix); done
 # StartScriptTest: the generated start.sh passes shellcheck.
 command -v shellcheck >/dev/null 2>&1 || need_apt+=(shellcheck)
 # Day-2 real-daemon tests: a self-signed certificate for spec.tls.

@@ -118,6 +118,13 @@ class IdentityRealDaemonTest {
             waitFor(Duration.ofSeconds(10), () -> cluster.subscribedServers(redirector).contains(worker.host.ip()),
                     "the redirector lists the worker at its new address");
             assertFalse(cluster.subscribedServers(redirector).contains(oldIp), "the old address is gone at once");
+            // The cluster DNS follows the pod as CoreDNS does: its name gives the new address, the old
+            // address has no PTR left (getent, the C library's resolver, is the oracle).
+            Procs.Result forward = cluster.client(Duration.ofSeconds(5), "getent", "ahostsv4", worker.host.fqdn());
+            assertTrue(forward.ok() && forward.output().startsWith(worker.host.ip() + " "), forward.toString());
+            Procs.Result reverse = cluster.client(Duration.ofSeconds(5), "getent", "hosts", worker.host.ip());
+            assertTrue(reverse.ok() && reverse.output().contains(worker.host.fqdn()), reverse.toString());
+            assertFalse(cluster.client(Duration.ofSeconds(5), "getent", "hosts", oldIp).ok(), "a PTR left for " + oldIp);
             for (String lfn : new ArrayList<>(run.written.keySet())) {
                 run.readBack(redirector, lfn);
             }

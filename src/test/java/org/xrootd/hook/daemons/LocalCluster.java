@@ -25,8 +25,10 @@ import org.xrootd.hook.json.Json;
 
 /**
  * Both StatefulSets of one hook response, every pod run locally ({@link LocalPod}) in its own network
- * namespace ({@link PodNetwork}), plus one client namespace from which the test (and, for tcpSocket
- * probes, the "kubelet") talks to the pods by their DNS names.
+ * namespace on one of {@link #NODES} nodes ({@link PodNetwork}), plus an in-cluster client pod from which
+ * the test (and, for tcpSocket probes, the "kubelet") talks to the pods by their DNS names, and a client
+ * outside the cluster that reaches only node addresses and the LoadBalancer addresses the response's
+ * Services get ({@link #exposeServices}).
  *
  * Every container runs in the operand image ({@link OperandImage}).
  *
@@ -41,7 +43,15 @@ final class LocalCluster implements AutoCloseable {
     final List<LocalPod> workers = new ArrayList<>();
     /** Present only when the hook built supervisors (more than 64 workers). */
     final List<LocalPod> supervisors = new ArrayList<>();
+    /** The in-cluster client (a pod): reaches pod IPs. */
     final PodNetwork.Host client;
+    /** A client outside the cluster: reaches node addresses and LoadBalancer addresses only. */
+    final PodNetwork.Host outside;
+    /** How many nodes the pods are spread over. */
+    static final int NODES = 3;
+    private final List<JsonNode> services = new ArrayList<>();
+    private final Map<Integer, Set<Integer>> usedPorts = new HashMap<>();
+    private final Map<Integer, Integer> podsOn = new HashMap<>();
     final int xrootdPort;
     final Path workDir;
     /** The ConfigMaps by name as the hook last returned them; pods read them at each start. */
@@ -62,9 +72,11 @@ final class LocalCluster implements AutoCloseable {
         this.image = image;
         this.procs = procs;
         this.secrets.putAll(secrets);
-        this.network = new PodNetwork(procs, String.format("xh%04x", ThreadLocalRandom.current().nextInt(0x10000)));
+        this.network = new PodNetwork(procs, String.format("xh%04x", ThreadLocalRandom.current().nextInt(0x10000)), NODES,
+                workDir.resolve("dns"));
         Desired desired = Desired.of(response);
         configMaps.putAll(desired.configMaps());
+        services.addAll(desired.services());
         this.xrootdConfig = desired.xrootdConfig();
         for (JsonNode sts : desired.statefulSets()) {
             for (int i = 0; i < sts.path("spec").path("replicas").asInt(); i++) {
@@ -75,18 +87,22 @@ final class LocalCluster implements AutoCloseable {
             throw new IllegalStateException("the response lacks redirector or worker pods");
         }
         this.xrootdPort = desired.xrootdPort();
-        this.client = network.add("client", "client", null, List.of());
+        // The in-cluster client: a pod on the first node (it also plays the kubelet for tcpSocket probes).
+        this.client = network.add("client", "client", null, List.of(), network.nodes().get(0), false, true, Map.of());
+        this.outside = network.outside;
     }
 
     /** The ConfigMap and the two or three StatefulSets of a hook response. */
-    private record Desired(Map<String, JsonNode> configMaps, List<JsonNode> statefulSets) {
+    private record Desired(Map<String, JsonNode> configMaps, List<JsonNode> statefulSets, List<JsonNode> services) {
         static Desired of(JsonNode response) {
             Map<String, JsonNode> configMaps = new HashMap<>();
             List<JsonNode> statefulSets = new ArrayList<>();
+            List<JsonNode> services = new ArrayList<>();
             for (JsonNode child : response.path("children")) {
                 switch (child.path("kind").asText()) {
                     case "ConfigMap" -> configMaps.put(child.path("metadata").path("name").asText(), child);
                     case "StatefulSet" -> statefulSets.add(child);
+                    case "Service" -> services.add(child);
                     default -> { }
                 }
             }
@@ -94,7 +110,7 @@ final class LocalCluster implements AutoCloseable {
                 throw new IllegalStateException("expected one ConfigMap and two or three StatefulSets, got " + configMaps.keySet()
                         + " and " + statefulSets.size() + " StatefulSets");
             }
-            return new Desired(configMaps, statefulSets);
+            return new Desired(configMaps, statefulSets, services);
         }
 
         String xrootdConfig() {
@@ -124,20 +140,64 @@ final class LocalCluster implements AutoCloseable {
         String podName = stsName + "-" + ordinal;
         String relative = podName + "." + service + "." + namespace + ".svc";
         String fqdn = relative + "." + PodNetwork.CLUSTER_DOMAIN;
-        // all.manager's form <pod>.<service>: cluster DNS answers it through the pod's search list, which
-        // glibc applies to DNS only, never to hosts files, so the files list it as it is written.
-        String searched = podName + "." + service;
-        PodNetwork.Host host;
-        try {
-            host = live ? network.addLive(podName, podName, fqdn, List.of(fqdn, relative, searched))
-                    : network.add(podName, podName, fqdn, List.of(fqdn, relative, searched));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        LocalPod pod = new LocalPod(stsName, ordinal, host, sts.path("spec").path("template"), configMaps, secrets, image, workDir, procs)
-                .withClaims(sts.path("spec").path("volumeClaimTemplates"));
+        JsonNode podSpec = sts.path("spec").path("template").path("spec");
+        boolean hostNetwork = podSpec.path("hostNetwork").asBoolean(false);
+        String dnsPolicy = podSpec.path("dnsPolicy").asText("ClusterFirst");
+        // A hostNetwork pod resolves through the cluster DNS only with ClusterFirstWithHostNet; with
+        // ClusterFirst it falls back to its node's resolver (Kubernetes' dnsPolicy rules).
+        boolean clusterDns = hostNetwork ? "ClusterFirstWithHostNet".equals(dnsPolicy) : !"Default".equals(dnsPolicy);
+        Map<Integer, Integer> ports = hostPorts(podSpec);
+        PodNetwork.Node node = schedule(podName, hostNetwork, ports.keySet());
+        PodNetwork.Host host = network.add(podName, podName, fqdn, List.of(fqdn, relative), node, hostNetwork, clusterDns, ports);
+        LocalPod pod = new LocalPod(namespace, stsName, ordinal, host, sts.path("spec").path("template"), configMaps, secrets, image,
+                workDir, procs).withClaims(sts.path("spec").path("volumeClaimTemplates"));
         pods.add(pod);
         return pod;
+    }
+
+    /**
+     * The pod's ports on its node: each container port's {@code hostPort} (to its containerPort), or
+     * with hostNetwork every container port itself, which the pod then binds on the node.
+     */
+    private static Map<Integer, Integer> hostPorts(JsonNode podSpec) {
+        Map<Integer, Integer> ports = new LinkedHashMap<>();
+        boolean hostNetwork = podSpec.path("hostNetwork").asBoolean(false);
+        for (JsonNode c : podSpec.path("containers")) {
+            for (JsonNode p : c.path("ports")) {
+                int containerPort = p.path("containerPort").asInt();
+                if (hostNetwork) {
+                    ports.put(containerPort, containerPort);
+                } else if (p.has("hostPort")) {
+                    ports.put(p.path("hostPort").asInt(), containerPort);
+                }
+            }
+        }
+        return ports;
+    }
+
+    /**
+     * Places a pod as the scheduler's NodePorts filter does: never on a node where another pod already
+     * uses one of its host ports (a hostNetwork pod uses all its container ports), else on the node
+     * with the fewest pods. No node left: the pod would stay Pending, and the run fails.
+     */
+    private PodNetwork.Node schedule(String podName, boolean hostNetwork, Set<Integer> ports) {
+        PodNetwork.Node best = null;
+        for (PodNetwork.Node node : network.nodes()) {
+            Set<Integer> used = usedPorts.computeIfAbsent(node.index(), k -> new TreeSet<>());
+            if (ports.stream().anyMatch(used::contains)) {
+                continue;
+            }
+            if (best == null || podsOn.getOrDefault(node.index(), 0) < podsOn.getOrDefault(best.index(), 0)) {
+                best = node;
+            }
+        }
+        if (best == null) {
+            throw new IllegalStateException(podName + " would stay Pending: every node already uses one of its host ports "
+                    + ports + (hostNetwork ? " (hostNetwork)" : ""));
+        }
+        usedPorts.get(best.index()).addAll(ports);
+        podsOn.merge(best.index(), 1, Integer::sum);
+        return best;
     }
 
     /**
@@ -199,6 +259,8 @@ final class LocalCluster implements AutoCloseable {
         configMaps.clear();
         configMaps.putAll(desired.configMaps());
         xrootdConfig = desired.xrootdConfig();
+        services.clear();
+        services.addAll(desired.services());
         List<String> events = new ArrayList<>();
         Map<LocalPod, Readiness> readiness = new LinkedHashMap<>();
         allPods().forEach(pod -> readiness.put(pod, new Readiness(probe(pod), true, 0)));
@@ -393,6 +455,110 @@ final class LocalCluster implements AutoCloseable {
         return procs.run(command, timeout);
     }
 
+    List<PodNetwork.Node> nodes() {
+        return network.nodes();
+    }
+
+    /** Runs a command in the outside client's namespace (as root), with exactly this environment on top of root's. */
+    Procs.Result outside(List<String> env, Duration timeout, String... argv) {
+        List<String> command = new ArrayList<>(PodNetwork.inNamespace(outside));
+        if (!env.isEmpty()) {
+            command.add("env");
+            command.addAll(env);
+        }
+        command.addAll(List.of(argv));
+        return procs.run(command, timeout);
+    }
+
+    /** What a LoadBalancer or NodePort Service of the response got: its address and name, and its node ports. */
+    record Exposed(String service, String address, String name, PodNetwork.Node announcedBy, Map<Integer, Integer> nodePorts) {}
+
+    /**
+     * Emulates the Services of type LoadBalancer and NodePort of the last response for the pods that
+     * are ready now (their endpoints), with {@code externalTrafficPolicy: Local} semantics whatever the
+     * Service says, so never more than Kubernetes gives: a node forwards only to ready endpoints on
+     * itself, by destination NAT (the pod sees the client's address). A LoadBalancer address is put on
+     * one node that has a ready endpoint (as MetalLB's layer-2 mode announces it from one such node)
+     * and named {@code <service>.<namespace>.lb.<site zone>} in the site DNS (A and PTR). A NodePort
+     * without {@code nodePort} gets one from 30000 up, as the API server allocates it. Call it again
+     * after readiness changes; ClusterIP Services are not emulated (clients use pod names).
+     */
+    List<Exposed> exposeServices() throws IOException {
+        List<Exposed> exposed = new ArrayList<>();
+        Map<Integer, List<String>> addresses = new HashMap<>();
+        Map<Integer, List<PodNetwork.Forward>> forwards = new HashMap<>();
+        int lb = 0;
+        int allocated = 30000;
+        for (JsonNode svc : services) {
+            String type = svc.path("spec").path("type").asText("ClusterIP");
+            if (!"LoadBalancer".equals(type) && !"NodePort".equals(type)) {
+                continue;
+            }
+            String svcName = svc.path("metadata").path("name").asText();
+            String namespace = svc.path("metadata").path("namespace").asText("default");
+            List<LocalPod> endpoints = allPods().stream().filter(p -> selects(svc.path("spec").path("selector"), p) && ready(p)).toList();
+            if (endpoints.isEmpty()) {
+                throw new IllegalStateException("Service " + svcName + " has no ready endpoint");
+            }
+            Map<Integer, Integer> nodePorts = new LinkedHashMap<>();
+            for (JsonNode port : svc.path("spec").path("ports")) {
+                int nodePort = port.has("nodePort") ? port.path("nodePort").asInt() : allocated++;
+                nodePorts.put(port.path("port").asInt(), nodePort);
+                for (PodNetwork.Node node : network.nodes()) {
+                    endpoints.stream().filter(p -> p.host.node() == node).findFirst().ifPresent(local ->
+                            forwards.computeIfAbsent(node.index(), k -> new ArrayList<>()).add(new PodNetwork.Forward(
+                                    node.ip(), nodePort, local.host.ip(), targetPort(port))));
+                }
+            }
+            String address = null;
+            String name = null;
+            PodNetwork.Node announcer = null;
+            if ("LoadBalancer".equals(type)) {
+                announcer = endpoints.get(0).host.node();
+                address = PodNetwork.SITE_NET + (200 + lb++);
+                name = svcName + "." + namespace + ".lb." + PodNetwork.SITE_DOMAIN;
+                addresses.computeIfAbsent(announcer.index(), k -> new ArrayList<>()).add(address);
+                LocalPod local = endpoints.get(0);
+                for (JsonNode port : svc.path("spec").path("ports")) {
+                    forwards.computeIfAbsent(announcer.index(), k -> new ArrayList<>()).add(new PodNetwork.Forward(
+                            address, port.path("port").asInt(), local.host.ip(), targetPort(port)));
+                }
+                network.siteRecord(name, address);
+            }
+            exposed.add(new Exposed(svcName, address, name, announcer, nodePorts));
+        }
+        for (PodNetwork.Node node : network.nodes()) {
+            network.serviceForwards(node, addresses.getOrDefault(node.index(), List.of()),
+                    forwards.getOrDefault(node.index(), List.of()));
+        }
+        return exposed;
+    }
+
+    /** A numeric targetPort (the hook's Services use numbers), or the port itself when absent. */
+    private static int targetPort(JsonNode port) {
+        JsonNode target = port.path("targetPort");
+        if (target.isMissingNode()) {
+            return port.path("port").asInt();
+        }
+        if (!target.canConvertToInt()) {
+            throw new IllegalStateException("named targetPort is not emulated: " + port);
+        }
+        return target.asInt();
+    }
+
+    /** True when every label of the selector is on the pod's template. */
+    private static boolean selects(JsonNode selector, LocalPod pod) {
+        JsonNode labels = pod.template().path("metadata").path("labels");
+        var fields = selector.fields();
+        while (fields.hasNext()) {
+            var f = fields.next();
+            if (!f.getValue().asText().equals(labels.path(f.getKey()).asText(null))) {
+                return false;
+            }
+        }
+        return selector.size() > 0;
+    }
+
     /** True once something accepts TCP connections on the pod's xrootd port. */
     boolean accepts(LocalPod pod, int port) {
         return client(Duration.ofSeconds(2), "bash", "-c", "exec 3<>/dev/tcp/$0/$1", pod.host.ip(), Integer.toString(port)).ok();
@@ -400,19 +566,36 @@ final class LocalCluster implements AutoCloseable {
 
     private static final Pattern SERVER = Pattern.compile("\\[(?:::ffff:|::)?([0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+)\\]:([0-9]+)");
 
-    /** IPs of the data servers a redirector's cluster map lists ({@code xrdmapc --list s}; rc is always 0). */
+    /**
+     * IPs of the data servers a redirector's cluster map lists ({@code xrdmapc --list s}; rc is always 0).
+     * xrdmapc prints a server by the name its address's PTR record gives, by address when there is none
+     * (an address whose pod is gone); a name is taken as the address of the pod that owns it now.
+     * Anything else is kept as printed, so that no assertion on IPs passes by accident.
+     */
     Set<String> subscribedServers(LocalPod redirector) {
         Procs.Result map = client(Duration.ofSeconds(10), "xrdmapc", "--list", "s", dnsName(redirector) + ":" + xrootdPort);
         Set<String> ips = new TreeSet<>();
         for (String line : map.output().split("\n")) {
             if (line.strip().startsWith("Srv ")) {
-                Matcher m = SERVER.matcher(line);
-                if (m.find()) {
-                    ips.add(m.group(1));
-                }
+                String entry = line.strip().split("\\s+")[1];
+                ips.add(addressOf(entry).orElse(entry));
             }
         }
         return ips;
+    }
+
+    /**
+     * The IP of a server entry as xrdmapc prints it: {@code [::ffff:<ip>]:<port>} when its address has
+     * no PTR record, or {@code <name>:<port>} with the name the PTR gives, taken as the address of the
+     * pod that owns that name now. Empty for anything else.
+     */
+    java.util.Optional<String> addressOf(String entry) {
+        Matcher m = SERVER.matcher(entry);
+        if (m.find()) {
+            return java.util.Optional.of(m.group(1));
+        }
+        String name = entry.replaceFirst(":[0-9]+$", "");
+        return allPods().stream().filter(p -> name.equals(p.host.fqdn())).map(p -> p.host.ip()).findFirst();
     }
 
     /** True when a worker cmsd's log says it logged in to the redirector ("Logged into [site] host"). */
@@ -458,6 +641,7 @@ final class LocalCluster implements AutoCloseable {
      */
     Duration recreateWithNewAddress(LocalPod pod) throws IOException {
         Duration stopped = pod.stop();
+        network.unpublish(pod.name);
         pod.readdress(network.readdress(pod.name));
         pod.start();
         return stopped;

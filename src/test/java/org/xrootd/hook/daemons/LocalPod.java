@@ -27,8 +27,10 @@ import java.util.Map;
  *   <li>Each container runs its own {@code command} + {@code args} with the image's {@code Env}
  *       overlaid by exactly the container's {@code env} (plus what a runtime adds: HOSTNAME, and HOME
  *       from the image's /etc/passwd when the container sets none), from the image's working directory.
- *   <li>Network: the pod's own network namespace ({@link PodNetwork}), shared by its containers.
- *   <li>Hostname: a UTS namespace per container, set to the pod name, as Kubernetes sets it.
+ *   <li>Network: the pod's own network namespace ({@link PodNetwork}) on its node, shared by its
+ *       containers; with {@code hostNetwork: true} its node's namespace.
+ *   <li>Hostname: a UTS namespace per container, set to the pod name (the node's for a hostNetwork
+ *       pod), as Kubernetes sets it.
  *   <li>Volumes: a private mount namespace per container with every {@code volumeMount} bind-mounted at
  *       its {@code mountPath} inside the container's root (created there when the image lacks it, as
  *       runc does; read-only where the template says so). A configMap volume is a directory
@@ -83,6 +85,8 @@ final class LocalPod {
     }
 
     final String name;
+    /** The Kubernetes namespace the pod lives in. */
+    final String namespace;
     final String statefulSet;
     final int ordinal;
     /** The pod's network identity; a re-created pod may get a new one ({@link #readdress}). */
@@ -110,9 +114,10 @@ final class LocalPod {
      * @param configMaps the ConfigMaps by name, read at each start (the caller may change them)
      * @param secrets the Secrets' data by name and key, read at each start
      */
-    LocalPod(String statefulSet, int ordinal, PodNetwork.Host host, JsonNode template, Map<String, JsonNode> configMaps,
+    LocalPod(String namespace, String statefulSet, int ordinal, PodNetwork.Host host, JsonNode template, Map<String, JsonNode> configMaps,
              Map<String, Map<String, byte[]>> secrets, OperandImage image, Path workDir, Procs procs) {
         this.name = statefulSet + "-" + ordinal;
+        this.namespace = namespace;
         this.statefulSet = statefulSet;
         this.ordinal = ordinal;
         this.host = host;
@@ -424,10 +429,10 @@ final class LocalPod {
             Files.createDirectories(layer.resolve(mount.path("mountPath").asText().replaceFirst("^/+", "")));
         }
         Path etc = Files.createDirectories(layer.resolve("etc"));
-        Files.writeString(etc.resolve("hostname"), name + "\n");
+        Files.writeString(etc.resolve("hostname"), host.hostname() + "\n");
         List<String> bindFiles = new ArrayList<>();
         for (String file : List.of("hosts", "resolv.conf")) {
-            Path source = Path.of("/etc/netns", host.namespace(), file);
+            Path source = host.etc().resolve(file);
             try {
                 Files.createLink(etc.resolve(file), source);
             } catch (IOException | UnsupportedOperationException e) {
@@ -462,7 +467,7 @@ final class LocalPod {
         script.append("mount -t proc -o nosuid,nodev,noexec proc \"$root/proc\"\n");
         script.append("mount -t sysfs -o ro,nosuid,nodev,noexec sysfs \"$root/sys\"\n");
         for (String file : bindFiles) {
-            script.append("mount --bind ").append(quote(Path.of("/etc/netns", host.namespace(), file).toString()))
+            script.append("mount --bind ").append(quote(host.etc().resolve(file).toString()))
                     .append(" \"$root/etc/").append(file).append("\"\n");
         }
         for (JsonNode mount : mounts) {
@@ -477,7 +482,8 @@ final class LocalPod {
             script.append("mount --bind ").append(mount.path("readOnly").asBoolean(false) ? "-o ro " : "")
                     .append(quote(source.toString())).append(" \"$root\"").append(quote(mount.path("mountPath").asText())).append('\n');
         }
-        script.append("hostname ").append(quote(name)).append('\n');
+        // The pod's name; a hostNetwork pod has its node's (Kubernetes shares the node's UTS namespace).
+        script.append("hostname ").append(quote(host.hostname())).append('\n');
         script.append("exec \"$@\"\n");
 
         List<String> command = new ArrayList<>(PodNetwork.inNamespace(host));
@@ -511,14 +517,14 @@ final class LocalPod {
             int eq = entry.indexOf('=');
             env.put(entry.substring(0, eq), entry.substring(eq + 1));
         }
-        env.put("HOSTNAME", name);
+        env.put("HOSTNAME", host.hostname());
         env.put("HOME", image.accountOf(uid).map(OperandImage.Account::home).orElse("/"));
         for (JsonNode e : c.path("env")) {
             String value;
             if (e.has("value")) {
                 value = e.path("value").asText();
-            } else if ("metadata.name".equals(e.path("valueFrom").path("fieldRef").path("fieldPath").asText())) {
-                value = name; // the downward API: the pod's name
+            } else if (e.path("valueFrom").has("fieldRef")) {
+                value = downwardApi(e.path("valueFrom").path("fieldRef").path("fieldPath").asText());
             } else {
                 throw new IllegalStateException("env valueFrom is not emulated: " + e);
             }
@@ -548,6 +554,23 @@ final class LocalPod {
             throw new IllegalStateException("a working directory other than / is not emulated: " + workingDir);
         }
         return command;
+    }
+
+    /**
+     * The downward API's fieldRef values this harness knows (any other fails the run): the pod's name
+     * and namespace, the node it runs on ({@code spec.nodeName}: the node's name, which resolves in the
+     * site's DNS; {@code status.hostIP}: the node's address) and its own IP ({@code status.podIP}, the
+     * node's for a hostNetwork pod, as in Kubernetes).
+     */
+    private String downwardApi(String fieldPath) {
+        return switch (fieldPath) {
+            case "metadata.name" -> name;
+            case "metadata.namespace" -> namespace;
+            case "spec.nodeName" -> host.node().name();
+            case "status.hostIP" -> host.node().ip();
+            case "status.podIP" -> host.ip();
+            default -> throw new IllegalStateException("downward API field not emulated: " + fieldPath);
+        };
     }
 
     private static List<String> containerCommand(JsonNode c) {

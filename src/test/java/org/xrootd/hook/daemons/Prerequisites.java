@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Assumptions;
  * except in CI (env CI=true), where it fails: CI installs everything (tests/run-all.sh).
  */
 final class Prerequisites {
-    static final String INSTALL = "apt-get install -y xrootd-client xrootd-server iproute2 util-linux coreutils curl openssl umoci (as root; tests/run-all.sh does this)";
+    static final String INSTALL = "apt-get install -y xrootd-client xrootd-server iproute2 util-linux coreutils curl openssl umoci dnsmasq-base nftables davix (as root; tests/run-all.sh does this)";
     /**
      * What builds a pod around the image (netns, mount/UTS namespaces, overlay and bind mounts, chroot,
      * identity), what unpacks the image, the test's own clients (xrdcp, xrdfs, xrdmapc, curl: a client
@@ -23,7 +23,7 @@ final class Prerequisites {
      * certificate). The daemons themselves come from the image, never from the host.
      */
     static final List<String> BINARIES = List.of("xrdcp", "xrdfs", "xrdmapc", "curl", "ip", "unshare", "nsenter",
-            "setpriv", "mount", "chroot", "bash", "chgrp", "id", "tar", "umoci", "xrdsssadmin", "openssl");
+            "setpriv", "mount", "chroot", "bash", "chgrp", "id", "tar", "umoci", "xrdsssadmin", "openssl", "dnsmasq", "nft", "getent");
     /** The image's unprivileged account, which the hook's default securityContext runs the daemons as. */
     static final String DAEMON_USER = "xrootd";
 
@@ -59,6 +59,19 @@ final class Prerequisites {
             Assertions.fail("the operand image " + image + " has no account '" + DAEMON_USER + "' in /etc/passwd");
         }
         return image;
+    }
+
+    /** Skips (locally) or fails (in CI) unless every binary one test class needs beyond the tier's is on PATH. */
+    static void requireBinaries(String... binaries) {
+        List<String> missing = new ArrayList<>();
+        for (String binary : binaries) {
+            if (!onPath(binary)) {
+                missing.add(binary);
+            }
+        }
+        if (!missing.isEmpty()) {
+            unavailable("this real-daemon test needs " + String.join(", ", missing) + " on PATH. Install: " + INSTALL);
+        }
     }
 
     private static void unavailable(String message) {
