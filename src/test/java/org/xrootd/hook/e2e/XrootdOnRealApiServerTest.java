@@ -75,6 +75,7 @@ class XrootdOnRealApiServerTest {
     static KubeApi.Resource statefulSets;
     static KubeApi.Resource services;
     static KubeApi.Resource configMaps;
+    static KubeApi.Resource networkPolicies;
     static KubeApi.Resource pods;
     static KubeApi.Resource claims;
     static KubeApi.Resource namespaces;
@@ -128,6 +129,7 @@ class XrootdOnRealApiServerTest {
         statefulSets = api.resource("apps/v1", "statefulsets");
         services = api.resource("v1", "services");
         configMaps = api.resource("v1", "configmaps");
+        networkPolicies = api.resource("networking.k8s.io/v1", "networkpolicies");
         pods = api.resource("v1", "pods");
         claims = api.resource("v1", "persistentvolumeclaims");
         namespaces = api.resource("v1", "namespaces");
@@ -199,10 +201,10 @@ class XrootdOnRealApiServerTest {
         int mark = cluster.emulator.api().writeCount();
         String uid = createSample(ns);
 
-        awaitChildren(ns, uid, 6);
+        awaitChildren(ns, uid, 7);
         Map<String, JsonNode> children = children(ns, uid);
-        assertEquals(new TreeSet<>(List.of("ConfigMap/base-xrootd-xrootd-config", "Service/base-xrootd-xrootd",
-                "Service/base-xrootd-xrootd-redirector", "Service/base-xrootd-xrootd-worker",
+        assertEquals(new TreeSet<>(List.of("ConfigMap/base-xrootd-xrootd-config", "NetworkPolicy/base-xrootd-xrootd",
+                "Service/base-xrootd-xrootd", "Service/" + governingService(ns, "r"), "Service/" + governingService(ns, "w"),
                 "StatefulSet/base-xrootd-xrootd-redirector", "StatefulSet/base-xrootd-xrootd-worker")), children.keySet());
         for (JsonNode child : children.values()) {
             JsonNode metadata = child.path("metadata");
@@ -781,10 +783,24 @@ class XrootdOnRealApiServerTest {
         E2eCluster.await(what + " " + expected + " in " + ns, WAIT, () -> names(ns, resource, selector).equals(expected));
     }
 
-    /** The StatefulSets, Services and ConfigMaps carrying the parent's controller-uid label. */
+    /**
+     * The governing headless Service of a new cluster's role (r, w, s), worked out here as docs/api-reference.md
+     * (Names) states the rule: xrd-ROLE- and the first 8 hex digits of SHA-256 of "NAMESPACE/NAME".
+     */
+    static String governingService(String ns, String role) {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest((ns + "/" + NAME).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return "xrd-" + role + "-" + java.util.HexFormat.of().formatHex(digest).substring(0, 8);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The StatefulSets, Services, ConfigMaps and NetworkPolicies carrying the parent's controller-uid label. */
     static Map<String, JsonNode> children(String ns, String uid) {
         Map<String, JsonNode> children = new TreeMap<>();
-        for (KubeApi.Resource resource : List.of(statefulSets, services, configMaps)) {
+        for (KubeApi.Resource resource : List.of(statefulSets, services, configMaps, networkPolicies)) {
             for (JsonNode item : api.list(resource, ns, "controller-uid=" + uid).path("items")) {
                 children.put(resource.kind() + "/" + item.path("metadata").path("name").asText(), item);
             }
