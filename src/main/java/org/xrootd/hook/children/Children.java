@@ -30,10 +30,17 @@ public final class Children {
      */
     public static List<JsonNode> all(XrootdSpec spec, Catalog.Resolved image, XrootdConf.Rendered rendered,
                                      Map<Component, ExistingStatefulSet> existing, String monitorImage) {
+        return all(spec, image, rendered, existing, monitorImage, Map.of());
+    }
+
+    /** As above, with the data digest of each referenced Secret by name (the roles that mount one carry a hash). */
+    public static List<JsonNode> all(XrootdSpec spec, Catalog.Resolved image, XrootdConf.Rendered rendered,
+                                     Map<Component, ExistingStatefulSet> existing, String monitorImage,
+                                     Map<String, String> secretDigests) {
         List<JsonNode> children = withoutImage(spec, rendered);
         for (Component component : rendered.hashes().keySet()) {
             children.add(StatefulSets.build(spec, component, image, rendered.hash(component),
-                    Optional.ofNullable(existing.get(component))));
+                    Optional.ofNullable(existing.get(component)), secretDigests));
         }
         children.add(Pdbs.build(spec, Component.REDIRECTOR));
         children.add(Pdbs.build(spec, Component.WORKER));

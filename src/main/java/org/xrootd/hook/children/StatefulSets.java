@@ -1,7 +1,10 @@
 package org.xrootd.hook.children;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -9,6 +12,7 @@ import org.xrootd.hook.json.Json;
 import org.xrootd.hook.model.Catalog;
 import org.xrootd.hook.model.Component;
 import org.xrootd.hook.model.Exposures;
+import org.xrootd.hook.model.Secrets;
 import org.xrootd.hook.model.SpecParser;
 import org.xrootd.hook.model.XrootdSpec;
 
@@ -22,6 +26,11 @@ import org.xrootd.hook.model.XrootdSpec;
 public final class StatefulSets {
     /** Pod template annotation whose value changes whenever the pod's configuration does. */
     public static final String CONFIG_HASH = "xrootd.org/config-hash";
+    /**
+     * A hash of the data digests of the Secrets the role's pods mount (model/Secrets): a rotated keytab or
+     * certificate changes the template and so rolls exactly those pods, since the daemons read them once.
+     */
+    public static final String SECRETS_HASH = "xrootd.org/secrets-hash";
     /** Where XRootD clients (xrdfs, xrdcp) look for an sss keytab first. */
     static final String SSS_CLIENT_KEYTAB_ENV = "XrdSecSSSKT";
     /** Seconds between SIGTERM and SIGKILL when a pod stops. */
@@ -35,6 +44,15 @@ public final class StatefulSets {
      */
     public static ObjectNode build(XrootdSpec spec, Component component, Catalog.Resolved image, String configHash,
                                    Optional<ExistingStatefulSet> existing) {
+        return build(spec, component, image, configHash, existing, Map.of());
+    }
+
+    /**
+     * As above, with the data digest of each referenced Secret by name ({@link Secrets#resolve}); the role's
+     * template carries {@link #SECRETS_HASH} over those its pods mount, or none if they mount none.
+     */
+    public static ObjectNode build(XrootdSpec spec, Component component, Catalog.Resolved image, String configHash,
+                                   Optional<ExistingStatefulSet> existing, Map<String, String> secretDigests) {
         int replicas = spec.role(component).replicas();
         ObjectNode statefulSet = JsonTrees.resource("apps/v1", "StatefulSet", Names.statefulSet(spec, component),
                 spec.namespace(), Labels.of(spec, component, image.version()));
@@ -50,7 +68,7 @@ public final class StatefulSets {
         setSpec.put("serviceName", Names.headlessService(spec, component));
         ObjectNode template = setSpec.putObject("template");
         ObjectNode templateMetadata = template.putObject("metadata");
-        templateMetadata.set("annotations", JsonTrees.map(podAnnotations(spec, component, configHash)));
+        templateMetadata.set("annotations", JsonTrees.map(podAnnotations(spec, component, configHash, secretDigests)));
         templateMetadata.set("labels", JsonTrees.map(podLabels(spec, component, image)));
         template.set("spec", podSpec(spec, component, image));
         setSpec.putObject("updateStrategy").put("type", "RollingUpdate");
@@ -74,10 +92,32 @@ public final class StatefulSets {
         return labels;
     }
 
-    private static Map<String, String> podAnnotations(XrootdSpec spec, Component component, String configHash) {
+    private static Map<String, String> podAnnotations(XrootdSpec spec, Component component, String configHash,
+                                                      Map<String, String> secretDigests) {
         Map<String, String> annotations = new TreeMap<>(role(spec, component).pod().annotations());
         annotations.put(CONFIG_HASH, configHash);
+        Map<String, String> mounted = new TreeMap<>();
+        for (String name : mountedSecrets(spec)) {
+            if (secretDigests.containsKey(name)) {
+                mounted.put(name, secretDigests.get(name));
+            }
+        }
+        if (!mounted.isEmpty()) {
+            annotations.put(SECRETS_HASH, Secrets.combined(mounted));
+        }
         return annotations;
+    }
+
+    /** The Secrets the pod template's volumes name: read from the volumes themselves, so the hash follows the mounts. */
+    static List<String> mountedSecrets(XrootdSpec spec) {
+        List<String> names = new ArrayList<>();
+        for (JsonNode volume : volumes(spec)) {
+            JsonNode secretName = volume.path("secret").path("secretName");
+            if (secretName.isTextual()) {
+                names.add(secretName.asText());
+            }
+        }
+        return names;
     }
 
     private static ObjectNode podSpec(XrootdSpec spec, Component component, Catalog.Resolved image) {

@@ -88,7 +88,7 @@ public final class Metrics {
                 .register(registry);
         GaugeWithCallback.builder()
                 .name("xrootd_hook_invalid_parents")
-                .help("Parents whose last sync on this replica could not be acted on, by result (invalid, version-not-found);"
+                .help("Parents whose last sync on this replica could not be acted on, by result (invalid, version-not-found, secret-not-found);"
                         + " aggregate replicas with max, not sum")
                 .labelNames("result")
                 .callback(callback -> {

@@ -5,6 +5,7 @@ public enum Result {
     SYNCED("synced"),
     INVALID("invalid"),
     VERSION_NOT_FOUND("version-not-found"),
+    SECRET_NOT_FOUND("secret-not-found"),
     FINALIZING("finalizing"),
     FINALIZED("finalized");
 
@@ -20,6 +21,6 @@ public enum Result {
 
     /** The parent could not be acted on: every child was left as it is. */
     public boolean blocked() {
-        return this == INVALID || this == VERSION_NOT_FOUND;
+        return this == INVALID || this == VERSION_NOT_FOUND || this == SECRET_NOT_FOUND;
     }
 }

@@ -23,6 +23,7 @@ import org.xrootd.hook.metacontroller.ObservedChildren;
 import org.xrootd.hook.model.Catalog;
 import org.xrootd.hook.model.Component;
 import org.xrootd.hook.model.Problem;
+import org.xrootd.hook.model.Secrets;
 import org.xrootd.hook.model.SpecParser;
 import org.xrootd.hook.model.XrootdSpec;
 import org.xrootd.hook.status.ConditionType;
@@ -88,8 +89,17 @@ public final class SyncHandler {
             return outcome(status, keepOrCreateWithoutImage(request, spec, observed), 0, false, Result.VERSION_NOT_FOUND);
         }
         Catalog.Resolved image = (Catalog.Resolved) resolution;
+        // A referenced Secret that does not exist: pods would not start (or, on a roll, not come back), and
+        // without its digest the template cannot be built without rolling on a guess. Same rule as a missing
+        // version: a running cluster stays exactly as applied; a new one gets only what runs nothing.
+        Secrets.Resolution secrets = Secrets.resolve(spec, request.related().get(Secrets.RELATED_KEY));
+        if (secrets instanceof Secrets.Missing missing) {
+            Status status = StatusBuilder.forProblem(parent, observed, spec.version(), Reason.SECRET_NOT_FOUND, missing.reason());
+            return outcome(status, keepOrCreateWithoutImage(request, spec, observed), 0, false, Result.SECRET_NOT_FOUND);
+        }
+        Map<String, String> secretDigests = ((Secrets.Found) secrets).digests();
         XrootdConf.Rendered config = XrootdConf.rendered(spec);
-        List<JsonNode> children = declared(request, Children.all(spec, image, config, existing, settings.monitorImage()));
+        List<JsonNode> children = declared(request, Children.all(spec, image, config, existing, settings.monitorImage(), secretDigests));
         children.addAll(observed.unmanagedUnchanged());
         children.addAll(observed.unchangedExcept(ChildKind.NETWORK_POLICY.key(), Names.networkPolicy(spec)));
         Map<Component, StatusBuilder.RoleTarget> roles = new EnumMap<>(Component.class);
@@ -230,8 +240,9 @@ public final class SyncHandler {
     }
 
     /**
-     * The customize hook: ask Metacontroller to send the catalog entry named by spec.version and, when
-     * spec.monitor.enabled, the insight ConfigMap the monitor writes (the status reports it).
+     * The customize hook: ask Metacontroller to send the catalog entry named by spec.version, the Secrets
+     * the pods mount (spec.sss, spec.tls: their digests go into the templates, and a change of one queues a
+     * sync) and, when spec.monitor.enabled, the insight ConfigMap the monitor writes (the status reports it).
      */
     public static ObjectNode customize(HookRequest request) {
         ObjectNode response = Json.MAPPER.createObjectNode();
@@ -247,6 +258,18 @@ public final class SyncHandler {
                 rule.put("namespace", namespace.asText());
             }
             rule.putArray("names").add(version.asText());
+        }
+        List<String> secrets = Secrets.referenced(request.parent());
+        // Always with the parent's namespace: without one, hook v2 would send (and watch) that name in every
+        // namespace; Secrets.resolve ignores other namespaces anyway. No namespace, no rule: sync then says
+        // SecretNotFound rather than guessing.
+        if (!secrets.isEmpty() && namespace.isTextual() && !namespace.asText().isBlank()) {
+            ObjectNode rule = rules.addObject();
+            rule.put("apiVersion", Secrets.API_VERSION);
+            rule.put("resource", Secrets.RESOURCE);
+            rule.put("namespace", namespace.asText());
+            var names = rule.putArray("names");
+            secrets.forEach(names::add);
         }
         JsonNode name = request.parent().path("metadata").path("name");
         if (request.parent().path("spec").path("monitor").path("enabled").asBoolean(false) && name.isTextual()

@@ -17,6 +17,7 @@ import org.xrootd.hook.metacontroller.HookRequest;
 import org.xrootd.hook.metacontroller.ObservedChildren;
 import org.xrootd.hook.model.Catalog;
 import org.xrootd.hook.model.Problem;
+import org.xrootd.hook.model.Secrets;
 import org.xrootd.hook.model.SpecParser;
 import org.xrootd.hook.reconcile.SyncHandler;
 import org.xrootd.hook.status.Condition;
@@ -173,6 +174,14 @@ public final class Renderer {
                 ((ObjectNode) copy.get("metadata")).put("namespace", namespace);
                 related.set(copy.path("metadata").path("name").asText(), copy);
             }
+        }
+        // render never reads Secrets: each referenced one is stood in for by an empty Secret, so the preview
+        // shows the secrets-hash annotation where it goes (its value is that of an empty Secret, not the site's).
+        ObjectNode secrets = ((ObjectNode) request.get("related")).putObject(Secrets.RELATED_KEY);
+        for (String secretName : Secrets.referenced(parsed.spec())) {
+            ObjectNode placeholder = secrets.putObject(secretName);
+            placeholder.put("apiVersion", Secrets.API_VERSION).put("kind", Secrets.KIND);
+            placeholder.putObject("metadata").put("name", secretName).put("namespace", namespace);
         }
         request.put("finalizing", false);
 

@@ -15,6 +15,7 @@ public enum Reason {
     AS_EXPECTED("AsExpected"),
     INVALID_SPEC("InvalidSpec"),
     VERSION_NOT_FOUND("VersionNotFound"),
+    SECRET_NOT_FOUND("SecretNotFound"),
     DELETING("Deleting"),
     DEPRECATED_IN_CATALOG("DeprecatedInCatalog"),
     MONITOR_UNAVAILABLE("MonitorUnavailable"),
@@ -39,6 +40,6 @@ public enum Reason {
 
     /** The reasons for which the hook leaves every child as it is: the parent cannot be acted on. */
     public boolean blocksSync() {
-        return this == INVALID_SPEC || this == VERSION_NOT_FOUND;
+        return this == INVALID_SPEC || this == VERSION_NOT_FOUND || this == SECRET_NOT_FOUND;
     }
 }

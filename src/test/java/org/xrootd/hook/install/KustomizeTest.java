@@ -34,7 +34,7 @@ class KustomizeTest {
         Map<String, Integer> kinds = new TreeMap<>();
         objects.forEach(o -> kinds.merge(o.path("kind").asText(), 1, Integer::sum));
         assertEquals(Map.of("Namespace", 1, "CustomResourceDefinition", 2, "CompositeController", 1, "Deployment", 1,
-                "Service", 1, "PodDisruptionBudget", 1, "NetworkPolicy", 1), kinds);
+                "Service", 1, "PodDisruptionBudget", 1, "NetworkPolicy", 1, "ClusterRole", 1, "ClusterRoleBinding", 1), kinds);
 
         JsonNode namespace = one(objects, "Namespace");
         String ns = namespace.path("metadata").path("name").asText();
@@ -42,10 +42,19 @@ class KustomizeTest {
         assertEquals("restricted", namespace.path("metadata").path("labels").path("pod-security.kubernetes.io/enforce").asText());
         for (JsonNode object : objects) {
             String kind = object.path("kind").asText();
-            if (!List.of("Namespace", "CustomResourceDefinition", "CompositeController").contains(kind)) {
+            if (!List.of("Namespace", "CustomResourceDefinition", "CompositeController", "ClusterRole", "ClusterRoleBinding").contains(kind)) {
                 assertEquals(ns, object.path("metadata").path("namespace").asText(), kind + " is in the hook's namespace");
             }
         }
+
+        // Metacontroller may read (never write) Secrets: the customize hook asks for those spec.sss and spec.tls name.
+        JsonNode role = one(objects, "ClusterRole");
+        assertEquals(1, role.path("rules").size());
+        assertEquals("[\"secrets\"]", role.at("/rules/0/resources").toString());
+        assertEquals("[\"get\",\"list\",\"watch\"]", role.at("/rules/0/verbs").toString());
+        JsonNode binding = one(objects, "ClusterRoleBinding");
+        assertEquals(role.at("/metadata/name").asText(), binding.at("/roleRef/name").asText());
+        assertEquals("metacontroller/metacontroller", binding.at("/subjects/0/namespace").asText() + "/" + binding.at("/subjects/0/name").asText());
 
         JsonNode deployment = one(objects, "Deployment");
         JsonNode podLabels = deployment.at("/spec/template/metadata/labels");

@@ -180,6 +180,10 @@ class StatusReasonsTest {
                 Arguments.of("invalid spec, supervisors running", Reason.INVALID_SPEC, List.of(redirectors(), workers(), supervisors()),
                         "the cause; the running cluster is left as it is (2/2 redirectors, 2/2 supervisors and 3/3 workers ready)"),
                 Arguments.of("unknown version, nothing created", Reason.VERSION_NOT_FOUND, List.of(),
+                        "the cause; nothing is created until this is fixed"),
+                Arguments.of("mounted Secret missing, cluster running", Reason.SECRET_NOT_FOUND, List.of(redirectors(), workers()),
+                        "the cause; the running cluster is left as it is (2/2 redirectors and 3/3 workers ready)"),
+                Arguments.of("mounted Secret missing, nothing created", Reason.SECRET_NOT_FOUND, List.of(),
                         "the cause; nothing is created until this is fixed"));
     }
 
