@@ -119,6 +119,17 @@ final class DaemonRun implements AutoCloseable {
         entry.put("kind", "XrootdVersion");
         entry.putObject("metadata").put("name", version).put("namespace", NAMESPACE);
         entry.putObject("spec").put("version", version).put("image", image);
+        // The Secrets spec.sss and spec.tls name, as related objects (else the hook answers SecretNotFound and
+        // builds no pods). Their data only feeds the template's secrets hash; the pods get the real files from
+        // LocalCluster, so empty stand-ins do.
+        ObjectNode secrets = ((ObjectNode) request.get("related")).putObject("Secret.v1");
+        for (String field : new String[] {"sss", "tls"}) {
+            String secretName = spec.path(field).path("secretName").asText(null);
+            if (secretName != null) {
+                secrets.putObject(secretName).put("apiVersion", "v1").put("kind", "Secret")
+                        .putObject("metadata").put("name", secretName).put("namespace", NAMESPACE);
+            }
+        }
 
         Http.Reply response = Http.post(hookPort, "/sync", Json.MAPPER.writeValueAsBytes(request));
         assertEquals(200, response.status(), response.text());

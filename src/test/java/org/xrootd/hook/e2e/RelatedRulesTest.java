@@ -86,6 +86,47 @@ class RelatedRulesTest {
         assertFalse(wakes("v2", rule, other), "another name");
     }
 
+    /**
+     * The hook's own Secrets rule (customize for a parent with spec.sss and spec.tls) under Metacontroller's
+     * rules: only the named Secrets of the parent's namespace are sent, under either version, and only their
+     * edits queue the parent; a same-named Secret elsewhere, or another Secret of the namespace, does neither.
+     */
+    @Test
+    void theHooksSecretsRuleSendsAndWatchesOnlyTheNamedSecretsOfTheParentsNamespace() throws Exception {
+        KubeApi.Resource secrets = new KubeApi.Resource("v1", "secrets", "Secret", true, false);
+        ObjectNode secured = parent.deepCopy();
+        secured.putObject("spec").put("version", "5.0.0");
+        ((ObjectNode) secured.get("spec")).putObject("sss").put("secretName", "x-sss");
+        ((ObjectNode) secured.get("spec")).putObject("tls").put("secretName", "x-tls");
+        ObjectNode customize = KubeApi.MAPPER.createObjectNode();
+        customize.set("parent", secured);
+        JsonNode rule = null;
+        for (JsonNode candidate : org.xrootd.hook.reconcile.SyncHandler.customize(
+                org.xrootd.hook.metacontroller.HookRequest.parse(KubeApi.MAPPER.writeValueAsBytes(customize))).path("relatedResources")) {
+            if ("secrets".equals(candidate.path("resource").asText())) {
+                rule = candidate;
+            }
+        }
+        assertTrue(rule != null);
+        ObjectNode sss = object("v1", "Secret", "tenant", "x-sss", "{}");
+        ObjectNode tls = object("v1", "Secret", "tenant", "x-tls", "{}");
+        ObjectNode unrelated = object("v1", "Secret", "tenant", "y-tls", "{}");
+        ObjectNode elsewhere = object("v1", "Secret", "elsewhere", "x-tls", "{}");
+        List<ObjectNode> every = List.of(sss, tls, unrelated, elsewhere);
+        for (String version : List.of("v1", "v2")) {
+            Map<String, Map<String, ObjectNode>> uniform = new TreeMap<>();
+            uniform.put(secrets.childKey(), RelatedRules.select(version, secured, true, rule, secrets, every, namespaces));
+            List<String> sent = new java.util.ArrayList<>();
+            RelatedRules.forRequest(version, secured, uniform).get(secrets.childKey())
+                    .forEach(s -> sent.add(s.path("metadata").path("namespace").asText() + "/" + s.path("metadata").path("name").asText()));
+            sent.sort(null);
+            assertEquals(List.of("tenant/x-sss", "tenant/x-tls"), sent, version);
+            assertTrue(RelatedRules.matches(version, secured, true, tls, rule, secrets, namespaces), version + ": a rotation queues the parent");
+            assertFalse(RelatedRules.matches(version, secured, true, elsewhere, rule, secrets, namespaces), version);
+            assertFalse(RelatedRules.matches(version, secured, true, unrelated, rule, secrets, namespaces), version);
+        }
+    }
+
     @Test
     void aNamesRuleWithTheParentsNamespaceSendsOnlyItsOwnEntryUnderBoth() throws Exception {
         JsonNode rule = rule("{'apiVersion': 'catalog.xrootd.org/v1alpha1', 'resource': 'xrootdversions', 'namespace': 'tenant',"
