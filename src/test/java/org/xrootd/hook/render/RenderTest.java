@@ -83,6 +83,26 @@ class RenderTest {
         assertEquals("", result.yaml());
     }
 
+    /** render reads no Secret: spec.sss and spec.tls still render, with a hash of empty stand-ins. */
+    @Test
+    void rendersAClusterThatMountsSecretsWithoutReadingThem() throws Exception {
+        Renderer.Result result = Renderer.render(new Renderer.Source("x.yaml", """
+                apiVersion: xrootd.org/v1alpha1
+                kind: Xrootd
+                metadata: {name: demo, namespace: data}
+                spec:
+                  version: "5.6"
+                  image: example.org/xrootd:5.6
+                  sss: {secretName: demo-sss}
+                  tls: {secretName: demo-tls}
+                """), null, null);
+        assertTrue(result.ok(), result.errors().toString());
+        List<JsonNode> statefulSets = Renderer.readAll(result.yaml()).stream()
+                .filter(c -> "StatefulSet".equals(c.path("kind").asText())).toList();
+        assertEquals(2, statefulSets.size());
+        statefulSets.forEach(sts -> assertTrue(sts.at("/spec/template/metadata/annotations").has("xrootd.org/secrets-hash"), sts.toString()));
+    }
+
     @Test
     void aVersionMissingFromTheCatalogIsAnError() {
         Renderer.Result result = Renderer.render(new Renderer.Source("x.yaml", """
