@@ -4,7 +4,7 @@
 # report, the jar under -Xmx64m fed by 1000 workers' daemons reporting every 10 s. Prints one Markdown
 # table; raw output stays in target/bench/.
 #
-#   tests/bench/run.sh           the full run (about 12 minutes on 2 cores)
+#   tests/bench/run.sh           the full run (about 15 minutes on 2 cores)
 #   tests/bench/run.sh --smoke   every step at tiny sizes (well under a minute), for CI: checks that each
 #                                step produced numbers, not how fast they are
 set -euo pipefail
@@ -227,6 +227,16 @@ stop
 # a second instead, which computes what the writer's tick does). MonitorLoad sends every daemon's report
 # (1000 workers, their 16 supervisors, 2 redirectors: a cmsd and an xrootd each) once per 10 s, spread
 # over the interval, and scrapes /metrics every 15 s.
+# thread_ticks: "TID TICKS NAME" for each of the server's threads (user + system), to say where the CPU goes.
+# One awk over every thread's stat file, so that the snapshot is as quick as the process's own reading.
+thread_ticks() {
+  # The name (field 2, in parentheses) may hold spaces: the fields after ") " start at field 3 (the state).
+  awk '{
+    open = index($0, "("); match($0, /\) [A-Za-z] /)
+    n = split(substr($0, RSTART + 2), f, " ")
+    if (n >= 13) print $1, f[12] + f[13], substr($0, open + 1, RSTART - open - 1)
+  }' /proc/"$SERVER_PID"/task/*/stat 2>/dev/null || true
+}
 log "monitor: 1000 workers for ${MONITOR_WARM}+${MONITOR_SECONDS}s"
 name=monitor
 PORT=$(free_port); REPORT_PORT=$(free_port)
@@ -243,9 +253,11 @@ LOAD_PID=$!
 PIDS+=("$LOAD_PID")
 sleep "$MONITOR_WARM"
 prop monitor.cpu.load "$(load1)"
+thread_ticks >"$OUT/monitor-threads-before.txt"
 before=$(cpu_ticks); t0=$(date +%s%N)
 sleep "$MONITOR_SECONDS"
 after=$(cpu_ticks); t1=$(date +%s%N)
+thread_ticks >"$OUT/monitor-threads-after.txt"
 prop monitor.cpu.ticks "$((after - before))"
 prop monitor.cpu.window.ms "$(( (t1 - t0) / 1000000 ))"
 wait "$LOAD_PID" || { cat "$OUT/monitor-load.log" >&2; exit 1; }

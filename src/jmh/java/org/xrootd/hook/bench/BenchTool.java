@@ -182,6 +182,35 @@ public final class BenchTool {
             new String[] {"manager-cmsd", "a redirector's cmsd seeing 4 nodes (`steady-manager-cmsd`)"},
             new String[] {"manager-cmsd-64", "a redirector's cmsd seeing 64 nodes (`steady-manager-cmsd`, 1000 workers)"});
 
+    /**
+     * The server's CPU ticks in the measured window by thread name (numbered threads of a pool grouped:
+     * {@code qtp…-12} and {@code qtp…-13} as one), from the script's two snapshots of {@code TID TICKS NAME}.
+     */
+    private static java.util.Map<String, Long> threadTicks(Path dir) throws IOException {
+        Path before = dir.resolve("monitor-threads-before.txt");
+        Path after = dir.resolve("monitor-threads-after.txt");
+        if (!Files.exists(before) || !Files.exists(after)) {
+            return null;
+        }
+        java.util.Map<String, Long> start = new java.util.HashMap<>();
+        for (String line : Files.readAllLines(before)) {
+            String[] f = line.split(" ", 3);
+            if (f.length == 3) {
+                start.put(f[0], Long.parseLong(f[1]));
+            }
+        }
+        java.util.Map<String, Long> out = new java.util.TreeMap<>();
+        for (String line : Files.readAllLines(after)) {
+            String[] f = line.split(" ", 3);
+            if (f.length < 3) {
+                continue;
+            }
+            String name = f[2].trim().replaceAll("[-#\\s]*\\d+$", "");
+            out.merge(name.isEmpty() ? "?" : name, Long.parseLong(f[1]) - start.getOrDefault(f[0], 0L), Long::sum);
+        }
+        return out.isEmpty() ? null : out;
+    }
+
     private static final Pattern HEAP_USED = Pattern.compile("(?m)^\\s*(?:def new generation|tenured generation|garbage-first heap)\\s+total (\\d+)K, used (\\d+)K");
 
     private static void monitor(Path dir, Properties props, Table table) throws IOException {
@@ -238,6 +267,23 @@ public final class BenchTool {
             table.row("monitor at 1000 workers: CPU (user + system, every thread, `/proc/PID/stat`)", input, jar,
                     String.format(Locale.ROOT, "**%.2f%% of one core** (%.2f s of CPU in %.1f s; /insight read every second, /metrics every 15 s)",
                             share, cpuSeconds, windowSeconds), "< 2% of a core", share < 2, props.getProperty("monitor.cpu.load", ""));
+        }
+
+        java.util.Map<String, Long> byThread = threadTicks(dir);
+        if (byThread == null || window == null || perSecondTicks == null) {
+            table.missing.add("monitor CPU by thread");
+            table.row("monitor at 1000 workers: CPU by thread", input, jar, "missing", "", null, "");
+        } else {
+            double windowSeconds = Long.parseLong(window) / 1000.0;
+            double tick = 1 / Double.parseDouble(perSecondTicks);
+            StringBuilder parts = new StringBuilder();
+            byThread.entrySet().stream().sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed())
+                    .filter(e -> e.getValue() > 0)
+                    .forEach(e -> parts.append(parts.length() == 0 ? "" : ", ").append('`').append(e.getKey()).append("` ")
+                            .append(String.format(Locale.ROOT, "%.2f%%", e.getValue() * tick / windowSeconds * 100)));
+            table.row("monitor at 1000 workers: CPU by thread (`/proc/PID/task/*/stat`, % of one core)", "the same window", jar,
+                    parts.length() == 0 ? "no thread used a clock tick" : parts.toString(), "", null,
+                    props.getProperty("monitor.cpu.load", ""));
         }
 
         Path heapFile = dir.resolve("monitor-heap.txt");
