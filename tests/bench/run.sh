@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Benchmarks of the hook (issue #7): JMH sync vs Jackson floor, HTTP load with wrk over loopback, start to
-# first 200, resident memory under -Xmx128m. Prints one Markdown table; raw output stays in target/bench/.
+# first 200, resident memory under -Xmx128m; and of the monitor (issue #16): JMH parse + ingest of one
+# report, the jar under -Xmx64m fed by 1000 workers' daemons reporting every 10 s. Prints one Markdown
+# table; raw output stays in target/bench/.
 #
-#   tests/bench/run.sh           the full run (about 9 minutes on 2 cores)
+#   tests/bench/run.sh           the full run (about 15 minutes on 2 cores)
 #   tests/bench/run.sh --smoke   every step at tiny sizes (well under a minute), for CI: checks that each
 #                                step produced numbers, not how fast they are
 set -euo pipefail
@@ -18,12 +20,16 @@ esac
 if [ "$SMOKE" = 1 ]; then
   JMH_OPTS=(-f 0 -wi 1 -w 100ms -i 1 -r 200ms)   # no fork: the runner's JVM measures
   LOAD_SECONDS=1; WARM_SECONDS=1; WARM_AGAIN=1; STARTS=1
+  MONITOR_WARM=3; MONITOR_SECONDS=4
 else
   JMH_OPTS=()   # the annotations' own: 1 fork, 10 x 1 s warm-up, 5 x 2 s measured
   # A minute of warm-up: under 64 connections on 2 cores the JIT compiler competes with the request threads
   # and is still compiling after 20 s; a hook serves for days, so the steady state is the figure that counts.
   # WARM_AGAIN: before another input on a server that is already warm.
   LOAD_SECONDS=30; WARM_SECONDS=60; WARM_AGAIN=10; STARTS=3
+  # The monitor: 30 s of reports before measuring (the JIT, and every daemon's first report: an interval
+  # is 10 s), then 2 minutes measured.
+  MONITOR_WARM=30; MONITOR_SECONDS=120
 fi
 HEAP=-Xmx128m
 OUT=target/bench
@@ -59,7 +65,8 @@ find src/jmh/java -name '*.java' >"$OUT/sources.txt"
 javac -nowarn -encoding UTF-8 --release 17 -d "$OUT/classes" -cp "target/test-classes:target/classes:$DEPS" \
   -processorpath "$DEPS" @"$OUT/sources.txt"
 CP="$OUT/classes:target/test-classes:target/classes:$DEPS"
-rm -rf "$OUT/inputs" "$OUT/responses" "$OUT"/jmh* "$OUT"/wrk-* "$OUT"/server-* "$OUT/nmt.txt" "$OUT/results.properties"
+rm -rf "$OUT/inputs" "$OUT/responses" "$OUT"/jmh* "$OUT"/wrk-* "$OUT"/server-* "$OUT/nmt.txt" "$OUT/results.properties" \
+  "$OUT"/monitor-*
 mkdir -p "$OUT"
 PROPS="$OUT/results.properties"
 prop() { printf '%s=%s\n' "$1" "$2" >>"$PROPS"; }
@@ -81,6 +88,11 @@ prop jmh.load "$(load1)"
 java -cp "$CP" -Dbench.inputs="$OUT/inputs" org.openjdk.jmh.Main 'org.xrootd.hook.bench.SyncBench' \
   "${JMH_OPTS[@]}" -p input=sample,workers-100,workers-500 -prof gc -rf json -rff "$OUT/jmh.json" >"$OUT/jmh.log" 2>&1 \
   || { tail -30 "$OUT/jmh.log" >&2; exit 1; }
+log "JMH monitor"
+prop jmh.monitor.load "$(load1)"
+java -cp "$CP" org.openjdk.jmh.Main 'org.xrootd.hook.bench.MonitorBench' \
+  "${JMH_OPTS[@]}" -prof gc -rf json -rff "$OUT/jmh-monitor.json" >"$OUT/jmh-monitor.log" 2>&1 \
+  || { tail -30 "$OUT/jmh-monitor.log" >&2; exit 1; }
 
 # ---------------------------------------------------------------- HTTP
 PIDS=()
@@ -209,4 +221,65 @@ prop nmt.threads "$(awk '/Threads/ {print $2}' "/proc/$SERVER_PID/status")"
 rss nmt "after 100 workers"
 stop
 
-java -cp "$CP" org.xrootd.hook.bench.BenchTool report "$OUT" $([ "$SMOKE" = 1 ] && echo --smoke) | tee "$OUT/table.md"
+# ---------------------------------------------------------------- the monitor at 1000 workers
+# The collector as deployed (the Deployment's JAVA_TOOL_OPTIONS: Serial, 1 processor, 512 KiB stacks), its
+# heap capped at 64 MiB, without Kubernetes credentials (no insight writer; MonitorLoad reads /insight once
+# a second instead, which computes what the writer's tick does). MonitorLoad sends every daemon's report
+# (1000 workers, their 16 supervisors, 2 redirectors: a cmsd and an xrootd each) once per 10 s, spread
+# over the interval, and scrapes /metrics every 15 s.
+# thread_ticks: "TID TICKS NAME" for each of the server's threads (user + system), to say where the CPU goes.
+# One awk over every thread's stat file, so that the snapshot is as quick as the process's own reading.
+thread_ticks() {
+  # The name (field 2, in parentheses) may hold spaces: the fields after ") " start at field 3 (the state).
+  awk '{
+    open = index($0, "("); match($0, /\) [A-Za-z] /)
+    n = split(substr($0, RSTART + 2), f, " ")
+    if (n >= 13) print $1, f[12] + f[13], substr($0, open + 1, RSTART - open - 1)
+  }' /proc/"$SERVER_PID"/task/*/stat 2>/dev/null || true
+}
+log "monitor: 1000 workers for ${MONITOR_WARM}+${MONITOR_SECONDS}s"
+name=monitor
+PORT=$(free_port); REPORT_PORT=$(free_port)
+START_NS=$(date +%s%N)
+java -Xmx64m -XX:+UseSerialGC -XX:ActiveProcessorCount=1 -XX:+ExitOnOutOfMemoryError -Xss512k -jar "$JAR" monitor \
+  --cluster bench --report-host 127.0.0.1 --report-port "$REPORT_PORT" --host 127.0.0.1 --port "$PORT" \
+  --interval 10s --insight off >"$OUT/server-monitor.log" 2>&1 &
+SERVER_PID=$!
+PIDS+=("$SERVER_PID")
+wait_200 /healthz >/dev/null
+java -cp "$CP" org.xrootd.hook.bench.MonitorLoad 127.0.0.1 "$REPORT_PORT" "$PORT" $((MONITOR_WARM + MONITOR_SECONDS + 1)) \
+  1000 2 10 >"$OUT/monitor-load.properties" 2>"$OUT/monitor-load.log" &
+LOAD_PID=$!
+PIDS+=("$LOAD_PID")
+sleep "$MONITOR_WARM"
+prop monitor.cpu.load "$(load1)"
+thread_ticks >"$OUT/monitor-threads-before.txt"
+before=$(cpu_ticks); t0=$(date +%s%N)
+sleep "$MONITOR_SECONDS"
+after=$(cpu_ticks); t1=$(date +%s%N)
+thread_ticks >"$OUT/monitor-threads-after.txt"
+prop monitor.cpu.ticks "$((after - before))"
+prop monitor.cpu.window.ms "$(( (t1 - t0) / 1000000 ))"
+wait "$LOAD_PID" || { cat "$OUT/monitor-load.log" >&2; exit 1; }
+cat "$OUT/monitor-load.properties" >>"$PROPS"
+# A scrape after the load, as Prometheus makes it; the collector's own counters say what it received.
+prop monitor.scrape.load "$(load1)"
+curl -s -f -o "$OUT/monitor-metrics.txt" -w '%{time_total} %{size_download}' "http://127.0.0.1:$PORT/metrics" >"$OUT/monitor-scrape.txt"
+prop monitor.scrape.seconds "$(cut -d' ' -f1 "$OUT/monitor-scrape.txt")"
+prop monitor.scrape.bytes "$(cut -d' ' -f2 "$OUT/monitor-scrape.txt")"
+prop monitor.scrape.series "$(grep -c '^xrootd_' "$OUT/monitor-metrics.txt" || true)"
+counter() { awk -v k="$1" 'index($0, k) == 1 {printf "%.0f", $2}' "$OUT/monitor-metrics.txt"; }
+prop monitor.received "$(counter 'xrootd_monitor_datagrams_total{cluster="bench",result="report"}')"
+prop monitor.rejected "$(counter 'xrootd_monitor_datagrams_total{cluster="bench",result="error"}')"
+prop monitor.sources "$(counter 'xrootd_monitor_sources{cluster="bench"}')"
+# The heap in use right after a full collection, and the process's resident memory.
+prop monitor.heap.load "$(load1)"
+jcmd "$SERVER_PID" GC.run >/dev/null
+jcmd "$SERVER_PID" GC.heap_info >"$OUT/monitor-heap.txt"
+rss monitor "after the load"
+prop monitor.threads "$(awk '/Threads/ {print $2}' "/proc/$SERVER_PID/status")"
+stop
+
+REPORT_OPTS=()
+[ "$SMOKE" = 1 ] && REPORT_OPTS=(--smoke)
+java -cp "$CP" org.xrootd.hook.bench.BenchTool report "$OUT" "${REPORT_OPTS[@]}" | tee "$OUT/table.md"

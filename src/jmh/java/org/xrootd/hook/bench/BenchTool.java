@@ -168,8 +168,175 @@ public final class BenchTool {
                     container ? "< 256 MiB" : "none (a 256 MiB container runs Serial)", container ? hwmMib < 256 : null,
                     props.getProperty("rss." + server + ".load", ""));
         }
+        monitor(dir, props, table);
         out.append(table.out);
         return out.toString();
+    }
+
+    // ---------------------------------------------------------------- the monitor (issue 16)
+
+    /** MonitorBench's inputs, in table order, with what each is. */
+    private static final List<String[]> MONITOR_INPUTS = List.of(
+            new String[] {"worker-xrootd", "a worker's xrootd (`steady-ds1-xrootd`)"},
+            new String[] {"worker-cmsd", "a worker's cmsd (`steady-ds1-cmsd`)"},
+            new String[] {"manager-cmsd", "a redirector's cmsd seeing 4 nodes (`steady-manager-cmsd`)"},
+            new String[] {"manager-cmsd-64", "a redirector's cmsd seeing 64 nodes (`steady-manager-cmsd`, 1000 workers)"});
+
+    /**
+     * The server's CPU ticks in the measured window by thread name (numbered threads of a pool grouped:
+     * {@code qtp…-12} and {@code qtp…-13} as one), from the script's two snapshots of {@code TID TICKS NAME}.
+     */
+    private static java.util.Map<String, Long> threadTicks(Path dir) throws IOException {
+        Path before = dir.resolve("monitor-threads-before.txt");
+        Path after = dir.resolve("monitor-threads-after.txt");
+        if (!Files.exists(before) || !Files.exists(after)) {
+            return null;
+        }
+        java.util.Map<String, Long> start = new java.util.HashMap<>();
+        for (String line : Files.readAllLines(before)) {
+            String[] f = line.split(" ", 3);
+            if (f.length == 3) {
+                start.put(f[0], Long.parseLong(f[1]));
+            }
+        }
+        java.util.Map<String, Long> out = new java.util.TreeMap<>();
+        for (String line : Files.readAllLines(after)) {
+            String[] f = line.split(" ", 3);
+            if (f.length < 3) {
+                continue;
+            }
+            String name = f[2].trim().replaceAll("[-#\\s]*\\d+$", "");
+            out.merge(name.isEmpty() ? "?" : name, Long.parseLong(f[1]) - start.getOrDefault(f[0], 0L), Long::sum);
+        }
+        return out.isEmpty() ? null : out;
+    }
+
+    private static final Pattern HEAP_USED = Pattern.compile("(?m)^\\s*(?:def new generation|tenured generation|garbage-first heap)\\s+total (\\d+)K, used (\\d+)K");
+
+    private static void monitor(Path dir, Properties props, Table table) throws IOException {
+        String jmhLoad = props.getProperty("jmh.monitor.load", "");
+        Path file = dir.resolve("jmh-monitor.json");
+        JsonNode results = Files.exists(file) ? Json.MAPPER.readTree(file.toFile()) : Json.MAPPER.createArrayNode();
+        java.util.Map<String, Double> micros = new java.util.HashMap<>();
+        for (String[] input : MONITOR_INPUTS) {
+            JsonNode offer = find(results, "offer", input[0]);
+            if (offer == null) {
+                table.missing.add("JMH monitor " + input[0]);
+                table.row("JMH monitor: parse + keep one report (µs/op, 1 thread)", input[1], "", "missing (see " + file + ")", "", null, "");
+                continue;
+            }
+            micros.put(input[0], offer.path("primaryMetric").path("score").asDouble());
+            table.row("JMH monitor: parse + keep one report (µs/op, 1 thread)",
+                    input[1] + String.format(Locale.ROOT, ", %,d B", MonitorBench.size(input[0])), "`ReportStore.offer`",
+                    score(offer) + " µs (" + allocated(offer) + ")", "", null, jmhLoad);
+        }
+        // One interval of the 1000-worker cluster from the JMH figures: every worker's cmsd and xrootd, each
+        // supervisor's and redirector's cmsd priced as a 64-node one (a supervisor sees about 60) and their
+        // xrootds as a worker's.
+        int workers = 1000;
+        int supervisors = org.xrootd.hook.model.Supervisors.required(workers);
+        int redirectors = 2;
+        if (micros.size() == MONITOR_INPUTS.size()) {
+            double perInterval = workers * (micros.get("worker-xrootd") + micros.get("worker-cmsd"))
+                    + (supervisors + redirectors) * (micros.get("manager-cmsd-64") + micros.get("worker-xrootd"));
+            double share = perInterval / 10e6 * 100;
+            table.row("JMH monitor: one 10 s interval of 1000 workers, from the rows above",
+                    String.format(Locale.ROOT, "%,d reports (%d workers, %d supervisors, %d redirectors; a cmsd and an xrootd each)",
+                            2 * (workers + supervisors + redirectors), workers, supervisors, redirectors),
+                    "", String.format(Locale.ROOT, "%.1f ms of CPU per 10 s: **%.2f%% of a core**", perInterval / 1000, share),
+                    "< 2% of a core", share < 2, jmhLoad);
+        }
+
+        String input = String.format(Locale.ROOT, "%s workers, %s supervisors, %s redirectors: %s daemons, a report each every %s s (mean %s B, largest %s B)",
+                props.getProperty("monitor.workers", "?"), props.getProperty("monitor.supervisors", "?"),
+                props.getProperty("monitor.redirectors", "?"), props.getProperty("monitor.daemons", "?"),
+                props.getProperty("monitor.interval.seconds", "?"), props.getProperty("monitor.datagram.mean.bytes", "?"),
+                props.getProperty("monitor.datagram.max.bytes", "?"));
+        String jar = "`java -Xmx64m -XX:+UseSerialGC -jar … monitor`";
+
+        String ticks = props.getProperty("monitor.cpu.ticks");
+        String window = props.getProperty("monitor.cpu.window.ms");
+        String perSecondTicks = props.getProperty("clock.ticks.per.second");
+        if (ticks == null || window == null || perSecondTicks == null) {
+            table.missing.add("monitor CPU");
+            table.row("monitor at 1000 workers: CPU", input, jar, "missing", "", null, "");
+        } else {
+            double cpuSeconds = Long.parseLong(ticks) / Double.parseDouble(perSecondTicks);
+            double windowSeconds = Long.parseLong(window) / 1000.0;
+            double share = cpuSeconds / windowSeconds * 100;
+            table.row("monitor at 1000 workers: CPU (user + system, every thread, `/proc/PID/stat`)", input, jar,
+                    String.format(Locale.ROOT, "**%.2f%% of one core** (%.2f s of CPU in %.1f s; /insight read every second, /metrics every 15 s)",
+                            share, cpuSeconds, windowSeconds), "< 2% of a core", share < 2, props.getProperty("monitor.cpu.load", ""));
+        }
+
+        java.util.Map<String, Long> byThread = threadTicks(dir);
+        if (byThread == null || window == null || perSecondTicks == null) {
+            table.missing.add("monitor CPU by thread");
+            table.row("monitor at 1000 workers: CPU by thread", input, jar, "missing", "", null, "");
+        } else {
+            double windowSeconds = Long.parseLong(window) / 1000.0;
+            double tick = 1 / Double.parseDouble(perSecondTicks);
+            StringBuilder parts = new StringBuilder();
+            byThread.entrySet().stream().sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed())
+                    .filter(e -> e.getValue() > 0)
+                    .forEach(e -> parts.append(parts.length() == 0 ? "" : ", ").append('`').append(e.getKey()).append("` ")
+                            .append(String.format(Locale.ROOT, "%.2f%%", e.getValue() * tick / windowSeconds * 100)));
+            table.row("monitor at 1000 workers: CPU by thread (`/proc/PID/task/*/stat`, % of one core)", "the same window", jar,
+                    parts.length() == 0 ? "no thread used a clock tick" : parts.toString(), "", null,
+                    props.getProperty("monitor.cpu.load", ""));
+        }
+
+        Path heapFile = dir.resolve("monitor-heap.txt");
+        String heapText = Files.exists(heapFile) ? Files.readString(heapFile) : "";
+        Matcher heap = HEAP_USED.matcher(heapText);
+        long usedK = 0;
+        long totalK = 0;
+        boolean found = false;
+        while (heap.find()) {
+            found = true;
+            totalK += Long.parseLong(heap.group(1));
+            usedK += Long.parseLong(heap.group(2));
+        }
+        String rss = props.getProperty("rss.monitor.kib");
+        String hwm = props.getProperty("rss.monitor.hwm.kib");
+        if (!found || rss == null || hwm == null) {
+            table.missing.add("monitor heap");
+            table.row("monitor at 1000 workers: heap after a full GC", input, jar, "missing (see " + heapFile + ")", "", null, "");
+        } else {
+            double usedMib = usedK / 1024.0;
+            table.row("monitor at 1000 workers: heap in use after a full GC (`jcmd GC.run`, `GC.heap_info`), and resident memory",
+                    "after the load", jar,
+                    String.format(Locale.ROOT, "**%.1f MiB** heap in use (of %.0f MiB committed, 64 MiB max); resident %.0f MiB (peak %.0f MiB), %s threads",
+                            usedMib, totalK / 1024.0, Long.parseLong(rss) / 1024.0, Long.parseLong(hwm) / 1024.0,
+                            props.getProperty("monitor.threads", "?")),
+                    "< 64 MiB heap", usedMib < 64, props.getProperty("monitor.heap.load", ""));
+        }
+
+        String sent = props.getProperty("monitor.sent");
+        String received = props.getProperty("monitor.received");
+        if (sent == null || received == null || received.isBlank()) {
+            table.missing.add("monitor datagrams");
+            table.row("monitor at 1000 workers: datagrams", input, jar, "missing", "", null, "");
+        } else {
+            long lost = Long.parseLong(sent) - Long.parseLong(received);
+            table.row("monitor at 1000 workers: datagrams sent and received (`xrootd_monitor_datagrams_total`)",
+                    props.getProperty("monitor.send.seconds", "?") + " s of reports", jar,
+                    String.format(Locale.ROOT, "sent %s, received %s as reports, %s not reports, **%d lost**; %s sources held",
+                            sent, received, props.getProperty("monitor.rejected", "?"), lost, props.getProperty("monitor.sources", "?")),
+                    "0 lost", lost == 0, props.getProperty("monitor.cpu.load", ""));
+        }
+
+        String scrape = props.getProperty("monitor.scrape.seconds");
+        String bytes = props.getProperty("monitor.scrape.bytes");
+        if (scrape == null || bytes == null || scrape.isBlank() || bytes.isBlank()) {
+            table.missing.add("monitor scrape");
+            table.row("monitor at 1000 workers: a `/metrics` scrape", input, jar, "missing", "", null, "");
+        } else {
+            table.row("monitor at 1000 workers: a `/metrics` scrape (curl, after the load)", props.getProperty("monitor.sources", "?") + " daemons held", jar,
+                    String.format(Locale.ROOT, "%.0f ms, %.1f MiB, %s series", Double.parseDouble(scrape) * 1000,
+                            Long.parseLong(bytes) / 1048576.0, props.getProperty("monitor.scrape.series", "?")),
+                    "", null, props.getProperty("monitor.scrape.load", ""));
+        }
     }
 
     /** The JVM options a server ran with, beyond -Xmx128m. */
