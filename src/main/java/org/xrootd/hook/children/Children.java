@@ -71,12 +71,28 @@ public final class Children {
         List<JsonNode> children = new ArrayList<>();
         children.add(ConfigMaps.build(spec, rendered));
         children.add(Services.headless(spec, Component.REDIRECTOR));
-        children.add(Services.headless(spec, Component.WORKER));
+        if (hasWorkerHeadlessService(spec)) {
+            children.add(Services.headless(spec, Component.WORKER));
+        }
         if (hasSupervisors(spec)) {
             children.add(Services.headless(spec, Component.SUPERVISOR));
         }
         children.add(Services.client(spec));
         return children;
+    }
+
+    /**
+     * HostNetwork workers get no governing headless Service. A hostNetwork worker's cmsd logs in from its
+     * node's address, and the cluster DNS answers that address's PTR with the pod's name under the headless
+     * Service (an endpoint with a hostname), so the managers would redirect every client, outside ones too,
+     * to {@code <pod>.<service>.<ns>.svc.<cluster domain>}, which only the cluster resolves. Without the
+     * Service the PTR is the site's (the node name). Nothing looks a worker up by name (all.manager names
+     * the managers; the managers learn workers from their logins), their admission goes through
+     * spec.allowedHosts (required for HostNetwork), and the StatefulSet keeps its serviceName, which may name
+     * a missing Service. Redirectors and supervisors keep theirs: workers find them by those names.
+     */
+    public static boolean hasWorkerHeadlessService(XrootdSpec spec) {
+        return !spec.worker().exposure().hostNetwork();
     }
 
     /**

@@ -236,4 +236,50 @@ class ExposureChildrenTest {
         }
         assertEquals("{\"a\":\"1\",\"b\":\"2\"}", Services.client(Samples.model(parent)).get("metadata").get("annotations").toString());
     }
+
+    /** The kind/name pairs of every child, e.g. "Service/xrd-w-1a2b3c". */
+    private static List<String> kindsAndNames(XrootdSpec spec) {
+        return Children.all(spec, Samples.image()).stream()
+                .map(c -> c.path("kind").asText() + "/" + c.path("metadata").path("name").asText()).toList();
+    }
+
+    private static String serviceName(XrootdSpec spec, Component component) {
+        return Samples.statefulSet(spec, component, Samples.image()).path("spec").path("serviceName").asText();
+    }
+
+    /**
+     * A HostNetwork worker's node address must reverse-resolve to the node's site name, not to a pod name under
+     * a headless Service that only the cluster resolves (the managers redirect clients to that name): no worker
+     * headless Service, while the StatefulSet still names it and the other roles keep theirs.
+     */
+    @Test
+    void hostNetworkWorkersHaveNoHeadlessServiceButKeepTheirServiceName() {
+        ObjectNode parent = parent();
+        exposure(parent, "worker").put("mode", "HostNetwork");
+        exposure(parent, "redirector").put("mode", "HostNetwork");
+        XrootdSpec spec = Samples.model(parent);
+        String workerService = serviceName(spec, Component.WORKER);
+        String redirectorService = serviceName(spec, Component.REDIRECTOR);
+        assertTrue(workerService.startsWith("xrd-w-"), workerService);
+        assertTrue(redirectorService.startsWith("xrd-r-"), redirectorService);
+        List<String> children = kindsAndNames(spec);
+        assertFalse(children.contains("Service/" + workerService), children.toString());
+        assertTrue(children.contains("Service/" + redirectorService), children.toString());
+        assertTrue(children.contains("Service/base-xrootd-xrootd"), children.toString());
+        assertTrue(children.contains("StatefulSet/base-xrootd-xrootd-worker"), children.toString());
+    }
+
+    /** HostPort and Pod workers keep their pod network, so their pod IPs' PTRs are the cluster's names anyway. */
+    @Test
+    void hostPortAndPodWorkersKeepTheirHeadlessService() {
+        for (String mode : List.of("Pod", "HostPort")) {
+            ObjectNode parent = parent();
+            exposure(parent, "worker").put("mode", mode);
+            exposure(parent, "redirector").put("mode", "HostNetwork");
+            XrootdSpec spec = Samples.model(parent);
+            String workerService = serviceName(spec, Component.WORKER);
+            assertTrue(workerService.startsWith("xrd-w-"), workerService);
+            assertTrue(kindsAndNames(spec).contains("Service/" + workerService), mode + ": " + kindsAndNames(spec));
+        }
+    }
 }

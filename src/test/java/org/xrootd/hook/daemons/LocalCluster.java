@@ -88,7 +88,7 @@ final class LocalCluster implements AutoCloseable {
         }
         this.xrootdPort = desired.xrootdPort();
         // The in-cluster client: a pod on the first node (it also plays the kubelet for tcpSocket probes).
-        this.client = network.add("client", "client", null, List.of(), network.nodes().get(0), false, true, Map.of());
+        this.client = network.add("client", "client", null, List.of(), network.nodes().get(0), false, true, false, Map.of());
         this.outside = network.outside;
     }
 
@@ -148,11 +148,36 @@ final class LocalCluster implements AutoCloseable {
         boolean clusterDns = hostNetwork ? "ClusterFirstWithHostNet".equals(dnsPolicy) : !"Default".equals(dnsPolicy);
         Map<Integer, Integer> ports = hostPorts(podSpec);
         PodNetwork.Node node = schedule(podName, hostNetwork, ports.keySet());
-        PodNetwork.Host host = network.add(podName, podName, fqdn, List.of(fqdn, relative), node, hostNetwork, clusterDns, ports);
+        // The cluster DNS knows <pod>.<service> only while a headless Service of that name selects the pod
+        // (CoreDNS publishes the endpoints of headless Services); the StatefulSet's serviceName alone
+        // names nothing (the kubelet still writes the name into the pod's own hosts file).
+        boolean inClusterDns = governed(service, sts.path("spec").path("template").path("metadata").path("labels"));
+        PodNetwork.Host host = network.add(podName, podName, fqdn, List.of(fqdn, relative), node, hostNetwork, clusterDns,
+                inClusterDns, ports);
         LocalPod pod = new LocalPod(namespace, stsName, ordinal, host, sts.path("spec").path("template"), configMaps, secrets, image,
                 workDir, procs).withClaims(sts.path("spec").path("volumeClaimTemplates"));
         pods.add(pod);
         return pod;
+    }
+
+    /** A headless Service named {@code service} in the response whose selector matches {@code podLabels}. */
+    private boolean governed(String service, JsonNode podLabels) {
+        for (JsonNode s : services) {
+            JsonNode spec = s.path("spec");
+            if (!service.equals(s.path("metadata").path("name").asText()) || !"None".equals(spec.path("clusterIP").asText())
+                    || !spec.path("selector").isObject() || spec.path("selector").isEmpty()) {
+                continue;
+            }
+            boolean selects = true;
+            for (var it = spec.path("selector").fields(); it.hasNext(); ) {
+                var entry = it.next();
+                selects &= entry.getValue().asText().equals(podLabels.path(entry.getKey()).asText(null));
+            }
+            if (selects) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -31,20 +30,18 @@ import org.xrootd.hook.testkit.Tiers;
 /**
  * Issue 14, clients outside the cluster, on real xrootd 5.5.3 behind the harness's cluster boundary
  * ({@link PodNetwork}: pods on 3 nodes, an outside client that reaches node and LoadBalancer addresses
- * only). The exposure of the hostPort mode, written into the hook's answer by this test with standard
- * Kubernetes fields until the spec drives it (1 redirector, 2 workers):
+ * only). The spec asks for the exposure and whatever the hook answers runs, unedited (1 redirector, 2
+ * workers): {@code spec.redirector.exposure.service.type: LoadBalancer} and {@code spec.worker.exposure:
+ * {mode: HostPort, advertise: NodeName}} (the hook publishes the workers' xrootd port on their nodes and
+ * sets {@code XRDIFADDRS} from {@code spec.nodeName}: a name with A and PTR records in the site zone and
+ * a public-class address).
  *
- * <ul>
- *   <li>workers: {@code hostPort: 1094} on the xrootd container port, and {@code XRDIFADDRS} from the
- *       downward API's {@code spec.nodeName} on both daemon containers (the node's name, public-class
- *       address with A and PTR records in the site zone);
- *   <li>the redirectors' client Service: {@code type: LoadBalancer}, {@code externalTrafficPolicy: Local}.
- * </ul>
- *
- * From outside, through the LoadBalancer's name: xrdcp write and read, xrdfs locate, HTTP GET and PUT
+ * <p>From outside, through the LoadBalancer's name: xrdcp write and read, xrdfs locate, a read through
+ * the Service's node port on the redirector's node (what a NodePort Service offers), HTTP GET and PUT
  * with curl and with davix; every redirect goes to the holding worker's node name, never to a pod IP.
  * From inside, the same redirector sends clients to the worker's pod IP. Each redirect target is
- * recorded in the run's timings file.
+ * recorded in the run's timings file. {@link OutsideHostNetworkRealDaemonTest} runs the same proofs with
+ * hostNetwork workers.
  */
 @Tiers.Daemons
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -60,27 +57,73 @@ class OutsideAccessRealDaemonTest {
         return holder.host.ip();
     }
 
+    /** The run's name (work directory, timings file) and the Xrootd's name. */
+    String runName() {
+        return "outside";
+    }
+
+    String parentName() {
+        return "ox";
+    }
+
+    /** The spec the hook gets: the LoadBalancer redirector Service and HostPort workers advertising their node names. */
+    ObjectNode spec() {
+        ObjectNode spec = DaemonRun.spec(1, 2);
+        ((ObjectNode) spec.get("redirector")).putObject("exposure").putObject("service").put("type", "LoadBalancer");
+        ((ObjectNode) spec.get("worker")).putObject("exposure").put("mode", "HostPort").put("advertise", "NodeName");
+        return spec;
+    }
+
+    String title() {
+        return "Outside access, HostPort workers + LoadBalancer redirector";
+    }
+
+    /** What the test checks in the hook's answer before running it. */
+    void checkResponse(JsonNode response) {
+        JsonNode worker = child(response, "StatefulSet", "worker");
+        boolean hostPort = false;
+        for (JsonNode c : worker.path("spec").path("template").path("spec").path("containers")) {
+            for (JsonNode p : c.path("ports")) {
+                hostPort |= p.path("hostPort").asInt() == 1094;
+            }
+        }
+        assertTrue(hostPort, "the hook publishes the workers' xrootd port on the node: " + worker);
+    }
+
+    /** The hook's child of {@code kind} for {@code component} (a Service: the non-headless one). */
+    static JsonNode child(JsonNode response, String kind, String component) {
+        for (JsonNode child : response.path("children")) {
+            if (kind.equals(child.path("kind").asText())
+                    && component.equals(child.path("metadata").path("labels").path("app.kubernetes.io/component").asText())
+                    && !"None".equals(child.path("spec").path("clusterIP").asText())) {
+                return child;
+            }
+        }
+        throw new AssertionError("no " + kind + " for " + component + " in " + response);
+    }
+
     private static final Pattern ROOT_REDIRECT = Pattern.compile("Redirected from: \\S+ to: (\\S+)");
     private static final Pattern POD_IP = Pattern.compile("\\b10\\.213\\.[0-9]+\\.[0-9]+\\b");
     private static final Duration T = DaemonRun.CLIENT_TIMEOUT;
 
-    private DaemonRun run;
-    private LocalCluster cluster;
-    private LocalPod redirector;
-    private LocalCluster.Exposed lb;
+    DaemonRun run;
+    LocalCluster cluster;
+    LocalPod redirector;
+    LocalCluster.Exposed lb;
 
     @BeforeAll
     void startCluster() throws Exception {
-        run = DaemonRun.open("outside");
+        run = DaemonRun.open(runName());
         Prerequisites.requireBinaries("davix-get", "davix-put");
-        JsonNode response = hostPortMode(run.sync("ox", DaemonRun.spec(1, 2), 1));
-        Files.writeString(run.workDir.resolve("sync-response-exposed.json"), response.toPrettyString());
+        JsonNode response = run.sync(parentName(), spec(), 1);
+        assertEquals("LoadBalancer", child(response, "Service", "redirector").path("spec").path("type").asText());
+        checkResponse(response);
         cluster = run.cluster(response, Map.of());
         redirector = cluster.redirectors.get(0);
-        run.timingsHeader("Outside access, hostPort workers + LoadBalancer redirector (xrootd " + DaemonRun.VERSION
+        run.timingsHeader(title() + " (xrootd " + DaemonRun.VERSION
                 + ", 1 redirector, 2 workers, " + LocalCluster.NODES + " nodes):");
         run.explain(() -> run.startAllAndWaitReady("cold start"));
-        lb = cluster.exposeServices().stream().filter(e -> "ox-xrootd".equals(e.service())).findFirst().orElseThrow();
+        lb = cluster.exposeServices().stream().filter(e -> (parentName() + "-xrootd").equals(e.service())).findFirst().orElseThrow();
         assertNotNull(lb.name(), "the client Service got a LoadBalancer address");
         run.timings.put("LoadBalancer", lb.name() + " = " + lb.address() + ", announced by " + lb.announcedBy().name());
         for (LocalPod pod : cluster.allPods()) {
@@ -93,57 +136,6 @@ class OutsideAccessRealDaemonTest {
         if (run != null) {
             run.close();
         }
-    }
-
-    /**
-     * The hook's answer with the hostPort exposure written in: what a Pod Security "baseline" site
-     * would apply. Only standard fields, so the harness runs it exactly as a kubelet would.
-     */
-    static JsonNode hostPortMode(JsonNode response) {
-        JsonNode copy = loadBalancer(response);
-        boolean workers = false;
-        for (JsonNode child : copy.path("children")) {
-            String component = child.path("metadata").path("labels").path("app.kubernetes.io/component").asText();
-            if ("StatefulSet".equals(child.path("kind").asText()) && "worker".equals(component)) {
-                for (JsonNode c : child.path("spec").path("template").path("spec").path("containers")) {
-                    ObjectNode env = ((ArrayNode) c.path("env")).addObject();
-                    env.put("name", "XRDIFADDRS");
-                    env.putObject("valueFrom").putObject("fieldRef").put("apiVersion", "v1").put("fieldPath", "spec.nodeName");
-                    if ("xrootd".equals(c.path("name").asText())) {
-                        ArrayNode ports = c.has("ports") ? (ArrayNode) c.path("ports") : ((ObjectNode) c).putArray("ports");
-                        ObjectNode xrootd = null;
-                        for (JsonNode p : ports) {
-                            if (p.path("containerPort").asInt() == 1094) {
-                                xrootd = (ObjectNode) p;
-                            }
-                        }
-                        if (xrootd == null) {
-                            xrootd = ports.addObject().put("name", "xrootd").put("containerPort", 1094).put("protocol", "TCP");
-                        }
-                        xrootd.put("hostPort", 1094);
-                        workers = true;
-                    }
-                }
-            }
-        }
-        assertTrue(workers, "the response has a worker xrootd container");
-        return copy;
-    }
-
-    /** The redirectors' client Service as type LoadBalancer with externalTrafficPolicy Local. */
-    static JsonNode loadBalancer(JsonNode response) {
-        JsonNode copy = response.deepCopy();
-        boolean service = false;
-        for (JsonNode child : copy.path("children")) {
-            String component = child.path("metadata").path("labels").path("app.kubernetes.io/component").asText();
-            if ("Service".equals(child.path("kind").asText()) && "redirector".equals(component)
-                    && !"None".equals(child.path("spec").path("clusterIP").asText())) {
-                ((ObjectNode) child.path("spec")).put("type", "LoadBalancer").put("externalTrafficPolicy", "Local");
-                service = true;
-            }
-        }
-        assertTrue(service, "the response has a redirector client Service");
-        return copy;
     }
 
     @Test
@@ -187,6 +179,7 @@ class OutsideAccessRealDaemonTest {
             Path source = file("outside-1.bin", content);
             Procs.Result write = cluster.outside(List.of(), T, "xrdcp", "-d", "2", source.toString(), lbUrl(lfn));
             assertTrue(write.ok(), write.toString());
+            run.timings.put("outside xrdcp write (new file) through the LoadBalancer", String.format("%.2f s", write.took().toMillis() / 1000.0));
             run.written.put(lfn, content);
             LocalPod holder = run.onlyHolder(lfn);
             String target = rootRedirect(write);
@@ -209,6 +202,18 @@ class OutsideAccessRealDaemonTest {
             assertTrue(locate.output().contains(holder.host.node().ip() + "]:" + cluster.xrootdPort), locate.toString());
             assertTrue(locateNames.output().startsWith(outsideTarget(holder) + ":" + cluster.xrootdPort + " "), locateNames.toString());
             assertNoPodIp(locate.output() + locateNames.output() + target + readTarget);
+
+            // The Service's node port on the redirector's node, as a NodePort Service offers it (a
+            // LoadBalancer Service is a NodePort Service with an address in front): same redirect.
+            int nodePort = lb.nodePorts().get(cluster.xrootdPort);
+            String viaNodePort = "root://" + redirector.host.node().name() + ":" + nodePort + "/" + lfn;
+            Path nodePortBack = run.clientFile("outside-1.nodeport");
+            Procs.Result nodePortRead = cluster.outside(List.of(), T, "xrdcp", "-f", "-d", "2", viaNodePort, nodePortBack.toString());
+            assertTrue(nodePortRead.ok(), nodePortRead.toString());
+            assertArrayEquals(content, DaemonRun.bytes(nodePortBack));
+            String nodePortTarget = rootRedirect(nodePortRead);
+            run.timings.put("outside xrdcp read via node port " + viaNodePort + ": redirect target", nodePortTarget);
+            assertEquals("root://" + outsideTarget(holder) + ":" + cluster.xrootdPort + "/", nodePortTarget);
         });
     }
 
@@ -274,7 +279,7 @@ class OutsideAccessRealDaemonTest {
 
     @Test
     @Order(5)
-    void clientsInsideAreStillRedirectedToPodIps() {
+    void clientsInsideAreStillServed() {
         run.explain(() -> {
             String lfn = "/data/outside-1.bin";
             LocalPod holder = run.onlyHolder(lfn);
@@ -304,7 +309,7 @@ class OutsideAccessRealDaemonTest {
         });
     }
 
-    private boolean outsideConnects(String ip, int port) {
+    boolean outsideConnects(String ip, int port) {
         return cluster.outside(List.of(), Duration.ofSeconds(3), "bash", "-c", "exec 3<>/dev/tcp/$0/$1", ip, Integer.toString(port)).ok();
     }
 
@@ -331,7 +336,7 @@ class OutsideAccessRealDaemonTest {
     }
 
     /** The (first) redirect an XrdCl client logged at debug level. */
-    private static String rootRedirect(Procs.Result result) {
+    static String rootRedirect(Procs.Result result) {
         Matcher m = ROOT_REDIRECT.matcher(result.output());
         assertTrue(m.find(), "no redirect in " + result);
         return m.group(1);

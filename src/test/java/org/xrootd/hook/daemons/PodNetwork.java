@@ -65,10 +65,17 @@ final class PodNetwork implements AutoCloseable {
     /**
      * One network identity: a pod (on {@code node}), the in-cluster test client, or the outside client
      * ({@code node} null). A hostNetwork pod shares its node's namespace and address. {@code etc} holds
-     * the kubelet's hosts and resolv.conf of this pod.
+     * the kubelet's hosts and resolv.conf of this pod. {@code inClusterDns}: a headless Service of the
+     * pod's subdomain selects it, so the cluster DNS has its A and PTR records; without one the kubelet
+     * still writes {@code fqdn} into the pod's hosts file, but no DNS server knows it.
      */
     record Host(String namespace, String ip, String hostname, String fqdn, List<String> dnsNames, Node node, Path etc,
-                boolean hostNetwork) {}
+                boolean hostNetwork, boolean inClusterDns) {
+        /** The name the cluster DNS answers for this host, or null. */
+        String clusterDnsName() {
+            return inClusterDns ? fqdn : null;
+        }
+    }
 
     /** A DNAT rule of a node: traffic to {@code address:port} goes to {@code toIp:toPort}, its source kept. */
     record Forward(String address, int port, String toIp, int toPort) {}
@@ -113,7 +120,7 @@ final class PodNetwork implements AutoCloseable {
             nodes.add(new Node(k, "node-" + k + "." + SITE_DOMAIN, prefix + "-n" + k, SITE_NET + (11 + k)));
         }
         this.outside = new Host(outsideNamespace, OUTSIDE_IP, "outside", null, List.of(), null,
-                NETNS_ETC.resolve(outsideNamespace), false);
+                NETNS_ETC.resolve(outsideNamespace), false, false);
     }
 
     /** Names the test's namespaces start with; any of them found at start belong to a dead run. */
@@ -130,17 +137,18 @@ final class PodNetwork implements AutoCloseable {
      * IP from the node's pod CIDR, or with {@code hostNetwork} the node's namespace and address.
      * {@code clusterDns}: the pod resolves through the cluster DNS (dnsPolicy ClusterFirst, or
      * ClusterFirstWithHostNet for a hostNetwork pod); otherwise it gets its node's resolv.conf.
+     * {@code inClusterDns}: see {@link Host}.
      */
     Host add(String key, String hostname, String fqdn, List<String> dnsNames, Node node, boolean hostNetwork,
-             boolean clusterDns, Map<Integer, Integer> ports) {
+             boolean clusterDns, boolean inClusterDns, Map<Integer, Integer> ports) {
         Host host;
         if (hostNetwork) {
             Path etc = NETNS_ETC.resolve(prefix + "-hn-" + key);
-            host = new Host(node.namespace(), node.ip(), node.hostname(), fqdn, List.copyOf(dnsNames), node, etc, true);
+            host = new Host(node.namespace(), node.ip(), node.hostname(), fqdn, List.copyOf(dnsNames), node, etc, true, inClusterDns);
         } else {
             String namespace = prefix + "-" + nextIndex++;
             host = new Host(namespace, nextPodIp(node), hostname, fqdn, List.copyOf(dnsNames), node,
-                    NETNS_ETC.resolve(namespace), false);
+                    NETNS_ETC.resolve(namespace), false, inClusterDns);
         }
         hosts.put(key, host);
         hostPorts.put(key, Map.copyOf(ports));
@@ -175,7 +183,8 @@ final class PodNetwork implements AutoCloseable {
             throw new IllegalStateException(key + " uses the node's network: its address is the node's");
         }
         String ip = nextPodIp(old.node());
-        Host moved = new Host(old.namespace(), ip, old.hostname(), old.fqdn(), old.dnsNames(), old.node(), old.etc(), false);
+        Host moved = new Host(old.namespace(), ip, old.hostname(), old.fqdn(), old.dnsNames(), old.node(), old.etc(), false,
+                old.inClusterDns());
         hosts.put(key, moved);
         ip("-n", old.namespace(), "addr", "flush", "dev", "eth0");
         ip("-n", old.namespace(), "addr", "add", ip + "/24", "dev", "eth0");
@@ -190,8 +199,8 @@ final class PodNetwork implements AutoCloseable {
         Host host = published.remove(key);
         if (host != null) {
             writeClusterDns();
-            if (host.fqdn() != null) {
-                awaitAnswer(host.fqdn(), null);
+            if (host.clusterDnsName() != null) {
+                awaitAnswer(host.clusterDnsName(), null);
             }
             applyRules(host.node());
         }
@@ -202,8 +211,8 @@ final class PodNetwork implements AutoCloseable {
         Host host = host(key);
         published.put(key, host);
         writeClusterDns();
-        if (host.fqdn() != null) {
-            awaitAnswer(host.fqdn(), host.ip());
+        if (host.clusterDnsName() != null) {
+            awaitAnswer(host.clusterDnsName(), host.ip());
         }
         if (host.node() != null) {
             applyRules(host.node());
@@ -359,39 +368,45 @@ final class PodNetwork implements AutoCloseable {
     // ---------------------------------------------------------------- DNS
 
     private void startDns() {
-        // Each answers only for its zones (--local: no forwarding, unknown names are NXDOMAIN at once),
-        // with TTL 0 so a changed record is seen at the next lookup, as CoreDNS's 5 s TTL never hides
-        // a re-created pod for long. dnsmasq keeps running as root (--user=root) so it can read the
-        // records under the run's directory after a SIGHUP.
-        clusterDns = startDnsServer("cluster", CLUSTER_DNS, dnsDir.resolve("cluster.hosts"), dnsDir.resolve("cluster.conf"));
-        siteDns = startDnsServer("site", SITE_DNS, dnsDir.resolve("site.hosts"), Path.of("/dev/null"));
+        // TTL 0 so a changed record is seen at the next lookup, as CoreDNS's 5 s TTL never hides a
+        // re-created pod for long. dnsmasq keeps running as root (--user=root) so it can read the records
+        // under the run's directory after a SIGHUP. The site's DNS answers only for its zones (--local: no
+        // forwarding, unknown names are NXDOMAIN at once). The cluster DNS owns cluster.local (NXDOMAIN for
+        // what it does not know, as CoreDNS's kubernetes plugin) and forwards the rest to the site's DNS, as
+        // CoreDNS forwards to its upstream: node names, and reverse lookups it has no record for (the
+        // kubernetes plugin's "fallthrough in-addr.arpa"), e.g. a hostNetwork pod's node address when no
+        // headless Service publishes the pod. dnsmasq answers from its hosts file before forwarding.
+        clusterDns = startDnsServer("cluster", CLUSTER_DNS, dnsDir.resolve("cluster.hosts"), dnsDir.resolve("cluster.conf"),
+                List.of("--local=/" + CLUSTER_DOMAIN + "/", "--server=/in-addr.arpa/" + SITE_DNS,
+                        "--server=/" + SITE_DOMAIN + "/" + SITE_DNS));
+        siteDns = startDnsServer("site", SITE_DNS, dnsDir.resolve("site.hosts"), Path.of("/dev/null"),
+                List.of("--local=/" + CLUSTER_DOMAIN + "/", "--local=/in-addr.arpa/", "--local=/" + SITE_DOMAIN + "/"));
     }
 
-    private Process startDnsServer(String label, String address, Path hostsFile, Path conf) {
-        Process p = procs.start(List.of("ip", "netns", "exec", switchNamespace, "dnsmasq", "--keep-in-foreground",
+    private Process startDnsServer(String label, String address, Path hostsFile, Path conf, List<String> zones) {
+        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", switchNamespace, "dnsmasq", "--keep-in-foreground",
                 "--user=root", "--conf-file=" + conf, "--no-resolv", "--no-hosts", "--addn-hosts=" + hostsFile,
-                "--listen-address=" + address, "--bind-interfaces", "--local=/" + CLUSTER_DOMAIN + "/",
-                "--local=/in-addr.arpa/", "--local=/" + SITE_DOMAIN + "/", "--local-ttl=0", "--pid-file=",
-                "--log-facility=-"), dnsDir.resolve(label + "-dns.log"));
+                "--listen-address=" + address, "--bind-interfaces"));
+        command.addAll(zones);
+        command.addAll(List.of("--local-ttl=0", "--pid-file=", "--log-facility=-"));
+        Process p = procs.start(command, dnsDir.resolve(label + "-dns.log"));
         dnsServers.add(p);
         return p;
     }
 
     /**
-     * The cluster zone: one line per existing pod, {@code <ip> <pod FQDN>} (dnsmasq answers A for the
-     * name and PTR for the address), written by rename so dnsmasq never reads half a file, then
-     * reloaded (SIGHUP) and waited for. Node names are A records only (conf {@code address=}): CoreDNS
-     * would forward them to the site's DNS; reverse lookups of node addresses are not emulated.
+     * The cluster zone: one line per existing pod that a headless Service publishes, {@code <ip> <pod
+     * FQDN>} (dnsmasq answers A for the name and PTR for the address), written by rename so dnsmasq never
+     * reads half a file, then reloaded (SIGHUP) and waited for. Node names and their PTRs are the site's
+     * DNS's, reached by forwarding (see {@link #startDns}).
      */
     private synchronized void writeClusterDns() throws IOException {
         StringBuilder records = new StringBuilder();
-        published.values().stream().filter(h -> h.fqdn() != null)
-                .forEach(h -> records.append(h.ip()).append('\t').append(h.fqdn()).append('\n'));
+        published.values().stream().filter(h -> h.clusterDnsName() != null)
+                .forEach(h -> records.append(h.ip()).append('\t').append(h.clusterDnsName()).append('\n'));
         replace(dnsDir.resolve("cluster.hosts"), records.toString());
-        StringBuilder conf = new StringBuilder();
-        nodes.forEach(n -> conf.append("address=/").append(n.name()).append('/').append(n.ip()).append('\n'));
         if (clusterDns == null) {
-            replace(dnsDir.resolve("cluster.conf"), conf.toString());
+            replace(dnsDir.resolve("cluster.conf"), "");
             return;
         }
         reload(clusterDns);
