@@ -46,14 +46,14 @@ class TlsOutsideRealDaemonTest {
     private static final String NAME = "tlo";
     private static final String SECRET = "tlo-cert";
     private static final Pattern ROOT_REDIRECT = Pattern.compile("Redirected from: \\S+ to: (\\S+)");
-    private static final Duration T = CLIENT_TIMEOUT;
+    static final Duration T = CLIENT_TIMEOUT;
 
-    private DaemonRun run;
-    private LocalCluster cluster;
+    DaemonRun run;
+    LocalCluster cluster;
     private LocalCluster.Exposed lb;
     /** Trusted CAs as XRootD clients and davix read them (a hashed directory): the test CA only. */
-    private Path caDir;
-    private Path caCert;
+    Path caDir;
+    Path caCert;
     private String sans;
 
     @BeforeAll
@@ -260,7 +260,7 @@ class TlsOutsideRealDaemonTest {
         return path;
     }
 
-    private static String redirect(Procs.Result result) {
+    static String redirect(Procs.Result result) {
         Matcher m = ROOT_REDIRECT.matcher(result.output());
         assertTrue(m.find(), "no redirect in " + result);
         return m.group(1);
