@@ -676,6 +676,48 @@ final class LocalCluster implements AutoCloseable {
         for (LocalPod pod : allPods()) {
             pod.kill();
         }
+        for (LocalPod pod : foreign) {
+            pod.kill();
+        }
+    }
+
+    /** Pods that are no member of the cluster ({@link #foreignPod}, {@link #siteMachinePod}); killed at close. */
+    private final List<LocalPod> foreign = new ArrayList<>();
+
+    /**
+     * A pod that is not a member: {@code podName} (a StatefulSet name and an ordinal) of namespace
+     * {@code namespace}, governed by headless Service {@code service}, made from {@code template} (e.g.
+     * a copy of a worker's: the same ConfigMap, so the same xrootd.cf) on {@code node}. The cluster DNS
+     * publishes {@code <pod>.<service>.<namespace>.svc.cluster.local} (A and PTR) as for any
+     * StatefulSet pod. {@code dnsSearches}: the pod's {@code dnsConfig.searches}, which the kubelet appends
+     * to the search line of its resolv.conf. Not started; not in {@link #allPods}.
+     */
+    LocalPod foreignPod(String statefulSet, String namespace, String service, JsonNode template, JsonNode claimTemplates,
+                        PodNetwork.Node node, List<String> dnsSearches) throws IOException {
+        String podName = statefulSet + "-0";
+        String relative = podName + "." + service + "." + namespace + ".svc";
+        String fqdn = relative + "." + PodNetwork.CLUSTER_DOMAIN;
+        PodNetwork.Host host = network.add(podName, podName, fqdn, List.of(fqdn, relative), node, false, true, true, Map.of());
+        if (!dnsSearches.isEmpty()) {
+            Path resolv = host.etc().resolve("resolv.conf");
+            Files.writeString(resolv, Files.readString(resolv).replaceFirst("(?m)^(search .*)$", "$1 " + String.join(" ", dnsSearches)));
+        }
+        LocalPod pod = new LocalPod(namespace, statefulSet, 0, host, template, configMaps, secrets, image, workDir, procs)
+                .withClaims(claimTemplates);
+        foreign.add(pod);
+        return pod;
+    }
+
+    /**
+     * Containers run on a machine of the site network outside the cluster that has routes to the pod
+     * network ({@link PodNetwork#routedSiteMachine}), made from {@code template}. Not in {@link #allPods}.
+     */
+    LocalPod siteMachinePod(String statefulSet, JsonNode template, JsonNode claimTemplates, List<String> dnsSearches) throws IOException {
+        PodNetwork.Host host = network.routedSiteMachine(statefulSet + "-0", dnsSearches);
+        LocalPod pod = new LocalPod("site", statefulSet, 0, host, template, configMaps, secrets, image, workDir, procs)
+                .withClaims(claimTemplates);
+        foreign.add(pod);
+        return pod;
     }
 
     /** Stops every pod by PID, deletes the namespaces, releases the lock. */

@@ -455,6 +455,27 @@ final class PodNetwork implements AutoCloseable {
         writeSiteDns();
     }
 
+    /**
+     * A machine on the site network (the outside client's namespace and address) at a site whose
+     * routers carry the pod network's routes (a routed pod network: BGP-peered CNIs such as Calico, or
+     * static routes to each node's pod CIDR), so it reaches pod IPs and the cluster DNS without being
+     * in the cluster. Its own resolver is the cluster DNS (it can query it like anyone with a route;
+     * {@code searches} first on its search line),
+     * and its address has no record there, as for any machine that is no pod. Additive: the outside
+     * client gets these routes too, from then on.
+     */
+    Host routedSiteMachine(String hostname, List<String> searches) throws IOException {
+        for (Node node : nodes) {
+            ip("-n", outsideNamespace, "route", "replace", node.podCidr(), "via", node.ip());
+        }
+        ip("-n", outsideNamespace, "route", "replace", CLUSTER_DNS + "/32", "via", SITE_DNS);
+        Path etc = NETNS_ETC.resolve(prefix + "-hn-site-" + hostname);
+        writeEtcFiles(etc, "127.0.0.1\tlocalhost\n" + OUTSIDE_IP + "\t" + hostname + "\n",
+                "search " + String.join(" ", searches) + " " + CLUSTER_DOMAIN + "\nnameserver " + CLUSTER_DNS + "\noptions ndots:5\n");
+        etcDirs.add(etc);
+        return new Host(outsideNamespace, OUTSIDE_IP, hostname, null, List.of(), null, etc, false, false);
+    }
+
     // ---------------------------------------------------------------- node rules
 
     /**
