@@ -120,6 +120,14 @@ class SupervisorRealDaemonTest {
             run.timings.put("64 -> " + WORKERS + " workers: new pods created -> all ready", seconds(since(scaled)));
             System.out.println("scale 64 -> " + WORKERS + ":\n" + String.join("\n", events));
             assertTrue(events.stream().noneMatch(e -> e.contains("replaced")), "no running pod replaced: " + events);
+            // Supervisors start one at a time (OrderedReady, minReadySeconds): their logins are that far apart.
+            List<String> supervisorEvents = events.stream().filter(e -> e.contains("-supervisor-")).map(String::strip).toList();
+            run.timings.put("supervisors created / ready (s after the update began)", String.join("; ", supervisorEvents));
+            List<Double> created = supervisorEvents.stream().filter(e -> e.contains("created"))
+                    .map(e -> Double.parseDouble(e.substring(0, e.indexOf(' ')))).toList();
+            for (int i = 1; i < created.size(); i++) {
+                assertTrue(created.get(i) - created.get(i - 1) >= 15, "supervisors created at least minReadySeconds apart: " + supervisorEvents);
+            }
             assertEquals(WORKERS, cluster.workers.size());
             assertEquals(Supervisors.required(WORKERS), cluster.supervisors.size(), "supervisors the hook derived");
             long start = System.nanoTime();
