@@ -16,8 +16,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.xrootd.hook.children.StatefulSets;
@@ -293,13 +296,49 @@ final class LocalCluster implements AutoCloseable {
             templates.add(template);
             setSpecs.add(sts);
         }
+        // Each kubelet probes its pods concurrently; probing 72 pods one after the other took 25-40 s per
+        // pass on a loaded machine, which delayed every readiness the controller waits for.
+        ExecutorService prober = Executors.newFixedThreadPool(PROBE_THREADS, runnable -> {
+            Thread thread = new Thread(runnable, "probe");
+            thread.setDaemon(true);
+            return thread;
+        });
+        try {
+            return rollingUpdate(begin, limit, readiness, sets, templates, setSpecs, events, prober);
+        } finally {
+            prober.shutdownNow();
+        }
+    }
+
+    /** Probes run at once in a rolling update. */
+    private static final int PROBE_THREADS = 16;
+
+    private List<String> rollingUpdate(long begin, Duration limit, Map<LocalPod, Readiness> readiness, List<List<LocalPod>> sets,
+                                       List<JsonNode> templates, List<JsonNode> setSpecs, List<String> events,
+                                       ExecutorService prober) throws IOException {
         long deadline = begin + limit.toNanos();
         while (true) {
+            Map<LocalPod, Future<Boolean>> probes = new LinkedHashMap<>();
             readiness.forEach((pod, state) -> {
-                if (state.update(() -> ready(pod))) {
-                    events.add(String.format("%6.2f s  %s %s", since(begin), state.ready ? "ready" : "not ready", pod.name));
+                if (state.due()) {
+                    probes.put(pod, prober.submit(() -> ready(pod)));
                 }
             });
+            for (Map.Entry<LocalPod, Future<Boolean>> probe : probes.entrySet()) {
+                Readiness state = readiness.get(probe.getKey());
+                boolean ok;
+                try {
+                    ok = probe.getValue().get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted", e);
+                } catch (ExecutionException e) {
+                    ok = false;
+                }
+                if (state.record(ok)) {
+                    events.add(String.format("%6.2f s  %s %s", since(begin), state.ready ? "ready" : "not ready", probe.getKey().name));
+                }
+            }
             boolean done = true;
             for (int s = 0; s < sets.size(); s++) {
                 List<LocalPod> pods = sets.get(s);
@@ -372,14 +411,16 @@ final class LocalCluster implements AutoCloseable {
                     : started + Duration.ofSeconds(probe.path("initialDelaySeconds").asLong(0)).toNanos();
         }
 
-        /** Probes when due; true when the Ready condition changed. */
-        boolean update(BooleanSupplier probe) {
-            if (System.nanoTime() < nextProbe) {
-                return false;
-            }
+        /** True when the next probe is due. */
+        boolean due() {
+            return System.nanoTime() >= nextProbe;
+        }
+
+        /** Records a probe's result (the next is due a period later); true when the Ready condition changed. */
+        boolean record(boolean passed) {
             nextProbe = System.nanoTime() + periodNanos;
             boolean was = ready;
-            if (probe.getAsBoolean()) {
+            if (passed) {
                 failures = 0;
                 ready = true;
             } else if (++failures >= failureThreshold) {
