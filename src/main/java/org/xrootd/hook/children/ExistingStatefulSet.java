@@ -15,15 +15,25 @@ import java.util.Optional;
  * <p>Its {@code spec.serviceName} is immutable too: the governing headless Service an existing StatefulSet
  * names (a long {@code N-xrootd-<role>} from before the short names) stays its Service for good.
  *
+ * <p>So is its {@code spec.podManagementPolicy}: supervisors are now created {@code OrderedReady} (one
+ * login at a time, see {@link StatefulSets}), and a supervisor StatefulSet created {@code Parallel} before
+ * keeps {@code Parallel}, or the API server would reject every update of it.
+ *
  * @param volumeClaimTemplates as observed, or null when the StatefulSet has none
  * @param serviceName as observed, or null when it is missing or not a Service name (then the short name)
+ * @param podManagementPolicy as observed ({@code Parallel} or {@code OrderedReady}), or null when missing or
+ *     anything else (then the hook's own choice)
  */
-public record ExistingStatefulSet(ArrayNode volumeClaimTemplates, String serviceName) {
+public record ExistingStatefulSet(ArrayNode volumeClaimTemplates, String serviceName, String podManagementPolicy) {
     /** A Service name (DNS-1035 label): anything else cannot be what the API server stored. */
     private static final java.util.regex.Pattern SERVICE_NAME = java.util.regex.Pattern.compile("[a-z]([-a-z0-9]{0,61}[a-z0-9])?");
 
     public ExistingStatefulSet(ArrayNode volumeClaimTemplates) {
-        this(volumeClaimTemplates, null);
+        this(volumeClaimTemplates, null, null);
+    }
+
+    public ExistingStatefulSet(ArrayNode volumeClaimTemplates, String serviceName) {
+        this(volumeClaimTemplates, serviceName, null);
     }
 
     /** One claim template's size and class, as the API server holds them. */
@@ -32,8 +42,10 @@ public record ExistingStatefulSet(ArrayNode volumeClaimTemplates, String service
     public static ExistingStatefulSet of(JsonNode statefulSet) {
         JsonNode templates = statefulSet.path("spec").get("volumeClaimTemplates");
         JsonNode serviceName = statefulSet.path("spec").path("serviceName");
+        String policy = statefulSet.path("spec").path("podManagementPolicy").asText("");
         return new ExistingStatefulSet(templates instanceof ArrayNode array ? array : null,
-                serviceName.isTextual() && SERVICE_NAME.matcher(serviceName.asText()).matches() ? serviceName.asText() : null);
+                serviceName.isTextual() && SERVICE_NAME.matcher(serviceName.asText()).matches() ? serviceName.asText() : null,
+                StatefulSets.PARALLEL.equals(policy) || StatefulSets.ORDERED_READY.equals(policy) ? policy : null);
     }
 
     /** The template of the volume named {@code name}, if the StatefulSet has one. */

@@ -35,6 +35,16 @@ public final class StatefulSets {
     static final String SSS_CLIENT_KEYTAB_ENV = "XrdSecSSSKT";
     /** Seconds between SIGTERM and SIGKILL when a pod stops. */
     static final int TERMINATION_GRACE_SECONDS = 10;
+    static final String PARALLEL = "Parallel";
+    static final String ORDERED_READY = "OrderedReady";
+    /**
+     * Seconds a supervisor stays ready before the StatefulSet controller creates the next one (with
+     * OrderedReady it waits for each predecessor to be available). Longer than the managers' {@code
+     * cms.delay drop 10}: by then a worker that the previous supervisor's login moved away from one manager
+     * only, and that manager kept as a disconnected member, is dropped, so the next supervisor's login
+     * cannot take its slot and be sent on to itself (docs/xrootd-configuration.md, supervisors).
+     */
+    static final int SUPERVISOR_MIN_READY_SECONDS = 15;
 
     private StatefulSets() {}
 
@@ -57,12 +67,15 @@ public final class StatefulSets {
         ObjectNode statefulSet = JsonTrees.resource("apps/v1", "StatefulSet", Names.statefulSet(spec, component),
                 spec.namespace(), Labels.of(spec, component, image.version()));
         ObjectNode setSpec = statefulSet.putObject("spec");
+        if (component == Component.SUPERVISOR) {
+            // See SUPERVISOR_MIN_READY_SECONDS. Mutable, so existing supervisor StatefulSets get it too.
+            setSpec.put("minReadySeconds", SUPERVISOR_MIN_READY_SECONDS);
+        }
         if (component == Component.WORKER && spec.storage().deleteWithXrootd()) {
             // Opt-in only: by default (Kubernetes' default, Retain) worker data outlives the Xrootd.
             setSpec.putObject("persistentVolumeClaimRetentionPolicy").put("whenDeleted", "Delete").put("whenScaled", "Retain");
         }
-        // Pods of one role do not depend on each other's order; start them together.
-        setSpec.put("podManagementPolicy", "Parallel");
+        setSpec.put("podManagementPolicy", podManagementPolicy(component, existing));
         setSpec.put("replicas", replicas);
         setSpec.putObject("selector").set("matchLabels", JsonTrees.map(Labels.selector(spec, component)));
         setSpec.put("serviceName", Names.headlessService(spec, component));
@@ -80,6 +93,19 @@ public final class StatefulSets {
             setSpec.putArray("volumeClaimTemplates").add(dataClaim(spec));
         }
         return statefulSet;
+    }
+
+    /**
+     * Redirectors and workers: {@code Parallel}, their pods do not depend on each other's order. Supervisors:
+     * {@code OrderedReady}, one at a time, each once the previous is ready (its cmsd holds a login to a
+     * manager) for {@link #SUPERVISOR_MIN_READY_SECONDS}. Two supervisors logging in to the managers at
+     * the same moment let a 5.5.3 manager send one of them the redirect meant for a worker it displaced,
+     * and that supervisor subscribed to itself and left both managers (real daemons, run 5 of the
+     * supervisor test). The field is immutable: an existing StatefulSet keeps what it was created with.
+     */
+    static String podManagementPolicy(Component component, Optional<ExistingStatefulSet> existing) {
+        return existing.map(ExistingStatefulSet::podManagementPolicy)
+                .orElse(component == Component.SUPERVISOR ? ORDERED_READY : PARALLEL);
     }
 
     private static XrootdSpec.Role role(XrootdSpec spec, Component component) {

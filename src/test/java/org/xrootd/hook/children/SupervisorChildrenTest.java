@@ -143,4 +143,51 @@ class SupervisorChildrenTest {
         assertEquals(redirector.at("/containers/1/env").size(), supervisor.at("/containers/1/env").size());
         assertEquals("supervisor", supervisor.at("/containers/1/env/0/value").asText());
     }
+
+    /**
+     * Two supervisors logging in at the same moment let a 5.5.3 manager send one of them a displaced
+     * worker's redirect (it subscribed to itself, run 5 on real daemons): new supervisor StatefulSets start
+     * one pod at a time, each once the previous has been ready (logged in) longer than the drop delay.
+     */
+    @Test
+    void supervisorsStartOneAtATimeLongerThanTheDropDelayApart() {
+        XrootdSpec spec = withWorkers(100);
+        JsonNode supervisors = Samples.statefulSet(spec, Component.SUPERVISOR, Samples.image()).path("spec");
+        assertEquals("OrderedReady", supervisors.path("podManagementPolicy").asText());
+        assertEquals(15, supervisors.path("minReadySeconds").asInt());
+        assertTrue(supervisors.path("minReadySeconds").asInt() > 10, "longer than cms.delay drop 10");
+        for (Component component : List.of(Component.REDIRECTOR, Component.WORKER)) {
+            JsonNode other = Samples.statefulSet(spec, component, Samples.image()).path("spec");
+            assertEquals("Parallel", other.path("podManagementPolicy").asText(), component.toString());
+            assertFalse(other.has("minReadySeconds"), component.toString());
+        }
+        // The readiness that OrderedReady waits for includes the cmsd's connection to a manager (its login).
+        String readiness = String.join(" ", Samples.typed(Samples.statefulSet(spec, Component.SUPERVISOR, Samples.image()),
+                StatefulSet.class).getSpec().getTemplate().getSpec().getContainers().get(1).getReadinessProbe().getExec().getCommand());
+        assertTrue(readiness.contains(StatefulSets.connectedToRedirector(spec.ports().cmsd())), readiness);
+    }
+
+    /** podManagementPolicy is immutable: an existing StatefulSet keeps the policy it was created with. */
+    @Test
+    void anExistingStatefulSetKeepsItsPodManagementPolicy() {
+        XrootdSpec spec = withWorkers(100);
+        ObjectNode parallel = Samples.statefulSet(spec, Component.SUPERVISOR, Samples.image());
+        ((ObjectNode) parallel.get("spec")).put("podManagementPolicy", "Parallel");
+        JsonNode rebuilt = StatefulSets.build(spec, Component.SUPERVISOR, Samples.image(), Samples.hash(spec, Component.SUPERVISOR),
+                java.util.Optional.of(ExistingStatefulSet.of(parallel))).path("spec");
+        assertEquals("Parallel", rebuilt.path("podManagementPolicy").asText());
+        // minReadySeconds is mutable and still set (harmless with Parallel: it gates no creation there).
+        assertEquals(15, rebuilt.path("minReadySeconds").asInt());
+        ObjectNode ordered = Samples.statefulSet(spec, Component.WORKER, Samples.image());
+        ((ObjectNode) ordered.get("spec")).put("podManagementPolicy", "OrderedReady");
+        assertEquals("OrderedReady", StatefulSets.build(spec, Component.WORKER, Samples.image(), Samples.hash(spec, Component.WORKER),
+                java.util.Optional.of(ExistingStatefulSet.of(ordered))).path("spec").path("podManagementPolicy").asText());
+        // Missing or unknown (not what an API server stores): the hook's own choice.
+        ((ObjectNode) parallel.get("spec")).put("podManagementPolicy", "Sometimes");
+        assertEquals("OrderedReady", StatefulSets.build(spec, Component.SUPERVISOR, Samples.image(), Samples.hash(spec, Component.SUPERVISOR),
+                java.util.Optional.of(ExistingStatefulSet.of(parallel))).path("spec").path("podManagementPolicy").asText());
+        ((ObjectNode) parallel.get("spec")).remove("podManagementPolicy");
+        assertEquals("OrderedReady", StatefulSets.build(spec, Component.SUPERVISOR, Samples.image(), Samples.hash(spec, Component.SUPERVISOR),
+                java.util.Optional.of(ExistingStatefulSet.of(parallel))).path("spec").path("podManagementPolicy").asText());
+    }
 }

@@ -16,8 +16,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.xrootd.hook.children.StatefulSets;
@@ -64,6 +67,8 @@ final class LocalCluster implements AutoCloseable {
     /** Environment of every client command, e.g. the sss keytab a cluster requires. */
     private List<String> clientEnv = List.of();
     private String xrootdConfig;
+    /** The StatefulSets of the last response. */
+    private final List<JsonNode> statefulSetSpecs = new ArrayList<>();
     private FileChannel lockChannel;
     private FileLock lock;
 
@@ -75,6 +80,7 @@ final class LocalCluster implements AutoCloseable {
         this.network = new PodNetwork(procs, String.format("xh%04x", ThreadLocalRandom.current().nextInt(0x10000)), NODES,
                 workDir.resolve("dns"));
         Desired desired = Desired.of(response);
+        statefulSetSpecs.addAll(desired.statefulSets());
         configMaps.putAll(desired.configMaps());
         services.addAll(desired.services());
         this.xrootdConfig = desired.xrootdConfig();
@@ -268,13 +274,15 @@ final class LocalCluster implements AutoCloseable {
     /**
      * Applies a new hook response as Kubernetes does. The ConfigMap gets the new contents at once
      * (every pod started from now on reads them; running daemons read their configuration only at
-     * start). Each StatefulSet then does what its controller does with {@code podManagementPolicy:
-     * Parallel} and a {@code RollingUpdate} strategy (stateful_set_control.go): pods for new ordinals are
-     * created at once from the new template; then, going down from the highest ordinal, a pod whose
-     * template differs is deleted and recreated from the new one, and the controller waits while the
-     * pod at the current ordinal is not ready. The two StatefulSets roll side by side, each on its own.
-     * Readiness is each pod's readiness probe, run as the kubelet runs it: first after
-     * {@code initialDelaySeconds}, then every {@code periodSeconds}.
+     * start). Each StatefulSet then does what its controller does with a {@code RollingUpdate} strategy
+     * (stateful_set_control.go): pods for new ordinals are created from the new template, with {@code
+     * podManagementPolicy: Parallel} at once, with {@code OrderedReady} one at a time, each only once every
+     * pod below it is ready and has been for the StatefulSet's {@code minReadySeconds} (available); then,
+     * going down from the highest ordinal, a pod whose template differs is deleted and recreated from the
+     * new one, and the controller waits while the pod at the current ordinal is not ready (with
+     * OrderedReady, not available). The StatefulSets roll side by side, each on its own. Readiness is each
+     * pod's readiness probe, run as the kubelet runs it: first after {@code initialDelaySeconds}, then
+     * every {@code periodSeconds}.
      *
      * @return one line per event (pod replaced, pod ready), with the seconds since the update began
      */
@@ -286,11 +294,14 @@ final class LocalCluster implements AutoCloseable {
         xrootdConfig = desired.xrootdConfig();
         services.clear();
         services.addAll(desired.services());
+        statefulSetSpecs.clear();
+        statefulSetSpecs.addAll(desired.statefulSets());
         List<String> events = new ArrayList<>();
         Map<LocalPod, Readiness> readiness = new LinkedHashMap<>();
         allPods().forEach(pod -> readiness.put(pod, new Readiness(probe(pod), true, 0)));
         List<List<LocalPod>> sets = new ArrayList<>();
         List<JsonNode> templates = new ArrayList<>();
+        List<JsonNode> setSpecs = new ArrayList<>();
         for (JsonNode sts : desired.statefulSets()) {
             JsonNode template = sts.path("spec").path("template");
             int replicas = sts.path("spec").path("replicas").asInt();
@@ -298,25 +309,82 @@ final class LocalCluster implements AutoCloseable {
             if (replicas < pods.size()) {
                 throw new UnsupportedOperationException("scaling down is not emulated");
             }
-            for (int i = pods.size(); i < replicas; i++) {
-                LocalPod pod = addPod(sts, i, true);
-                pod.start();
-                readiness.put(pod, new Readiness(probe(pod), false, System.nanoTime()));
-                events.add(String.format("%6.2f s  created %s", since(begin), pod.name));
+            if (!orderedReady(sts)) {
+                for (int i = pods.size(); i < replicas; i++) {
+                    LocalPod pod = addPod(sts, i, true);
+                    pod.start();
+                    readiness.put(pod, new Readiness(probe(pod), false, System.nanoTime()));
+                    events.add(String.format("%6.2f s  created %s", since(begin), pod.name));
+                }
             }
             sets.add(pods);
             templates.add(template);
+            setSpecs.add(sts);
         }
+        // Each kubelet probes its pods concurrently; probing 72 pods one after the other took 25-40 s per
+        // pass on a loaded machine, which delayed every readiness the controller waits for.
+        ExecutorService prober = Executors.newFixedThreadPool(PROBE_THREADS, runnable -> {
+            Thread thread = new Thread(runnable, "probe");
+            thread.setDaemon(true);
+            return thread;
+        });
+        try {
+            return rollingUpdate(begin, limit, readiness, sets, templates, setSpecs, events, prober);
+        } finally {
+            prober.shutdownNow();
+        }
+    }
+
+    /** Probes run at once in a rolling update. */
+    private static final int PROBE_THREADS = 16;
+
+    private List<String> rollingUpdate(long begin, Duration limit, Map<LocalPod, Readiness> readiness, List<List<LocalPod>> sets,
+                                       List<JsonNode> templates, List<JsonNode> setSpecs, List<String> events,
+                                       ExecutorService prober) throws IOException {
         long deadline = begin + limit.toNanos();
         while (true) {
+            Map<LocalPod, Future<Boolean>> probes = new LinkedHashMap<>();
             readiness.forEach((pod, state) -> {
-                if (state.update(() -> ready(pod))) {
-                    events.add(String.format("%6.2f s  %s %s", since(begin), state.ready ? "ready" : "not ready", pod.name));
+                if (state.due()) {
+                    probes.put(pod, prober.submit(() -> ready(pod)));
                 }
             });
+            for (Map.Entry<LocalPod, Future<Boolean>> probe : probes.entrySet()) {
+                Readiness state = readiness.get(probe.getKey());
+                boolean ok;
+                try {
+                    ok = probe.getValue().get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted", e);
+                } catch (ExecutionException e) {
+                    ok = false;
+                }
+                if (state.record(ok)) {
+                    events.add(String.format("%6.2f s  %s %s", since(begin), state.ready ? "ready" : "not ready", probe.getKey().name));
+                }
+            }
             boolean done = true;
             for (int s = 0; s < sets.size(); s++) {
                 List<LocalPod> pods = sets.get(s);
+                JsonNode sts = setSpecs.get(s);
+                if (orderedReady(sts)) {
+                    // OrderedReady: the next ordinal only once every pod below it is available; never
+                    // more than the controller does (it creates one pod per pass and then waits).
+                    Duration minReady = Duration.ofSeconds(sts.path("spec").path("minReadySeconds").asLong(0));
+                    if (pods.size() < sts.path("spec").path("replicas").asInt()) {
+                        done = false;
+                        if (pods.stream().allMatch(p -> readiness.get(p).available(minReady))) {
+                            LocalPod pod = addPod(sts, pods.size(), true);
+                            pod.start();
+                            readiness.put(pod, new Readiness(probe(pod), false, System.nanoTime()));
+                            events.add(String.format("%6.2f s  created %s", since(begin), pod.name));
+                        }
+                        continue;
+                    }
+                }
+                Duration available = orderedReady(sts)
+                        ? Duration.ofSeconds(sts.path("spec").path("minReadySeconds").asLong(0)) : Duration.ZERO;
                 for (int target = pods.size() - 1; target >= 0; target--) {
                     LocalPod pod = pods.get(target);
                     if (!pod.template().equals(templates.get(s))) {
@@ -328,7 +396,7 @@ final class LocalCluster implements AutoCloseable {
                         done = false;
                         break;
                     }
-                    if (!readiness.get(pod).ready) {
+                    if (!readiness.get(pod).available(available)) {
                         done = false;
                         break;
                     }
@@ -351,6 +419,8 @@ final class LocalCluster implements AutoCloseable {
      */
     private static final class Readiness {
         boolean ready;
+        /** When the pod last became ready (System.nanoTime), for minReadySeconds; 0 while unready. */
+        private long readySince;
         private long nextProbe;
         private final long periodNanos;
         private final int failureThreshold;
@@ -359,27 +429,51 @@ final class LocalCluster implements AutoCloseable {
         /** {@code started}: when the pod started (its first probe is due after the initial delay), or 0 for a running pod. */
         Readiness(JsonNode probe, boolean ready, long started) {
             this.ready = ready;
+            this.readySince = ready ? System.nanoTime() - Duration.ofDays(1).toNanos() : 0;
             this.periodNanos = Duration.ofSeconds(probe.path("periodSeconds").asLong(10)).toNanos();
             this.failureThreshold = probe.path("failureThreshold").asInt(3);
             this.nextProbe = started == 0 ? System.nanoTime()
                     : started + Duration.ofSeconds(probe.path("initialDelaySeconds").asLong(0)).toNanos();
         }
 
-        /** Probes when due; true when the Ready condition changed. */
-        boolean update(BooleanSupplier probe) {
-            if (System.nanoTime() < nextProbe) {
-                return false;
-            }
+        /** True when the next probe is due. */
+        boolean due() {
+            return System.nanoTime() >= nextProbe;
+        }
+
+        /** Records a probe's result (the next is due a period later); true when the Ready condition changed. */
+        boolean record(boolean passed) {
             nextProbe = System.nanoTime() + periodNanos;
             boolean was = ready;
-            if (probe.getAsBoolean()) {
+            if (passed) {
                 failures = 0;
                 ready = true;
             } else if (++failures >= failureThreshold) {
                 ready = false;
             }
+            if (ready && !was) {
+                readySince = System.nanoTime();
+            }
             return ready != was;
         }
+
+        /** Ready, and for at least {@code minReady} (a pod's availability as the StatefulSet controller sees it). */
+        boolean available(Duration minReady) {
+            return ready && System.nanoTime() - readySince >= minReady.toNanos();
+        }
+    }
+
+    /** True when the StatefulSet creates its pods one at a time ({@code podManagementPolicy: OrderedReady}, Kubernetes' default). */
+    private static boolean orderedReady(JsonNode sts) {
+        return !"Parallel".equals(sts.path("spec").path("podManagementPolicy").asText("OrderedReady"));
+    }
+
+    /**
+     * True when some StatefulSet of the cluster with more than one pod is OrderedReady: then its pods do
+     * not all start at once, which a cold start that starts every pod together would not honour.
+     */
+    boolean startsOneAtATime() {
+        return statefulSetSpecs.stream().anyMatch(sts -> orderedReady(sts) && sts.path("spec").path("replicas").asInt() > 1);
     }
 
     /** The readiness probe of the pod's (first) container that has one. */

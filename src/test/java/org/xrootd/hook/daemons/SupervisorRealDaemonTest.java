@@ -97,7 +97,9 @@ class SupervisorRealDaemonTest {
 
     @Test
     @Order(1)
-    @Timeout(150)
+    // The supervisors now start one at a time, at least 15 s apart (minReadySeconds), on top of a cold
+    // start of 144 daemons that took 93-160 s on a machine loaded 14 times over.
+    @Timeout(300)
     void everyWorkerJoinsEachManagerDirectlyOrThroughASupervisor() {
         run.explain(() -> {
             run.startAllAndWaitReady("cold start, 64 workers");
@@ -120,6 +122,14 @@ class SupervisorRealDaemonTest {
             run.timings.put("64 -> " + WORKERS + " workers: new pods created -> all ready", seconds(since(scaled)));
             System.out.println("scale 64 -> " + WORKERS + ":\n" + String.join("\n", events));
             assertTrue(events.stream().noneMatch(e -> e.contains("replaced")), "no running pod replaced: " + events);
+            // Supervisors start one at a time (OrderedReady, minReadySeconds): their logins are that far apart.
+            List<String> supervisorEvents = events.stream().filter(e -> e.contains("-supervisor-")).map(String::strip).toList();
+            run.timings.put("supervisors created / ready (s after the update began)", String.join("; ", supervisorEvents));
+            List<Double> created = supervisorEvents.stream().filter(e -> e.contains("created"))
+                    .map(e -> Double.parseDouble(e.substring(0, e.indexOf(' ')))).toList();
+            for (int i = 1; i < created.size(); i++) {
+                assertTrue(created.get(i) - created.get(i - 1) >= 15, "supervisors created at least minReadySeconds apart: " + supervisorEvents);
+            }
             assertEquals(WORKERS, cluster.workers.size());
             assertEquals(Supervisors.required(WORKERS), cluster.supervisors.size(), "supervisors the hook derived");
             long start = System.nanoTime();
@@ -375,8 +385,11 @@ class SupervisorRealDaemonTest {
             // By address when it has no PTR record; by the PTR name otherwise: xrdmapc 5.5.3 cannot
             // address a name longer than 63 characters (MAXHOSTNAMELEN), as the cluster DNS names of
             // supervisors are, so it never lists their workers.
+            // Seen with port 0 after the name too (runs 1 and 6 of the one-at-a-time start): the map then
+            // lacked the workers behind that supervisor although they were logged in to it.
             if (view.output().contains(supervisor.host.ip() + "]:0 [invalid addr]")
-                    || view.output().contains(supervisor.host.fqdn() + ":" + cluster.xrootdPort + " [invalid addr]")) {
+                    || view.output().contains(supervisor.host.fqdn() + ":" + cluster.xrootdPort + " [invalid addr]")
+                    || view.output().contains(supervisor.host.fqdn() + ":0 [invalid addr]")) {
                 List<String> own = new ArrayList<>(cluster.subscribedServers(supervisor));
                 map.put(supervisor.host.ip(), own);
                 run.timings.put(redirector.name + "'s map listed " + supervisor.name + " as [invalid addr]; its own map",
