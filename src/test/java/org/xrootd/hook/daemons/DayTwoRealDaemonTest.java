@@ -253,7 +253,7 @@ class DayTwoRealDaemonTest {
             run.timings.put("1 -> 2 redirectors: rolling update of both StatefulSets until every pod is ready", seconds(since(start)));
             run.timings.put("  its steps (seconds since the update began)", "\n      " + String.join("\n      ", events));
             assertEquals(2, cluster.redirectors.size());
-            assertTrue(cluster.xrootdConfig().contains(LocalCluster.dnsName(cluster.redirectors.get(1)) + ":"), "all.manager lists the new redirector");
+            assertTrue(cluster.xrootdConfig().contains("all.manager " + cluster.redirectors.get(1).name + "."), "all.manager lists the new redirector");
 
             Set<String> workerIps = new TreeSet<>();
             cluster.workers.forEach(w -> workerIps.add(w.host.ip()));

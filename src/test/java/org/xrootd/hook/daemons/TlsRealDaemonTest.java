@@ -56,6 +56,8 @@ class TlsRealDaemonTest {
     private Path caDir;
     private Path certificate;
     private Path key;
+    /** The StatefulSets' governing headless Services, as the hook's answer names them. */
+    private final List<String> headlessServices = new java.util.ArrayList<>();
 
     @BeforeAll
     void startCluster() throws Exception {
@@ -63,6 +65,11 @@ class TlsRealDaemonTest {
         ObjectNode spec = run.spec(1, 2);
         spec.putObject("tls").put("secretName", SECRET);
         JsonNode response = run.sync(NAME, spec, 1);
+        for (JsonNode child : response.path("children")) {
+            if ("StatefulSet".equals(child.path("kind").asText())) {
+                headlessServices.add(child.path("spec").path("serviceName").asText());
+            }
+        }
         caDir = run.clientFile("ca");
         Files.createDirectories(caDir);
         makeCertificate("tls", List.of());
@@ -182,7 +189,7 @@ class TlsRealDaemonTest {
         key = run.clientFile(name + ".key");
         certificate = run.clientFile(name + ".crt");
         StringBuilder names = new StringBuilder();
-        for (String service : List.of(NAME + "-xrootd-redirector", NAME + "-xrootd-worker")) {
+        for (String service : headlessServices) {
             String domain = service + "." + DaemonRun.NAMESPACE + ".svc";
             names.append(names.isEmpty() ? "" : ",").append("DNS:*.").append(domain).append(",DNS:*.").append(domain)
                     .append('.').append(PodNetwork.CLUSTER_DOMAIN);
