@@ -525,7 +525,10 @@ class HostileRequestCatalogTest {
 
         // The HTTP edge.
         long limit = HookServer.MAX_REQUEST_BYTES;
-        cases.add(new Case("20 MB body", "POST", "/sync", padded(20L << 20), null, 20L << 20 <= limit ? 200 : 413));
+        // Over the limit the server answers 413 and closes while the client still sends: the JDK's client then
+        // sometimes reports "header parser received no bytes" instead of the answer, so such bodies go raw.
+        cases.add(20L << 20 <= limit ? new Case("20 MB body", "POST", "/sync", padded(20L << 20), null, 200)
+                : new Case("20 MB body", "POST", "/sync", null, oversized(20L << 20, false), 413));
         cases.add(new Case("body 1 kB under the limit", "POST", "/sync", padded(limit - 1024), null, 200));
         cases.add(new Case("body one byte over the limit", "POST", "/sync", null, oversized(limit + 1, false), 413));
         cases.add(new Case("chunked body over the limit", "POST", "/sync", null, oversized(limit + (1 << 20), true), 413));
