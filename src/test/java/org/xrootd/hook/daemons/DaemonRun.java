@@ -229,6 +229,17 @@ final class DaemonRun implements AutoCloseable {
         return workDir.resolve("client").resolve(name);
     }
 
+    /** A client-side file with {@code content}, e.g. the source of an upload. */
+    Path clientFile(String name, byte[] content) {
+        Path path = clientFile(name);
+        try {
+            Files.write(path, content);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return path;
+    }
+
     /** The one worker whose volume holds the file, with exactly the written content. */
     LocalPod onlyHolder(String lfn) {
         String localRoot = localRoot();

@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -102,7 +101,6 @@ class OutsideAccessRealDaemonTest {
         throw new AssertionError("no " + kind + " for " + component + " in " + response);
     }
 
-    private static final Pattern ROOT_REDIRECT = Pattern.compile("Redirected from: \\S+ to: (\\S+)");
     private static final Pattern POD_IP = Pattern.compile("\\b10\\.213\\.[0-9]+\\.[0-9]+\\b");
     private static final Duration T = DaemonRun.CLIENT_TIMEOUT;
 
@@ -176,13 +174,13 @@ class OutsideAccessRealDaemonTest {
         run.explain(() -> {
             String lfn = "/data/outside-1.bin";
             byte[] content = content(lfn);
-            Path source = file("outside-1.bin", content);
+            Path source = run.clientFile("outside-1.bin", content);
             Procs.Result write = cluster.outside(List.of(), T, "xrdcp", "-d", "2", source.toString(), lbUrl(lfn));
             assertTrue(write.ok(), write.toString());
             run.timings.put("outside xrdcp write (new file) through the LoadBalancer", String.format("%.2f s", write.took().toMillis() / 1000.0));
             run.written.put(lfn, content);
             LocalPod holder = run.onlyHolder(lfn);
-            String target = rootRedirect(write);
+            String target = ClientOutput.rootRedirect(write);
             run.timings.put("outside xrdcp write: redirect target", target + " (holder " + holder.name + ")");
             assertEquals("root://" + outsideTarget(holder) + ":" + cluster.xrootdPort + "/", target);
 
@@ -190,7 +188,7 @@ class OutsideAccessRealDaemonTest {
             Procs.Result read = cluster.outside(List.of(), T, "xrdcp", "-f", "-d", "2", lbUrl(lfn), back.toString());
             assertTrue(read.ok(), read.toString());
             assertArrayEquals(content, DaemonRun.bytes(back));
-            String readTarget = rootRedirect(read);
+            String readTarget = ClientOutput.rootRedirect(read);
             run.timings.put("outside xrdcp read: redirect target", readTarget);
             assertEquals("root://" + outsideTarget(holder) + ":" + cluster.xrootdPort + "/", readTarget);
 
@@ -211,7 +209,7 @@ class OutsideAccessRealDaemonTest {
             Procs.Result nodePortRead = cluster.outside(List.of(), T, "xrdcp", "-f", "-d", "2", viaNodePort, nodePortBack.toString());
             assertTrue(nodePortRead.ok(), nodePortRead.toString());
             assertArrayEquals(content, DaemonRun.bytes(nodePortBack));
-            String nodePortTarget = rootRedirect(nodePortRead);
+            String nodePortTarget = ClientOutput.rootRedirect(nodePortRead);
             run.timings.put("outside xrdcp read via node port " + viaNodePort + ": redirect target", nodePortTarget);
             assertEquals("root://" + outsideTarget(holder) + ":" + cluster.xrootdPort + "/", nodePortTarget);
         });
@@ -232,7 +230,7 @@ class OutsideAccessRealDaemonTest {
 
             String put = "/data/outside-curl-put.txt";
             byte[] content = content(put);
-            Path source = file("outside-curl-put.txt", content);
+            Path source = run.clientFile("outside-curl-put.txt", content);
             Procs.Result upload = cluster.outside(List.of(), T, "curl", "-sS", "-L", "-o", "/dev/null", "-T", source.toString(), "-w",
                     "%{http_code} %{num_redirects} %{url_effective}", lbHttp(put));
             run.timings.put("outside curl PUT -L: code, redirects, final URL", upload.output().strip());
@@ -254,19 +252,19 @@ class OutsideAccessRealDaemonTest {
             Path got = run.clientFile("outside-davix-get.bin");
             Procs.Result get = cluster.outside(List.of(), T, "davix-get", "--trace", "header", lbHttp(lfn), got.toString());
             assertTrue(get.ok(), get.toString());
-            String location = location(get);
+            String location = ClientOutput.location(get);
             run.timings.put("outside davix-get: Location", location);
             assertEquals("http://" + outsideTarget(holder) + ":" + cluster.xrootdPort + lfn, location);
             assertArrayEquals(run.written.get(lfn), DaemonRun.bytes(got));
 
             String put = "/data/outside-davix-put.txt";
             byte[] content = content(put);
-            Path source = file("outside-davix-put.txt", content);
+            Path source = run.clientFile("outside-davix-put.txt", content);
             Procs.Result upload = cluster.outside(List.of(), T, "davix-put", "--trace", "header", source.toString(), lbHttp(put));
             assertTrue(upload.ok(), upload.toString());
             run.written.put(put, content);
             LocalPod putHolder = run.onlyHolder(put);
-            String putLocation = location(upload);
+            String putLocation = ClientOutput.location(upload);
             run.timings.put("outside davix-put: Location", putLocation);
             assertEquals("http://" + outsideTarget(putHolder) + ":" + cluster.xrootdPort + put, putLocation);
             // Read back from outside over xroot, through the LoadBalancer.
@@ -287,18 +285,18 @@ class OutsideAccessRealDaemonTest {
             Procs.Result read = cluster.client(T, "xrdcp", "-f", "-d", "2", cluster.rootUrl(redirector, lfn), back.toString());
             assertTrue(read.ok(), read.toString());
             assertArrayEquals(run.written.get(lfn), DaemonRun.bytes(back));
-            String target = rootRedirect(read);
+            String target = ClientOutput.rootRedirect(read);
             run.timings.put("inside xrdcp read: redirect target", target);
             assertEquals("root://" + insideTarget(holder) + ":" + cluster.xrootdPort + "/", target);
 
             String inside = "/data/inside-2.bin";
             byte[] content = content(inside);
-            Procs.Result write = cluster.client(T, "xrdcp", "-d", "2", file("inside-2.bin", content).toString(),
+            Procs.Result write = cluster.client(T, "xrdcp", "-d", "2", run.clientFile("inside-2.bin", content).toString(),
                     cluster.rootUrl(redirector, inside));
             assertTrue(write.ok(), write.toString());
             run.written.put(inside, content);
             LocalPod insideHolder = run.onlyHolder(inside);
-            String writeTarget = rootRedirect(write);
+            String writeTarget = ClientOutput.rootRedirect(write);
             run.timings.put("inside xrdcp write: redirect target", writeTarget);
             assertEquals("root://" + insideTarget(insideHolder) + ":" + cluster.xrootdPort + "/", writeTarget);
 
@@ -323,30 +321,6 @@ class OutsideAccessRealDaemonTest {
 
     private static byte[] content(String lfn) {
         return ("outside access test " + lfn + " " + System.nanoTime() + "\n").repeat(40).getBytes(StandardCharsets.UTF_8);
-    }
-
-    private Path file(String name, byte[] content) {
-        Path path = run.clientFile(name);
-        try {
-            Files.write(path, content);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return path;
-    }
-
-    /** The (first) redirect an XrdCl client logged at debug level. */
-    static String rootRedirect(Procs.Result result) {
-        Matcher m = ROOT_REDIRECT.matcher(result.output());
-        assertTrue(m.find(), "no redirect in " + result);
-        return m.group(1);
-    }
-
-    /** The Location header of the redirector's answer in davix's header trace. */
-    private static String location(Procs.Result result) {
-        Matcher m = Pattern.compile("(?im)^<?\\s*Location:\\s*(\\S+)").matcher(result.output());
-        assertTrue(m.find(), "no Location header in " + result);
-        return m.group(1);
     }
 
     private static void assertNoPodIp(String seen) {

@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,7 +44,6 @@ import org.xrootd.hook.testkit.Tiers;
 class TlsOutsideRealDaemonTest {
     private static final String NAME = "tlo";
     private static final String SECRET = "tlo-cert";
-    private static final Pattern ROOT_REDIRECT = Pattern.compile("Redirected from: \\S+ to: (\\S+)");
     static final Duration T = CLIENT_TIMEOUT;
 
     DaemonRun run;
@@ -140,13 +138,13 @@ class TlsOutsideRealDaemonTest {
         run.explain(() -> {
             String lfn = "/data/tls-outside-1.bin";
             byte[] content = content(lfn);
-            Path source = file("tls-outside-1.bin", content);
+            Path source = run.clientFile("tls-outside-1.bin", content);
             List<String> env = List.of("X509_CERT_DIR=" + caDir);
             Procs.Result write = cluster.outside(env, T, "xrdcp", "-d", "2", source.toString(), rootsUrl(lfn));
             assertTrue(write.ok(), write.toString());
             run.written.put(lfn, content);
             LocalPod holder = run.onlyHolder(lfn);
-            String target = redirect(write);
+            String target = ClientOutput.rootRedirect(write);
             run.timings.put("outside roots:// write: redirect target", target + " (holder " + holder.name + ")");
             assertEquals("roots://" + holder.host.node().name() + ":" + cluster.xrootdPort + "/", target);
             assertTrue(DaemonRun.read(holder.log("xrootd")).contains("connection upgraded to TLS"), "the worker's side is TLS");
@@ -155,8 +153,8 @@ class TlsOutsideRealDaemonTest {
             Procs.Result read = cluster.outside(env, T, "xrdcp", "-f", "-d", "2", rootsUrl(lfn), back.toString());
             assertTrue(read.ok(), read.toString());
             assertArrayEquals(content, DaemonRun.bytes(back));
-            run.timings.put("outside roots:// read: redirect target", redirect(read));
-            assertEquals("roots://" + holder.host.node().name() + ":" + cluster.xrootdPort + "/", redirect(read));
+            run.timings.put("outside roots:// read: redirect target", ClientOutput.rootRedirect(read));
+            assertEquals("roots://" + holder.host.node().name() + ":" + cluster.xrootdPort + "/", ClientOutput.rootRedirect(read));
             run.timings.put("outside roots:// write / read", DaemonRun.seconds(write.took()) + " / " + DaemonRun.seconds(read.took()));
         });
     }
@@ -178,7 +176,7 @@ class TlsOutsideRealDaemonTest {
             String put = "/data/tls-curl-put.txt";
             byte[] content = content(put);
             Procs.Result upload = cluster.outside(List.of(), T, "curl", "-sS", "-L", "--cacert", caCert.toString(), "-o", "/dev/null",
-                    "-T", file("tls-curl-put.txt", content).toString(), "-w", "%{http_code} %{num_redirects} %{url_effective}", httpsUrl(put));
+                    "-T", run.clientFile("tls-curl-put.txt", content).toString(), "-w", "%{http_code} %{num_redirects} %{url_effective}", httpsUrl(put));
             run.timings.put("outside curl PUT -L --cacert: code, redirects, final URL", upload.output().strip());
             assertTrue(upload.ok(), upload.toString());
             run.written.put(put, content);
@@ -198,7 +196,7 @@ class TlsOutsideRealDaemonTest {
             Procs.Result get = cluster.outside(List.of(), T, "davix-get", "--capath", caDir.toString(), "--trace", "header",
                     httpsUrl(lfn), got.toString());
             assertTrue(get.ok(), get.toString());
-            String location = location(get);
+            String location = ClientOutput.location(get);
             run.timings.put("outside davix-get --capath: Location", location);
             assertEquals("https://" + holder.host.node().name() + ":" + cluster.xrootdPort + lfn, location);
             assertArrayEquals(run.written.get(lfn), DaemonRun.bytes(got));
@@ -206,12 +204,12 @@ class TlsOutsideRealDaemonTest {
             String put = "/data/tls-davix-put.txt";
             byte[] content = content(put);
             Procs.Result upload = cluster.outside(List.of(), T, "davix-put", "--capath", caDir.toString(), "--trace", "header",
-                    file("tls-davix-put.txt", content).toString(), httpsUrl(put));
+                    run.clientFile("tls-davix-put.txt", content).toString(), httpsUrl(put));
             assertTrue(upload.ok(), upload.toString());
             run.written.put(put, content);
             LocalPod putHolder = run.onlyHolder(put);
-            run.timings.put("outside davix-put --capath: Location", location(upload));
-            assertEquals("https://" + putHolder.host.node().name() + ":" + cluster.xrootdPort + put, location(upload));
+            run.timings.put("outside davix-put --capath: Location", ClientOutput.location(upload));
+            assertEquals("https://" + putHolder.host.node().name() + ":" + cluster.xrootdPort + put, ClientOutput.location(upload));
         });
     }
 
@@ -248,28 +246,6 @@ class TlsOutsideRealDaemonTest {
 
     private static byte[] content(String lfn) {
         return ("tls outside test " + lfn + " " + System.nanoTime() + "\n").repeat(40).getBytes(StandardCharsets.UTF_8);
-    }
-
-    private Path file(String name, byte[] content) {
-        Path path = run.clientFile(name);
-        try {
-            Files.write(path, content);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return path;
-    }
-
-    static String redirect(Procs.Result result) {
-        Matcher m = ROOT_REDIRECT.matcher(result.output());
-        assertTrue(m.find(), "no redirect in " + result);
-        return m.group(1);
-    }
-
-    private static String location(Procs.Result result) {
-        Matcher m = Pattern.compile("(?im)^<?\\s*Location:\\s*(\\S+)").matcher(result.output());
-        assertTrue(m.find(), "no Location header in " + result);
-        return m.group(1);
     }
 
     private static String lastLine(String text) {

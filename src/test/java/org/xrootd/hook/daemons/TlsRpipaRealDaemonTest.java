@@ -64,7 +64,7 @@ class TlsRpipaRealDaemonTest extends TlsOutsideRealDaemonTest {
             Path back = run.clientFile("tls-inside.back");
             Procs.Result read = cluster.clientWith(List.of("X509_CERT_DIR=" + caDir), T, "xrdcp", "-f", "-d", "2",
                     "roots://" + LocalCluster.dnsName(r0) + ":" + cluster.xrootdPort + "/" + lfn, back.toString());
-            String target = redirect(read);
+            String target = ClientOutput.rootRedirect(read);
             run.timings.put("inside roots:// read through " + r0.name + ": redirect target, rc", target + ", " + read.exit());
             assertEquals("roots://" + expected + ":" + cluster.xrootdPort + "/", target);
             assertTrue(read.ok(), read.toString());
