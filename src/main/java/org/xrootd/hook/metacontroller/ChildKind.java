@@ -22,7 +22,9 @@ public enum ChildKind {
     ROLE_BINDING("rbac.authorization.k8s.io/v1", "RoleBinding", "rolebindings"),
     /** prometheus-operator; declared only by the optional kustomize component k8s/components/prometheus-operator. */
     SERVICE_MONITOR("monitoring.coreos.com/v1", "ServiceMonitor", "servicemonitors"),
-    PROMETHEUS_RULE("monitoring.coreos.com/v1", "PrometheusRule", "prometheusrules");
+    PROMETHEUS_RULE("monitoring.coreos.com/v1", "PrometheusRule", "prometheusrules"),
+    /** The drain of a worker before a scale-down removes it (reconcile/Drain); built only while one runs. */
+    JOB("batch/v1", "Job", "jobs");
 
     /** The kinds the monitor cannot run without (spec.monitor): all must be declared for it to be built. */
     public static final java.util.List<ChildKind> MONITOR = java.util.List.of(SERVICE, DEPLOYMENT, SERVICE_ACCOUNT, ROLE, ROLE_BINDING);

@@ -141,6 +141,12 @@ public final class ObservedChildren {
         return all;
     }
 
+    /** One observed child of {@code kind} named {@code name} as last applied (returning it changes nothing). */
+    public Optional<ObjectNode> unchanged(String kind, String name) {
+        return byKind.getOrDefault(kind, Map.of()).values().stream()
+                .filter(entry -> entry.name().equals(name)).map(ObservedChildren::unchanged).findFirst();
+    }
+
     /**
      * What Metacontroller last applied for a child: returning exactly that changes nothing. Its identity
      * (kind, apiVersion, name, namespace) always comes from the observed object and its map key, whatever

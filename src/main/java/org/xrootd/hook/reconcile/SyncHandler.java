@@ -99,15 +99,39 @@ public final class SyncHandler {
         }
         Map<String, String> secretDigests = ((Secrets.Found) secrets).digests();
         XrootdConf.Rendered config = XrootdConf.rendered(spec);
+        Drain.Plan drain = Drain.plan(spec, parent, observed, observedReplicas(spec, observed, Component.WORKER),
+                request.declares(ChildKind.JOB.apiVersion(), ChildKind.JOB.plural()), image);
         List<JsonNode> children = declared(request, Children.all(spec, image, config, existing, settings.monitorImage(), secretDigests));
+        if (drain.workerReplicas() != spec.worker().replicas()) {
+            holdWorkers(spec, children, drain.workerReplicas());
+        }
+        children.addAll(declared(request, drain.children()));
         children.addAll(observed.unmanagedUnchanged());
         children.addAll(observed.unchangedExcept(ChildKind.NETWORK_POLICY.key(), Names.networkPolicy(spec)));
         Map<Component, StatusBuilder.RoleTarget> roles = new EnumMap<>(Component.class);
-        config.hashes().forEach((component, hash) -> roles.put(component, new StatusBuilder.RoleTarget(spec.role(component).replicas(), hash)));
+        config.hashes().forEach((component, hash) -> roles.put(component, new StatusBuilder.RoleTarget(
+                component == Component.WORKER ? drain.workerReplicas() : spec.role(component).replicas(), hash)));
         Status status = StatusBuilder.forDesired(parent, observed,
-                new StatusBuilder.Desired(image.version(), image.image(), image.deprecated(), roles), monitor(request, spec));
-        int resync = status.isTrue(ConditionType.PROGRESSING) ? RESYNC_WHILE_PROGRESSING : 0;
+                new StatusBuilder.Desired(image.version(), image.image(), image.deprecated(), roles), monitor(request, spec),
+                drain.status());
+        int resync = status.isTrue(ConditionType.PROGRESSING) || drain.active() ? RESYNC_WHILE_PROGRESSING : 0;
         return outcome(status, children, resync, false, Result.SYNCED);
+    }
+
+    /** spec.replicas of the role's observed StatefulSet (1, the API default, when unset); empty when there is none. */
+    static Optional<Integer> observedReplicas(XrootdSpec spec, ObservedChildren observed, Component component) {
+        return observed.get(ObservedChildren.STATEFUL_SET, Names.statefulSet(spec, component))
+                .map(statefulSet -> statefulSet.path("spec").path("replicas").asInt(1));
+    }
+
+    /** The workers' StatefulSet keeps {@code replicas} while a drain holds it above spec.worker.replicas. */
+    private static void holdWorkers(XrootdSpec spec, List<JsonNode> children, int replicas) {
+        for (JsonNode child : children) {
+            if ("StatefulSet".equals(child.path("kind").asText())
+                    && Names.statefulSet(spec, Component.WORKER).equals(child.path("metadata").path("name").asText())) {
+                ((ObjectNode) child.get("spec")).put("replicas", replicas);
+            }
+        }
     }
 
     /** spec.monitor: what the status folds the insight against; null when the monitor is off. */

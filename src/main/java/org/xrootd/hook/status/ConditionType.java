@@ -11,7 +11,9 @@ public enum ConditionType {
     /** spec.monitor: a redirector sees fewer subscribers active than expected. */
     WORKERS_DISCONNECTED("WorkersDisconnected"),
     /** spec.monitor: a worker has less free space than its cms.space minimum. */
-    SPACE_LOW("SpaceLow");
+    SPACE_LOW("SpaceLow"),
+    /** A scale-down of the workers is pending: a worker's files are being moved off it, or cannot be (reconcile/Drain). */
+    DRAINING("Draining");
 
     private final String wire;
 

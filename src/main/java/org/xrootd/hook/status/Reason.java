@@ -26,7 +26,12 @@ public enum Reason {
     WORKERS_NOT_ACTIVE("WorkersNotActive"),
     ALL_WORKERS_ACTIVE("AllWorkersActive"),
     SPACE_BELOW_MINIMUM("SpaceBelowMinimum"),
-    SPACE_AVAILABLE("SpaceAvailable");
+    SPACE_AVAILABLE("SpaceAvailable"),
+    DRAINING_WORKER("DrainingWorker"),
+    WORKER_DRAINED("WorkerDrained"),
+    DRAIN_FAILED("DrainFailed"),
+    DRAIN_BLOCKED("DrainBlocked"),
+    DRAIN_SKIPPED("DrainSkipped");
 
     private final String wire;
 

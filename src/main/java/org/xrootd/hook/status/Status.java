@@ -14,10 +14,15 @@ import org.xrootd.hook.json.Json;
  * @param roles the roles that have a status entry, in the order they are written
  * @param monitor what the insight of spec.monitor says, or null
  */
-public record Status(String version, String image, List<RoleStatus> roles, MonitorStatus monitor, List<Condition> conditions) {
+public record Status(String version, String image, List<RoleStatus> roles, MonitorStatus monitor, DrainStatus drain,
+                     List<Condition> conditions) {
 
     public Status(String version, String image, List<RoleStatus> roles, List<Condition> conditions) {
-        this(version, image, roles, null, conditions);
+        this(version, image, roles, null, null, conditions);
+    }
+
+    public Status(String version, String image, List<RoleStatus> roles, MonitorStatus monitor, List<Condition> conditions) {
+        this(version, image, roles, monitor, null, conditions);
     }
 
     public Optional<Condition> condition(ConditionType type) {
@@ -54,6 +59,9 @@ public record Status(String version, String image, List<RoleStatus> roles, Monit
         }
         if (monitor != null) {
             status.set("monitor", monitor.toJson());
+        }
+        if (drain != null) {
+            status.set("drain", drain.toJson());
         }
         ArrayNode array = status.putArray("conditions");
         for (Condition condition : conditions) {

@@ -63,6 +63,11 @@ public final class StatusBuilder {
     }
 
     public static Status forDesired(JsonNode parent, ObservedChildren observed, Desired desired, Monitor monitor) {
+        return forDesired(parent, observed, desired, monitor, null);
+    }
+
+    /** As above, with a pending scale-down of the workers ({@code drain}, or null): status.drain and Draining. */
+    public static Status forDesired(JsonNode parent, ObservedChildren observed, Desired desired, Monitor monitor, DrainStatus drain) {
         Map<Component, RoleState> roles = new EnumMap<>(Component.class);
         desired.roles().forEach((component, target) -> {
             RoleState state = state(observed, component);
@@ -111,9 +116,12 @@ public final class StatusBuilder {
                 clocks.add(monitor.insight());
             }
         }
+        if (drain != null) {
+            conditions.add(new Draft(ConditionType.DRAINING, drain.holding(), drain.reason(), drain.message()));
+        }
         List<RoleStatus> statuses = new ArrayList<>();
         roles.forEach((component, role) -> statuses.add(RoleStatus.of(component, role, desired.replicas(component))));
-        return new Status(desired.version(), desired.image(), statuses, monitorStatus, timed(parent, clocks, conditions));
+        return new Status(desired.version(), desired.image(), statuses, monitorStatus, drain, timed(parent, clocks, conditions));
     }
 
     /**

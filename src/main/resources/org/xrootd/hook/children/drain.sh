@@ -11,7 +11,8 @@
 # Environment (set by the Job): DRAIN_SOURCE, the draining worker (host:port); DRAIN_TARGETS, the
 # remaining workers (host:port, space separated); DRAIN_REDIRECTOR, the client Service (host:port);
 # DRAIN_EXPORTS, the exported paths (space separated); DRAIN_CHECKSUM, the checksum algorithm to compare
-# (empty: sizes only); DRAIN_MAX_PASSES, how many listings before giving up on files that keep arriving.
+# (empty: sizes only); DRAIN_MAX_PASSES, how many listings before giving up on files that keep arriving;
+# DRAIN_SSS_SOURCE, the mounted sss keytab when spec.sss is set.
 set -eu
 
 : "${DRAIN_SOURCE:?}" "${DRAIN_TARGETS:?}" "${DRAIN_REDIRECTOR:?}" "${DRAIN_EXPORTS:?}"
@@ -21,6 +22,12 @@ part_suffix=".xrdrain-part"
 work="${TMPDIR:-/tmp}/drain.$$"
 mkdir -p "$work"
 trap 'rm -rf "$work"' EXIT
+if [ -n "${DRAIN_SSS_SOURCE:-}" ]; then
+    # The Secret volume is group-readable and the sss client refuses a keytab others can read.
+    cp "$DRAIN_SSS_SOURCE" "$work/sss.keytab"
+    chmod 0400 "$work/sss.keytab"
+    export XrdSecPROTOCOL=sss XrdSecSSSKT="$work/sss.keytab"
+fi
 
 files_done=0
 bytes_done=0

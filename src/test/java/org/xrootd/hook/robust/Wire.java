@@ -176,7 +176,7 @@ public final class Wire {
     public static final Set<String> BUILT_KINDS = Set.of("StatefulSet.apps/v1", "Service.v1", "ConfigMap.v1",
             "PodDisruptionBudget.policy/v1", "Deployment.apps/v1", "ServiceAccount.v1", "Role.rbac.authorization.k8s.io/v1",
             "RoleBinding.rbac.authorization.k8s.io/v1", "ServiceMonitor.monitoring.coreos.com/v1",
-            "PrometheusRule.monitoring.coreos.com/v1", "NetworkPolicy.networking.k8s.io/v1");
+            "PrometheusRule.monitoring.coreos.com/v1", "NetworkPolicy.networking.k8s.io/v1", "Job.batch/v1");
 
     /**
      * Observed children the response would make Metacontroller delete. Children of a kind the request's
