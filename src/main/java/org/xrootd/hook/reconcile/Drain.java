@@ -62,8 +62,8 @@ public final class Drain {
         JsonNode annotation = parent.path("metadata").path("annotations").path(LEAVE_DATA);
         if (annotation.isTextual() && annotation.asText().strip().equals(Integer.toString(desired))) {
             return new Plan(desired, List.of(), new DrainStatus(false, Reason.DRAIN_SKIPPED, worker, current, desired, null,
-                    "the annotation " + LEAVE_DATA + "=" + desired + " lets this scale-down leave the files of workers "
-                            + desired + ".." + ordinal + " on their volumes (unreachable until the workers come back)"));
+                    "the annotation " + LEAVE_DATA + "=" + desired + " lets this scale-down leave the files of the removed workers "
+                            + "(ordinals " + desired + " and above) on their volumes, unreachable until the workers come back"));
         }
         String ignored = annotation.isMissingNode() ? "" : "; the annotation " + LEAVE_DATA + "=" + annotation.asText()
                 + " does not name spec.worker.replicas (" + desired + ") and is ignored";

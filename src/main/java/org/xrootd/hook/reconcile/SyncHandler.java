@@ -98,21 +98,27 @@ public final class SyncHandler {
             return outcome(status, keepOrCreateWithoutImage(request, spec, observed), 0, false, Result.SECRET_NOT_FOUND);
         }
         Map<String, String> secretDigests = ((Secrets.Found) secrets).digests();
-        XrootdConf.Rendered config = XrootdConf.rendered(spec);
         Drain.Plan drain = Drain.plan(spec, parent, observed, observedReplicas(spec, observed, Component.WORKER),
                 request.declares(ChildKind.JOB.apiVersion(), ChildKind.JOB.plural()), image);
-        List<JsonNode> children = declared(request, Children.all(spec, image, config, existing, settings.monitorImage(), secretDigests));
-        if (drain.workerReplicas() != spec.worker().replicas()) {
+        // While a drain holds the workers above spec.worker.replicas, the cluster is built for the workers that
+        // run (supervisors, their configuration and the monitor's expectations follow the worker count).
+        XrootdSpec built = drain.workerReplicas() == spec.worker().replicas() ? spec
+                : withWorkerReplicas(parent, drain.workerReplicas())
+                        .map(held -> declaredOnly(request, held).withGoverningServices(governing(existing))).orElse(spec);
+        XrootdConf.Rendered config = XrootdConf.rendered(built);
+        List<JsonNode> children = declared(request, Children.all(built, image, config, existing, settings.monitorImage(), secretDigests));
+        if (built.worker().replicas() != drain.workerReplicas()) {
             holdWorkers(spec, children, drain.workerReplicas());
         }
         children.addAll(declared(request, drain.children()));
         children.addAll(observed.unmanagedUnchanged());
         children.addAll(observed.unchangedExcept(ChildKind.NETWORK_POLICY.key(), Names.networkPolicy(spec)));
+        XrootdSpec target = built;
         Map<Component, StatusBuilder.RoleTarget> roles = new EnumMap<>(Component.class);
         config.hashes().forEach((component, hash) -> roles.put(component, new StatusBuilder.RoleTarget(
-                component == Component.WORKER ? drain.workerReplicas() : spec.role(component).replicas(), hash)));
+                component == Component.WORKER ? drain.workerReplicas() : target.role(component).replicas(), hash)));
         Status status = StatusBuilder.forDesired(parent, observed,
-                new StatusBuilder.Desired(image.version(), image.image(), image.deprecated(), roles), monitor(request, spec),
+                new StatusBuilder.Desired(image.version(), image.image(), image.deprecated(), roles), monitor(request, built),
                 drain.status());
         int resync = status.isTrue(ConditionType.PROGRESSING) || drain.active() ? RESYNC_WHILE_PROGRESSING : 0;
         return outcome(status, children, resync, false, Result.SYNCED);
@@ -122,6 +128,17 @@ public final class SyncHandler {
     static Optional<Integer> observedReplicas(XrootdSpec spec, ObservedChildren observed, Component component) {
         return observed.get(ObservedChildren.STATEFUL_SET, Names.statefulSet(spec, component))
                 .map(statefulSet -> statefulSet.path("spec").path("replicas").asInt(1));
+    }
+
+    /**
+     * The parent's spec as if spec.worker.replicas were {@code replicas} (supervisors follow), or empty when that
+     * spec is not valid (an explicit spec.supervisor.replicas too small for the held workers).
+     */
+    private static Optional<XrootdSpec> withWorkerReplicas(JsonNode parent, int replicas) {
+        ObjectNode copy = parent.deepCopy();
+        copy.withObject("/spec").withObject("/worker").put("replicas", replicas);
+        SpecParser.Result held = SpecParser.parse(copy);
+        return held.ok() ? Optional.of(held.spec()) : Optional.empty();
     }
 
     /** The workers' StatefulSet keeps {@code replicas} while a drain holds it above spec.worker.replicas. */

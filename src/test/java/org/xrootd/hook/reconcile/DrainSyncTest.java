@@ -300,6 +300,20 @@ class DrainSyncTest {
     }
 
     @Test
+    void heldWorkersKeepTheirSupervisors() {
+        // 100 workers need supervisors; 64 do not. While worker 99 drains, all 100 run, so the supervisors stay.
+        List<ObjectNode> wide = Cluster.applied(respond(parent(spec(100), 1), List.of()), Scenarios.T1, 2, 100);
+        JsonNode response = respond(parent(spec(64), 2), wide);
+        assertEquals(100, workerReplicas(response));
+        assertNotNull(byName(response).get("StatefulSet base-xrootd-xrootd-supervisor"), byName(response).keySet().toString());
+        assertNotNull(byName(response).get("Job base-xrootd-xrootd-drain-99"));
+        String config = byName(response).get("ConfigMap base-xrootd-xrootd-config").at("/data/xrootd.cf").asText();
+        String before = Cluster.respond(Cluster.request(parent(spec(100), 1), wide, related(), false, false))
+                .path("children").findValues("xrootd.cf").get(0).asText();
+        assertEquals(before, config, "the configuration of the 100 workers that run");
+    }
+
+    @Test
     void sameRequestSameBytes() throws Exception {
         List<ObjectNode> observed = withJob(running(3), respond(parent(spec(2), 2), running(3)), JOB_2, null);
         String a = Json.MAPPER.writeValueAsString(respond(parent(spec(2), 2), observed));
