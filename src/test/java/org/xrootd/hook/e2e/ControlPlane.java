@@ -480,6 +480,7 @@ public final class ControlPlane implements AutoCloseable {
             switch (c.trim()) {
                 case "garbagecollector" -> wanted.add("Caches are synced for garbage collector");
                 case "statefulset" -> wanted.add("Caches are synced for stateful set");
+                case "job" -> wanted.add("Caches are synced for job");
                 default -> { }
             }
         }

@@ -40,7 +40,7 @@ final class FakeKubelet implements AutoCloseable {
             for (String namespace : namespaces) {
                 try {
                     for (JsonNode pod : api.list(pods, namespace, null).path("items")) {
-                        if (!ready(pod) && pod.path("metadata").path("deletionTimestamp").isMissingNode()) {
+                        if (!ready(pod) && !terminated(pod) && pod.path("metadata").path("deletionTimestamp").isMissingNode()) {
                             reportReady((ObjectNode) pod);
                         }
                     }
@@ -54,6 +54,43 @@ final class FakeKubelet implements AutoCloseable {
                 return;
             }
         }
+    }
+
+    /**
+     * A pod that has run to its end (a Job's pod a test marked Succeeded or Failed, as the kubelet would once
+     * its container exited): never reported Running again.
+     */
+    private static boolean terminated(JsonNode pod) {
+        String phase = pod.path("status").path("phase").asText();
+        return "Succeeded".equals(phase) || "Failed".equals(phase);
+    }
+
+    /**
+     * Reports a Job's pod finished as the kubelet does when its container exits with {@code exitCode}: phase
+     * Succeeded (0) or Failed, the container terminated with that code and {@code message} as its
+     * termination message.
+     */
+    void finish(ObjectNode pod, int exitCode, String message) {
+        pod.put("apiVersion", "v1").put("kind", "Pod");
+        String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+        ObjectNode status = pod.putObject("status");
+        status.put("phase", exitCode == 0 ? "Succeeded" : "Failed");
+        status.put("startTime", now);
+        ArrayNode conditions = status.putArray("conditions");
+        for (String type : new String[] {"Initialized", "Ready", "ContainersReady", "PodScheduled"}) {
+            boolean up = type.equals("Initialized") || type.equals("PodScheduled");
+            conditions.addObject().put("type", type).put("status", up ? "True" : "False").put("lastTransitionTime", now);
+        }
+        ObjectNode container = status.putArray("containerStatuses").addObject();
+        container.put("name", pod.at("/spec/containers/0/name").asText());
+        container.put("image", pod.at("/spec/containers/0/image").asText());
+        container.put("imageID", "");
+        container.put("ready", false).put("restartCount", 0).put("started", false);
+        ObjectNode terminated = container.putObject("state").putObject("terminated");
+        terminated.put("exitCode", exitCode).put("reason", exitCode == 0 ? "Completed" : "Error").put("message", message)
+                .put("startedAt", now).put("finishedAt", now);
+        container.putObject("lastState");
+        api.updateStatus(pods, pod);
     }
 
     private static boolean ready(JsonNode pod) {
