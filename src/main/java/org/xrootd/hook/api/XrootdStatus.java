@@ -27,9 +27,31 @@ public class XrootdStatus {
     @JsonPropertyDescription("What the monitor's insight (ConfigMap N-xrootd-insight) says; only with spec.monitor.enabled, once the insight is readable.")
     public Monitor monitor;
 
+    @JsonPropertyDescription("A pending scale-down of the workers: the worker being drained before it is removed; present only "
+            + "while spec.worker.replicas is below the workers' StatefulSet.")
+    public Drain drain;
+
     @JsonPropertyDescription("Ready, Progressing and Degraded as in Kubernetes API conventions, VersionDeprecated when the catalog "
-            + "deprecates the version, and with spec.monitor MonitorStale, WorkersDisconnected and SpaceLow.")
+            + "deprecates the version, with spec.monitor MonitorStale, WorkersDisconnected and SpaceLow, and Draining during a "
+            + "scale-down of the workers.")
     public List<Condition> conditions;
+
+    public static class Drain {
+        @JsonPropertyDescription("DrainingWorker, WorkerDrained, DrainFailed, DrainBlocked or DrainSkipped (the Draining condition's reason).")
+        public String phase;
+
+        @JsonPropertyDescription("The worker pod being drained (the StatefulSet's highest ordinal).")
+        public String worker;
+
+        @JsonPropertyDescription("The workers' StatefulSet replicas as observed.")
+        public Integer replicas;
+
+        @JsonPropertyDescription("spec.worker.replicas.")
+        public Integer targetReplicas;
+
+        @JsonPropertyDescription("The drain Job moving the worker's files (its log lists them, its pod's termination message gives the totals).")
+        public String job;
+    }
 
     public static class Monitor {
         @JsonPropertyDescription("Active subscribers of the redirector that sees the fewest, out of those each should see, e.g. 3/3.")
@@ -101,7 +123,7 @@ public class XrootdStatus {
 
     public static class Condition {
         @Required
-        @JsonPropertyDescription("Ready, Progressing, Degraded, VersionDeprecated, MonitorStale, WorkersDisconnected, or SpaceLow.")
+        @JsonPropertyDescription("Ready, Progressing, Degraded, VersionDeprecated, MonitorStale, WorkersDisconnected, SpaceLow, or Draining.")
         public String type;
 
         @Required

@@ -37,6 +37,11 @@ public final class NetworkPolicies {
             // Members reach each other's xroot port too (third-party copies between workers).
             from.addObject().set("podSelector", members(spec));
             spec.networkPolicy().members().forEach(peer -> from.add(Json.MAPPER.valueToTree(peer)));
+            // The drain Job's pod (a scale-down moving a worker's files: DrainJobs) copies over the xroot port.
+            ObjectNode drain = from.addObject().putObject("podSelector").putObject("matchLabels");
+            drain.put(Labels.COMPONENT, DrainJobs.COMPONENT);
+            drain.put(Labels.INSTANCE, spec.name());
+            drain.put(Labels.NAME, "xrootd");
         }
         xrootd.putArray("ports").add(port(spec.ports().xrootd()));
         policySpec.set("podSelector", members(spec));

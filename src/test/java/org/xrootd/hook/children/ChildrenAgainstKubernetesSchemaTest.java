@@ -52,7 +52,8 @@ class ChildrenAgainstKubernetesSchemaTest {
             "v1 ServiceAccount", io.fabric8.kubernetes.api.model.ServiceAccount.class,
             "rbac.authorization.k8s.io/v1 Role", io.fabric8.kubernetes.api.model.rbac.Role.class,
             "rbac.authorization.k8s.io/v1 RoleBinding", io.fabric8.kubernetes.api.model.rbac.RoleBinding.class,
-            "networking.k8s.io/v1 NetworkPolicy", io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class);
+            "networking.k8s.io/v1 NetworkPolicy", io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class,
+            "batch/v1 Job", io.fabric8.kubernetes.api.model.batch.v1.Job.class);
     /** prometheus-operator's kinds: fabric8 has no model of them here; their names and labels are still checked. */
     private static final java.util.Set<String> OPERATOR_KINDS = java.util.Set.of("monitoring.coreos.com/v1 ServiceMonitor",
             "monitoring.coreos.com/v1 PrometheusRule");

@@ -58,9 +58,12 @@ class NetworkPoliciesTest {
         List<NetworkPolicyIngressRule> rules = policy.getSpec().getIngress();
         assertEquals(4121, rules.get(0).getPorts().get(0).getPort().getIntVal());
         assertEquals(2094, rules.get(1).getPorts().get(0).getPort().getIntVal());
-        assertEquals(2, rules.get(1).getFrom().size());
+        assertEquals(3, rules.get(1).getFrom().size());
         assertEquals("192.0.2.0/24", rules.get(1).getFrom().get(0).getIpBlock().getCidr());
         isMembers(rules.get(1).getFrom().get(1).getPodSelector());
+        // The drain Job's pod of a scale-down copies over the xroot port.
+        assertEquals(java.util.Map.of("app.kubernetes.io/component", "drain", "app.kubernetes.io/instance", "base-xrootd",
+                "app.kubernetes.io/name", "xrootd"), rules.get(1).getFrom().get(2).getPodSelector().getMatchLabels());
     }
 
     @Test
