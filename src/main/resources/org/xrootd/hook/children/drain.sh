@@ -12,7 +12,8 @@
 # remaining workers (host:port, space separated); DRAIN_REDIRECTOR, the client Service (host:port);
 # DRAIN_EXPORTS, the exported paths (space separated); DRAIN_CHECKSUM, the checksum algorithm to compare
 # (empty: sizes only); DRAIN_MAX_PASSES, how many listings before giving up on files that keep arriving;
-# DRAIN_SSS_SOURCE, the mounted sss keytab when spec.sss is set.
+# DRAIN_SSS_SOURCE, the mounted sss keytab when spec.sss is set; DRAIN_TERMINATION_LOG, where the last
+# word goes (default: the pod's termination message).
 set -eu
 
 : "${DRAIN_SOURCE:?}" "${DRAIN_TARGETS:?}" "${DRAIN_REDIRECTOR:?}" "${DRAIN_EXPORTS:?}"
@@ -40,7 +41,7 @@ log() {
 report() {
     message="$1 files=$files_done bytes=$bytes_done source=$DRAIN_SOURCE"
     log "$message"
-    { printf '%s\n' "$message" >/dev/termination-log; } 2>/dev/null || true
+    { printf '%s\n' "$message" >"${DRAIN_TERMINATION_LOG:-/dev/termination-log}"; } 2>/dev/null || true
 }
 
 fail() {

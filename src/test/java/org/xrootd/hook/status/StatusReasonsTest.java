@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -205,6 +206,34 @@ class StatusReasonsTest {
         SEEN.add(deprecated.reason());
     }
 
+    @Test
+    void aPendingScaleDownAddsTheDrainingConditionAndStatusDrain() {
+        Map<Component, StatusBuilder.RoleTarget> roles = Map.of(Component.REDIRECTOR, new StatusBuilder.RoleTarget(2, "hash-redirector"),
+                Component.WORKER, new StatusBuilder.RoleTarget(3, "hash-worker"));
+        for (Reason reason : List.of(Reason.DRAINING_WORKER, Reason.WORKER_DRAINED, Reason.DRAIN_FAILED, Reason.DRAIN_BLOCKED,
+                Reason.DRAIN_SKIPPED)) {
+            boolean holding = reason != Reason.DRAIN_SKIPPED;
+            Status status = StatusBuilder.forDesired(parent(false), children(List.of(redirectors(), workers())),
+                    new StatusBuilder.Desired(VERSION, IMAGE, false, roles), null,
+                    new DrainStatus(holding, reason, "x-xrootd-worker-2", 3, 2, "x-xrootd-drain-2", "what happens"));
+            Condition draining = status.condition(ConditionType.DRAINING).orElseThrow();
+            assertEquals(holding, draining.status(), reason.wire());
+            assertEquals(reason, draining.reason());
+            assertEquals("what happens", draining.message());
+            var json = status.toJson();
+            assertEquals(reason.wire(), json.at("/drain/phase").asText());
+            assertEquals("x-xrootd-worker-2", json.at("/drain/worker").asText());
+            assertEquals(3, json.at("/drain/replicas").asInt());
+            assertEquals(2, json.at("/drain/targetReplicas").asInt());
+            assertEquals("x-xrootd-drain-2", json.at("/drain/job").asText());
+            SEEN.add(draining.reason());
+        }
+        Status none = StatusBuilder.forDesired(parent(false), children(List.of(redirectors(), workers())),
+                new StatusBuilder.Desired(VERSION, IMAGE, false, roles));
+        assertTrue(none.condition(ConditionType.DRAINING).isEmpty(), "no condition without a pending scale-down");
+        assertTrue(none.toJson().path("drain").isMissingNode());
+    }
+
     private static final long GiB = 1L << 30;
     private static final long SPACE_MIN = 51L << 20;
 
@@ -326,6 +355,7 @@ class StatusReasonsTest {
         });
         deletionSaysHowManyChildrenAreLeft();
         aDeprecatedCatalogEntryAddsItsOwnCondition();
+        aPendingScaleDownAddsTheDrainingConditionAndStatusDrain();
         monitorCases().forEach(row -> {
             Object[] a = row.get();
             theInsightGivesTheseMonitorConditions((String) a[0], (Boolean) a[1], (String) a[2], (Reason) a[3], (Reason) a[4],

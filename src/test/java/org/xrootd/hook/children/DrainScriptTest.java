@@ -1,0 +1,237 @@
+package org.xrootd.hook.children;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.xrootd.hook.model.Catalog;
+import org.xrootd.hook.model.SpecParser;
+import org.xrootd.hook.testkit.Samples;
+
+/**
+ * drain.sh, run by /bin/sh against stand-in xrdfs and xrdcp that keep each "server" in a directory (the
+ * real daemons run it in DrainRealDaemonTest): what it moves on success, and every way it must stop
+ * without removing a file whose copy was not checked.
+ */
+class DrainScriptTest {
+    /**
+     * xrdfs HOST CMD ARGS over $STUB_ROOT/HOST. The redirector (redir:1094) answers from whichever server
+     * holds the path. Checksums: the file's cksum (CRC), or "bad" on $STUB_BAD_SUM_HOST.
+     */
+    private static final String XRDFS = """
+            #!/bin/sh
+            host="$1"; shift; cmd="$1"; shift
+            dir="$STUB_ROOT/$host"
+            locate() {
+              if [ "$host" = redir:1094 ]; then
+                for d in "$STUB_ROOT"/*; do [ -e "$d$1" ] && { echo "$d$1"; return 0; }; done
+                return 1
+              fi
+              [ -e "$dir$1" ] && echo "$dir$1"
+            }
+            [ -d "$dir" ] || [ "$host" = redir:1094 ] || { echo "[FATAL] Connection error" >&2; exit 51; }
+            case "$cmd" in
+            query)
+              what="$1"; shift
+              case "$what" in
+              config) echo v5.5.3 ;;
+              checksum)
+                f="$(locate "$1")" || exit 54
+                if [ "$host" = "${STUB_BAD_SUM_HOST:-}" ]; then echo "adler32 bad"; else echo "adler32 $(cksum <"$f" | cut -d' ' -f1)"; fi ;;
+              esac ;;
+            stat)
+              f="$(locate "$1")" || { echo "[ERROR] no such file" >&2; exit 54; }
+              echo "Path:   $1"; echo "Size:   $(wc -c <"$f" | tr -d ' ')" ;;
+            ls)
+              export_path="$3"
+              find "$dir$export_path" -mindepth 1 | sort | while read -r p; do
+                if [ -d "$p" ]; then echo "drwxr-xr-x u g 4096 2026-01-01 00:00:00 ${p#"$dir"}"
+                else echo "-rw-r--r-- u g $(wc -c <"$p" | tr -d ' ') 2026-01-01 00:00:00 ${p#"$dir"}"; fi
+              done
+              if [ -n "${STUB_ARRIVING:-}" ]; then echo new >"$dir$export_path/arrived-$(date +%s%N)"; fi ;;
+            mv) mv "$dir$1" "$dir$2" ;;
+            rm) rm "$dir$1" ;;
+            esac
+            """;
+    /** xrdcp --nopbar --force --silent root://A//path root://B//path; $STUB_TRUNCATE cuts the copy short. */
+    private static final String XRDCP = """
+            #!/bin/sh
+            shift 3
+            src="${1#root://}"; dst="${2#root://}"
+            src_host="${src%%/*}"; src_path="/${src#*//}"
+            dst_host="${dst%%/*}"; dst_path="/${dst#*//}"
+            [ -d "$STUB_ROOT/$dst_host" ] || { echo "[FATAL] Connection error" >&2; exit 51; }
+            mkdir -p "$(dirname "$STUB_ROOT/$dst_host$dst_path")"
+            if [ -n "${STUB_TRUNCATE:-}" ]; then head -c 3 "$STUB_ROOT/$src_host$src_path" >"$STUB_ROOT/$dst_host$dst_path"
+            else cp "$STUB_ROOT/$src_host$src_path" "$STUB_ROOT/$dst_host$dst_path"; fi
+            """;
+
+    private record Run(int status, String output, String termination) {}
+
+    private static Path server(Path root, String host) throws Exception {
+        return Files.createDirectories(root.resolve(host));
+    }
+
+    private static Run run(Path dir, Map<String, String> extraEnv) throws Exception {
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        Files.writeString(bin.resolve("xrdfs"), XRDFS);
+        Files.writeString(bin.resolve("xrdcp"), XRDCP);
+        bin.resolve("xrdfs").toFile().setExecutable(true);
+        bin.resolve("xrdcp").toFile().setExecutable(true);
+        Path script = Files.writeString(dir.resolve("drain.sh"), DrainJobs.script());
+        ProcessBuilder builder = new ProcessBuilder("/bin/sh", script.toString()).redirectErrorStream(true);
+        Map<String, String> env = builder.environment();
+        env.put("PATH", bin + File.pathSeparator + System.getenv("PATH"));
+        env.put("STUB_ROOT", dir.resolve("servers").toString());
+        env.put("TMPDIR", Files.createDirectories(dir.resolve("tmp")).toString());
+        env.put("DRAIN_TERMINATION_LOG", dir.resolve("termination-log").toString());
+        env.put("DRAIN_SOURCE", "w2:1094");
+        env.put("DRAIN_TARGETS", "w0:1094 w1:1094");
+        env.put("DRAIN_REDIRECTOR", "redir:1094");
+        env.put("DRAIN_EXPORTS", "/data /store");
+        env.put("DRAIN_CHECKSUM", "adler32");
+        env.putAll(extraEnv);
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+        Path log = dir.resolve("termination-log");
+        return new Run(process.exitValue(), output, Files.exists(log) ? Files.readString(log).strip() : "");
+    }
+
+    /** Three servers; w2 holds /data/a, /data/sub/b c (with a space) and /data/empty (0 bytes). */
+    private static Path cluster(Path dir) throws Exception {
+        Path servers = dir.resolve("servers");
+        server(servers, "w0:1094");
+        server(servers, "w1:1094");
+        Path w2 = server(servers, "w2:1094");
+        Files.createDirectories(w2.resolve("data/sub"));
+        Files.writeString(w2.resolve("data/a"), "alpha content\n");
+        Files.writeString(w2.resolve("data/sub/b c"), "bravo content, longer\n");
+        Files.writeString(w2.resolve("data/empty"), "");
+        return servers;
+    }
+
+    private static List<String> files(Path server) throws Exception {
+        if (!Files.isDirectory(server)) {
+            return List.of();
+        }
+        try (Stream<Path> walk = Files.walk(server)) {
+            return walk.filter(Files::isRegularFile).map(p -> "/" + server.relativize(p)).sorted().toList();
+        }
+    }
+
+    @Test
+    void everyFileMovesToTheOthersAndTheTotalsAreReported(@TempDir Path dir) throws Exception {
+        Path servers = cluster(dir);
+        Run run = run(dir, Map.of());
+        assertEquals(0, run.status(), run.output());
+        assertEquals(List.of(), files(servers.resolve("w2:1094")), "nothing left on the drained worker");
+        Map<String, String> moved = new TreeMap<>();
+        for (String host : List.of("w0:1094", "w1:1094")) {
+            for (String file : files(servers.resolve(host))) {
+                moved.put(file, Files.readString(servers.resolve(host).resolve(file.substring(1))));
+            }
+        }
+        assertEquals(Map.of("/data/a", "alpha content\n", "/data/empty", "", "/data/sub/b c", "bravo content, longer\n"), moved);
+        assertFalse(files(servers.resolve("w0:1094")).isEmpty() || files(servers.resolve("w1:1094")).isEmpty(), "round robin");
+        assertEquals("done: files=3 bytes=36 source=w2:1094", run.termination());
+    }
+
+    @Test
+    void aChecksumMismatchStopsBeforeTheSourceIsRemoved(@TempDir Path dir) throws Exception {
+        Path servers = cluster(dir);
+        Run run = run(dir, Map.of("STUB_BAD_SUM_HOST", "w0:1094", "DRAIN_TARGETS", "w0:1094"));
+        assertEquals(1, run.status(), run.output());
+        assertTrue(run.termination().startsWith("failed: adler32 of /data/a on w0:1094"), run.termination());
+        assertEquals(List.of("/data/a", "/data/empty", "/data/sub/b c"), files(servers.resolve("w2:1094")), "nothing removed");
+    }
+
+    @Test
+    void aShortCopyStopsBeforeTheSourceIsRemoved(@TempDir Path dir) throws Exception {
+        Path servers = cluster(dir);
+        Run run = run(dir, Map.of("STUB_TRUNCATE", "1", "DRAIN_CHECKSUM", ""));
+        assertEquals(1, run.status(), run.output());
+        assertTrue(run.termination().startsWith("failed: size of /data/a on w0:1094: 3 bytes, the source has 14"), run.termination());
+        assertEquals(3, files(servers.resolve("w2:1094")).size(), "nothing removed");
+        assertFalse(files(servers.resolve("w0:1094")).contains("/data/a"), "the short copy never took the file's name");
+    }
+
+    @Test
+    void anUnreachableSourceNeverLooksEmpty(@TempDir Path dir) throws Exception {
+        cluster(dir);
+        Run run = run(dir, Map.of("DRAIN_SOURCE", "gone:1094"));
+        assertEquals(1, run.status(), run.output());
+        assertEquals("failed: gone:1094 does not answer files=0 bytes=0 source=gone:1094", run.termination());
+    }
+
+    @Test
+    void anUnreachableTargetRemovesNothing(@TempDir Path dir) throws Exception {
+        Path servers = cluster(dir);
+        Run run = run(dir, Map.of("DRAIN_TARGETS", "nowhere:1094"));
+        assertEquals(1, run.status(), run.output());
+        assertTrue(run.termination().startsWith("failed: copy of /data/a from w2:1094 to nowhere:1094"), run.termination());
+        assertEquals(3, files(servers.resolve("w2:1094")).size());
+    }
+
+    @Test
+    void filesThatKeepArrivingEndTheDrainAsAFailure(@TempDir Path dir) throws Exception {
+        cluster(dir);
+        Run run = run(dir, Map.of("STUB_ARRIVING", "1", "DRAIN_MAX_PASSES", "3"));
+        assertEquals(1, run.status(), run.output());
+        assertTrue(run.termination().startsWith("failed: files still arrive on w2:1094 after 3 passes"), run.termination());
+    }
+
+    @Test
+    void anEmptyWorkerIsDoneAtOnce(@TempDir Path dir) throws Exception {
+        Path servers = dir.resolve("servers");
+        server(servers, "w0:1094");
+        server(servers, "w2:1094");
+        Run run = run(dir, Map.of("DRAIN_TARGETS", "w0:1094"));
+        assertEquals(0, run.status(), run.output());
+        assertEquals("done: files=0 bytes=0 source=w2:1094", run.termination());
+    }
+
+    @Test
+    void theScriptPassesShellcheck(@TempDir Path dir) throws Exception {
+        boolean installed = List.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)).stream()
+                .anyMatch(p -> Files.isExecutable(Path.of(p, "shellcheck")));
+        if (!installed) {
+            assertFalse("true".equals(System.getenv("CI")), "shellcheck is missing (apt-get install shellcheck)");
+            Assumptions.abort("shellcheck is not installed (apt-get install shellcheck)");
+        }
+        Path script = Files.writeString(dir.resolve("drain.sh"), DrainJobs.script());
+        Process shellcheck = new ProcessBuilder("shellcheck", "--shell=sh", "--severity=style", script.toString())
+                .redirectErrorStream(true).start();
+        String output = new String(shellcheck.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(shellcheck.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, shellcheck.exitValue(), output);
+    }
+
+    @Test
+    void theLongestNamesFitAJobNameAndItsPodsLabel() {
+        String longest = "x".repeat(SpecParser.MAX_NAME_LENGTH);
+        var parent = Samples.parent(longest);
+        var spec = Samples.model(parent);
+        String name = DrainJobs.jobName(spec, 999);
+        assertTrue(name.length() <= 63, name + " must fit the job-name label of its pods (63)");
+        assertThrows(IllegalArgumentException.class, () -> DrainJobs.job(spec, Samples.image(), 0), "worker 0 has nowhere to go");
+        List<String> ignored = new ArrayList<>();
+        Catalog.Resolved image = Samples.image();
+        ignored.add(DrainJobs.job(spec, image, 1).at("/metadata/name").asText());
+        assertEquals(List.of(longest + "-xrootd-drain-1"), ignored);
+    }
+}
