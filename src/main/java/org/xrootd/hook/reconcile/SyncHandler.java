@@ -25,6 +25,7 @@ import org.xrootd.hook.model.Component;
 import org.xrootd.hook.model.Problem;
 import org.xrootd.hook.model.Secrets;
 import org.xrootd.hook.model.SpecParser;
+import org.xrootd.hook.model.Quantities;
 import org.xrootd.hook.model.XrootdSpec;
 import org.xrootd.hook.status.ConditionType;
 import org.xrootd.hook.status.MonitorStatus;
@@ -105,9 +106,20 @@ public final class SyncHandler {
         Map<Component, StatusBuilder.RoleTarget> roles = new EnumMap<>(Component.class);
         config.hashes().forEach((component, hash) -> roles.put(component, new StatusBuilder.RoleTarget(spec.role(component).replicas(), hash)));
         Status status = StatusBuilder.forDesired(parent, observed,
-                new StatusBuilder.Desired(image.version(), image.image(), image.deprecated(), roles), monitor(request, spec));
+                new StatusBuilder.Desired(image.version(), image.image(), image.deprecated(), roles), monitor(request, spec))
+                .withServing(serving(spec));
         int resync = status.isTrue(ConditionType.PROGRESSING) ? RESYNC_WHILE_PROGRESSING : 0;
         return outcome(status, children, resync, false, Result.SYNCED);
+    }
+
+    /** status.mode and, for a cache, status.cache: the origin and the data space per worker and in all. */
+    static Status.Serving serving(XrootdSpec spec) {
+        if (!spec.isCache()) {
+            return new Status.Serving(Status.Serving.DATA_SERVER, null, null, null);
+        }
+        java.math.BigInteger perWorker = spec.cache().dataBytes();
+        return new Status.Serving(Status.Serving.CACHE, spec.cache().origin(), Quantities.canonicalBytes(perWorker),
+                perWorker.multiply(java.math.BigInteger.valueOf(spec.worker().replicas())).longValueExact());
     }
 
     /** spec.monitor: what the status folds the insight against; null when the monitor is off. */

@@ -14,10 +14,29 @@ import org.xrootd.hook.json.Json;
  * @param roles the roles that have a status entry, in the order they are written
  * @param monitor what the insight of spec.monitor says, or null
  */
-public record Status(String version, String image, List<RoleStatus> roles, MonitorStatus monitor, List<Condition> conditions) {
+public record Status(String version, String image, List<RoleStatus> roles, MonitorStatus monitor, List<Condition> conditions,
+                     Serving serving) {
+
+    public Status(String version, String image, List<RoleStatus> roles, MonitorStatus monitor, List<Condition> conditions) {
+        this(version, image, roles, monitor, conditions, null);
+    }
 
     public Status(String version, String image, List<RoleStatus> roles, List<Condition> conditions) {
-        this(version, image, roles, null, conditions);
+        this(version, image, roles, null, conditions, null);
+    }
+
+    /**
+     * What the cluster serves, from the spec the hook acts on: {@code mode} DataServer or Cache; for a
+     * cache its origin, the data space of each worker (canonical quantity) and of all workers in bytes.
+     */
+    public record Serving(String mode, String origin, String cacheSizePerWorker, Long cacheBytes) {
+        public static final String DATA_SERVER = "DataServer";
+        public static final String CACHE = "Cache";
+    }
+
+    /** The same status with what the cluster serves. */
+    public Status withServing(Serving serving) {
+        return new Status(version, image, roles, monitor, conditions, serving);
     }
 
     public Optional<Condition> condition(ConditionType type) {
@@ -35,6 +54,15 @@ public record Status(String version, String image, List<RoleStatus> roles, Monit
         }
         if (image != null) {
             status.put("image", image);
+        }
+        if (serving != null) {
+            status.put("mode", serving.mode());
+            if (serving.origin() != null) {
+                ObjectNode cache = status.putObject("cache");
+                cache.put("origin", serving.origin());
+                cache.put("sizePerWorker", serving.cacheSizePerWorker());
+                cache.put("totalBytes", serving.cacheBytes());
+            }
         }
         for (RoleStatus role : roles) {
             ObjectNode node = status.putObject(role.component().label());
