@@ -84,7 +84,9 @@ public class Cache {
         @Required
         @Size(min = 1, max = 32)
         @Pattern(DISK_NAME)
-        @JsonPropertyDescription("Name of the disk: its claim template (cache-NAME) and mount point (/xrootd/cache/NAME).")
+        @ValidationRule(value = "!(self in ['data', 'meta', 'public'])", message = "data, meta and public are reserved disk names")
+        @JsonPropertyDescription("Name of the disk: its claim template (cache-NAME) and mount point (/xrootd/cache/NAME); not data, "
+                + "meta or public.")
         public String name;
 
         @Required

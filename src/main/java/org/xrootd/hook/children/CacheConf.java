@@ -41,7 +41,11 @@ final class CacheConf {
         boolean workers = only.isEmpty() || only.get() == Component.WORKER;
         out.add("# XCache (spec.cache): exported read-only; the workers' xrootd is the cache in front of the origin.");
         if (workers) {
-            out.add("if exec xrootd named " + Component.WORKER.instance());
+            // XRootD 5.5.3 reads "if exec xrootd named worker" as a list of programs (any xrootd matched, the
+            // managers' too), and if-blocks do not nest: an else-if chain on one level selects the daemon.
+            out.add("if exec cmsd");
+            exports(spec, out);
+            out.add("else if named " + Component.WORKER.instance());
             for (String export : spec.exports()) {
                 out.add("   all.export " + export + " r/o");
             }
@@ -64,9 +68,10 @@ final class CacheConf {
                 }
             }
             out.add("   # Watermarks " + cache.lowWaterMark().toPlainString() + " and " + cache.highWaterMark().toPlainString()
-                    + " of the data space's " + cache.dataBytes() + " bytes, in bytes:");
+                    + " of the data space's " + cache.dataBytes() + " bytes, as sizes (a bare number would be a fraction):");
             out.add("   # XRootD takes fractions of the filesystem's total, which is not the claim's size on shared filesystems.");
-            out.add("   pfc.diskusage " + cache.lowBytes() + " " + cache.highBytes() + " purgeinterval " + cache.purgeIntervalSeconds() + "s");
+            out.add("   pfc.diskusage " + size(cache.lowBytes()) + " " + size(cache.highBytes()) + " purgeinterval "
+                    + cache.purgeIntervalSeconds() + "s");
             out.add("else");
             exports(spec, out);
             out.add("fi");

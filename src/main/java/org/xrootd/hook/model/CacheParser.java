@@ -34,8 +34,11 @@ final class CacheParser {
     static final BigDecimal DEFAULT_LOW = new BigDecimal("0.9");
     static final BigDecimal DEFAULT_HIGH = new BigDecimal("0.95");
     static final int DEFAULT_PURGE_SECONDS = 300;
-    /** Claim template names the pods already use. */
-    static final Set<String> RESERVED_DISK_NAMES = Set.of("data", "config", "admin", "tmp", "sss", "tls");
+    /**
+     * Disk names that are not free: "data" is the worker volume's claim; "meta" and "public" are oss space
+     * names, and oss takes an oss.space path that ends in its space's name for the space's parent directory.
+     */
+    static final Set<String> RESERVED_DISK_NAMES = Set.of("data", "meta", "public");
     /** Directives the cache configuration owns (the hook renders them from spec.cache). */
     static final Set<String> CACHE_DIRECTIVES = Set.of("ofs.osslib", "pss.origin", "pss.cachelib", "pfc.ram", "pfc.blocksize",
             "pfc.prefetch", "pfc.diskusage", "pfc.spaces", "oss.space", "cms.sched", "cms.fxhold");
@@ -124,9 +127,14 @@ final class CacheParser {
                 purge, disks, dataBytes);
     }
 
-    /** {@code bytes × fraction}, rounded down to a whole byte. */
+    /**
+     * {@code bytes × fraction}, rounded down to a whole KiB: XRootD 5.5.3 reads a pfc.diskusage value without
+     * a unit suffix as a fraction (a byte count became a negative watermark and start-up failed), so
+     * watermarks are written with one.
+     */
     static BigInteger times(BigInteger bytes, BigDecimal fraction) {
-        return new BigDecimal(bytes).multiply(fraction).setScale(0, RoundingMode.FLOOR).toBigIntegerExact();
+        BigInteger exact = new BigDecimal(bytes).multiply(fraction).setScale(0, RoundingMode.FLOOR).toBigIntegerExact();
+        return exact.shiftRight(10).shiftLeft(10);
     }
 
     private String origin(JsonNode node) {
@@ -234,6 +242,10 @@ final class CacheParser {
             String name = disk.path("name").isTextual() ? disk.path("name").asText() : null;
             if (name == null || !DISK_NAME.matcher(name).matches()) {
                 problems.add(new Problem(field + ".name", "must be a lower-case DNS label of at most 32 characters starting with a letter"));
+                ok = false;
+            } else if (RESERVED_DISK_NAMES.contains(name)) {
+                problems.add(new Problem(field + ".name", "'" + name + "' is reserved (the worker volume's claim, or an oss space name); "
+                        + "choose another, e.g. nvme0 or cinfo"));
                 ok = false;
             } else if (!names.add(name)) {
                 problems.add(new Problem(field + ".name", "'" + name + "' is used twice"));

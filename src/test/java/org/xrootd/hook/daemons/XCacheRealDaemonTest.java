@@ -33,8 +33,9 @@ import org.xrootd.hook.testkit.Tiers;
 
 /**
  * Issue 18, XCache, on real xrootd 5.5.3: an origin Xrootd (1 redirector, 1 plain data server) and a cache
- * Xrootd in front of it (spec.cache: 1 redirector, 2 cache workers, each with a data disk and a meta disk),
- * both exactly as the hook renders them, on one pod network and cluster DNS.
+ * Xrootd in front of it (spec.cache: 1 redirector, 2 cache workers, each with a data disk and a meta disk,
+ * each disk a tmpfs of its claim's size), both exactly as the hook renders them, on one pod network and
+ * cluster DNS.
  *
  * <ul>
  *   <li>Files written to the origin and read through the cache's redirector have the origin's bytes
@@ -43,9 +44,10 @@ import org.xrootd.hook.testkit.Tiers;
  *   <li>With the origin's pods stopped the cached files still read correctly through the cache's
  *       redirector: the second reads are served from the caches. Miss and hit times are reported.
  *   <li>A write through the cache's redirector is refused, and nothing is created on the origin.
+ *   <li>With watermarks 0.3 and 0.5 of the 64 MiB data disks, reading 24 more files fills a disk past the
+ *       high mark; within 4 minutes (5.5.3 checks every purge interval, 60 s, and spares files read since
+ *       the previous check) every disk is below the low mark, and every file still reads correctly.
  * </ul>
- * Purging at the watermarks is not shown here: 5.5.3 checks at most once a minute and spares files read
- * in the last cycle, so it takes two minutes or more (docs/operations.md, Running XCache).
  */
 @Tiers.Daemons
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -53,6 +55,8 @@ import org.xrootd.hook.testkit.Tiers;
 class XCacheRealDaemonTest {
     private static final int FILES = 4;
     private static final int FILE_BYTES = 3 << 20;
+    /** Files read after the first ones to fill the caches past the high watermark: 24 × 3 MiB over 2 caches. */
+    private static final int PURGE_FILES = 24;
 
     private DaemonRun run;
     private LocalCluster cluster;
@@ -73,9 +77,13 @@ class XCacheRealDaemonTest {
         cache.put("blockSize", "256Ki");
         cache.put("prefetch", 4);
         cache.put("purgeIntervalSeconds", 60);
+        // Low marks, so that a few files fill a 64 MiB data disk past the high one: 19.2 MiB and 32 MiB.
+        cache.put("lowWaterMark", 0.3).put("highWaterMark", 0.5);
+        // The purges in the worker's log (Purge(): ... bytes to remove, files removed).
+        cacheSpec.putObject("config").putArray("worker").add("pfc.trace info");
         var disks = cache.putArray("disks");
         disks.addObject().put("name", "blocks").put("type", "data").put("capacity", "64Mi");
-        disks.addObject().put("name", "meta").put("type", "meta").put("capacity", "32Mi");
+        disks.addObject().put("name", "cinfo").put("type", "meta").put("capacity", "32Mi");
         JsonNode cacheResponse = run.sync("cache", cacheSpec, 1);
         assertEquals("Cache", cacheResponse.path("status").path("mode").asText(), "status.mode: " + cacheResponse.path("status"));
         assertEquals(originRedirector + ":1094", cacheResponse.path("status").path("cache").path("origin").asText());
@@ -83,8 +91,14 @@ class XCacheRealDaemonTest {
         cluster = run.cluster(cacheResponse, Map.of());
         String config = cluster.xrootdConfig();
         for (String line : List.of("ofs.osslib libXrdPss.so", "pss.cachelib libXrdPfc.so", "pss.origin " + originRedirector + ":1094",
-                "cms.sched maxretries 0 nomultisrc", "pfc.spaces data meta")) {
+                "cms.sched maxretries 0 nomultisrc", "pfc.spaces data meta", "pfc.diskusage 19660k 32m purgeinterval 60s")) {
             assertTrue(config.contains(line), "the cache's xrootd.cf has " + line + ":\n" + config);
+        }
+        // Each claim its own filesystem of the claim's size, as a PVC is: oss counts a space's filesystems
+        // by device, and directories on one host filesystem would be one device for both disks.
+        for (LocalPod worker : cluster.workers) {
+            tmpfs(worker.claim("cache-blocks"), "64m");
+            tmpfs(worker.claim("cache-cinfo"), "32m");
         }
         origin = cluster.neighbour(originResponse);
         cacheRedirector = cluster.redirectors.get(0);
@@ -102,9 +116,28 @@ class XCacheRealDaemonTest {
 
     @AfterAll
     void stopEverything() throws IOException {
-        if (run != null) {
-            run.close();
+        try {
+            if (run != null) {
+                run.close();
+            }
+        } finally {
+            for (Path mount : mounts) {
+                try {
+                    new ProcessBuilder("umount", "-l", mount.toString()).inheritIO().start().waitFor();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
         }
+    }
+
+    private final List<Path> mounts = new ArrayList<>();
+
+    private void tmpfs(Path dir, String size) throws IOException, InterruptedException {
+        Files.createDirectories(dir);
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", dir.toString()).inheritIO().start();
+        assertEquals(0, mount.waitFor(), "mount a tmpfs on " + dir);
+        mounts.add(dir);
     }
 
     /** The origin's redirector pod by its full DNS name (the cache's pss.origin). */
@@ -153,11 +186,11 @@ class XCacheRealDaemonTest {
                 waitFor(Duration.ofSeconds(30), () -> holders(lfn).size() == 1
                         && dataFile(holders(lfn).get(0), lfn).map(p -> size(p) >= FILE_BYTES).orElse(false), lfn + " complete in one cache");
                 LocalPod holder = holders(lfn).get(0);
-                assertTrue(find(holder, "cache-meta", name(lfn) + ".cinfo").isPresent(),
-                        lfn + ": its .cinfo is on the meta disk of " + holder);
-                assertTrue(find(holder, "cache-blocks", name(lfn) + ".cinfo").isEmpty(), lfn + ": no .cinfo on the data disk");
-                assertArrayEquals(originFiles.get(lfn), DaemonRun.bytes(dataFile(holder, lfn).orElseThrow()),
-                        lfn + ": the bytes on " + holder + "'s data disk");
+                Path blocks = dataFile(holder, lfn).orElseThrow();
+                assertTrue(blocks.startsWith(holder.claim("cache-blocks")), lfn + ": blocks on the data disk of " + holder + ": " + blocks);
+                Path cinfo = cached(holder, lfn, ".cinfo").orElseThrow(() -> new AssertionError(lfn + ": no .cinfo on " + holder));
+                assertTrue(cinfo.startsWith(holder.claim("cache-cinfo")), lfn + ": .cinfo on the meta disk of " + holder + ": " + cinfo);
+                assertArrayEquals(originFiles.get(lfn), DaemonRun.bytes(blocks), lfn + ": the bytes on " + holder + "'s data disk");
             }
             run.timings.put("cached files per worker", cluster.workers.stream()
                     .map(w -> w.name + "=" + originFiles.keySet().stream().filter(lfn -> dataFile(w, lfn).isPresent()).count()).toList()
@@ -182,11 +215,70 @@ class XCacheRealDaemonTest {
 
     @Test
     @Order(3)
+    void readingPastTheHighWatermarkPurgesBelowTheLowOneAndFilesStillReadCorrectly() {
+        run.explain(() -> {
+            Random random = new Random(1818);
+            List<String> more = new ArrayList<>();
+            for (int i = FILES + 1; i <= FILES + PURGE_FILES; i++) {
+                byte[] content = new byte[FILE_BYTES];
+                random.nextBytes(content);
+                String lfn = "/data/xcache-" + i + ".bin";
+                Path source = run.clientFile("origin-" + i + ".bin", content);
+                Procs.Result put = cluster.client(DaemonRun.CLIENT_TIMEOUT, "xrdcp", "-s", source.toString(), originUrl(lfn));
+                assertTrue(put.ok(), "write to the origin: " + put);
+                originFiles.put(lfn, content);
+                more.add(lfn);
+            }
+            for (String lfn : more) {
+                readThroughCache(lfn, ".fill");
+            }
+            long filled = System.nanoTime();
+            long high = 32L << 20;
+            long low = 20132659L;
+            waitFor(Duration.ofSeconds(30), () -> cluster.workers.stream().anyMatch(w -> used(w, "cache-blocks") > high),
+                    "a data disk above the high watermark (32 MiB) after " + (FILES + PURGE_FILES) + " files of 3 MiB");
+            run.timings.put("data disks after filling, MiB", cluster.workers.stream()
+                    .map(w -> w.name + "=" + (used(w, "cache-blocks") >> 20)).toList().toString());
+            // 5.5.3 checks every purge interval (60 s) and spares the files read since the previous check.
+            // Usage of each data disk every 10 s until every one is below the low watermark (or 5 minutes).
+            List<String> timeline = new ArrayList<>();
+            boolean belowLow = false;
+            while (!belowLow && since(filled).compareTo(Duration.ofMinutes(5)) < 0) {
+                DaemonRun.sleep(Duration.ofSeconds(10));
+                timeline.add(Math.round(since(filled).toMillis() / 1000.0) + "s:" + cluster.workers.stream()
+                        .map(w -> Long.toString(used(w, "cache-blocks") >> 20)).toList());
+                belowLow = cluster.workers.stream().allMatch(w -> used(w, "cache-blocks") <= low);
+            }
+            run.timings.put("data disks (MiB) every 10 s after the fill", timeline.toString());
+            assertTrue(belowLow, "every data disk back below the low watermark (19.2 MiB) within 5 minutes: " + timeline);
+            // Every file still reads correctly (purged ones from the origin again); the first ones last, so
+            // that they are the most recently used when the origin stops.
+            List<String> order = new ArrayList<>(more);
+            order.addAll(originFiles.keySet().stream().limit(FILES).toList());
+            for (String lfn : order) {
+                readThroughCache(lfn, ".after");
+            }
+        });
+    }
+
+    /** Reads a file through the cache's redirector, checks its SHA-256 against the origin's, returns seconds. */
+    private double readThroughCache(String lfn, String suffix) {
+        Path back = run.clientFile(name(lfn) + suffix);
+        long start = System.nanoTime();
+        Procs.Result get = cluster.client(DaemonRun.CLIENT_TIMEOUT, "xrdcp", "-f", "-s", cluster.rootUrl(cacheRedirector, lfn), back.toString());
+        double took = since(start).toMillis() / 1000.0;
+        assertTrue(get.ok(), "read through the cache: " + get);
+        assertEquals(sha256(originFiles.get(lfn)), sha256(DaemonRun.bytes(back)), lfn + " through the cache (SHA-256)");
+        return took;
+    }
+
+    @Test
+    @Order(4)
     void secondReadsAreServedByTheCachesWithTheOriginStopped() {
         run.explain(() -> {
             origin.forEach(LocalPod::stop);
             List<Double> hits = new ArrayList<>();
-            for (String lfn : originFiles.keySet()) {
+            for (String lfn : originFiles.keySet().stream().limit(FILES).toList()) {
                 Path back = run.clientFile(name(lfn) + ".hit");
                 long start = System.nanoTime();
                 Procs.Result get = cluster.client(DaemonRun.CLIENT_TIMEOUT, "xrdcp", "-f", "-s", cluster.rootUrl(cacheRedirector, lfn),
@@ -196,7 +288,7 @@ class XCacheRealDaemonTest {
                 assertEquals(sha256(originFiles.get(lfn)), sha256(DaemonRun.bytes(back)), lfn + " from the cache (SHA-256)");
             }
             run.timings.put("second reads (hits, origin stopped) through the cache redirector, s", hits.toString());
-            for (String lfn : originFiles.keySet()) {
+            for (String lfn : originFiles.keySet().stream().limit(FILES).toList()) {
                 assertEquals(1, holders(lfn).size(), lfn + " still in exactly one cache");
             }
         });
@@ -206,20 +298,34 @@ class XCacheRealDaemonTest {
         return cluster.workers.stream().filter(w -> dataFile(w, lfn).isPresent()).toList();
     }
 
-    /** The file's blocks on a worker's data disk (oss names a space file after the whole path, '/' as '%'). */
-    private static java.util.Optional<Path> dataFile(LocalPod worker, String lfn) {
-        return find(worker, "cache-blocks", name(lfn));
-    }
-
-    private static java.util.Optional<Path> find(LocalPod worker, String claim, String fileName) {
-        Path root = worker.claim(claim);
-        if (!Files.isDirectory(root)) {
+    /**
+     * Where a file's blocks ({@code suffix} "") or its .cinfo ({@code suffix} ".cinfo") are on a worker's
+     * host: oss keeps a space's files under hashed names and links them from the worker volume
+     * (oss.localroot + the file's name), so the link's target, seen through the pod's mounts.
+     */
+    private static java.util.Optional<Path> cached(LocalPod worker, String lfn, String suffix) {
+        Path link = worker.claim("data").resolve(lfn.substring(1) + suffix);
+        if (!Files.isSymbolicLink(link)) {
             return java.util.Optional.empty();
         }
-        try (Stream<Path> files = Files.walk(root)) {
-            return files.filter(Files::isRegularFile)
-                    .filter(p -> p.getFileName().toString().equals(fileName) || p.getFileName().toString().endsWith("%" + fileName))
-                    .findFirst();
+        try {
+            Path target = Files.readSymbolicLink(link);
+            Path host = worker.hostPath("xrootd", target.toString());
+            return Files.isRegularFile(host) ? java.util.Optional.of(host) : java.util.Optional.empty();
+        } catch (IOException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    private static java.util.Optional<Path> dataFile(LocalPod worker, String lfn) {
+        return cached(worker, lfn, "");
+    }
+
+    /** Bytes in use on a worker's disk (its own tmpfs), as statvfs tells XRootD. */
+    private static long used(LocalPod worker, String claim) {
+        try {
+            var store = Files.getFileStore(worker.claim(claim));
+            return store.getTotalSpace() - store.getUnallocatedSpace();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
