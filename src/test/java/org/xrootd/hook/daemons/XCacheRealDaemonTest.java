@@ -45,7 +45,7 @@ import org.xrootd.hook.testkit.Tiers;
  *       redirector: the second reads are served from the caches. Miss and hit times are reported.
  *   <li>A write through the cache's redirector is refused, and nothing is created on the origin.
  *   <li>With watermarks 0.3 and 0.5 of the 64 MiB data disks, reading 24 more files fills a disk past the
- *       high mark; within 4 minutes (5.5.3 checks every purge interval, 60 s, and spares files read since
+ *       high mark; within 5 minutes (5.5.3 checks every purge interval, 60 s, and spares files read since
  *       the previous check) every disk is below the low mark, and every file still reads correctly.
  * </ul>
  */
