@@ -17,6 +17,29 @@ import org.xrootd.hook.model.XrootdSpec;
 final class StorageRule {
     private StorageRule() {}
 
+    /**
+     * As {@link #check(XrootdSpec, Optional)}, and the mode the existing workers run ({@code status.mode} as
+     * last written; absent: a cluster from before caches, so data servers) must be the spec's: a data
+     * server's volume holds the only copy of its files, which a cache would serve as half-cached copies of
+     * the origin's and could purge; a cache's disks hold copies a data server would serve as its own data.
+     */
+    static List<Problem> check(XrootdSpec spec, Optional<ExistingStatefulSet> workers, String runningMode) {
+        if (workers.isPresent()) {
+            // A change of mode is the one thing to fix (the disks follow from it): say only that.
+            String running = runningMode == null ? org.xrootd.hook.status.Status.Serving.DATA_SERVER : runningMode;
+            if (spec.isCache() && !running.equals(org.xrootd.hook.status.Status.Serving.CACHE)) {
+                return List.of(new Problem("spec.cache", "the existing workers are data servers (status.mode " + Problem.excerpt(running)
+                        + "); their volumes hold the only copy of their files, so they cannot become caches: create a new "
+                        + "Xrootd for the cache"));
+            }
+            if (!spec.isCache() && running.equals(org.xrootd.hook.status.Status.Serving.CACHE)) {
+                return List.of(new Problem("spec.cache", "the existing workers are caches (status.mode Cache); their disks hold "
+                        + "copies of the origin's files, not data: create a new Xrootd for data servers"));
+            }
+        }
+        return check(spec, workers);
+    }
+
     static List<Problem> check(XrootdSpec spec, Optional<ExistingStatefulSet> workers) {
         List<Problem> problems = new ArrayList<>();
         Optional<ExistingStatefulSet.ClaimTemplate> data = workers.flatMap(existing -> existing.claim(PodLayout.DATA_VOLUME));

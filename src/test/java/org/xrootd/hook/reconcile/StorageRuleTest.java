@@ -78,4 +78,20 @@ class StorageRuleTest {
         // Turning a data server with a plain volume into a cache without disks changes no claim.
         assertTrue(StorageRule.check(cache(), workersWith("1Gi", "default")).isEmpty());
     }
+
+    @Test
+    void existingWorkersKeepTheirMode() throws Exception {
+        // Data servers (status.mode DataServer, or no mode: a cluster from before caches) do not become caches.
+        for (String running : new String[] {null, "DataServer"}) {
+            List<Problem> problems = StorageRule.check(cache(), workersWith("1Gi", "default"), running);
+            assertEquals(List.of("spec.cache"), problems.stream().map(Problem::field).toList(), String.valueOf(running));
+            assertTrue(problems.get(0).message().contains("cannot become caches"), problems.toString());
+        }
+        List<Problem> back = StorageRule.check(Samples.sample(), workersWith("1Gi", "default"), "Cache");
+        assertEquals(List.of("spec.cache"), back.stream().map(Problem::field).toList());
+        assertTrue(StorageRule.check(cache(), workersWith("1Gi", "default"), "Cache").isEmpty());
+        assertTrue(StorageRule.check(Samples.sample(), workersWith("1Gi", "default"), null).isEmpty());
+        // A new cluster has no workers to protect.
+        assertTrue(StorageRule.check(cache(), Optional.empty(), "DataServer").isEmpty());
+    }
 }
