@@ -115,6 +115,11 @@ public class XrootdSpecification {
             + "pods are outside it.")
     public NetworkPolicy networkPolicy;
 
+    @JsonPropertyDescription("Run the cluster as an XCache, a clustered caching proxy in front of a remote origin (docs/operations.md, "
+            + "Running XCache): each worker is a cache (libXrdPss with libXrdPfc) that reads missing files from the origin and keeps "
+            + "them on its disks, exported read-only; the redirectors send each file to one cache. Writes are refused.")
+    public Cache cache;
+
     public static class NetworkPolicy {
         @Default("true")
         @JsonPropertyDescription("Create the NetworkPolicy.")

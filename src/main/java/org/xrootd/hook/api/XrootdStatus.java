@@ -15,6 +15,13 @@ public class XrootdStatus {
     @JsonPropertyDescription("The image that version resolves to.")
     public String image;
 
+    @JsonPropertyDescription("What the cluster serves: DataServer (its workers store files) or Cache (spec.cache: its workers cache "
+            + "an origin's files).")
+    public String mode;
+
+    @JsonPropertyDescription("The cache (spec.cache): origin and size; only in Cache mode.")
+    public CacheStatus cache;
+
     @JsonPropertyDescription("Redirector pods as observed.")
     public Role redirector;
 
@@ -51,6 +58,17 @@ public class XrootdStatus {
 
         @JsonPropertyDescription("The drain Job moving the worker's files (its log lists them, its pod's termination message gives the totals).")
         public String job;
+    }
+
+    public static class CacheStatus {
+        @JsonPropertyDescription("The origin the caches read from (host:port, or '=' for the client's).")
+        public String origin;
+
+        @JsonPropertyDescription("Data space of each cache worker (its data disks, else its volume), as a quantity.")
+        public String sizePerWorker;
+
+        @JsonPropertyDescription("Data space of all cache workers together, in bytes.")
+        public Long totalBytes;
     }
 
     public static class Monitor {

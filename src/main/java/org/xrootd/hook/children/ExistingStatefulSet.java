@@ -63,4 +63,15 @@ public record ExistingStatefulSet(ArrayNode volumeClaimTemplates, String service
         }
         return Optional.empty();
     }
+
+    /** The names of its claim templates, in order; empty when it has none. */
+    public java.util.List<String> claimNames() {
+        java.util.List<String> names = new java.util.ArrayList<>();
+        if (volumeClaimTemplates != null) {
+            for (JsonNode template : volumeClaimTemplates) {
+                names.add(template.path("metadata").path("name").asText());
+            }
+        }
+        return names;
+    }
 }

@@ -13,6 +13,10 @@ public final class PodLayout {
     /** The worker's persistent volume, xrootd's oss.localroot. */
     public static final String DATA_DIR = "/xrootd/data";
     public static final String TMP_DIR = "/tmp";
+    /** Where a cache worker's extra disks (spec.cache.disks) are mounted, each at its name. */
+    public static final String CACHE_DIR = "/xrootd/cache";
+    /** Claim template (and volume) name of a cache disk: this prefix and the disk's name. */
+    public static final String CACHE_VOLUME_PREFIX = "cache-";
     /** Where Secrets are mounted (outside the ConfigMap mount: a volume cannot be mounted inside another). */
     public static final String SSS_SECRET_DIR = "/etc/xrootd-secrets/sss";
     public static final String TLS_SECRET_DIR = "/etc/xrootd-secrets/tls";

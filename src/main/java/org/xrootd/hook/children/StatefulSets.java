@@ -90,7 +90,13 @@ public final class StatefulSets {
                 setSpec.set("volumeClaimTemplates", existing.get().volumeClaimTemplates().deepCopy());
             }
         } else if (component == Component.WORKER) {
-            setSpec.putArray("volumeClaimTemplates").add(dataClaim(spec));
+            ArrayNode claims = setSpec.putArray("volumeClaimTemplates");
+            claims.add(dataClaim(spec));
+            if (spec.isCache()) {
+                for (XrootdSpec.Disk disk : spec.cache().disks()) {
+                    claims.add(claim(PodLayout.CACHE_VOLUME_PREFIX + disk.name(), disk.capacity(), disk.storageClass()));
+                }
+            }
         }
         return statefulSet;
     }
@@ -292,9 +298,13 @@ public final class StatefulSets {
     }
 
     private static ObjectNode xrootd(XrootdSpec spec, Component component, Catalog.Resolved image) {
+        boolean cache = spec.isCache() && component == Component.WORKER;
         ObjectNode container = container("xrootd", spec, component, image, liveness(spec),
                 containerPort("xrootd", spec.ports().xrootd(), nodePort(spec, component, true)), readiness(spec, component),
-                role(spec, component).pod().resources());
+                cache ? cacheResources(spec) : role(spec, component).pod().resources());
+        if (cache) {
+            container.set("startupProbe", cacheStartup(spec));
+        }
         ArrayNode env = (ArrayNode) container.get("env");
         if (spec.security().sss() != null) {
             env(env, "XRD_SSS_SOURCE", PodLayout.SSS_SECRET_DIR + "/" + spec.security().sss().key());
@@ -400,6 +410,43 @@ public final class StatefulSets {
         return "grep -qsE '^ *[0-9]+: [0-9A-F]+:[0-9A-F]{4} [0-9A-F]+:" + port + " 01 ' /proc/net/tcp /proc/net/tcp6";
     }
 
+    /**
+     * A cache's xrootd holds its blocks in flight in memory (spec.cache.ramSize): the container requests
+     * at least that much; the user's resources otherwise as given (the parser refused a smaller memory
+     * request or limit).
+     */
+    static io.fabric8.kubernetes.api.model.ResourceRequirements cacheResources(XrootdSpec spec) {
+        io.fabric8.kubernetes.api.model.ResourceRequirements given = role(spec, Component.WORKER).pod().resources();
+        io.fabric8.kubernetes.api.model.ResourceRequirements resources = given == null
+                ? new io.fabric8.kubernetes.api.model.ResourceRequirements()
+                : Json.MAPPER.convertValue(given, io.fabric8.kubernetes.api.model.ResourceRequirements.class);
+        Map<String, io.fabric8.kubernetes.api.model.Quantity> requests = new TreeMap<>(
+                resources.getRequests() == null ? Map.of() : resources.getRequests());
+        if (!requests.containsKey("memory")) {
+            requests.put("memory", new io.fabric8.kubernetes.api.model.Quantity(spec.cache().ram()));
+        }
+        resources.setRequests(requests);
+        return resources;
+    }
+
+    /** Seconds a cache's xrootd may take to start before liveness applies (SLATE's charts wait 600 s). */
+    static final int CACHE_STARTUP_SECONDS = 600;
+
+    /**
+     * A cache's first start on large disks scans them (the purge's first pass, a cleaner of dark data):
+     * the startup probe gives it {@link #CACHE_STARTUP_SECONDS} before the liveness probe may restart it,
+     * and marks it started as soon as xrootd answers.
+     */
+    static ObjectNode cacheStartup(XrootdSpec spec) {
+        ObjectNode probe = JsonTrees.object();
+        probe.putObject("exec").set("command",
+                JsonTrees.strings("xrdfs", "localhost:" + spec.ports().xrootd(), "query", "config", "version"));
+        probe.put("failureThreshold", CACHE_STARTUP_SECONDS / 10);
+        probe.put("periodSeconds", 10);
+        probe.put("timeoutSeconds", 10);
+        return probe;
+    }
+
     /** xrootd answers a configuration query: cheap, and true on every role. */
     public static ObjectNode liveness(XrootdSpec spec) {
         ObjectNode probe = JsonTrees.object();
@@ -420,6 +467,12 @@ public final class StatefulSets {
         mount(mounts, PodLayout.TMP_VOLUME, PodLayout.TMP_DIR, false);
         if (component == Component.WORKER) {
             mount(mounts, PodLayout.DATA_VOLUME, PodLayout.DATA_DIR, false);
+            if (spec.isCache()) {
+                // Both daemons: the cmsd finds a cached file through the link oss puts in the worker volume.
+                for (XrootdSpec.Disk disk : spec.cache().disks()) {
+                    mount(mounts, PodLayout.CACHE_VOLUME_PREFIX + disk.name(), PodLayout.CACHE_DIR + "/" + disk.name(), false);
+                }
+            }
         }
         if (secrets && spec.security().sss() != null) {
             mount(mounts, PodLayout.SSS_VOLUME, PodLayout.SSS_SECRET_DIR, true);
@@ -475,15 +528,19 @@ public final class StatefulSets {
      * replaces this list wholesale and would otherwise see a difference on every sync.
      */
     private static ObjectNode dataClaim(XrootdSpec spec) {
+        return claim(PodLayout.DATA_VOLUME, spec.storage().capacity(), spec.storage().storageClass());
+    }
+
+    private static ObjectNode claim(String name, String capacity, String storageClass) {
         ObjectNode claim = JsonTrees.object();
         claim.put("apiVersion", "v1");
         claim.put("kind", "PersistentVolumeClaim");
-        claim.putObject("metadata").put("name", PodLayout.DATA_VOLUME);
+        claim.putObject("metadata").put("name", name);
         ObjectNode claimSpec = claim.putObject("spec");
         claimSpec.set("accessModes", JsonTrees.strings("ReadWriteOnce"));
-        claimSpec.putObject("resources").putObject("requests").put("storage", spec.storage().capacity());
-        if (spec.storage().storageClass() != null) {
-            claimSpec.put("storageClassName", spec.storage().storageClass());
+        claimSpec.putObject("resources").putObject("requests").put("storage", capacity);
+        if (storageClass != null) {
+            claimSpec.put("storageClassName", storageClass);
         }
         claimSpec.put("volumeMode", "Filesystem");
         claim.putObject("status").put("phase", "Pending");

@@ -103,6 +103,11 @@ public final class Quantities {
         return new Bytes(bytes, canonical(bytes, format.endsWith("i")));
     }
 
+    /** A byte count in the API server's binary spelling (e.g. 64Mi, 1536Mi). */
+    public static String canonicalBytes(BigInteger bytes) {
+        return canonical(bytes, true);
+    }
+
     /** Largest suffix that keeps the number whole, as the API server prints it. */
     static String canonical(BigInteger bytes, boolean binary) {
         BigInteger base = binary ? KIBI : KILO;

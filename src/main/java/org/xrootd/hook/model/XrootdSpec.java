@@ -40,6 +40,7 @@ public record XrootdSpec(
         List<String> checksums,
         List<String> allowedHosts,
         NetworkPolicy networkPolicy,
+        Cache cache,
         Map<Component, String> governingServices) {
 
     /** The role's settings; supervisors have 0 replicas up to 64 workers. */
@@ -139,14 +140,14 @@ public record XrootdSpec(
     public XrootdSpec withoutMonitor() {
         return new XrootdSpec(name, namespace, uid, generation, version, imageOverride, imagePullPolicy, imagePullSecrets,
                 serviceAccountName, redirector, worker, supervisor, storage, ports, security, exports, directives, Monitor.OFF, checksums,
-                allowedHosts, networkPolicy, governingServices);
+                allowedHosts, networkPolicy, cache, governingServices);
     }
 
     /** The same cluster without its NetworkPolicy (a controller that does not declare networkpolicies). */
     public XrootdSpec withoutNetworkPolicy() {
         return new XrootdSpec(name, namespace, uid, generation, version, imageOverride, imagePullPolicy, imagePullSecrets,
                 serviceAccountName, redirector, worker, supervisor, storage, ports, security, exports, directives, monitor, checksums,
-                allowedHosts, NetworkPolicy.OFF, governingServices);
+                allowedHosts, NetworkPolicy.OFF, cache, governingServices);
     }
 
     /**
@@ -157,7 +158,7 @@ public record XrootdSpec(
     public XrootdSpec withGoverningServices(Map<Component, String> services) {
         return new XrootdSpec(name, namespace, uid, generation, version, imageOverride, imagePullPolicy, imagePullSecrets,
                 serviceAccountName, redirector, worker, supervisor, storage, ports, security, exports, directives, monitor, checksums,
-                allowedHosts, networkPolicy, Map.copyOf(services));
+                allowedHosts, networkPolicy, cache, Map.copyOf(services));
     }
 
     /**
@@ -173,4 +174,47 @@ public record XrootdSpec(
 
     /** A key of a user-named Secret. */
     public record SecretKey(String secretName, String key) {}
+
+    /** True when the cluster is an XCache (spec.cache) rather than a set of data servers. */
+    public boolean isCache() {
+        return cache != null;
+    }
+
+    /**
+     * spec.cache: the origin (host:port, or "=" for the client's), the RAM, block size (null: XRootD's
+     * default) and prefetch (null: XRootD's default) of each cache, the watermarks already in bytes of
+     * the data space's capacity, the purge interval, and the extra disks with the data space's capacity.
+     */
+    public record Cache(String origin, BigInteger ramBytes, String ram, BigInteger blockBytes, Integer prefetch,
+                        java.math.BigDecimal lowWaterMark, java.math.BigDecimal highWaterMark, BigInteger lowBytes,
+                        BigInteger highBytes, int purgeIntervalSeconds, List<Disk> disks, BigInteger dataBytes) {
+
+        /** The oss space the cached blocks go to: "data" with data disks, else the worker volume's "public". */
+        public String dataSpace() {
+            return disks.stream().anyMatch(d -> d.type() == DiskType.DATA) ? "data" : "public";
+        }
+
+        /** The oss space of the .cinfo files: "meta" with meta disks, else "public". */
+        public String metaSpace() {
+            return disks.stream().anyMatch(d -> d.type() == DiskType.META) ? "meta" : "public";
+        }
+    }
+
+    /** A cache disk: its name, what it holds, its claim's size (canonical and bytes) and class. */
+    public record Disk(String name, DiskType type, String capacity, BigInteger bytes, String storageClass) {}
+
+    public enum DiskType {
+        DATA("data"), META("meta");
+
+        private final String space;
+
+        DiskType(String space) {
+            this.space = space;
+        }
+
+        /** The oss space name (and spec spelling). */
+        public String space() {
+            return space;
+        }
+    }
 }

@@ -25,6 +25,7 @@ import org.xrootd.hook.model.Component;
 import org.xrootd.hook.model.Problem;
 import org.xrootd.hook.model.Secrets;
 import org.xrootd.hook.model.SpecParser;
+import org.xrootd.hook.model.Quantities;
 import org.xrootd.hook.model.XrootdSpec;
 import org.xrootd.hook.status.ConditionType;
 import org.xrootd.hook.status.MonitorStatus;
@@ -76,16 +77,19 @@ public final class SyncHandler {
         SpecParser.Result parsed = SpecParser.parse(parent);
         Map<Component, ExistingStatefulSet> existing = parsed.ok() ? existing(parsed.spec(), observed) : Map.of();
         List<Problem> problems = parsed.ok()
-                ? StorageRule.check(parsed.spec(), Optional.ofNullable(existing.get(Component.WORKER))) : parsed.problems();
+                ? StorageRule.check(parsed.spec(), Optional.ofNullable(existing.get(Component.WORKER)), runningMode(parent))
+                : parsed.problems();
         if (!problems.isEmpty()) {
             String message = "invalid spec: " + problems.stream().map(Problem::toString).collect(Collectors.joining("; "));
-            Status status = StatusBuilder.forProblem(parent, observed, declaredVersion(parent), Reason.INVALID_SPEC, message);
+            Status status = StatusBuilder.forProblem(parent, observed, declaredVersion(parent), Reason.INVALID_SPEC, message)
+                    .withServing(carriedServing(parent));
             return outcome(status, new ArrayList<>(observed.allUnchanged()), 0, false, Result.INVALID);
         }
         XrootdSpec spec = declaredOnly(request, parsed.spec()).withGoverningServices(governing(existing));
         Catalog.Resolution resolution = Catalog.resolve(spec, request.related().get(Catalog.RELATED_KEY));
         if (resolution instanceof Catalog.Missing missing) {
-            Status status = StatusBuilder.forProblem(parent, observed, spec.version(), Reason.VERSION_NOT_FOUND, missing.reason());
+            Status status = StatusBuilder.forProblem(parent, observed, spec.version(), Reason.VERSION_NOT_FOUND, missing.reason())
+                    .withServing(carriedServing(parent));
             return outcome(status, keepOrCreateWithoutImage(request, spec, observed), 0, false, Result.VERSION_NOT_FOUND);
         }
         Catalog.Resolved image = (Catalog.Resolved) resolution;
@@ -94,7 +98,8 @@ public final class SyncHandler {
         // version: a running cluster stays exactly as applied; a new one gets only what runs nothing.
         Secrets.Resolution secrets = Secrets.resolve(spec, request.related().get(Secrets.RELATED_KEY));
         if (secrets instanceof Secrets.Missing missing) {
-            Status status = StatusBuilder.forProblem(parent, observed, spec.version(), Reason.SECRET_NOT_FOUND, missing.reason());
+            Status status = StatusBuilder.forProblem(parent, observed, spec.version(), Reason.SECRET_NOT_FOUND, missing.reason())
+                    .withServing(carriedServing(parent));
             return outcome(status, keepOrCreateWithoutImage(request, spec, observed), 0, false, Result.SECRET_NOT_FOUND);
         }
         Map<String, String> secretDigests = ((Secrets.Found) secrets).digests();
@@ -119,7 +124,7 @@ public final class SyncHandler {
                 component == Component.WORKER ? drain.workerReplicas() : target.role(component).replicas(), hash)));
         Status status = StatusBuilder.forDesired(parent, observed,
                 new StatusBuilder.Desired(image.version(), image.image(), image.deprecated(), roles), monitor(request, built),
-                drain.status());
+                drain.status()).withServing(serving(spec));
         int resync = status.isTrue(ConditionType.PROGRESSING) || drain.active() ? RESYNC_WHILE_PROGRESSING : 0;
         return outcome(status, children, resync, false, Result.SYNCED);
     }
@@ -149,6 +154,39 @@ public final class SyncHandler {
                 ((ObjectNode) child.get("spec")).put("replicas", replicas);
             }
         }
+    }
+
+    /**
+     * status.mode and status.cache as last written, for a status that keeps the children as they are (the
+     * mode is what the existing workers run, and the next sync compares the spec with it); null when absent.
+     */
+    static Status.Serving carriedServing(JsonNode parent) {
+        JsonNode status = parent.path("status");
+        if (!status.path("mode").isTextual()) {
+            return null;
+        }
+        JsonNode cache = status.path("cache");
+        if (!cache.isObject()) {
+            return new Status.Serving(status.path("mode").asText(), null, null, null);
+        }
+        return new Status.Serving(status.path("mode").asText(), cache.path("origin").asText(""),
+                cache.path("sizePerWorker").asText(""), cache.path("totalBytes").asLong());
+    }
+
+    /** status.mode as last written (what the existing workers run), or null when the status has none. */
+    private static String runningMode(JsonNode parent) {
+        JsonNode mode = parent.path("status").path("mode");
+        return mode.isTextual() ? mode.asText() : null;
+    }
+
+    /** status.mode and, for a cache, status.cache: the origin and the data space per worker and in all. */
+    static Status.Serving serving(XrootdSpec spec) {
+        if (!spec.isCache()) {
+            return new Status.Serving(Status.Serving.DATA_SERVER, null, null, null);
+        }
+        java.math.BigInteger perWorker = spec.cache().dataBytes();
+        return new Status.Serving(Status.Serving.CACHE, spec.cache().origin(), Quantities.canonicalBytes(perWorker),
+                perWorker.multiply(java.math.BigInteger.valueOf(spec.worker().replicas())).longValueExact());
     }
 
     /** spec.monitor: what the status folds the insight against; null when the monitor is off. */

@@ -15,14 +15,33 @@ import org.xrootd.hook.json.Json;
  * @param monitor what the insight of spec.monitor says, or null
  */
 public record Status(String version, String image, List<RoleStatus> roles, MonitorStatus monitor, DrainStatus drain,
-                     List<Condition> conditions) {
+                     List<Condition> conditions, Serving serving) {
 
     public Status(String version, String image, List<RoleStatus> roles, List<Condition> conditions) {
-        this(version, image, roles, null, null, conditions);
+        this(version, image, roles, null, null, conditions, null);
     }
 
     public Status(String version, String image, List<RoleStatus> roles, MonitorStatus monitor, List<Condition> conditions) {
-        this(version, image, roles, monitor, null, conditions);
+        this(version, image, roles, monitor, null, conditions, null);
+    }
+
+    public Status(String version, String image, List<RoleStatus> roles, MonitorStatus monitor, DrainStatus drain,
+                  List<Condition> conditions) {
+        this(version, image, roles, monitor, drain, conditions, null);
+    }
+
+    /**
+     * What the cluster serves, from the spec the hook acts on: {@code mode} DataServer or Cache; for a
+     * cache its origin, the data space of each worker (canonical quantity) and of all workers in bytes.
+     */
+    public record Serving(String mode, String origin, String cacheSizePerWorker, Long cacheBytes) {
+        public static final String DATA_SERVER = "DataServer";
+        public static final String CACHE = "Cache";
+    }
+
+    /** The same status with what the cluster serves. */
+    public Status withServing(Serving serving) {
+        return new Status(version, image, roles, monitor, drain, conditions, serving);
     }
 
     public Optional<Condition> condition(ConditionType type) {
@@ -40,6 +59,15 @@ public record Status(String version, String image, List<RoleStatus> roles, Monit
         }
         if (image != null) {
             status.put("image", image);
+        }
+        if (serving != null) {
+            status.put("mode", serving.mode());
+            if (serving.origin() != null) {
+                ObjectNode cache = status.putObject("cache");
+                cache.put("origin", serving.origin());
+                cache.put("sizePerWorker", serving.cacheSizePerWorker());
+                cache.put("totalBytes", serving.cacheBytes());
+            }
         }
         for (RoleStatus role : roles) {
             ObjectNode node = status.putObject(role.component().label());

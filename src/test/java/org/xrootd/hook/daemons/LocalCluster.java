@@ -803,6 +803,29 @@ final class LocalCluster implements AutoCloseable {
     }
 
     /**
+     * A second Xrootd of the same namespace, from its own hook response, run beside this cluster on the same
+     * pod network and cluster DNS (e.g. the origin in front of which this cluster is a cache): its
+     * ConfigMap joins the ones pods read, and each of its StatefulSets, which must have one replica, gets
+     * its pod {@code <StatefulSet>-0}, named in DNS under its governing Service. Not started; not in
+     * {@link #allPods}; killed at close. Returns the pods in the response's StatefulSet order.
+     */
+    List<LocalPod> neighbour(JsonNode response) throws IOException {
+        Desired desired = Desired.of(response);
+        configMaps.putAll(desired.configMaps());
+        List<LocalPod> pods = new ArrayList<>();
+        int next = 1;
+        for (JsonNode sts : desired.statefulSets()) {
+            if (sts.path("spec").path("replicas").asInt() != 1) {
+                throw new IllegalArgumentException("a neighbour's StatefulSets must have one replica each: " + sts.path("metadata"));
+            }
+            pods.add(foreignPod(sts.path("metadata").path("name").asText(), sts.path("metadata").path("namespace").asText("default"),
+                    sts.path("spec").path("serviceName").asText(), sts.path("spec").path("template"),
+                    sts.path("spec").path("volumeClaimTemplates"), network.nodes().get(next++ % NODES), List.of()));
+        }
+        return pods;
+    }
+
+    /**
      * Containers run on a machine of the site network outside the cluster that has routes to the pod
      * network ({@link PodNetwork#routedSiteMachine}), made from {@code template}. Not in {@link #allPods}.
      */
