@@ -123,8 +123,13 @@ final class DaemonRun implements AutoCloseable {
         // builds no pods). Their data only feeds the template's secrets hash; the pods get the real files from
         // LocalCluster, so empty stand-ins do.
         ObjectNode secrets = ((ObjectNode) request.get("related")).putObject("Secret.v1");
+        List<String> secretNames = new ArrayList<>();
         for (String field : new String[] {"sss", "tls"}) {
-            String secretName = spec.path(field).path("secretName").asText(null);
+            secretNames.add(spec.path(field).path("secretName").asText(null));
+        }
+        // spec.tokens.caBundle.secret, the issuers' CA bundle.
+        secretNames.add(spec.path("tokens").path("caBundle").path("secret").asText(null));
+        for (String secretName : secretNames) {
             if (secretName != null) {
                 secrets.putObject(secretName).put("apiVersion", "v1").put("kind", "Secret")
                         .putObject("metadata").put("name", secretName).put("namespace", NAMESPACE);
