@@ -150,6 +150,10 @@ final class LocalPod {
         return claimsDir.resolve(claimTemplate + "-" + name);
     }
 
+    boolean hasInitContainers() {
+        return !podSpec.path("initContainers").isEmpty();
+    }
+
     List<String> containerNames() {
         List<String> names = new ArrayList<>();
         podSpec.path("containers").forEach(c -> names.add(c.path("name").asText()));
