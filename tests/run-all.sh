@@ -28,6 +28,8 @@ for tool in davix-get davix-put; do command -v "$tool" >/dev/null 2>&1 || need_a
 command -v shellcheck >/dev/null 2>&1 || need_apt+=(shellcheck)
 # Day-2 real-daemon tests: a self-signed certificate for spec.tls.
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+# TokensRealDaemonTest: the token issuer it serves over HTTPS is python3's http.server.
+command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
 # Monitor alert rules (AlertRulesTest): promtool check/test rules; Debian's prometheus package has promtool.
 command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
 # The benchmark smoke run below loads the service with wrk.

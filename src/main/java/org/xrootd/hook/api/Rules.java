@@ -103,4 +103,12 @@ public final class Rules {
     public static final String HOST_NETWORK_ALLOWED_MESSAGE = "HostNetwork pods log in to the redirectors' cmsd from their node's"
             + " address, which the managers admit only through spec.allowedHosts: list the nodes' names or a pattern such as"
             + " '*.nodes.example.org'";
+
+    // spec.tokens (api.Tokens)
+    public static final String TOKENS_NEED_TLS = "!has(self.tokens) || has(self.tls)";
+    public static final String TOKENS_NEED_TLS_MESSAGE = "spec.tokens needs spec.tls: tokens travel only over TLS (HTTPS, and"
+            + " roots:// with the ztn protocol)";
+    public static final String TOKENS_WITHOUT_SSS = "!has(self.tokens) || !has(self.sss)";
+    public static final String TOKENS_WITHOUT_SSS_MESSAGE = "spec.tokens and spec.sss exclude each other: sss requires sss of"
+            + " every xroot client and turns HTTP off, tokens need ztn and HTTPS";
 }

@@ -20,6 +20,8 @@ import java.util.List;
         fieldPath = ".worker.exposure.mode")
 @ValidationRule(value = Rules.REDIRECTOR_NODE_PORTS_DIFFER, message = Rules.REDIRECTOR_NODE_PORTS_DIFFER_MESSAGE,
         fieldPath = ".redirector.exposure.hostPorts")
+@ValidationRule(value = Rules.TOKENS_NEED_TLS, message = Rules.TOKENS_NEED_TLS_MESSAGE, fieldPath = ".tokens")
+@ValidationRule(value = Rules.TOKENS_WITHOUT_SSS, message = Rules.TOKENS_WITHOUT_SSS_MESSAGE, fieldPath = ".tokens")
 public class XrootdSpecification {
     @Required
     @Size(min = 1, max = Patterns.VERSION_NAME_MAX)
@@ -93,6 +95,12 @@ public class XrootdSpecification {
             + "the worker pod IPs as DNS-type names; otherwise use HTTPS with verification off, or name-only access to the "
             + "redirectors.")
     public Tls tls;
+
+    @JsonPropertyDescription("Bearer-token authorization (WLCG / SciTokens JWTs) on every pod, over HTTPS (Authorization: "
+            + "Bearer) and roots:// (the ztn protocol); needs spec.tls and a certificate that names the pods (the probes connect "
+            + "to the pod's own name over verified TLS). The redirectors forward namespace operations (mkdir, rm, rmdir, mv) "
+            + "to every worker.")
+    public Tokens tokens;
 
     @Default("{}")
     @JsonPropertyDescription("The per-cluster monitor (docs/monitoring.md): a Deployment N-xrootd-monitor running the hook's own "

@@ -12,6 +12,8 @@ public final class ConfigMaps {
         ObjectNode data = configMap.putObject("data");
         data.put(PodLayout.START_KEY, rendered.startScript());
         data.put(PodLayout.CONFIG_KEY, rendered.config());
+        // spec.tokens: scitokens.cfg and authdb (none otherwise).
+        TokenConf.files(spec).forEach(data::put);
         return configMap;
     }
 }

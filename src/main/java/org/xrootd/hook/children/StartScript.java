@@ -22,10 +22,30 @@ public final class StartScript {
         for (String export : spec.exports()) {
             exportDirs.append(exportDirs.isEmpty() ? "" : " ").append("\"$XRD_DATA_DIR").append(export).append('"');
         }
-        return TEMPLATE.replace("@EXPORT_DIRS@", exportDirs)
+        return tokenRegions(TEMPLATE, spec.security().tokens() != null).replace("@EXPORT_DIRS@", exportDirs)
                 .replace("@CMSD_WAIT_TENTHS@", Integer.toString(CMSD_WAIT_TENTHS))
                 .replace("@CMSD_PORT_HEX@", String.format("%04X", spec.ports().cmsd()))
                 .replace("@TMP_DIR@", PodLayout.TMP_DIR);
+    }
+
+    /**
+     * The template's {@code #@TOKENS{ ... #@TOKENS}} regions (spec.tokens: the ca-bundle init step, the probes'
+     * CAs): kept without their marker lines with tokens on, left out otherwise, so that the script of a
+     * cluster without tokens stays as it was (its hash, and so its pods).
+     */
+    static String tokenRegions(String template, boolean tokens) {
+        StringBuilder out = new StringBuilder();
+        boolean inside = false;
+        for (String line : template.split("\n", -1)) {
+            if (line.equals("#@TOKENS{")) {
+                inside = true;
+            } else if (line.equals("#@TOKENS}")) {
+                inside = false;
+            } else if (!inside || tokens) {
+                out.append(line).append('\n');
+            }
+        }
+        return out.substring(0, out.length() - 1);
     }
 
     private static String load() {

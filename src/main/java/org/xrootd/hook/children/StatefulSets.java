@@ -140,13 +140,20 @@ public final class StatefulSets {
         return annotations;
     }
 
-    /** The Secrets the pod template's volumes name: read from the volumes themselves, so the hash follows the mounts. */
+    /**
+     * The Secrets the pod template's volumes name, and the ConfigMaps besides the cluster's own (as
+     * {@link Secrets#CONFIG_MAP_PREFIX}{@code name}): read from the volumes themselves, so the hash follows the mounts.
+     */
     static List<String> mountedSecrets(XrootdSpec spec) {
         List<String> names = new ArrayList<>();
         for (JsonNode volume : volumes(spec)) {
             JsonNode secretName = volume.path("secret").path("secretName");
             if (secretName.isTextual()) {
                 names.add(secretName.asText());
+            }
+            JsonNode configMap = volume.path("configMap").path("name");
+            if (configMap.isTextual() && !configMap.asText().equals(Names.configMap(spec))) {
+                names.add(Secrets.CONFIG_MAP_PREFIX + configMap.asText());
             }
         }
         return names;
@@ -165,6 +172,10 @@ public final class StatefulSets {
         ArrayNode containers = podSpec.putArray("containers");
         containers.add(cmsd(spec, component, image));
         containers.add(xrootd(spec, component, image));
+        ObjectNode caBundle = TokenPods.initContainer(spec, image, pod.resources());
+        if (caBundle != null) {
+            podSpec.putArray("initContainers").add(caBundle);
+        }
         if (exposure.hostNetwork()) {
             // The node's network (spec.ROLE.exposure.mode HostNetwork), still resolving cluster names.
             podSpec.put("dnsPolicy", "ClusterFirstWithHostNet");
@@ -315,6 +326,10 @@ public final class StatefulSets {
         if (spec.security().tlsSecret() != null) {
             env(env, "XRD_TLS_SOURCE", PodLayout.TLS_SECRET_DIR);
         }
+        if (TokenPods.on(spec)) {
+            // spec.tokens: start.sh collects the CAs the probes trust (TokenPods.PROBE_CA_DIR).
+            env(env, "XRD_PROBE_CA", TokenPods.PROBE_CA_DIR);
+        }
         container.set("volumeMounts", mounts(spec, component, true));
         return container;
     }
@@ -381,7 +396,7 @@ public final class StatefulSets {
      * cluster (docs/xrootd-configuration.md, probes).
      */
     public static ObjectNode readiness(XrootdSpec spec, Component component) {
-        String query = "xrdfs localhost:" + spec.ports().xrootd() + " query config cms";
+        String query = TokenPods.xrdfs(spec) + " query config cms";
         String command = switch (component) {
             case REDIRECTOR -> query + " | grep -q '/c'";
             case WORKER -> query + " | grep -q '/a' && " + connectedToRedirector(spec.ports().cmsd());
@@ -450,8 +465,9 @@ public final class StatefulSets {
     /** xrootd answers a configuration query: cheap, and true on every role. */
     public static ObjectNode liveness(XrootdSpec spec) {
         ObjectNode probe = JsonTrees.object();
-        probe.putObject("exec").set("command",
-                JsonTrees.strings("xrdfs", "localhost:" + spec.ports().xrootd(), "query", "config", "version"));
+        probe.putObject("exec").set("command", TokenPods.on(spec)
+                ? JsonTrees.strings("/bin/sh", "-c", TokenPods.xrdfs(spec) + " query config version")
+                : JsonTrees.strings("xrdfs", "localhost:" + spec.ports().xrootd(), "query", "config", "version"));
         probe.put("failureThreshold", 3);
         probe.put("initialDelaySeconds", 15);
         probe.put("periodSeconds", 20);
@@ -480,6 +496,9 @@ public final class StatefulSets {
         if (secrets && spec.security().tlsSecret() != null) {
             mount(mounts, PodLayout.TLS_VOLUME, PodLayout.TLS_SECRET_DIR, true);
         }
+        if (secrets) {
+            TokenPods.xrootdMounts(spec, mounts);
+        }
         return mounts;
     }
 
@@ -507,6 +526,7 @@ public final class StatefulSets {
         if (spec.security().tlsSecret() != null) {
             secretVolume(volumes, PodLayout.TLS_VOLUME, spec.security().tlsSecret(), "tls.crt", "tls.key");
         }
+        TokenPods.volumes(spec, volumes);
         return volumes;
     }
 

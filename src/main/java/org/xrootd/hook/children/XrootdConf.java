@@ -132,6 +132,7 @@ public final class XrootdConf {
                 out.add("   http.desthttps yes");
             }
         }
+        TokenConf.xrootdLines(spec, out, "   ");
         out.add("fi");
         return String.join("\n", out) + "\n";
     }
@@ -144,6 +145,7 @@ public final class XrootdConf {
         if (spec.isCache()) {
             CacheConf.redirectorLines(out, indent);
         }
+        TokenConf.managerLines(spec, out, indent);
         userLines(out, indent, "spec.config.redirector", spec.redirector().directives());
     }
 
@@ -289,6 +291,16 @@ public final class XrootdConf {
         return sha256(withoutComments(roleConfig) + "\0" + withoutComments(startScript));
     }
 
+    /** As above, with the files spec.tokens adds to the ConfigMap (none: the same hash as without them). */
+    static String hash(String roleConfig, String startScript, Map<String, String> tokenFiles) {
+        if (tokenFiles.isEmpty()) {
+            return hash(roleConfig, startScript);
+        }
+        StringBuilder files = new StringBuilder();
+        tokenFiles.forEach((key, text) -> files.append('\0').append(key).append('\0').append(withoutComments(text)));
+        return sha256(withoutComments(roleConfig) + "\0" + withoutComments(startScript) + files);
+    }
+
     static String withoutComments(String text) {
         StringBuilder kept = new StringBuilder();
         for (String line : text.split("\n", -1)) {
@@ -314,7 +326,7 @@ public final class XrootdConf {
         Map<Component, String> hashes = new EnumMap<>(Component.class);
         for (Component component : Component.values()) {
             if (component != Component.SUPERVISOR || spec.supervisor().replicas() > 0) {
-                hashes.put(component, hash(renderFor(spec, component), script));
+                hashes.put(component, hash(renderFor(spec, component), script, TokenConf.files(spec)));
             }
         }
         return new Rendered(render(spec), script, hashes);

@@ -44,7 +44,30 @@ public final class Secrets {
         if (spec.security().tlsSecret() != null) {
             names.add(spec.security().tlsSecret());
         }
+        TokenAuth.CaBundle ca = caBundle(spec);
+        if (ca != null && ca.secret()) {
+            names.add(ca.name());
+        }
         return List.copyOf(names);
+    }
+
+    /** The key under which a ConfigMap's digest joins the Secrets' (a slash never occurs in an object name). */
+    public static final String CONFIG_MAP_PREFIX = "ConfigMap/";
+
+    /** The ConfigMaps the validated spec mounts besides the cluster's own (spec.tokens.caBundle.configMap). */
+    public static List<String> referencedConfigMaps(XrootdSpec spec) {
+        TokenAuth.CaBundle ca = caBundle(spec);
+        return ca != null && !ca.secret() ? List.of(ca.name()) : List.of();
+    }
+
+    /** The ConfigMaps a raw parent names, for the customize hook (see {@link #referenced(JsonNode)}). */
+    public static List<String> referencedConfigMaps(JsonNode parent) {
+        JsonNode name = parent.path("spec").path("tokens").path("caBundle").path("configMap");
+        return name.isTextual() && !name.asText().isBlank() ? List.of(name.asText()) : List.of();
+    }
+
+    private static TokenAuth.CaBundle caBundle(XrootdSpec spec) {
+        return spec.security().tokens() == null ? null : spec.security().tokens().caBundle();
     }
 
     /**
@@ -59,6 +82,10 @@ public final class Secrets {
                 names.add(name.asText());
             }
         }
+        JsonNode ca = parent.path("spec").path("tokens").path("caBundle").path("secret");
+        if (ca.isTextual() && !ca.asText().isBlank()) {
+            names.add(ca.asText());
+        }
         return List.copyOf(names);
     }
 
@@ -68,6 +95,15 @@ public final class Secrets {
      * with the same name must never decide when this cluster's pods roll.
      */
     public static Resolution resolve(XrootdSpec spec, JsonNode relatedOfKind) {
+        return resolve(spec, relatedOfKind, null);
+    }
+
+    /**
+     * As above, and the ConfigMaps the pods mount besides the cluster's own ({@link #referencedConfigMaps}) from
+     * the related ConfigMaps: their digests join under {@link #CONFIG_MAP_PREFIX}{@code name}, a missing one is
+     * reported like a missing Secret.
+     */
+    public static Resolution resolve(XrootdSpec spec, JsonNode relatedOfKind, JsonNode relatedConfigMaps) {
         Map<String, String> digests = new TreeMap<>();
         List<String> missing = new ArrayList<>();
         for (String name : referenced(spec)) {
@@ -78,16 +114,37 @@ public final class Secrets {
                 digests.put(name, digest(secret));
             }
         }
-        if (!missing.isEmpty()) {
-            List<String> named = new ArrayList<>();
-            for (String name : missing) {
-                named.add("'" + name + "' (" + String.join(", ", fields(spec, name)) + ")");
+        List<String> missingConfigMaps = new ArrayList<>();
+        for (String name : referencedConfigMaps(spec)) {
+            JsonNode configMap = find(relatedConfigMaps, spec.namespace(), name);
+            if (configMap == null) {
+                missingConfigMaps.add(name);
+            } else {
+                digests.put(CONFIG_MAP_PREFIX + name, digest(configMap));
             }
-            return new Missing(List.copyOf(missing), (missing.size() == 1 ? "Secret " : "Secrets ") + String.join(", ", named)
-                    + " not found in namespace '" + spec.namespace() + "': create " + (missing.size() == 1 ? "it" : "them")
-                    + ", or change the reference");
+        }
+        if (!missingConfigMaps.isEmpty()) {
+            List<String> all = new ArrayList<>(missing);
+            missingConfigMaps.forEach(name -> all.add(CONFIG_MAP_PREFIX + name));
+            String secretsPart = missing.isEmpty() ? "" : missingSecrets(spec, missing) + "; ";
+            return new Missing(List.copyOf(all), secretsPart + "ConfigMap '" + missingConfigMaps.get(0)
+                    + "' (spec.tokens.caBundle.configMap) not found in namespace '" + spec.namespace()
+                    + "': create it, or change the reference");
+        }
+        if (!missing.isEmpty()) {
+            return new Missing(List.copyOf(missing), missingSecrets(spec, missing));
         }
         return new Found(digests);
+    }
+
+    private static String missingSecrets(XrootdSpec spec, List<String> missing) {
+        List<String> named = new ArrayList<>();
+        for (String name : missing) {
+            named.add("'" + name + "' (" + String.join(", ", fields(spec, name)) + ")");
+        }
+        return (missing.size() == 1 ? "Secret " : "Secrets ") + String.join(", ", named)
+                + " not found in namespace '" + spec.namespace() + "': create " + (missing.size() == 1 ? "it" : "them")
+                + ", or change the reference";
     }
 
     /** The spec fields that name {@code name}, for the message. */
@@ -98,6 +155,10 @@ public final class Secrets {
         }
         if (name.equals(spec.security().tlsSecret())) {
             fields.add("spec.tls.secretName");
+        }
+        TokenAuth.CaBundle ca = caBundle(spec);
+        if (ca != null && ca.secret() && name.equals(ca.name())) {
+            fields.add("spec.tokens.caBundle.secret");
         }
         return fields;
     }

@@ -84,7 +84,7 @@ public final class SpecParser {
 
     // The fields of each object of the spec: any other is refused, as the API server refuses (or prunes) it.
     private static final Set<String> SPEC_FIELDS = Set.of("version", "image", "imagePullSecrets", "serviceAccountName",
-            "imagePullPolicy", "redirector", "worker", "supervisor", "ports", "securityContext", "config", "sss", "tls", "monitor", "checksums",
+            "imagePullPolicy", "redirector", "worker", "supervisor", "ports", "securityContext", "config", "sss", "tls", "tokens", "monitor", "checksums",
             "allowedHosts", "networkPolicy", "cache");
     private static final Set<String> NETWORK_POLICY_FIELDS = Set.of("enabled", "clients", "members");
     /** Most entries of spec.allowedHosts and spec.networkPolicy.clients (the schema's maxItems). */
@@ -532,7 +532,8 @@ public final class SpecParser {
         if (tlsNode != null) {
             tls = secretName(tlsNode, "spec.tls.secretName");
         }
-        return new XrootdSpec.Security(uid, gid, fsGroup, readOnlyRoot, sss, tls);
+        TokenAuth tokens = TokensParser.parse(spec, problems::add);
+        return new XrootdSpec.Security(uid, gid, fsGroup, readOnlyRoot, sss, tls, tokens);
     }
 
     private String secretName(JsonNode node, String field) {

@@ -123,10 +123,11 @@ public record XrootdSpec(
 
     /**
      * The unprivileged identity both daemons run as, and the optional secrets: an sss keytab for
-     * authentication and a TLS certificate for HTTPS on the xroot port.
+     * authentication, a TLS certificate for HTTPS on the xroot port, and bearer-token authorization
+     * (spec.tokens, null when off).
      */
     public record Security(long runAsUser, long runAsGroup, long fsGroup, boolean readOnlyRootFilesystem,
-                           SecretKey sss, String tlsSecret) {}
+                           SecretKey sss, String tlsSecret, TokenAuth tokens) {}
 
     /**
      * The per-cluster monitor (spec.monitor): whether it runs, the UDP port and interval of the daemons'

@@ -96,7 +96,8 @@ public final class SyncHandler {
         // A referenced Secret that does not exist: pods would not start (or, on a roll, not come back), and
         // without its digest the template cannot be built without rolling on a guess. Same rule as a missing
         // version: a running cluster stays exactly as applied; a new one gets only what runs nothing.
-        Secrets.Resolution secrets = Secrets.resolve(spec, request.related().get(Secrets.RELATED_KEY));
+        Secrets.Resolution secrets = Secrets.resolve(spec, request.related().get(Secrets.RELATED_KEY),
+                request.related().get(ChildKind.CONFIG_MAP.key()));
         if (secrets instanceof Secrets.Missing missing) {
             Status status = StatusBuilder.forProblem(parent, observed, spec.version(), Reason.SECRET_NOT_FOUND, missing.reason())
                     .withServing(carriedServing(parent));
@@ -351,13 +352,19 @@ public final class SyncHandler {
             secrets.forEach(names::add);
         }
         JsonNode name = request.parent().path("metadata").path("name");
-        if (request.parent().path("spec").path("monitor").path("enabled").asBoolean(false) && name.isTextual()
-                && namespace.isTextual() && !namespace.asText().isBlank()) {
+        // ConfigMaps: the insight the monitor writes, the CA bundle of spec.tokens.caBundle.configMap (its
+        // digest goes into the templates like a Secret's).
+        java.util.TreeSet<String> configMaps = new java.util.TreeSet<>(Secrets.referencedConfigMaps(request.parent()));
+        if (request.parent().path("spec").path("monitor").path("enabled").asBoolean(false) && name.isTextual()) {
+            configMaps.add(org.xrootd.hook.monitor.Insight.name(name.asText()));
+        }
+        if (!configMaps.isEmpty() && namespace.isTextual() && !namespace.asText().isBlank()) {
             ObjectNode rule = rules.addObject();
             rule.put("apiVersion", "v1");
             rule.put("resource", "configmaps");
             rule.put("namespace", namespace.asText());
-            rule.putArray("names").add(org.xrootd.hook.monitor.Insight.name(name.asText()));
+            var names = rule.putArray("names");
+            configMaps.forEach(names::add);
         }
         return response;
     }

@@ -183,6 +183,13 @@ public final class Renderer {
             placeholder.put("apiVersion", Secrets.API_VERSION).put("kind", Secrets.KIND);
             placeholder.putObject("metadata").put("name", secretName).put("namespace", namespace);
         }
+        // The same for the ConfigMaps the pods mount besides the cluster's own (spec.tokens.caBundle.configMap).
+        ObjectNode configMaps = ((ObjectNode) request.get("related")).withObject("/ConfigMap.v1");
+        for (String configMapName : Secrets.referencedConfigMaps(parsed.spec())) {
+            ObjectNode placeholder = configMaps.putObject(configMapName);
+            placeholder.put("apiVersion", "v1").put("kind", "ConfigMap");
+            placeholder.putObject("metadata").put("name", configMapName).put("namespace", namespace);
+        }
         request.put("finalizing", false);
 
         SyncHandler.Outcome outcome;

@@ -5,6 +5,18 @@
 # XRD_TLS_SOURCE when spec.sss / spec.tls name Secrets.
 set -eu
 daemon="${1:-}"
+#@TOKENS{
+# spec.tokens.caBundle: start.sh ca-bundle (the init container) writes the image's /etc/ssl/certs, links
+# kept, with the issuers' CA ($XRD_TOKEN_CA) appended to ca-certificates.crt, to $XRD_SYSTEM_CERTS, which
+# the xrootd container mounts over /etc/ssl/certs: scitokens-cpp trusts only that bundle (no SSL_CERT_FILE).
+if [ "$daemon" = ca-bundle ]; then
+  cp -R /etc/ssl/certs/. "$XRD_SYSTEM_CERTS/"
+  cat /etc/ssl/certs/ca-certificates.crt "$XRD_TOKEN_CA" >"$XRD_SYSTEM_CERTS/ca-certificates.crt.new"
+  mv -f "$XRD_SYSTEM_CERTS/ca-certificates.crt.new" "$XRD_SYSTEM_CERTS/ca-certificates.crt"
+  cp "$XRD_TOKEN_CA" "$XRD_SYSTEM_CERTS/xrootd-hook-token-ca.pem"
+  exit 0
+fi
+#@TOKENS}
 case "$daemon" in
   cmsd|xrootd) ;;
   *) echo "usage: $0 cmsd|xrootd" >&2; exit 2 ;;
@@ -51,6 +63,18 @@ if [ "$daemon" = xrootd ]; then
     private_copy "$XRD_TLS_SOURCE/tls.crt" "$XRD_ADMIN_DIR/tls.crt"
     private_copy "$XRD_TLS_SOURCE/tls.key" "$XRD_ADMIN_DIR/tls.key"
   fi
+#@TOKENS{
+  # spec.tokens: every xroot login needs verified TLS, so the probes' xrdfs connects to the pod's own
+  # name and trusts these CAs: each certificate of tls.crt and the caBundle's (hashed for OpenSSL).
+  rm -rf "$XRD_PROBE_CA"
+  mkdir -p "$XRD_PROBE_CA"
+  cat "$XRD_TLS_SOURCE/tls.crt" /etc/ssl/certs/xrootd-hook-token-ca.pem 2>/dev/null \
+    | awk -v dir="$XRD_PROBE_CA" '/-BEGIN CERTIFICATE-/ { n++ } n { print > (dir "/ca" n ".pem") }'
+  openssl rehash "$XRD_PROBE_CA" >/dev/null 2>&1 || echo "xrootd-hook: openssl rehash failed; probes may fail" >&2
+  # xrootd.cf lets this name (the probes) log in without a token (sec.protbind).
+  XRD_POD_FQDN="$(hostname -f 2>/dev/null || hostname)"
+  export XRD_POD_FQDN
+#@TOKENS}
 fi
 admin="$XRD_ADMIN_DIR/$XRD_INSTANCE/.olb"
 if [ "$daemon" = cmsd ]; then

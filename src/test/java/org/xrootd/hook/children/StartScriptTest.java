@@ -26,6 +26,36 @@ class StartScriptTest {
         return Samples.model(parent);
     }
 
+    /** spec.tls and spec.tokens with a CA bundle: the script's token regions are in. */
+    private static XrootdSpec withTokens() {
+        ObjectNode parent = Samples.parent("tok");
+        Samples.spec(parent).putObject("tls").put("secretName", "cert");
+        ObjectNode tokens = Samples.spec(parent).putObject("tokens");
+        tokens.putArray("issuers").addObject().put("name", "iam").put("issuer", "https://iam.example.org").putArray("basePath").add("/data");
+        tokens.putObject("caBundle").put("secret", "ca");
+        return Samples.model(parent);
+    }
+
+    /** The token regions: in the script only with spec.tokens, never their markers; the rest unchanged. */
+    @Test
+    void theTokenPartsAreInTheScriptOnlyWithTokens() {
+        String plain = StartScript.render(Samples.sample());
+        String tokens = StartScript.render(withTokens());
+        assertFalse(plain.contains("ca-bundle") || plain.contains("XRD_PROBE_CA") || plain.contains("@TOKENS"), plain);
+        assertFalse(tokens.contains("@TOKENS"), tokens);
+        assertTrue(tokens.contains("if [ \"$daemon\" = ca-bundle ]; then\n") && tokens.contains("  mkdir -p \"$XRD_PROBE_CA\"\n"), tokens);
+        // Tokens only add lines: the plain script is a subsequence of the token script.
+        List<String> plainLines = plain.lines().toList();
+        int matched = 0;
+        for (String line : tokens.lines().toList()) {
+            if (matched < plainLines.size() && line.equals(plainLines.get(matched))) {
+                matched++;
+            }
+        }
+        assertEquals(plainLines.size(), matched, "every line of the plain script, in order, in the token script");
+        assertTrue(tokens.lines().count() > plainLines.size() + 15, "the two token regions are in");
+    }
+
     @Test
     void everyPlaceholderIsFilled() {
         String script = StartScript.render(withSecretsAndExports());
@@ -44,7 +74,7 @@ class StartScriptTest {
             assertFalse("true".equals(System.getenv("CI")), "shellcheck is missing (apt-get install shellcheck)");
             Assumptions.abort("shellcheck is not installed (apt-get install shellcheck)");
         }
-        for (XrootdSpec spec : List.of(Samples.sample(), withSecretsAndExports())) {
+        for (XrootdSpec spec : List.of(Samples.sample(), withSecretsAndExports(), withTokens())) {
             Path script = dir.resolve("start.sh");
             Files.writeString(script, StartScript.render(spec));
             Process shellcheck = new ProcessBuilder("shellcheck", "--shell=sh", "--severity=style", script.toString())

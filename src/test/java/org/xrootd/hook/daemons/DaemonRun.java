@@ -123,8 +123,13 @@ final class DaemonRun implements AutoCloseable {
         // builds no pods). Their data only feeds the template's secrets hash; the pods get the real files from
         // LocalCluster, so empty stand-ins do.
         ObjectNode secrets = ((ObjectNode) request.get("related")).putObject("Secret.v1");
+        List<String> secretNames = new ArrayList<>();
         for (String field : new String[] {"sss", "tls"}) {
-            String secretName = spec.path(field).path("secretName").asText(null);
+            secretNames.add(spec.path(field).path("secretName").asText(null));
+        }
+        // spec.tokens.caBundle.secret, the issuers' CA bundle.
+        secretNames.add(spec.path("tokens").path("caBundle").path("secret").asText(null));
+        for (String secretName : secretNames) {
             if (secretName != null) {
                 secrets.putObject(secretName).put("apiVersion", "v1").put("kind", "Secret")
                         .putObject("metadata").put("name", secretName).put("namespace", NAMESPACE);
@@ -157,7 +162,36 @@ final class DaemonRun implements AutoCloseable {
             throw new UnsupportedOperationException("a cold start of an OrderedReady StatefulSet with several pods is not emulated");
         }
         long start = System.nanoTime();
-        cluster.allPods().forEach(LocalPod::start);
+        if (cluster.allPods().stream().anyMatch(LocalPod::hasInitContainers)) {
+            // Kubelets start pods concurrently; one after the other, each pod's init containers (run to
+            // completion in LocalPod.start) would delay every later pod.
+            List<Thread> starts = new ArrayList<>();
+            List<RuntimeException> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+            for (LocalPod pod : cluster.allPods()) {
+                Thread thread = new Thread(() -> {
+                    try {
+                        pod.start();
+                    } catch (RuntimeException e) {
+                        failures.add(e);
+                    }
+                }, "start-" + pod.name);
+                thread.start();
+                starts.add(thread);
+            }
+            for (Thread thread : starts) {
+                try {
+                    thread.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted", e);
+                }
+            }
+            if (!failures.isEmpty()) {
+                throw failures.get(0);
+            }
+        } else {
+            cluster.allPods().forEach(LocalPod::start);
+        }
         // Waited for on 16 threads, as kubelets probe concurrently: one pod after the other, 72 pods'
         // probes took minutes on a loaded machine after the daemons were up.
         java.util.concurrent.ExecutorService waiters = java.util.concurrent.Executors.newFixedThreadPool(16);

@@ -558,6 +558,24 @@ final class LocalCluster implements AutoCloseable {
         return "http://" + dnsName(redirector) + ":" + xrootdPort + lfn;
     }
 
+    /**
+     * A pod that is no member of the cluster (e.g. a token issuer the test serves), on the first node, whose
+     * name {@code <name>.<service>.<namespace>.svc.cluster.local} the cluster DNS answers, as for a pod a
+     * headless Service selects.
+     */
+    PodNetwork.Host servicePod(String name, String service) {
+        String relative = name + "." + service + "." + DaemonRun.NAMESPACE + ".svc";
+        String fqdn = relative + "." + PodNetwork.CLUSTER_DOMAIN;
+        return network.add("service-" + name, name, fqdn, List.of(fqdn, relative), network.nodes().get(0), false, true, true, Map.of());
+    }
+
+    /** Starts a long-running process (as root) in a pod's network namespace; stopped by PID at close. */
+    Process startIn(PodNetwork.Host host, List<String> argv, java.nio.file.Path log) {
+        List<String> command = new ArrayList<>(PodNetwork.inNamespace(host));
+        command.addAll(argv);
+        return procs.start(command, log);
+    }
+
     /** Runs a command in the client namespace (as root: the client is not a daemon), with the client environment. */
     Procs.Result client(Duration timeout, String... argv) {
         return clientWith(clientEnv, timeout, argv);

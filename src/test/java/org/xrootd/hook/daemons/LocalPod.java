@@ -150,6 +150,10 @@ final class LocalPod {
         return claimsDir.resolve(claimTemplate + "-" + name);
     }
 
+    boolean hasInitContainers() {
+        return !podSpec.path("initContainers").isEmpty();
+    }
+
     List<String> containerNames() {
         List<String> names = new ArrayList<>();
         podSpec.path("containers").forEach(c -> names.add(c.path("name").asText()));
@@ -201,6 +205,7 @@ final class LocalPod {
         incarnation++;
         volumes = prepareVolumes();
         roots.clear();
+        runInitContainers();
         for (String containerName : containerNames()) {
             JsonNode c = container(containerName);
             if (!image.reference().equals(c.path("image").asText())) {
@@ -219,6 +224,46 @@ final class LocalPod {
             }
             roots.put(containerName, containerDir.resolve("root"));
             running.put(containerName, procs.start(launcher(c, volumes, containerDir, bindFiles), log(containerName)));
+        }
+    }
+
+    /**
+     * The template's initContainers, one after the other, each to completion, as the kubelet runs them
+     * before the containers; one that fails fails the start (the kubelet would retry it, the pod never
+     * running). Same root filesystem, volumes and identity rules as a container.
+     */
+    private void runInitContainers() {
+        for (JsonNode c : podSpec.path("initContainers")) {
+            String containerName = c.path("name").asText();
+            if (!image.reference().equals(c.path("image").asText())) {
+                throw new IllegalStateException(name + "/" + containerName + " names image " + c.path("image")
+                        + ", but the test runs " + image.reference());
+            }
+            Path containerDir = podDir.resolve("incarnation-" + incarnation).resolve("init-containers").resolve(containerName);
+            List<String> bindFiles;
+            try {
+                for (String dir : List.of("upper", "work", "root")) {
+                    Files.createDirectories(containerDir.resolve(dir));
+                }
+                bindFiles = containerLayer(c, containerDir.resolve("layer"));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            Process process = procs.start(launcher(c, volumes, containerDir, bindFiles), log(containerName));
+            try {
+                if (!process.waitFor(SETUP_TIMEOUT.toSeconds() * 3, java.util.concurrent.TimeUnit.SECONDS)) {
+                    Procs.kill(process);
+                    throw new IllegalStateException(name + ": init container " + containerName + " did not finish");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                Procs.kill(process);
+                throw new IllegalStateException("interrupted", e);
+            }
+            if (process.exitValue() != 0) {
+                throw new IllegalStateException(name + ": init container " + containerName + " exited " + process.exitValue()
+                        + ": " + DaemonRun.read(log(containerName)));
+            }
         }
     }
 

@@ -103,6 +103,29 @@ class RenderTest {
         statefulSets.forEach(sts -> assertTrue(sts.at("/spec/template/metadata/annotations").has("xrootd.org/secrets-hash"), sts.toString()));
     }
 
+    /** spec.tokens with a caBundle ConfigMap renders too: the ConfigMap is stood in for like a Secret. */
+    @Test
+    void rendersAClusterWithTokensAndACaBundleConfigMap() throws Exception {
+        Renderer.Result result = Renderer.render(new Renderer.Source("x.yaml", """
+                apiVersion: xrootd.org/v1alpha1
+                kind: Xrootd
+                metadata: {name: demo, namespace: data}
+                spec:
+                  version: "5.6"
+                  image: example.org/xrootd:5.6
+                  tls: {secretName: demo-tls}
+                  tokens:
+                    issuers: [{name: iam, issuer: "https://iam.example.org", basePath: [/data]}]
+                    caBundle: {configMap: site-ca}
+                """), null, null);
+        assertTrue(result.ok(), result.errors().toString());
+        List<JsonNode> children = Renderer.readAll(result.yaml());
+        List<JsonNode> statefulSets = children.stream().filter(c -> "StatefulSet".equals(c.path("kind").asText())).toList();
+        assertEquals(2, statefulSets.size());
+        statefulSets.forEach(sts -> assertEquals("ca-bundle", sts.at("/spec/template/spec/initContainers/0/name").asText(), sts.toString()));
+        assertTrue(children.stream().anyMatch(c -> c.at("/data/scitokens.cfg").asText().contains("issuer = https://iam.example.org")));
+    }
+
     @Test
     void aVersionMissingFromTheCatalogIsAnError() {
         Renderer.Result result = Renderer.render(new Renderer.Source("x.yaml", """
