@@ -103,4 +103,21 @@ public final class Rules {
     public static final String HOST_NETWORK_ALLOWED_MESSAGE = "HostNetwork pods log in to the redirectors' cmsd from their node's"
             + " address, which the managers admit only through spec.allowedHosts: list the nodes' names or a pattern such as"
             + " '*.nodes.example.org'";
+
+    public static final String FEDERATION_SITE_NAME = "!has(self.managers) || size(self.managers) == 0 || has(self.siteName)";
+    public static final String FEDERATION_SITE_NAME_MESSAGE = "is required when the redirectors subscribe to meta managers";
+    public static final String META_MANAGER_SUBSCRIBES_NOWHERE = "!has(self.metaManager) || !self.metaManager"
+            + " || !has(self.managers) || size(self.managers) == 0";
+    public static final String META_MANAGER_SUBSCRIBES_NOWHERE_MESSAGE = "must be empty for a meta manager (XRootD 5.5.3's meta"
+            + " managers subscribe to no one)";
+    public static final String UNIQUE_MANAGERS = "self.all(m, self.exists_one(n, n.host == m.host && n.port == m.port))";
+    public static final String UNIQUE_MANAGERS_MESSAGE = "must not list a host and port twice";
+    public static final String HTTP_TPC_NEEDS_TLS = "!has(self.tpc) || !has(self.tpc.http) || !self.tpc.http || has(self.tls)";
+    public static final String HTTP_TPC_NEEDS_TLS_MESSAGE = "HTTP TPC needs spec.tls: XRootD 5.5.3 loads the HTTP-TPC handler"
+            + " only with HTTPS (without it a COPY answers 400)";
+    public static final String HTTP_TPC_WITHOUT_SSS = "!has(self.tpc) || !has(self.tpc.http) || !self.tpc.http || !has(self.sss)";
+    public static final String HTTP_TPC_WITHOUT_SSS_MESSAGE = "HTTP TPC needs HTTP, which spec.sss turns off";
+    public static final String META_MANAGER_NO_WORKERS = "!has(self.federation) || !has(self.federation.metaManager)"
+            + " || !self.federation.metaManager || has(self.worker) && has(self.worker.replicas) && self.worker.replicas == 0";
+    public static final String META_MANAGER_NO_WORKERS_MESSAGE = "must be 0 for a meta manager: its members are site redirectors";
 }

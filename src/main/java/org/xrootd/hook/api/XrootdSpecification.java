@@ -20,6 +20,9 @@ import java.util.List;
         fieldPath = ".worker.exposure.mode")
 @ValidationRule(value = Rules.REDIRECTOR_NODE_PORTS_DIFFER, message = Rules.REDIRECTOR_NODE_PORTS_DIFFER_MESSAGE,
         fieldPath = ".redirector.exposure.hostPorts")
+@ValidationRule(value = Rules.HTTP_TPC_NEEDS_TLS, message = Rules.HTTP_TPC_NEEDS_TLS_MESSAGE, fieldPath = ".tpc.http")
+@ValidationRule(value = Rules.HTTP_TPC_WITHOUT_SSS, message = Rules.HTTP_TPC_WITHOUT_SSS_MESSAGE, fieldPath = ".tpc.http")
+@ValidationRule(value = Rules.META_MANAGER_NO_WORKERS, message = Rules.META_MANAGER_NO_WORKERS_MESSAGE, fieldPath = ".worker.replicas")
 public class XrootdSpecification {
     @Required
     @Size(min = 1, max = Patterns.VERSION_NAME_MAX)
@@ -114,6 +117,13 @@ public class XrootdSpecification {
             + "port the clients below (everyone by default). Needs a network plugin that enforces NetworkPolicy; host-networked "
             + "pods are outside it.")
     public NetworkPolicy networkPolicy;
+
+    @JsonPropertyDescription("Third-party copy over xroot and HTTP (docs/operations.md, \"Third-party copy\"); off by default.")
+    public ThirdPartyCopy tpc;
+
+    @JsonPropertyDescription("The cluster in a data federation: its redirectors subscribe to meta managers, or are one "
+            + "(docs/operations.md, \"Federation\").")
+    public Federation federation;
 
     public static class NetworkPolicy {
         @Default("true")

@@ -84,6 +84,7 @@ public final class XrootdConf {
         out.add("# The pod's cluster domain (start.sh reads it from /etc/resolv.conf), for the cms.allow patterns.");
         out.add("set " + CLUSTER_DOMAIN_VARIABLE + " = $" + CLUSTER_DOMAIN_ENV);
         checksumLines(spec, out);
+        GridConf.siteLines(spec, out);
         reportLines(spec, out);
         userLines(out, "", "spec.config.all", spec.directives());
         if (only.isEmpty()) {
@@ -121,19 +122,21 @@ public final class XrootdConf {
         if (spec.security().tlsSecret() != null) {
             out.add("   # TLS for xroot (roots://) and HTTPS on the same port (spec.tls).");
             out.add("   xrd.tls " + PodLayout.TLS_CERT + " " + PodLayout.TLS_KEY);
-            out.add("   xrd.tlsca noverify");
+            out.add("   " + GridConf.tlsCa(spec));
             if (spec.security().sss() == null) {
                 out.add("   # Redirect HTTP clients to https:// on the worker: XrdHttp sends even an HTTPS client to http:// otherwise.");
                 out.add("   http.desthttps yes");
             }
+            GridConf.httpLines(spec, out, "   ");
         }
         out.add("fi");
         return String.join("\n", out) + "\n";
     }
 
     private static void managerLines(XrootdSpec spec, List<String> out, String indent) {
-        out.add(indent + "all.role manager");
+        out.add(indent + GridConf.managerRole(spec));
         out.add(indent + "xrd.port " + spec.ports().cmsd() + " if exec cmsd");
+        GridConf.managerLines(spec, out, indent);
         allowLines(spec, out, indent);
         managerDelays(spec, out, indent);
         userLines(out, indent, "spec.config.redirector", spec.redirector().directives());
@@ -245,6 +248,7 @@ public final class XrootdConf {
         out.add(indent + "# Free-space gate sized to the volume (the default wants 10 GB free).");
         out.add(indent + spaceDirective(spec.storage().bytes()));
         identityLines(spec, out, indent);
+        GridConf.workerLines(spec, out, indent);
         userLines(out, indent, "spec.config.worker", spec.worker().directives());
     }
 

@@ -85,7 +85,7 @@ public final class SpecParser {
     // The fields of each object of the spec: any other is refused, as the API server refuses (or prunes) it.
     private static final Set<String> SPEC_FIELDS = Set.of("version", "image", "imagePullSecrets", "serviceAccountName",
             "imagePullPolicy", "redirector", "worker", "supervisor", "ports", "securityContext", "config", "sss", "tls", "monitor", "checksums",
-            "allowedHosts", "networkPolicy");
+            "allowedHosts", "networkPolicy", "tpc", "federation");
     private static final Set<String> NETWORK_POLICY_FIELDS = Set.of("enabled", "clients", "members");
     /** Most entries of spec.allowedHosts and spec.networkPolicy.clients (the schema's maxItems). */
     public static final int MAX_ALLOWED_HOSTS = 32;
@@ -217,13 +217,18 @@ public final class SpecParser {
         List<String> allowedHosts = allowedHosts(spec.get("allowedHosts"));
         XrootdSpec.NetworkPolicy networkPolicy = networkPolicy(spec);
         hostNetworkMembersNeedAllowedHosts(redirectorExposure, workerExposure, allowedHosts);
+        Grid.Tpc tpc = Grid.tpc(spec, spec.path("tls").isObject(), spec.path("sss").isObject(), problems::add);
+        List<String> everyDirective = new ArrayList<>(allDirectives);
+        everyDirective.addAll(redirector.directives());
+        everyDirective.addAll(worker.directives());
+        Grid.Federation federation = Grid.federation(spec, worker.replicas(), !allowedHosts.isEmpty(), everyDirective, problems::add);
 
         if (!problems.isEmpty()) {
             return new Result(null, List.copyOf(problems));
         }
         return new Result(new XrootdSpec(name, namespace, metadata.path("uid").asText(""), generation, version, image, pullPolicy,
                 pullSecrets, serviceAccount, redirector, worker, supervisor, storage, new XrootdSpec.Ports(xrootdPort, cmsdPort),
-                security, exports, allDirectives, monitor, checksums, allowedHosts, networkPolicy, Map.of()), List.of());
+                security, exports, allDirectives, monitor, checksums, allowedHosts, networkPolicy, tpc, federation, Map.of()), List.of());
     }
 
     /**
