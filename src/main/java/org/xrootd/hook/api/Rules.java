@@ -120,4 +120,17 @@ public final class Rules {
     public static final String META_MANAGER_NO_WORKERS = "!has(self.federation) || !has(self.federation.metaManager)"
             + " || !self.federation.metaManager || has(self.worker) && has(self.worker.replicas) && self.worker.replicas == 0";
     public static final String META_MANAGER_NO_WORKERS_MESSAGE = "must be 0 for a meta manager: its members are site redirectors";
+    private static final String NOT_META = "!has(self.federation) || !has(self.federation.metaManager) || !self.federation.metaManager";
+    public static final String META_MANAGER_ALLOWED_HOSTS = NOT_META + " || has(self.allowedHosts) && size(self.allowedHosts) > 0";
+    public static final String META_MANAGER_ALLOWED_HOSTS_MESSAGE = "must name the site redirectors for a meta manager: its cmsd"
+            + " admits only the hosts listed here";
+    public static final String META_MANAGER_MEMBERS = NOT_META + " || has(self.networkPolicy) && (has(self.networkPolicy.enabled)"
+            + " && !self.networkPolicy.enabled || has(self.networkPolicy.members) && size(self.networkPolicy.members) > 0)";
+    public static final String META_MANAGER_MEMBERS_MESSAGE = "must admit the site redirectors to a meta manager's cmsd port (or"
+            + " turn the NetworkPolicy off)";
+    public static final String CA_KEY_NEEDS_HTTP = "!has(self.caKey) || has(self.http) && self.http";
+    public static final String CA_KEY_NEEDS_HTTP_MESSAGE = "is used only by HTTP TPC: set http, or remove it";
+    public static final String CA_KEY_NOT_THE_CERTIFICATE = "!has(self.caKey) || self.caKey != 'tls.crt' && self.caKey != 'tls.key'";
+    public static final String CA_KEY_NOT_THE_CERTIFICATE_MESSAGE = "must name the key with the CA certificates (e.g. ca.crt), not"
+            + " the pods' own certificate or key";
 }

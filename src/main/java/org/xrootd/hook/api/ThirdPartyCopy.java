@@ -6,12 +6,15 @@ import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 
 /**
  * spec.tpc: third-party copy, the way FTS and Rucio move files between sites (docs/operations.md,
  * "Third-party copy"). Both kinds are off by default: a cluster that accepts copies writes files that
  * another server sends, at that server's pace.
  */
+@ValidationRule(value = Rules.CA_KEY_NEEDS_HTTP, message = Rules.CA_KEY_NEEDS_HTTP_MESSAGE, fieldPath = ".caKey")
+@ValidationRule(value = Rules.CA_KEY_NOT_THE_CERTIFICATE, message = Rules.CA_KEY_NOT_THE_CERTIFICATE_MESSAGE, fieldPath = ".caKey")
 public class ThirdPartyCopy {
     @Default("false")
     @JsonPropertyDescription("xroot TPC (xrdcp --tpc): the workers accept root:// copies and pull the file from the source "

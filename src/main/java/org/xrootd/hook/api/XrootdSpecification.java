@@ -23,6 +23,8 @@ import java.util.List;
 @ValidationRule(value = Rules.HTTP_TPC_NEEDS_TLS, message = Rules.HTTP_TPC_NEEDS_TLS_MESSAGE, fieldPath = ".tpc.http")
 @ValidationRule(value = Rules.HTTP_TPC_WITHOUT_SSS, message = Rules.HTTP_TPC_WITHOUT_SSS_MESSAGE, fieldPath = ".tpc.http")
 @ValidationRule(value = Rules.META_MANAGER_NO_WORKERS, message = Rules.META_MANAGER_NO_WORKERS_MESSAGE, fieldPath = ".worker.replicas")
+@ValidationRule(value = Rules.META_MANAGER_ALLOWED_HOSTS, message = Rules.META_MANAGER_ALLOWED_HOSTS_MESSAGE, fieldPath = ".allowedHosts")
+@ValidationRule(value = Rules.META_MANAGER_MEMBERS, message = Rules.META_MANAGER_MEMBERS_MESSAGE, fieldPath = ".networkPolicy.members")
 public class XrootdSpecification {
     @Required
     @Size(min = 1, max = Patterns.VERSION_NAME_MAX)

@@ -25,6 +25,15 @@ final class GridConf {
         }
     }
 
+    /**
+     * How the cluster's own redirectors are listed: a meta manager's xrootd finds its cmsd only through an
+     * {@code all.manager meta} line ("Meta manager not specified" and no xroot protocol otherwise, seen on
+     * 5.5.3), and its cmsd takes its port from it.
+     */
+    static String ownManager(XrootdSpec spec) {
+        return spec.federation().metaManager() ? "all.manager meta " : "all.manager ";
+    }
+
     /** The redirectors' all.role: a meta manager for spec.federation.metaManager, else a manager. */
     static String managerRole(XrootdSpec spec) {
         return spec.federation().metaManager() ? "all.role meta manager" : "all.role manager";
@@ -39,7 +48,7 @@ final class GridConf {
         Grid.Federation federation = spec.federation();
         if (federation.metaManager()) {
             out.add(indent + "# A federation meta manager (spec.federation.metaManager): site redirectors subscribe to it,");
-            out.add(indent + "# spec.allowedHosts admits them; the all.manager lines above only name its own cmsd port.");
+            out.add(indent + "# spec.allowedHosts admits them; the all.manager meta lines above name its own pods.");
         }
         if (!federation.managers().isEmpty()) {
             out.add(indent + "# Subscribe to the federation's meta managers (spec.federation.managers).");

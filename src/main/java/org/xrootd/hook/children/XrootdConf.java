@@ -78,7 +78,7 @@ public final class XrootdConf {
         out.add("# Every redirector pod, identical in every member: XRootD derives the cluster identity from it.");
         out.add("# <pod>.<headless Service>, completed by the pod's DNS search list: within XRootD 5.5.3's 78 characters.");
         for (int i = 0; i < spec.redirector().replicas(); i++) {
-            out.add("all.manager " + Names.redirectorHost(spec, i) + ":" + spec.ports().cmsd());
+            out.add(GridConf.ownManager(spec) + Names.redirectorHost(spec, i) + ":" + spec.ports().cmsd());
         }
         out.add("xrd.port " + spec.ports().xrootd() + " if exec xrootd");
         out.add("# The pod's cluster domain (start.sh reads it from /etc/resolv.conf), for the cms.allow patterns.");

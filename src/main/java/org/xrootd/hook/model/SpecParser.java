@@ -222,6 +222,11 @@ public final class SpecParser {
         everyDirective.addAll(redirector.directives());
         everyDirective.addAll(worker.directives());
         Grid.Federation federation = Grid.federation(spec, worker.replicas(), !allowedHosts.isEmpty(), everyDirective, problems::add);
+        if (federation.metaManager() && networkPolicy.enabled() && networkPolicy.members().isEmpty()) {
+            problems.add(new Problem("spec.networkPolicy.members", "must admit the site redirectors to a meta manager's cmsd port"
+                    + " (spec.federation.metaManager), e.g. a namespaceSelector or ipBlock of the sites; or set spec.networkPolicy.enabled"
+                    + " to false: the NetworkPolicy admits only the cluster's own pods there"));
+        }
 
         if (!problems.isEmpty()) {
             return new Result(null, List.copyOf(problems));

@@ -234,9 +234,13 @@ class XrootdConfTest {
         ((ObjectNode) Samples.spec(parent).get("worker")).put("replicas", 0);
         Samples.spec(parent).putArray("allowedHosts").add("*.sites.example.org");
         Samples.spec(parent).putObject("federation").put("metaManager", true);
+        Samples.spec(parent).putObject("networkPolicy").put("enabled", false);
         String conf = XrootdConf.renderFor(Samples.model(parent), Component.REDIRECTOR);
         assertTrue(conf.contains("\nall.role meta manager\n"), conf);
         assertFalse(conf.contains("\nall.role manager\n"), conf);
         assertTrue(conf.contains("\ncms.allow host *.sites.example.org\n"), conf);
+        // Its own pods as meta managers: its xrootd finds its cmsd only through such a line.
+        assertEquals(List.of("all.manager meta x-xrootd-redirector-0", "all.manager meta x-xrootd-redirector-1"),
+                conf.lines().filter(l -> l.startsWith("all.manager")).map(l -> l.replaceFirst("\\.[^ ]*$", "")).toList());
     }
 }

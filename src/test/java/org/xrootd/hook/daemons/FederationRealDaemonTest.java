@@ -69,6 +69,9 @@ class FederationRealDaemonTest {
     private static ObjectNode metaSpec(List<String> sites) {
         ObjectNode spec = DaemonRun.spec(1, 0);
         spec.putObject("federation").put("metaManager", true);
+        // The site redirectors log in to its cmsd port: members of its NetworkPolicy (the harness does not enforce
+        // NetworkPolicies; a site would name the sites' addresses).
+        spec.putObject("networkPolicy").putArray("members").addObject().putObject("ipBlock").put("cidr", "10.0.0.0/8");
         sites.forEach(spspec -> spec.withArray("allowedHosts").add(spspec));
         return spec;
     }
@@ -83,12 +86,12 @@ class FederationRealDaemonTest {
     /** The meta manager's redirector pod as all.manager names it: {@code <pod>.<headless Service>.<namespace>.svc}. */
     private static String redirectorHost(JsonNode response) {
         String conf = conf(response);
-        String relative = DaemonRun.match(conf, "(?m)^all\\.manager (\\S+):\\d+$", "all.manager");
+        String relative = DaemonRun.match(conf, "(?m)^all\\.manager (?:meta )?(\\S+):\\d+$", "all.manager");
         return relative + "." + DaemonRun.NAMESPACE + ".svc";
     }
 
     private static String redirectorService(JsonNode response) {
-        return DaemonRun.match(conf(response), "(?m)^all\\.manager [^.]+\\.(\\S+):\\d+$", "all.manager");
+        return DaemonRun.match(conf(response), "(?m)^all\\.manager (?:meta )?[^.]+\\.(\\S+):\\d+$", "all.manager");
     }
 
     private static String conf(JsonNode response) {

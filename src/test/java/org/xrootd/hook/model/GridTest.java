@@ -133,9 +133,14 @@ class GridTest {
     void aMetaManagerHasNoWorkersNoManagersAndAdmitsTheSites() {
         ObjectNode parent = Samples.parent("x");
         Samples.spec(parent).putObject("federation").put("metaManager", true);
-        assertEquals(List.of("spec.worker.replicas", "spec.allowedHosts"), fields(parent));
+        assertEquals(List.of("spec.worker.replicas", "spec.allowedHosts", "spec.networkPolicy.members"), fields(parent));
         ((ObjectNode) Samples.spec(parent).get("worker")).put("replicas", 0);
         Samples.spec(parent).putArray("allowedHosts").add("*.site-a.example.org");
+        // The NetworkPolicy admits only the cluster's own pods to the cmsd port: the sites must be members.
+        assertEquals(List.of("spec.networkPolicy.members"), fields(parent));
+        Samples.spec(parent).putObject("networkPolicy").putArray("members").addObject().putObject("ipBlock").put("cidr", "192.0.2.0/24");
+        assertTrue(Samples.model(parent).federation().metaManager());
+        Samples.spec(parent).putObject("networkPolicy").put("enabled", false);
         assertTrue(Samples.model(parent).federation().metaManager());
         ((ObjectNode) Samples.spec(parent).get("federation")).put("siteName", "S").putArray("managers").add(manager("up.example.org", 1213));
         assertEquals(List.of("spec.federation.managers"), fields(parent));
