@@ -542,7 +542,8 @@ final class LocalCluster implements AutoCloseable {
 
     private void lock() throws IOException, InterruptedException {
         lockChannel = FileChannel.open(LOCK, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+        // Several runs may wait at once (helpers of one machine, each polling): 10 minutes ran out behind four others.
+        long deadline = System.nanoTime() + Duration.ofMinutes(45).toNanos();
         while ((lock = lockChannel.tryLock()) == null) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("another real-daemon test run holds " + LOCK);
