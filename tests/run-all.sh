@@ -23,7 +23,7 @@ for tool in umoci shfmt mmdebstrap; do command -v "$tool" >/dev/null 2>&1 || nee
 # outside-access test's WebDAV client is CERN's davix.
 command -v dnsmasq >/dev/null 2>&1 || need_apt+=(dnsmasq-base)
 command -v nft >/dev/null 2>&1 || need_apt+=(nftables)
-for tool in davix-get davix-put; do command -v "$tool" >/dev/null 2>&1 || need_apt+=(davix); done
+for tool in davix-get davix-put davix-cp; do command -v "$tool" >/dev/null 2>&1 || need_apt+=(davix); done
 # StartScriptTest: the generated start.sh passes shellcheck.
 command -v shellcheck >/dev/null 2>&1 || need_apt+=(shellcheck)
 # Day-2 real-daemon tests: a self-signed certificate for spec.tls.

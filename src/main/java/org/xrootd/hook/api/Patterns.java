@@ -63,4 +63,8 @@ public final class Patterns {
     public static final String CIDR = "^[0-9a-fA-F:.]+/[0-9]{1,3}$";
 
     public static final String NO_WHITESPACE = "^[^\\s]+$";
+    /** all.sitename: XRootD keeps letters, digits, '_', '-' and ':' (anything else becomes '.'), at most 63. */
+    public static final String SITE_NAME = "^[A-Za-z0-9_:-]+$";
+    /** A meta manager's host: a DNS name or IPv4 address (letters, digits, '-', '.'). */
+    public static final String MANAGER_HOST = "^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$";
 }

@@ -111,4 +111,33 @@ public final class Rules {
     public static final String TOKENS_WITHOUT_SSS = "!has(self.tokens) || !has(self.sss)";
     public static final String TOKENS_WITHOUT_SSS_MESSAGE = "spec.tokens and spec.sss exclude each other: sss requires sss of"
             + " every xroot client and turns HTTP off, tokens need ztn and HTTPS";
+    public static final String FEDERATION_SITE_NAME = "!has(self.managers) || size(self.managers) == 0 || has(self.siteName)";
+    public static final String FEDERATION_SITE_NAME_MESSAGE = "is required when the redirectors subscribe to meta managers";
+    public static final String META_MANAGER_SUBSCRIBES_NOWHERE = "!has(self.metaManager) || !self.metaManager"
+            + " || !has(self.managers) || size(self.managers) == 0";
+    public static final String META_MANAGER_SUBSCRIBES_NOWHERE_MESSAGE = "must be empty for a meta manager (XRootD 5.5.3's meta"
+            + " managers subscribe to no one)";
+    public static final String UNIQUE_MANAGERS = "self.all(m, self.exists_one(n, n.host == m.host && n.port == m.port))";
+    public static final String UNIQUE_MANAGERS_MESSAGE = "must not list a host and port twice";
+    public static final String HTTP_TPC_NEEDS_TLS = "!has(self.tpc) || !has(self.tpc.http) || !self.tpc.http || has(self.tls)";
+    public static final String HTTP_TPC_NEEDS_TLS_MESSAGE = "HTTP TPC needs spec.tls: XRootD 5.5.3 loads the HTTP-TPC handler"
+            + " only with HTTPS (without it a COPY answers 400)";
+    public static final String HTTP_TPC_WITHOUT_SSS = "!has(self.tpc) || !has(self.tpc.http) || !self.tpc.http || !has(self.sss)";
+    public static final String HTTP_TPC_WITHOUT_SSS_MESSAGE = "HTTP TPC needs HTTP, which spec.sss turns off";
+    public static final String META_MANAGER_NO_WORKERS = "!has(self.federation) || !has(self.federation.metaManager)"
+            + " || !self.federation.metaManager || has(self.worker) && has(self.worker.replicas) && self.worker.replicas == 0";
+    public static final String META_MANAGER_NO_WORKERS_MESSAGE = "must be 0 for a meta manager: its members are site redirectors";
+    private static final String NOT_META = "!has(self.federation) || !has(self.federation.metaManager) || !self.federation.metaManager";
+    public static final String META_MANAGER_ALLOWED_HOSTS = NOT_META + " || has(self.allowedHosts) && size(self.allowedHosts) > 0";
+    public static final String META_MANAGER_ALLOWED_HOSTS_MESSAGE = "must name the site redirectors for a meta manager: its cmsd"
+            + " admits only the hosts listed here";
+    public static final String META_MANAGER_MEMBERS = NOT_META + " || has(self.networkPolicy) && (has(self.networkPolicy.enabled)"
+            + " && !self.networkPolicy.enabled || has(self.networkPolicy.members) && size(self.networkPolicy.members) > 0)";
+    public static final String META_MANAGER_MEMBERS_MESSAGE = "must admit the site redirectors to a meta manager's cmsd port (or"
+            + " turn the NetworkPolicy off)";
+    public static final String CA_KEY_NEEDS_HTTP = "!has(self.caKey) || has(self.http) && self.http";
+    public static final String CA_KEY_NEEDS_HTTP_MESSAGE = "is used only by HTTP TPC: set http, or remove it";
+    public static final String CA_KEY_NOT_THE_CERTIFICATE = "!has(self.caKey) || self.caKey != 'tls.crt' && self.caKey != 'tls.key'";
+    public static final String CA_KEY_NOT_THE_CERTIFICATE_MESSAGE = "must name the key with the CA certificates (e.g. ca.crt), not"
+            + " the pods' own certificate or key";
 }

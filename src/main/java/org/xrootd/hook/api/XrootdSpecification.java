@@ -22,6 +22,11 @@ import java.util.List;
         fieldPath = ".redirector.exposure.hostPorts")
 @ValidationRule(value = Rules.TOKENS_NEED_TLS, message = Rules.TOKENS_NEED_TLS_MESSAGE, fieldPath = ".tokens")
 @ValidationRule(value = Rules.TOKENS_WITHOUT_SSS, message = Rules.TOKENS_WITHOUT_SSS_MESSAGE, fieldPath = ".tokens")
+@ValidationRule(value = Rules.HTTP_TPC_NEEDS_TLS, message = Rules.HTTP_TPC_NEEDS_TLS_MESSAGE, fieldPath = ".tpc.http")
+@ValidationRule(value = Rules.HTTP_TPC_WITHOUT_SSS, message = Rules.HTTP_TPC_WITHOUT_SSS_MESSAGE, fieldPath = ".tpc.http")
+@ValidationRule(value = Rules.META_MANAGER_NO_WORKERS, message = Rules.META_MANAGER_NO_WORKERS_MESSAGE, fieldPath = ".worker.replicas")
+@ValidationRule(value = Rules.META_MANAGER_ALLOWED_HOSTS, message = Rules.META_MANAGER_ALLOWED_HOSTS_MESSAGE, fieldPath = ".allowedHosts")
+@ValidationRule(value = Rules.META_MANAGER_MEMBERS, message = Rules.META_MANAGER_MEMBERS_MESSAGE, fieldPath = ".networkPolicy.members")
 public class XrootdSpecification {
     @Required
     @Size(min = 1, max = Patterns.VERSION_NAME_MAX)
@@ -127,6 +132,13 @@ public class XrootdSpecification {
             + "Running XCache): each worker is a cache (libXrdPss with libXrdPfc) that reads missing files from the origin and keeps "
             + "them on its disks, exported read-only; the redirectors send each file to one cache. Writes are refused.")
     public Cache cache;
+
+    @JsonPropertyDescription("Third-party copy over xroot and HTTP (docs/operations.md, \"Third-party copy\"); off by default.")
+    public ThirdPartyCopy tpc;
+
+    @JsonPropertyDescription("The cluster in a data federation: its redirectors subscribe to meta managers, or are one "
+            + "(docs/operations.md, \"Federation\").")
+    public Federation federation;
 
     public static class NetworkPolicy {
         @Default("true")

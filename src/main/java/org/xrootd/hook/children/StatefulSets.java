@@ -524,7 +524,12 @@ public final class StatefulSets {
             secretVolume(volumes, PodLayout.SSS_VOLUME, spec.security().sss().secretName(), key);
         }
         if (spec.security().tlsSecret() != null) {
-            secretVolume(volumes, PodLayout.TLS_VOLUME, spec.security().tlsSecret(), "tls.crt", "tls.key");
+            if (spec.tpc().caKey() == null) {
+                secretVolume(volumes, PodLayout.TLS_VOLUME, spec.security().tlsSecret(), "tls.crt", "tls.key");
+            } else {
+                // The CAs HTTP TPC trusts (spec.tpc.caKey), read by xrootd where the kubelet mounts it.
+                secretVolume(volumes, PodLayout.TLS_VOLUME, spec.security().tlsSecret(), "tls.crt", "tls.key", spec.tpc().caKey());
+            }
         }
         TokenPods.volumes(spec, volumes);
         return volumes;

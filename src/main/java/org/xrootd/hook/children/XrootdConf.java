@@ -80,12 +80,13 @@ public final class XrootdConf {
         out.add("# Every redirector pod, identical in every member: XRootD derives the cluster identity from it.");
         out.add("# <pod>.<headless Service>, completed by the pod's DNS search list: within XRootD 5.5.3's 78 characters.");
         for (int i = 0; i < spec.redirector().replicas(); i++) {
-            out.add("all.manager " + Names.redirectorHost(spec, i) + ":" + spec.ports().cmsd());
+            out.add(GridConf.ownManager(spec) + Names.redirectorHost(spec, i) + ":" + spec.ports().cmsd());
         }
         out.add("xrd.port " + spec.ports().xrootd() + " if exec xrootd");
         out.add("# The pod's cluster domain (start.sh reads it from /etc/resolv.conf), for the cms.allow patterns.");
         out.add("set " + CLUSTER_DOMAIN_VARIABLE + " = $" + CLUSTER_DOMAIN_ENV);
         checksumLines(spec, out);
+        GridConf.siteLines(spec, out);
         reportLines(spec, out);
         userLines(out, "", "spec.config.all", spec.directives());
         if (only.isEmpty()) {
@@ -126,11 +127,12 @@ public final class XrootdConf {
         if (spec.security().tlsSecret() != null) {
             out.add("   # TLS for xroot (roots://) and HTTPS on the same port (spec.tls).");
             out.add("   xrd.tls " + PodLayout.TLS_CERT + " " + PodLayout.TLS_KEY);
-            out.add("   xrd.tlsca noverify");
+            out.add("   " + GridConf.tlsCa(spec));
             if (spec.security().sss() == null) {
                 out.add("   # Redirect HTTP clients to https:// on the worker: XrdHttp sends even an HTTPS client to http:// otherwise.");
                 out.add("   http.desthttps yes");
             }
+            GridConf.httpLines(spec, out, "   ");
         }
         TokenConf.xrootdLines(spec, out, "   ");
         out.add("fi");
@@ -138,8 +140,9 @@ public final class XrootdConf {
     }
 
     private static void managerLines(XrootdSpec spec, List<String> out, String indent) {
-        out.add(indent + "all.role manager");
+        out.add(indent + GridConf.managerRole(spec));
         out.add(indent + "xrd.port " + spec.ports().cmsd() + " if exec cmsd");
+        GridConf.managerLines(spec, out, indent);
         allowLines(spec, out, indent);
         managerDelays(spec, out, indent);
         if (spec.isCache()) {
@@ -261,6 +264,7 @@ public final class XrootdConf {
             out.add(indent + spaceDirective(spec.storage().bytes()));
         }
         identityLines(spec, out, indent);
+        GridConf.workerLines(spec, out, indent);
         userLines(out, indent, "spec.config.worker", spec.worker().directives());
     }
 

@@ -85,7 +85,7 @@ public final class SpecParser {
     // The fields of each object of the spec: any other is refused, as the API server refuses (or prunes) it.
     private static final Set<String> SPEC_FIELDS = Set.of("version", "image", "imagePullSecrets", "serviceAccountName",
             "imagePullPolicy", "redirector", "worker", "supervisor", "ports", "securityContext", "config", "sss", "tls", "tokens", "monitor", "checksums",
-            "allowedHosts", "networkPolicy", "cache");
+            "allowedHosts", "networkPolicy", "cache", "tpc", "federation");
     private static final Set<String> NETWORK_POLICY_FIELDS = Set.of("enabled", "clients", "members");
     /** Most entries of spec.allowedHosts and spec.networkPolicy.clients (the schema's maxItems). */
     public static final int MAX_ALLOWED_HOSTS = 32;
@@ -219,13 +219,35 @@ public final class SpecParser {
         hostNetworkMembersNeedAllowedHosts(redirectorExposure, workerExposure, allowedHosts);
         XrootdSpec.Cache cache = CacheParser.parse(object(spec, "cache", "spec.cache"), storage, worker, allDirectives,
                 redirector.directives(), problems);
+        Grid.Tpc tpc = Grid.tpc(spec, spec.path("tls").isObject(), spec.path("sss").isObject(), problems::add);
+        if (cache != null) {
+            // 5.5.3's caches serve reads only (writes through a proxy are refused), so a cache gains nothing from a
+            // third-party copy handler, and the token plugin's write scopes could never be used.
+            if (tpc.xroot() || tpc.http()) {
+                problems.add(new Problem("spec.tpc", "is not supported with spec.cache: an XCache serves reads only (5.5.3 refuses"
+                        + " writes through the cache), so it cannot be a third-party copy destination"));
+            }
+            if (security.tokens() != null) {
+                problems.add(new Problem("spec.tokens", "is not supported with spec.cache: 5.5.3's cache forwards no client token to"
+                        + " the origin; authorize at the origin instead"));
+            }
+        }
+        List<String> everyDirective = new ArrayList<>(allDirectives);
+        everyDirective.addAll(redirector.directives());
+        everyDirective.addAll(worker.directives());
+        Grid.Federation federation = Grid.federation(spec, worker.replicas(), !allowedHosts.isEmpty(), everyDirective, problems::add);
+        if (federation.metaManager() && networkPolicy.enabled() && networkPolicy.members().isEmpty()) {
+            problems.add(new Problem("spec.networkPolicy.members", "must admit the site redirectors to a meta manager's cmsd port"
+                    + " (spec.federation.metaManager), e.g. a namespaceSelector or ipBlock of the sites; or set spec.networkPolicy.enabled"
+                    + " to false: the NetworkPolicy admits only the cluster's own pods there"));
+        }
 
         if (!problems.isEmpty()) {
             return new Result(null, List.copyOf(problems));
         }
         return new Result(new XrootdSpec(name, namespace, metadata.path("uid").asText(""), generation, version, image, pullPolicy,
                 pullSecrets, serviceAccount, redirector, worker, supervisor, storage, new XrootdSpec.Ports(xrootdPort, cmsdPort),
-                security, exports, allDirectives, monitor, checksums, allowedHosts, networkPolicy, cache, Map.of()), List.of());
+                security, exports, allDirectives, monitor, checksums, allowedHosts, networkPolicy, cache, tpc, federation, Map.of()), List.of());
     }
 
     /**

@@ -15,11 +15,15 @@ import java.util.regex.Pattern;
  *     that moves to another pod keeps the old pod's name for hours, so 4.x needs {@code cache 0} spelled out.
  * @param vnid {@code cms.vnid} exists (4.9.0 on): a worker's or supervisor's identity can be its pod name
  *     instead of its address, so one that comes back with a new IP takes its old slot at once.
+ * @param httpTpcMakesParents an HTTP-TPC COPY creates the destination file's missing parent directories
+ *     (5.7.0 on: commit f6b361d4c, xrootd issue 2241; 5.5.3 opens the destination without SFS_O_MKPTH and
+ *     answers the COPY with an error). Only the generated comment differs; TpcRealDaemonTest pins what the
+ *     catalog's version does.
  */
-public record VersionQuirks(boolean nameCacheNeedsOff, boolean vnid) {
+public record VersionQuirks(boolean nameCacheNeedsOff, boolean vnid, boolean httpTpcMakesParents) {
     private static final Pattern MAJOR_MINOR = Pattern.compile("^v?(\\d{1,4})\\.(\\d{1,4})(?:\\D.*)?$");
     /** Current releases: nothing to work around. */
-    public static final VersionQuirks CURRENT = new VersionQuirks(false, true);
+    public static final VersionQuirks CURRENT = new VersionQuirks(false, true, true);
 
     public static VersionQuirks of(String version) {
         Matcher m = version == null ? null : MAJOR_MINOR.matcher(version);
@@ -28,6 +32,6 @@ public record VersionQuirks(boolean nameCacheNeedsOff, boolean vnid) {
         }
         int major = Integer.parseInt(m.group(1));
         int minor = Integer.parseInt(m.group(2));
-        return new VersionQuirks(major < 5, major > 4 || (major == 4 && minor >= 9));
+        return new VersionQuirks(major < 5, major > 4 || (major == 4 && minor >= 9), major > 5 || (major == 5 && minor >= 7));
     }
 }

@@ -16,7 +16,7 @@ import java.util.Map;
  * {@code allowedHosts}: the site's extra cms.allow host names or patterns (spec.allowedHosts).
  * {@code governingServices}: not from the spec, but from the cluster as observed: the serviceName of each
  * role's existing StatefulSet, which Kubernetes never lets change (empty for a new cluster; see
- * {@link #withGoverningServices}).
+ * {@link #withGoverningServices}). {@code tpc}, {@code federation}: spec.tpc and spec.federation ({@link Grid}).
  */
 public record XrootdSpec(
         String name,
@@ -41,6 +41,8 @@ public record XrootdSpec(
         List<String> allowedHosts,
         NetworkPolicy networkPolicy,
         Cache cache,
+        Grid.Tpc tpc,
+        Grid.Federation federation,
         Map<Component, String> governingServices) {
 
     /** The role's settings; supervisors have 0 replicas up to 64 workers. */
@@ -141,14 +143,14 @@ public record XrootdSpec(
     public XrootdSpec withoutMonitor() {
         return new XrootdSpec(name, namespace, uid, generation, version, imageOverride, imagePullPolicy, imagePullSecrets,
                 serviceAccountName, redirector, worker, supervisor, storage, ports, security, exports, directives, Monitor.OFF, checksums,
-                allowedHosts, networkPolicy, cache, governingServices);
+                allowedHosts, networkPolicy, cache, tpc, federation, governingServices);
     }
 
     /** The same cluster without its NetworkPolicy (a controller that does not declare networkpolicies). */
     public XrootdSpec withoutNetworkPolicy() {
         return new XrootdSpec(name, namespace, uid, generation, version, imageOverride, imagePullPolicy, imagePullSecrets,
                 serviceAccountName, redirector, worker, supervisor, storage, ports, security, exports, directives, monitor, checksums,
-                allowedHosts, NetworkPolicy.OFF, cache, governingServices);
+                allowedHosts, NetworkPolicy.OFF, cache, tpc, federation, governingServices);
     }
 
     /**
@@ -159,7 +161,7 @@ public record XrootdSpec(
     public XrootdSpec withGoverningServices(Map<Component, String> services) {
         return new XrootdSpec(name, namespace, uid, generation, version, imageOverride, imagePullPolicy, imagePullSecrets,
                 serviceAccountName, redirector, worker, supervisor, storage, ports, security, exports, directives, monitor, checksums,
-                allowedHosts, networkPolicy, cache, Map.copyOf(services));
+                allowedHosts, networkPolicy, cache, tpc, federation, Map.copyOf(services));
     }
 
     /**

@@ -169,4 +169,78 @@ class XrootdConfTest {
         assertEquals(XrootdConf.hash(config, script), XrootdConf.hash(config, script.replace("# No -l:", "#   no -l:")));
         assertNotEquals(XrootdConf.hash(config, script), XrootdConf.hash(config.replace("cms.space min", "cms.space  min"), script));
     }
+
+    @Test
+    void xrootTpcIsRenderedForWorkersOnly() {
+        ObjectNode parent = Samples.parent("x");
+        Samples.spec(parent).putObject("tpc").put("xroot", true).put("streams", 4).put("maxTransfers", 20);
+        XrootdSpec spec = Samples.model(parent);
+        assertEquals(List.of("ofs.tpc autorm streams 4 xfr 20 pgm /usr/bin/xrdcp --server"),
+                XrootdConf.renderFor(spec, Component.WORKER).lines().filter(l -> l.startsWith("ofs.tpc")).toList());
+        assertFalse(XrootdConf.renderFor(spec, Component.REDIRECTOR).contains("ofs.tpc"));
+        Samples.spec(parent).putObject("tpc").put("xroot", true);
+        assertTrue(XrootdConf.render(Samples.model(parent)).contains("\n   ofs.tpc autorm pgm /usr/bin/xrdcp --server\n"));
+        // Off by default, and turning it on rolls the workers only.
+        XrootdSpec off = Samples.sample();
+        assertFalse(XrootdConf.render(off).contains("ofs.tpc"));
+        assertNotEquals(Samples.hash(off, Component.WORKER), Samples.hash(Samples.model(parent), Component.WORKER));
+    }
+
+    @Test
+    void httpTpcLoadsTheHandlerOnEveryRoleAndTrustsTheNamedCas() {
+        ObjectNode parent = Samples.parent("x");
+        Samples.spec(parent).put("version", "5.5.3");
+        Samples.spec(parent).putObject("tls").put("secretName", "site-tls");
+        XrootdSpec tlsOnly = Samples.model(parent);
+        assertTrue(XrootdConf.render(tlsOnly).contains("   xrd.tlsca noverify\n"));
+        assertFalse(XrootdConf.render(tlsOnly).contains("exthandler"));
+        Samples.spec(parent).putObject("tpc").put("http", true);
+        XrootdSpec system = Samples.model(parent);
+        for (Component component : List.of(Component.REDIRECTOR, Component.WORKER)) {
+            String conf = XrootdConf.renderFor(system, component);
+            assertTrue(conf.contains("\n   http.exthandler xrdtpc libXrdHttpTPC.so\n"), conf);
+            assertTrue(conf.contains("\n   xrd.tlsca certdir /etc/ssl/certs\n"), conf);
+            assertFalse(conf.contains("noverify"), conf);
+            // The 5.5.3 limitation is stated where a site reads the configuration.
+            assertTrue(conf.contains("issue 2241"), conf);
+        }
+        Samples.spec(parent).putObject("tpc").put("http", true).put("caKey", "ca.crt");
+        assertTrue(XrootdConf.render(Samples.model(parent)).contains("\n   xrd.tlsca certfile /etc/xrootd-secrets/tls/ca.crt\n"));
+        // From 5.7.0 on the parents are created: no note.
+        Samples.spec(parent).put("version", "5.7.0");
+        assertFalse(XrootdConf.render(Samples.model(parent)).contains("issue 2241"));
+    }
+
+    @Test
+    void federationSubscribesTheRedirectorsOnlyAndNamesTheSiteEverywhere() {
+        ObjectNode parent = Samples.parent("x");
+        ObjectNode federation = Samples.spec(parent).putObject("federation").put("siteName", "T2_XX_Example");
+        federation.putArray("managers").add(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
+                .put("host", "meta.example.org").put("port", 1213).put("allAddresses", true));
+        XrootdSpec spec = Samples.model(parent);
+        List<String> redirector = XrootdConf.renderFor(spec, Component.REDIRECTOR).lines().toList();
+        assertTrue(redirector.contains("all.manager meta meta.example.org+:1213"), redirector.toString());
+        // After all.role: cmsd files a meta line by the role it has.
+        assertTrue(redirector.indexOf("all.manager meta meta.example.org+:1213") > redirector.indexOf("all.role manager"));
+        assertFalse(XrootdConf.renderFor(spec, Component.WORKER).contains("all.manager meta"));
+        for (Component component : List.of(Component.REDIRECTOR, Component.WORKER)) {
+            assertEquals(1, XrootdConf.renderFor(spec, component).lines().filter(l -> l.equals("all.sitename T2_XX_Example")).count());
+        }
+    }
+
+    @Test
+    void aMetaManagersRedirectorsHaveTheMetaRole() {
+        ObjectNode parent = Samples.parent("x");
+        ((ObjectNode) Samples.spec(parent).get("worker")).put("replicas", 0);
+        Samples.spec(parent).putArray("allowedHosts").add("*.sites.example.org");
+        Samples.spec(parent).putObject("federation").put("metaManager", true);
+        Samples.spec(parent).putObject("networkPolicy").put("enabled", false);
+        String conf = XrootdConf.renderFor(Samples.model(parent), Component.REDIRECTOR);
+        assertTrue(conf.contains("\nall.role meta manager\n"), conf);
+        assertFalse(conf.contains("\nall.role manager\n"), conf);
+        assertTrue(conf.contains("\ncms.allow host *.sites.example.org\n"), conf);
+        // Its own pods as meta managers: its xrootd finds its cmsd only through such a line.
+        assertEquals(List.of("all.manager meta x-xrootd-redirector-0", "all.manager meta x-xrootd-redirector-1"),
+                conf.lines().filter(l -> l.startsWith("all.manager")).map(l -> l.replaceFirst("\\.[^ ]*$", "")).toList());
+    }
 }

@@ -89,8 +89,9 @@ final class LocalCluster implements AutoCloseable {
                 addPod(sts, i, false);
             }
         }
-        if (redirectors.isEmpty() || workers.isEmpty()) {
-            throw new IllegalStateException("the response lacks redirector or worker pods");
+        if (redirectors.isEmpty()) {
+            // (No workers is a meta manager's shape: its members are other clusters' redirectors.)
+            throw new IllegalStateException("the response lacks redirector pods");
         }
         this.xrootdPort = desired.xrootdPort();
         // The in-cluster client: a pod on the first node (it also plays the kubelet for tcpSocket probes).
@@ -112,15 +113,18 @@ final class LocalCluster implements AutoCloseable {
                     default -> { }
                 }
             }
-            if (statefulSets.size() < 2 || statefulSets.size() > 3 || configMaps.size() != 1) {
-                throw new IllegalStateException("expected one ConfigMap and two or three StatefulSets, got " + configMaps.keySet()
+            // Several Xrootds at once (their responses' children together, see combined): one ConfigMap and two or
+            // three StatefulSets each.
+            if (configMaps.isEmpty() || statefulSets.size() < 2 * configMaps.size() || statefulSets.size() > 3 * configMaps.size()) {
+                throw new IllegalStateException("expected one ConfigMap and two or three StatefulSets per Xrootd, got " + configMaps.keySet()
                         + " and " + statefulSets.size() + " StatefulSets");
             }
             return new Desired(configMaps, statefulSets, services);
         }
 
+        /** The xrootd.cf of the first ConfigMap by name (with several Xrootds: the site's own shape is the same in each). */
         String xrootdConfig() {
-            return configMaps.values().iterator().next().path("data").path("xrootd.cf").asText();
+            return new java.util.TreeMap<>(configMaps).firstEntry().getValue().path("data").path("xrootd.cf").asText();
         }
 
         int xrootdPort() {
@@ -135,6 +139,24 @@ final class LocalCluster implements AutoCloseable {
             }
             throw new IllegalStateException("no container port named xrootd in the response");
         }
+    }
+
+    /**
+     * Several hook responses as one, for Xrootds that run side by side in one harness network (two sites, a
+     * federation): their children together, each answer unchanged.
+     */
+    static JsonNode combined(JsonNode... responses) {
+        com.fasterxml.jackson.databind.node.ObjectNode all = Json.MAPPER.createObjectNode();
+        com.fasterxml.jackson.databind.node.ArrayNode children = all.putArray("children");
+        for (JsonNode response : responses) {
+            response.path("children").forEach(children::add);
+        }
+        return all;
+    }
+
+    /** The pods (redirectors, supervisors, workers) of the Xrootd named {@code name}. */
+    List<LocalPod> podsOf(String name) {
+        return allPods().stream().filter(p -> p.name.startsWith(name + "-xrootd-")).toList();
     }
 
     /** Pod {@code ordinal} of a StatefulSet, with its DNS names; {@code live}: the network exists already. */
@@ -520,7 +542,8 @@ final class LocalCluster implements AutoCloseable {
 
     private void lock() throws IOException, InterruptedException {
         lockChannel = FileChannel.open(LOCK, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+        // Several runs may wait at once (helpers of one machine, each polling): 10 minutes ran out behind four others.
+        long deadline = System.nanoTime() + Duration.ofMinutes(45).toNanos();
         while ((lock = lockChannel.tryLock()) == null) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("another real-daemon test run holds " + LOCK);
