@@ -100,12 +100,14 @@ public final class SyncHandler {
         Map<String, String> secretDigests = ((Secrets.Found) secrets).digests();
         XrootdConf.Rendered config = XrootdConf.rendered(spec);
         List<JsonNode> children = declared(request, Children.all(spec, image, config, existing, settings.monitorImage(), secretDigests));
+        RollOrder.Plan order = RollOrder.apply(spec, children, observed);
         children.addAll(observed.unmanagedUnchanged());
         children.addAll(observed.unchangedExcept(ChildKind.NETWORK_POLICY.key(), Names.networkPolicy(spec)));
         Map<Component, StatusBuilder.RoleTarget> roles = new EnumMap<>(Component.class);
         config.hashes().forEach((component, hash) -> roles.put(component, new StatusBuilder.RoleTarget(spec.role(component).replicas(), hash)));
         Status status = StatusBuilder.forDesired(parent, observed,
-                new StatusBuilder.Desired(image.version(), image.image(), image.deprecated(), roles), monitor(request, spec));
+                new StatusBuilder.Desired(image.version(), image.image(), image.deprecated(), roles,
+                        new StatusBuilder.Order(order.rolling(), order.waiting())), monitor(request, spec));
         int resync = status.isTrue(ConditionType.PROGRESSING) ? RESYNC_WHILE_PROGRESSING : 0;
         return outcome(status, children, resync, false, Result.SYNCED);
     }
