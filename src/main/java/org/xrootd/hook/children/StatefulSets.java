@@ -231,6 +231,11 @@ public final class StatefulSets {
         }
     }
 
+    /** The container's resources as the spec gives them, else {@link DefaultResources}. */
+    private static Object resources(Object given, Component component, String daemon) {
+        return given != null ? given : DefaultResources.requests(component, daemon);
+    }
+
     /** A list given in the spec; left out when empty, as the model classes leave out empty lists. */
     private static void passThroughList(ObjectNode object, String field, java.util.List<?> values) {
         if (values != null && !values.isEmpty()) {
@@ -245,7 +250,7 @@ public final class StatefulSets {
             port = containerPort("cmsd", spec.ports().cmsd(), nodePort(spec, component, false));
         }
         ObjectNode container = container("cmsd", spec, component, image, cmsdLiveness(spec, component), port,
-                cmsdReadiness(spec, component), role(spec, component).pod().cmsdResources());
+                cmsdReadiness(spec, component), resources(role(spec, component).pod().cmsdResources(), component, "cmsd"));
         container.set("volumeMounts", mounts(spec, component, false));
         return container;
     }
@@ -294,7 +299,7 @@ public final class StatefulSets {
     private static ObjectNode xrootd(XrootdSpec spec, Component component, Catalog.Resolved image) {
         ObjectNode container = container("xrootd", spec, component, image, liveness(spec),
                 containerPort("xrootd", spec.ports().xrootd(), nodePort(spec, component, true)), readiness(spec, component),
-                role(spec, component).pod().resources());
+                resources(role(spec, component).pod().resources(), component, "xrootd"));
         ArrayNode env = (ArrayNode) container.get("env");
         if (spec.security().sss() != null) {
             env(env, "XRD_SSS_SOURCE", PodLayout.SSS_SECRET_DIR + "/" + spec.security().sss().key());
