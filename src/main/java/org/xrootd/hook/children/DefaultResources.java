@@ -34,9 +34,9 @@ public final class DefaultResources {
     }
 
     static final String WORKER_XROOTD_CPU = "100m";
-    static final String WORKER_XROOTD_MEMORY = "128Mi";
-    static final String MANAGER_XROOTD_CPU = "50m";
-    static final String MANAGER_XROOTD_MEMORY = "64Mi";
-    static final String CMSD_CPU = "20m";
+    static final String WORKER_XROOTD_MEMORY = "64Mi";
+    static final String MANAGER_XROOTD_CPU = "25m";
+    static final String MANAGER_XROOTD_MEMORY = "32Mi";
+    static final String CMSD_CPU = "10m";
     static final String CMSD_MEMORY = "32Mi";
 }

@@ -35,15 +35,15 @@ class DefaultResourcesTest {
     @Test
     void everyDaemonGetsRequestsAndNoLimitsByDefault() {
         ObjectNode parent = Samples.parent("x");
-        assertEquals(Map.of("cmsd", requests("20m", "32Mi"), "xrootd", requests("50m", "64Mi")), resources(parent, Component.REDIRECTOR));
-        assertEquals(Map.of("cmsd", requests("20m", "32Mi"), "xrootd", requests("100m", "128Mi")), resources(parent, Component.WORKER));
+        assertEquals(Map.of("cmsd", requests("10m", "32Mi"), "xrootd", requests("25m", "32Mi")), resources(parent, Component.REDIRECTOR));
+        assertEquals(Map.of("cmsd", requests("10m", "32Mi"), "xrootd", requests("100m", "64Mi")), resources(parent, Component.WORKER));
     }
 
     @Test
     void supervisorsGetTheManagersDefaults() {
         ObjectNode parent = Samples.parent("x");
         ((ObjectNode) Samples.spec(parent).get("worker")).put("replicas", 65);
-        assertEquals(Map.of("cmsd", requests("20m", "32Mi"), "xrootd", requests("50m", "64Mi")), resources(parent, Component.SUPERVISOR));
+        assertEquals(Map.of("cmsd", requests("10m", "32Mi"), "xrootd", requests("25m", "32Mi")), resources(parent, Component.SUPERVISOR));
     }
 
     @Test
@@ -56,6 +56,6 @@ class DefaultResourcesTest {
         assertEquals("{\"limits\":{\"memory\":\"2Gi\"},\"requests\":{\"cpu\":\"1\"}}", got.get("xrootd"));
         assertEquals(NONE, got.get("cmsd"), "an explicit {} opts out of requests (BestEffort)");
         // The other role keeps its defaults.
-        assertEquals(requests("50m", "64Mi"), resources(parent, Component.REDIRECTOR).get("xrootd"));
+        assertEquals(requests("25m", "32Mi"), resources(parent, Component.REDIRECTOR).get("xrootd"));
     }
 }
