@@ -248,6 +248,11 @@ public final class StatefulSets {
         }
     }
 
+    /** The container's resources as the spec gives them, else {@link DefaultResources}. */
+    private static Object resources(Object given, Component component, String daemon) {
+        return given != null ? given : DefaultResources.requests(component, daemon);
+    }
+
     /** A list given in the spec; left out when empty, as the model classes leave out empty lists. */
     private static void passThroughList(ObjectNode object, String field, java.util.List<?> values) {
         if (values != null && !values.isEmpty()) {
@@ -262,7 +267,7 @@ public final class StatefulSets {
             port = containerPort("cmsd", spec.ports().cmsd(), nodePort(spec, component, false));
         }
         ObjectNode container = container("cmsd", spec, component, image, cmsdLiveness(spec, component), port,
-                cmsdReadiness(spec, component), role(spec, component).pod().cmsdResources());
+                cmsdReadiness(spec, component), resources(role(spec, component).pod().cmsdResources(), component, "cmsd"));
         container.set("volumeMounts", mounts(spec, component, false));
         return container;
     }
@@ -312,7 +317,7 @@ public final class StatefulSets {
         boolean cache = spec.isCache() && component == Component.WORKER;
         ObjectNode container = container("xrootd", spec, component, image, liveness(spec),
                 containerPort("xrootd", spec.ports().xrootd(), nodePort(spec, component, true)), readiness(spec, component),
-                cache ? cacheResources(spec) : role(spec, component).pod().resources());
+                cache ? cacheResources(spec) : resources(role(spec, component).pod().resources(), component, "xrootd"));
         if (cache) {
             container.set("startupProbe", cacheStartup(spec));
         }

@@ -90,6 +90,15 @@ public final class ObservedChildren {
                 .filter(entry -> entry.name().equals(name)).map(Entry::object).findFirst();
     }
 
+    /**
+     * What Metacontroller last applied for the child of {@code kind} named {@code name}, as read from its
+     * last-applied annotation; empty when the child is not observed or carries no readable annotation.
+     */
+    public Optional<ObjectNode> lastApplied(String kind, String name) {
+        return byKind.getOrDefault(kind, Map.of()).values().stream()
+                .filter(entry -> entry.name().equals(name)).findFirst().flatMap(ObservedChildren::lastApplied);
+    }
+
     public List<ObjectNode> ofKind(String kind) {
         return byKind.getOrDefault(kind, Map.of()).values().stream().map(Entry::object).toList();
     }

@@ -116,6 +116,7 @@ public final class SyncHandler {
         if (built.worker().replicas() != drain.workerReplicas()) {
             holdWorkers(spec, children, drain.workerReplicas());
         }
+        RollOrder.Plan order = RollOrder.apply(built, children, observed);
         children.addAll(declared(request, drain.children()));
         children.addAll(observed.unmanagedUnchanged());
         children.addAll(observed.unchangedExcept(ChildKind.NETWORK_POLICY.key(), Names.networkPolicy(spec)));
@@ -124,7 +125,8 @@ public final class SyncHandler {
         config.hashes().forEach((component, hash) -> roles.put(component, new StatusBuilder.RoleTarget(
                 component == Component.WORKER ? drain.workerReplicas() : target.role(component).replicas(), hash)));
         Status status = StatusBuilder.forDesired(parent, observed,
-                new StatusBuilder.Desired(image.version(), image.image(), image.deprecated(), roles), monitor(request, built),
+                new StatusBuilder.Desired(image.version(), image.image(), image.deprecated(), roles,
+                        new StatusBuilder.Order(order.rolling(), order.waiting())), monitor(request, built),
                 drain.status()).withServing(serving(spec));
         int resync = status.isTrue(ConditionType.PROGRESSING) || drain.active() ? RESYNC_WHILE_PROGRESSING : 0;
         return outcome(status, children, resync, false, Result.SYNCED);

@@ -29,14 +29,31 @@ public final class StatusBuilder {
      * What the cluster should look like, for comparison with what is observed. {@code roles} holds only the
      * roles the cluster has (supervisors exist above 64 workers).
      */
-    public record Desired(String version, String image, boolean deprecated, Map<Component, RoleTarget> roles) {
+    public record Desired(String version, String image, boolean deprecated, Map<Component, RoleTarget> roles, Order order) {
         public Desired {
             roles = new EnumMap<>(roles);
+            order = order == null ? Order.NONE : order;
+        }
+
+        public Desired(String version, String image, boolean deprecated, Map<Component, RoleTarget> roles) {
+            this(version, image, deprecated, roles, Order.NONE);
         }
 
         int replicas(Component component) {
             RoleTarget target = roles.get(component);
             return target == null ? 0 : target.replicas();
+        }
+    }
+
+    /**
+     * The roll order the hook applied: {@code rolling} the first role not yet updated and ready, {@code waiting}
+     * the roles whose new pod template waits for it (empty: nothing held).
+     */
+    public record Order(Component rolling, List<Component> waiting) {
+        public static final Order NONE = new Order(null, List.of());
+
+        public Order {
+            waiting = List.copyOf(waiting);
         }
     }
 
@@ -86,9 +103,13 @@ public final class StatusBuilder {
         } else {
             conditions.add(new Draft(ConditionType.READY, allReady, allReady ? Reason.ALL_REPLICAS_READY : Reason.REPLICAS_NOT_READY, counts));
             Reason progress = progress(desired, roles);
+            if (progress == null && !desired.order().waiting().isEmpty()) {
+                // A change the role summaries do not show (resources, scheduling) held behind an earlier role.
+                progress = Reason.ROLLING_UPDATE;
+            }
             if (progress != null) {
                 String message = progress == Reason.RECONFIGURING ? reconfiguring(desired, roles) : rollout(desired, roles);
-                conditions.add(new Draft(ConditionType.PROGRESSING, true, progress, message));
+                conditions.add(new Draft(ConditionType.PROGRESSING, true, progress, ordered(desired, roles, progress) + message));
                 conditions.add(Draft.fine());
             } else if (allReady || wasReady(parent)) {
                 conditions.add(new Draft(ConditionType.PROGRESSING, false, Reason.ROLLOUT_COMPLETE,
@@ -265,6 +286,29 @@ public final class StatusBuilder {
             message.append("; supervisors: ").append(role(roles.get(SUPERVISOR), desired.replicas(SUPERVISOR)));
         }
         return message.toString();
+    }
+
+    /**
+     * Which role rolls, with the roll order: "one role at a time: redirectors roll first (1/2 updated, 1 ready);
+     * workers wait until every redirector is updated and ready; " while the hook holds roles behind another,
+     * "one role at a time: workers roll (1/3 updated, 2 ready); " for the last role of an upgrade or a
+     * reconfiguration; else nothing (a scaling step, a pod starting).
+     */
+    private static String ordered(Desired desired, Map<Component, RoleState> roles, Reason progress) {
+        Order order = desired.order();
+        boolean waiting = !order.waiting().isEmpty();
+        if (order.rolling() == null || !waiting && progress != Reason.UPGRADING && progress != Reason.RECONFIGURING
+                && progress != Reason.ROLLING_UPDATE) {
+            return "";
+        }
+        Component rolling = order.rolling();
+        RoleState state = roles.getOrDefault(rolling, RoleState.MISSING);
+        String counts = state.exists()
+                ? state.updatedReplicas() + "/" + desired.replicas(rolling) + " updated, " + state.readyReplicas() + " ready"
+                : "not created yet";
+        return "one role at a time: " + plural(rolling) + " roll" + (waiting ? " first" : "") + " (" + counts + "); "
+                + (waiting ? and(order.waiting().stream().map(StatusBuilder::plural).toList()) + " wait until every "
+                        + rolling.label() + " is updated and ready; " : "");
     }
 
     private static String reconfiguring(Desired desired, Map<Component, RoleState> roles) {

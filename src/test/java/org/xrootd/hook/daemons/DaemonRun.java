@@ -102,9 +102,26 @@ final class DaemonRun implements AutoCloseable {
         return answer;
     }
 
+    /**
+     * As {@link #sync(String, ObjectNode, long)}, for an Xrootd whose children exist: {@code observed} as
+     * Metacontroller would send them (with their last-applied annotations and StatefulSet status).
+     */
+    JsonNode sync(String name, ObjectNode spec, long generation, java.util.List<? extends JsonNode> observed)
+            throws IOException, InterruptedException {
+        JsonNode answer = sync(hook.port(), name, spec, generation, image.reference(), observed);
+        Files.writeString(workDir.resolve("sync-response-" + ++syncs + ".json"),
+                Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(answer));
+        return answer;
+    }
+
     /** A sync request for a new Xrootd in {@link #NAMESPACE}, with a catalog entry naming {@code image}, and the hook's answer. */
     static JsonNode sync(int hookPort, String name, ObjectNode spec, long generation, String image)
             throws IOException, InterruptedException {
+        return sync(hookPort, name, spec, generation, image, java.util.List.of());
+    }
+
+    static JsonNode sync(int hookPort, String name, ObjectNode spec, long generation, String image,
+                         java.util.List<? extends JsonNode> observed) throws IOException, InterruptedException {
         ObjectNode request = Json.MAPPER.createObjectNode();
         ObjectNode parent = request.putObject("parent");
         parent.put("apiVersion", "xrootd.org/v1alpha1");
@@ -112,7 +129,11 @@ final class DaemonRun implements AutoCloseable {
         parent.putObject("metadata").put("name", name).put("namespace", NAMESPACE).put("uid", "real-daemons-" + name)
                 .put("generation", generation);
         parent.set("spec", spec.deepCopy());
-        request.putObject("children");
+        ObjectNode children = request.putObject("children");
+        for (JsonNode child : observed) {
+            children.with(child.path("kind").asText() + "." + child.path("apiVersion").asText())
+                    .set(child.path("metadata").path("name").asText(), child);
+        }
         String version = spec.path("version").asText();
         ObjectNode entry = request.putObject("related").putObject("XrootdVersion.catalog.xrootd.org/v1alpha1").putObject(version);
         entry.put("apiVersion", "catalog.xrootd.org/v1alpha1");

@@ -540,10 +540,12 @@ final class LocalCluster implements AutoCloseable {
         }
     }
 
+    /** How long a run waits for another to finish: several helpers' runs of many minutes may queue on one machine. */
+    private static final long LOCK_WAIT_MINUTES = Long.getLong("xrootd.daemons.lockWaitMinutes", 45);
+
     private void lock() throws IOException, InterruptedException {
         lockChannel = FileChannel.open(LOCK, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        // Several runs may wait at once (helpers of one machine, each polling): 10 minutes ran out behind four others.
-        long deadline = System.nanoTime() + Duration.ofMinutes(45).toNanos();
+        long deadline = System.nanoTime() + Duration.ofMinutes(LOCK_WAIT_MINUTES).toNanos();
         while ((lock = lockChannel.tryLock()) == null) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("another real-daemon test run holds " + LOCK);
@@ -803,6 +805,36 @@ final class LocalCluster implements AutoCloseable {
         Duration stopped = pod.stop();
         network.unpublish(pod.name);
         pod.readdress(network.readdress(pod.name));
+        pod.start();
+        return stopped;
+    }
+
+    /**
+     * Takes what a hook response asks for without rolling any pod: the ConfigMap files the next pod start
+     * reads (the kubelet updates a mounted ConfigMap in place; the daemons read it at start), the Services
+     * and the StatefulSet specs. Pods keep their templates until {@link #replaceWithNewAddress} replaces them.
+     */
+    void adopt(JsonNode response) {
+        Desired desired = Desired.of(response);
+        configMaps.clear();
+        configMaps.putAll(desired.configMaps());
+        xrootdConfig = desired.xrootdConfig();
+        services.clear();
+        services.addAll(desired.services());
+        statefulSetSpecs.clear();
+        statefulSetSpecs.addAll(desired.statefulSets());
+    }
+
+    /**
+     * One step of a StatefulSet rolling update with a real cluster's semantics: the pod is deleted as the
+     * kubelet does it (SIGTERM, SIGKILL after its grace period) and created again from {@code template}
+     * with a new IP (a re-created pod gets a new address). Returns how long the old pod took to stop.
+     */
+    Duration replaceWithNewAddress(LocalPod pod, JsonNode template) throws IOException {
+        Duration stopped = pod.stop();
+        network.unpublish(pod.name);
+        pod.readdress(network.readdress(pod.name));
+        pod.template(template);
         pod.start();
         return stopped;
     }

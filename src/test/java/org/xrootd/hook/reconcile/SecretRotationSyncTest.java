@@ -134,6 +134,9 @@ class SecretRotationSyncTest {
         for (String name : was.keySet()) {
             if (!was.get(name).equals(now.get(name))) {
                 changed.add(name);
+                if (name.endsWith("-worker")) {
+                    continue;
+                }
                 ObjectNode wasCopy = was.get(name).deepCopy();
                 ObjectNode nowCopy = now.get(name).deepCopy();
                 ((ObjectNode) wasCopy.at("/spec/template/metadata/annotations")).remove(StatefulSets.SECRETS_HASH);
@@ -141,7 +144,32 @@ class SecretRotationSyncTest {
                 assertEquals(wasCopy, nowCopy, name + ": only the secrets hash changes");
             }
         }
+        // One role at a time (RollOrder): the redirectors take the rotated Secret first, the workers keep their
+        // template as observed until every redirector runs it and is ready.
         assertEquals(List.of("StatefulSet base-xrootd-xrootd-redirector", "StatefulSet base-xrootd-xrootd-worker"), changed);
+        JsonNode heldWorker = now.get("StatefulSet base-xrootd-xrootd-worker").at("/spec/template");
+        ObjectNode observedWorker = children.stream().filter(c -> "base-xrootd-xrootd-worker".equals(c.at("/metadata/name").asText())
+                && "StatefulSet".equals(c.path("kind").asText())).findFirst().orElseThrow();
+        assertEquals(Json.MAPPER.readTree(observedWorker.at("/spec/template").toString()), Json.MAPPER.readTree(heldWorker.toString()),
+                "the workers' template is held as observed");
+        assertEquals(secretsHash(was.get("StatefulSet base-xrootd-xrootd-worker")), heldWorker.at("/metadata/annotations")
+                .path(StatefulSets.SECRETS_HASH).asText(null), "the held workers keep the old secrets hash");
+
+        List<ObjectNode> redirectorsDone = new ArrayList<>();
+        for (ObjectNode child : children) {
+            ObjectNode copy = child.deepCopy();
+            if ("base-xrootd-xrootd-redirector".equals(copy.at("/metadata/name").asText()) && "StatefulSet".equals(copy.path("kind").asText())) {
+                Cluster.rollingOut(copy, (ObjectNode) now.get("StatefulSet base-xrootd-xrootd-redirector").at("/spec/template"), 2, 2);
+            }
+            redirectorsDone.add(copy);
+        }
+        JsonNode released = sync(Cluster.request(parent, redirectorsDone, related("801", rotatedCert, true, true), false, false)).response().toJson();
+        ObjectNode wasWorker = was.get("StatefulSet base-xrootd-xrootd-worker").deepCopy();
+        ObjectNode nowWorker = byName(released).get("StatefulSet base-xrootd-xrootd-worker").deepCopy();
+        assertEquals(secretsHash(now.get("StatefulSet base-xrootd-xrootd-redirector")), secretsHash(nowWorker), "then the workers follow");
+        ((ObjectNode) wasWorker.at("/spec/template/metadata/annotations")).remove(StatefulSets.SECRETS_HASH);
+        ((ObjectNode) nowWorker.at("/spec/template/metadata/annotations")).remove(StatefulSets.SECRETS_HASH);
+        assertEquals(wasWorker, nowWorker, "the released workers change only their secrets hash");
     }
 
     @Test

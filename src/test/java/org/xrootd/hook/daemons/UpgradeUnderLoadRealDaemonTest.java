@@ -1,0 +1,317 @@
+package org.xrootd.hook.daemons;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.xrootd.hook.daemons.DaemonRun.seconds;
+import static org.xrootd.hook.daemons.DaemonRun.since;
+import static org.xrootd.hook.daemons.DaemonRun.waitFor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+import org.xrootd.hook.fixtures.Cluster;
+import org.xrootd.hook.json.Json;
+import org.xrootd.hook.testkit.Tiers;
+
+/**
+ * Seamless, measured (#17 §4): a full rolling update of every role under a client load, on real xrootd/cmsd
+ * 5.5.3 (2 redirectors, 3 workers). First a version change through the catalog, then a configuration change
+ * every role reads, each applied as the hook renders it, step by step: the hook's answer to the observed
+ * cluster moves the redirectors and holds the workers (asserted), the redirectors roll, the hook's next answer
+ * releases the workers (asserted), the workers roll. Each pod is replaced as on a real cluster: SIGTERM with
+ * its grace period, then created again from the new template with a new IP, highest ordinal first, the next
+ * only once it is ready.
+ *
+ * <p>The load, all through the client Service: a reader reading existing files back and comparing them, a
+ * writer writing new files (each with up to 3 attempts, as a client retries a failed xrdcp). The Service is
+ * emulated as Kubernetes keeps its endpoints: a redirector leaves it when its pod is deleted and comes back
+ * when the new one is ready; each request goes to the next endpoint. Goals: no failed read, no failed write
+ * after retries, the longest write (first attempt to success) at most 5 s. Reported every run; asserted: no
+ * failed write; reads and the write stall against the bounds 5.5.3 was measured at (see the assertions).
+ */
+@Tiers.Daemons
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class UpgradeUnderLoadRealDaemonTest {
+    private static final String NAME = "upgrade";
+    private static final int REDIRECTORS = 2;
+    private static final int WORKERS = 3;
+    private static final int EXISTING = 30;
+    private static final int ATTEMPTS = 3;
+    private static final Duration STALL_GOAL = Duration.ofSeconds(5);
+    private static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(30);
+
+    private DaemonRun run;
+    private LocalCluster cluster;
+    /** The client Service's ready endpoints. */
+    private final List<LocalPod> endpoints = new CopyOnWriteArrayList<>();
+    private final AtomicInteger next = new AtomicInteger();
+    private final Map<String, byte[]> existing = new ConcurrentHashMap<>();
+
+    @BeforeAll
+    void startCluster() throws Exception {
+        run = DaemonRun.open("upgrade");
+        cluster = run.cluster(run.sync(NAME, DaemonRun.spec(REDIRECTORS, WORKERS), 1), Map.of());
+        run.timingsHeader("Rolling update of every role under load (xrootd " + DaemonRun.VERSION + ", " + REDIRECTORS
+                + " redirectors, " + WORKERS + " workers; version change, then configuration change; pods re-created with new IPs):");
+        run.startAllAndWaitReady("upgrade");
+        endpoints.addAll(cluster.redirectors);
+    }
+
+    @AfterAll
+    void stopEverything() throws IOException {
+        if (run != null) {
+            run.close();
+        }
+    }
+
+    private LocalPod endpoint() {
+        List<LocalPod> now = new ArrayList<>(endpoints);
+        return now.get(Math.floorMod(next.getAndIncrement(), now.size()));
+    }
+
+    @Test
+    @Timeout(900)
+    void aVersionChangeThenAConfigurationChangeUnderReadsAndWrites() throws Exception {
+        for (int i = 0; i < EXISTING; i++) {
+            String lfn = "/data/existing-" + i;
+            byte[] content = ("existing file " + i + "\n").repeat(2000).getBytes(StandardCharsets.UTF_8);
+            Procs.Result put = cluster.client(ATTEMPT_TIMEOUT, "xrdcp", "-s", run.clientFile("existing-" + i, content).toString(),
+                    cluster.rootUrl(endpoint(), lfn));
+            assertTrue(put.ok(), put.toString());
+            existing.put(lfn, content);
+        }
+
+        AtomicBoolean loading = new AtomicBoolean(true);
+        List<String> failedReads = Collections.synchronizedList(new ArrayList<>());
+        List<String> failedWrites = Collections.synchronizedList(new ArrayList<>());
+        List<Duration> readTimes = Collections.synchronizedList(new ArrayList<>());
+        List<Duration> writeTimes = Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger retried = new AtomicInteger();
+        List<String> slowWrites = Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger mostAttempts = new AtomicInteger();
+        Map<String, byte[]> written = new ConcurrentHashMap<>();
+        List<String> order = new ArrayList<>(existing.keySet());
+        Collections.sort(order);
+        Thread reader = new Thread(() -> {
+            for (int i = 0; loading.get(); i++) {
+                String lfn = order.get(i % order.size());
+                Path back = run.clientFile("read-back");
+                long t = System.nanoTime();
+                Procs.Result get = cluster.client(ATTEMPT_TIMEOUT, "xrdcp", "-f", "-s", cluster.rootUrl(endpoint(), lfn), back.toString());
+                readTimes.add(since(t));
+                if (!get.ok() || !java.util.Arrays.equals(existing.get(lfn), DaemonRun.bytes(back))) {
+                    failedReads.add(String.format("%s started %s, failed after %s: %s", lfn,
+                            java.time.LocalTime.now().minus(since(t)), seconds(since(t)), get));
+                }
+            }
+        }, "reader");
+        Thread writer = new Thread(() -> {
+            for (int i = 0; loading.get(); i++) {
+                String lfn = "/data/new-" + i;
+                byte[] content = ("new file " + i + "\n").repeat(2000).getBytes(StandardCharsets.UTF_8);
+                Path source = run.clientFile("new-" + i, content);
+                long t = System.nanoTime();
+                Procs.Result put = null;
+                List<String> attempts = new ArrayList<>();
+                for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+                    // -f: a retry replaces what a failed attempt may have left (xrdcp --force).
+                    LocalPod to = endpoint();
+                    long a = System.nanoTime();
+                    put = cluster.client(ATTEMPT_TIMEOUT, "xrdcp", "-f", "-s", source.toString(), cluster.rootUrl(to, lfn));
+                    attempts.add(String.format("attempt %d at %s via %s: %s in %s %s", attempt, java.time.LocalTime.now(), to.name,
+                            put.ok() ? "ok" : "failed", seconds(since(a)), put.ok() ? "" : put.output().strip()));
+                    if (put.ok()) {
+                        break;
+                    }
+                    retried.incrementAndGet();
+                }
+                mostAttempts.accumulateAndGet(attempts.size(), Math::max);
+                writeTimes.add(since(t));
+                if (since(t).compareTo(STALL_GOAL) > 0) {
+                    slowWrites.add(lfn + " took " + seconds(since(t)) + ": " + attempts);
+                }
+                if (put.ok()) {
+                    written.put(lfn, content);
+                } else {
+                    failedWrites.add(lfn + ": " + put);
+                }
+            }
+        }, "writer");
+        reader.start();
+        writer.start();
+        DaemonRun.sleep(Duration.ofSeconds(5));
+
+        List<String> steps = new ArrayList<>();
+        long begin = System.nanoTime();
+        JsonNode applied = Json.MAPPER.readTree(Files.readString(run.workDir.resolve("sync-response-1.json")));
+        try {
+            // 1. A version change through the catalog (a new XrootdVersion, the same image here: every pod's
+            //    template changes through its version label).
+            ObjectNode upgraded = DaemonRun.spec(REDIRECTORS, WORKERS);
+            upgraded.put("version", DaemonRun.VERSION + "-1");
+            applied = rollInOrder("version change", upgraded, 2, applied, steps, begin);
+            double versionSeconds = since(begin).toMillis() / 1000.0;
+
+            // 2. A configuration change every role reads (spec.config.all).
+            long configBegin = System.nanoTime();
+            ObjectNode reconfigured = upgraded.deepCopy();
+            reconfigured.putObject("config").putArray("all").add("xrootd.trace emsg login");
+            applied = rollInOrder("configuration change", reconfigured, 3, applied, steps, configBegin);
+            double configSeconds = since(configBegin).toMillis() / 1000.0;
+            run.timings.put("version change: every role rolled, in order", String.format("%.1f s", versionSeconds));
+            run.timings.put("configuration change: every role rolled, in order", String.format("%.1f s", configSeconds));
+            DaemonRun.sleep(Duration.ofSeconds(3));
+        } finally {
+            loading.set(false);
+            reader.join(Duration.ofSeconds(120).toMillis());
+            writer.join(Duration.ofSeconds(200).toMillis());
+        }
+        Duration total = since(begin);
+        Duration longestWrite = writeTimes.stream().max(Duration::compareTo).orElse(Duration.ZERO);
+        Duration longestRead = readTimes.stream().max(Duration::compareTo).orElse(Duration.ZERO);
+        long overGoal = writeTimes.stream().filter(d -> d.compareTo(STALL_GOAL) > 0).count();
+        run.timings.put("total update time (both changes, every pod of every role)", seconds(total));
+        run.timings.put("reads", readTimes.size() + ", failed " + failedReads.size() + " (goal 0), longest " + seconds(longestRead));
+        run.timings.put("writes", writeTimes.size() + ", failed after " + ATTEMPTS + " attempts " + failedWrites.size()
+                + " (goal 0), attempts retried " + retried.get() + ", longest (first attempt to success) " + seconds(longestWrite)
+                + " (goal <= 5 s), over 5 s: " + overGoal);
+        run.timings.put("steps (seconds since the update began)", "\n      " + String.join("\n      ", steps));
+        failedReads.forEach(f -> System.out.println("failed read: " + f));
+        failedWrites.forEach(f -> System.out.println("failed write: " + f));
+        slowWrites.forEach(f -> System.out.println("write over 5 s: " + f));
+        run.timings.put("failed reads", failedReads.isEmpty() ? "none" : "\n      " + String.join("\n      ", failedReads));
+        run.timings.put("writes over 5 s", slowWrites.isEmpty() ? "none" : "\n      " + String.join("\n      ", slowWrites));
+
+        // Everything written before and during the update reads back identical afterwards.
+        for (Map.Entry<String, byte[]> file : written.entrySet()) {
+            Path back = run.clientFile("final-back");
+            Procs.Result get = cluster.client(ATTEMPT_TIMEOUT, "xrdcp", "-f", "-s", cluster.rootUrl(endpoint(), file.getKey()), back.toString());
+            assertTrue(get.ok(), file.getKey() + ": " + get);
+            assertArrayEquals(file.getValue(), DaemonRun.bytes(back), file.getKey());
+        }
+        assertTrue(readTimes.size() >= 20 && writeTimes.size() >= 10, "the load ran: " + readTimes.size() + " reads, " + writeTimes.size() + " writes");
+        assertEquals(List.of(), failedWrites, "failed writes after retries");
+        // Goals not reached on 5.5.3 (docs/real-daemons.md, "Rolling update of every role under load"): a read
+        // of a file whose only holder is the worker being replaced is deferred by the redirector ("client
+        // deferred; eligible servers offline") and did not complete when the worker was back a second later
+        // (run 1: [3011] after 21 s; run 2: still waiting at the 30 s client timeout); a write attempt in flight
+        // hung until the client gave it up at 30 s, and its retry succeeded (1-11 s). Pinned to what three
+        // runs measured, so that anything worse fails: at most 2 failed reads (1, 1, 0) and only by waiting,
+        // never wrong content; every write done at the latest by its second attempt, at most 2 writes retried
+        // (1, 2, 2).
+        assertTrue(failedReads.size() <= 2, "failed reads: " + failedReads);
+        for (String failed : failedReads) {
+            assertTrue(failed.contains("[3011] No servers are available to read the file") || failed.contains("timed out"),
+                    "a read that failed otherwise than by waiting for its server (wrong content?): " + failed);
+        }
+        assertTrue(mostAttempts.get() <= 2, "a write needed " + mostAttempts.get() + " attempts: " + slowWrites);
+        assertTrue(retried.get() <= 2, retried.get() + " writes retried: " + slowWrites);
+        assertTrue(longestWrite.compareTo(ATTEMPT_TIMEOUT.multipliedBy(2)) <= 0, "longest write " + seconds(longestWrite));
+    }
+
+    /**
+     * One change as the hook rolls it: its answer for the cluster as applied moves the redirectors and holds the
+     * workers; the redirectors are replaced; its answer once they are done releases the workers; they are
+     * replaced. Returns the response the cluster now runs.
+     */
+    private JsonNode rollInOrder(String what, ObjectNode spec, long generation, JsonNode applied, List<String> steps, long begin)
+            throws Exception {
+        JsonNode first = run.sync(NAME, spec, generation, observed(applied, "2026-12-01T00:00:00Z"));
+        JsonNode redirectorTemplate = template(first, "redirector");
+        assertNotEquals(template(applied, "redirector"), redirectorTemplate, what + ": the redirectors move first");
+        assertEquals(label(applied, "worker"), label(first, "worker"), what + ": the workers' template is held");
+        assertEquals(hash(applied, "worker"), hash(first, "worker"), what + ": the workers' template is held");
+        // The cluster as the API server then holds it: the redirectors' new template, the workers' old one.
+        ObjectNode asApplied = ((ObjectNode) first).deepCopy();
+        setTemplate(asApplied, "worker", template(applied, "worker"));
+        cluster.adopt(asApplied);
+        steps.add(String.format("%6.1f s  %s: the hook moves the redirectors, holds the workers", since(begin).toMillis() / 1000.0, what));
+        roll(cluster.redirectors, redirectorTemplate, true, steps, begin);
+
+        JsonNode second = run.sync(NAME, spec, generation, observed(asApplied, "2026-12-01T00:01:00Z"));
+        assertEquals(redirectorTemplate, template(second, "redirector"));
+        assertNotEquals(hash(applied, "worker") + label(applied, "worker"), hash(second, "worker") + label(second, "worker"),
+                what + ": the workers follow once the redirectors are ready");
+        cluster.adopt(second);
+        steps.add(String.format("%6.1f s  %s: the hook releases the workers", since(begin).toMillis() / 1000.0, what));
+        roll(cluster.workers, template(second, "worker"), false, steps, begin);
+        return second;
+    }
+
+    /** A StatefulSet's rolling update: highest ordinal first, each pod re-created with a new IP, the next once it is ready. */
+    private void roll(List<LocalPod> pods, JsonNode template, boolean serviceEndpoints, List<String> steps, long begin) throws IOException {
+        for (int i = pods.size() - 1; i >= 0; i--) {
+            LocalPod pod = pods.get(i);
+            if (serviceEndpoints) {
+                endpoints.remove(pod);
+            }
+            Duration stopped = cluster.replaceWithNewAddress(pod, template);
+            long started = System.nanoTime();
+            waitFor(Duration.ofSeconds(90), () -> cluster.ready(pod), pod + " ready after its replacement");
+            if (serviceEndpoints) {
+                endpoints.add(pod);
+            }
+            steps.add(String.format("%6.1f s  %s replaced (stopped in %s, new IP %s, ready after %s)", since(begin).toMillis() / 1000.0,
+                    pod.name, seconds(stopped), pod.host.ip(), seconds(since(started))));
+        }
+    }
+
+    /**
+     * The children of {@code response} as Metacontroller would send them once applied and every pod is ready
+     * (the fixtures' model of the API server), owned by this run's parent.
+     */
+    private static List<ObjectNode> observed(JsonNode response, String time) {
+        List<ObjectNode> children = Cluster.applied((ObjectNode) response.deepCopy(), time, REDIRECTORS, WORKERS);
+        for (ObjectNode child : children) {
+            ObjectNode metadata = (ObjectNode) child.get("metadata");
+            ((ObjectNode) metadata.get("labels")).put("controller-uid", "real-daemons-" + NAME);
+            metadata.get("ownerReferences").forEach(owner -> ((ObjectNode) owner).put("uid", "real-daemons-" + NAME));
+        }
+        return children;
+    }
+
+    private static JsonNode statefulSet(JsonNode response, String component) {
+        for (JsonNode child : response.path("children")) {
+            if ("StatefulSet".equals(child.path("kind").asText())
+                    && component.equals(child.path("metadata").path("labels").path("app.kubernetes.io/component").asText())) {
+                return child;
+            }
+        }
+        throw new AssertionError("no " + component + " StatefulSet");
+    }
+
+    private static JsonNode template(JsonNode response, String component) {
+        return statefulSet(response, component).path("spec").path("template");
+    }
+
+    private static void setTemplate(ObjectNode response, String component, JsonNode template) {
+        ((ObjectNode) statefulSet(response, component).get("spec")).set("template", template.deepCopy());
+    }
+
+    private static String hash(JsonNode response, String component) {
+        return template(response, component).path("metadata").path("annotations").path("xrootd.org/config-hash").asText();
+    }
+
+    private static String label(JsonNode response, String component) {
+        return template(response, component).path("metadata").path("labels").path("app.kubernetes.io/version").asText();
+    }
+}
