@@ -28,7 +28,7 @@ public class XrootdStatus {
     public Monitor monitor;
 
     @JsonPropertyDescription("Ready, Progressing and Degraded as in Kubernetes API conventions, VersionDeprecated when the catalog "
-            + "deprecates the version, and with spec.monitor MonitorStale, WorkersDisconnected and SpaceLow.")
+            + "deprecates the version, RedirectsByAddress when in-cluster redirects cannot carry DNS names (too long for XRootD), and with spec.monitor MonitorStale, WorkersDisconnected and SpaceLow.")
     public List<Condition> conditions;
 
     public static class Monitor {
@@ -101,7 +101,7 @@ public class XrootdStatus {
 
     public static class Condition {
         @Required
-        @JsonPropertyDescription("Ready, Progressing, Degraded, VersionDeprecated, MonitorStale, WorkersDisconnected, or SpaceLow.")
+        @JsonPropertyDescription("Ready, Progressing, Degraded, VersionDeprecated, RedirectsByAddress, MonitorStale, WorkersDisconnected, or SpaceLow.")
         public String type;
 
         @Required

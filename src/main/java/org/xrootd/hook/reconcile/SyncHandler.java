@@ -105,7 +105,8 @@ public final class SyncHandler {
         Map<Component, StatusBuilder.RoleTarget> roles = new EnumMap<>(Component.class);
         config.hashes().forEach((component, hash) -> roles.put(component, new StatusBuilder.RoleTarget(spec.role(component).replicas(), hash)));
         Status status = StatusBuilder.forDesired(parent, observed,
-                new StatusBuilder.Desired(image.version(), image.image(), image.deprecated(), roles), monitor(request, spec));
+                new StatusBuilder.Desired(image.version(), image.image(), image.deprecated(), roles,
+                        org.xrootd.hook.children.RedirectNames.tooLong(spec).orElse(null)), monitor(request, spec));
         int resync = status.isTrue(ConditionType.PROGRESSING) ? RESYNC_WHILE_PROGRESSING : 0;
         return outcome(status, children, resync, false, Result.SYNCED);
     }

@@ -29,9 +29,13 @@ public final class StatusBuilder {
      * What the cluster should look like, for comparison with what is observed. {@code roles} holds only the
      * roles the cluster has (supervisors exist above 64 workers).
      */
-    public record Desired(String version, String image, boolean deprecated, Map<Component, RoleTarget> roles) {
+    public record Desired(String version, String image, boolean deprecated, Map<Component, RoleTarget> roles, String redirectsByAddress) {
         public Desired {
             roles = new EnumMap<>(roles);
+        }
+
+        public Desired(String version, String image, boolean deprecated, Map<Component, RoleTarget> roles) {
+            this(version, image, deprecated, roles, null);
         }
 
         int replicas(Component component) {
@@ -99,6 +103,9 @@ public final class StatusBuilder {
         if (desired.deprecated()) {
             conditions.add(new Draft(ConditionType.VERSION_DEPRECATED, true, Reason.DEPRECATED_IN_CATALOG, "XrootdVersion '"
                     + desired.version() + "' is marked deprecated: move spec.version to a newer catalog entry"));
+        }
+        if (desired.redirectsByAddress() != null) {
+            conditions.add(new Draft(ConditionType.REDIRECTS_BY_ADDRESS, true, Reason.NAMES_TOO_LONG, desired.redirectsByAddress()));
         }
         MonitorStatus monitorStatus = null;
         List<JsonNode> clocks = new ArrayList<>(observed.all());
