@@ -56,6 +56,16 @@ class RedirectNamesTest {
                 + ".default.svc.cluster.local:1094"), message);
     }
 
+    /** A cluster whose StatefulSets keep the long governing Services of earlier releases: usually over the bound. */
+    @Test
+    void keptLongGoverningServicesCount() {
+        XrootdSpec spec = spec("base-xrootd", "default", "5.5.3", 3)
+                .withGoverningServices(java.util.Map.of(Component.WORKER, "base-xrootd-xrootd-worker"));
+        assertEquals("base-xrootd-xrootd-worker-63.base-xrootd-xrootd-worker.default.svc.:1094", RedirectNames.longestWithoutDomain(spec));
+        String message = RedirectNames.tooLong(spec).orElseThrow();
+        assertTrue(message.contains("is 85 characters"), message);
+    }
+
     @Test
     void fromXrootd58TheLimitIs255AndOn4xNothingIsOffered() {
         XrootdSpec long58 = spec("sixteen-chars-xy", "default", "5.8.0", 2);
