@@ -39,8 +39,8 @@ public class XrootdStatus {
     public Drain drain;
 
     @JsonPropertyDescription("Ready, Progressing and Degraded as in Kubernetes API conventions, VersionDeprecated when the catalog "
-            + "deprecates the version, with spec.monitor MonitorStale, WorkersDisconnected and SpaceLow, and Draining during a "
-            + "scale-down of the workers.")
+            + "deprecates the version, RedirectsByAddress when in-cluster redirects cannot carry DNS names (too long for XRootD), "
+            + "with spec.monitor MonitorStale, WorkersDisconnected and SpaceLow, and Draining during a scale-down of the workers.")
     public List<Condition> conditions;
 
     public static class Drain {
@@ -141,7 +141,7 @@ public class XrootdStatus {
 
     public static class Condition {
         @Required
-        @JsonPropertyDescription("Ready, Progressing, Degraded, VersionDeprecated, MonitorStale, WorkersDisconnected, SpaceLow, or Draining.")
+        @JsonPropertyDescription("Ready, Progressing, Degraded, VersionDeprecated, RedirectsByAddress, MonitorStale, WorkersDisconnected, SpaceLow, or Draining.")
         public String type;
 
         @Required

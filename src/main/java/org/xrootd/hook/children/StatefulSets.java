@@ -363,6 +363,11 @@ public final class StatefulSets {
             ObjectNode variable = env.addObject().put("name", "XRDIFADDRS");
             variable.putObject("valueFrom").putObject("fieldRef").put("apiVersion", "v1").put("fieldPath", advertise);
         }
+        if (component != Component.WORKER && RedirectNames.offered(spec)) {
+            // start.sh adds the cluster domain's length and turns on name-based redirects when it fits.
+            env(env, RedirectNames.LENGTH_ENV, Integer.toString(RedirectNames.lengthWithoutDomain(spec)));
+            env(env, RedirectNames.MAX_ENV, Integer.toString(RedirectNames.max(spec)));
+        }
         if (component == Component.WORKER) {
             // xrootd.cf makes the pod name a worker's identity at the managers (cms.vnid); both daemons
             // read the file, so both need it.

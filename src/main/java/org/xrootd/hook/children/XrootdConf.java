@@ -74,6 +74,14 @@ public final class XrootdConf {
         if (VersionQuirks.of(spec.version()).nameCacheNeedsOff()) {
             out.add("# Before 5.0 dyndns keeps the 3-hour address-to-name cache: turn it off as 5.x does.");
             out.add("xrd.network dyndns cache 0");
+        } else if (RedirectNames.offered(spec)) {
+            out.add("# Managers and supervisors redirect clients to a member's DNS name (its PTR record) instead of its pod IP,");
+            out.add("# when start.sh finds the longest such host:port within XRootD's limit with the pod's cluster domain.");
+            out.add("if defined ?~" + RedirectNames.ON_ENV);
+            out.add("   xrd.network dyndns rpipa");
+            out.add("else");
+            out.add("   xrd.network dyndns");
+            out.add("fi");
         } else {
             out.add("xrd.network dyndns");
         }

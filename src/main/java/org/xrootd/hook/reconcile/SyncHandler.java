@@ -126,7 +126,8 @@ public final class SyncHandler {
                 component == Component.WORKER ? drain.workerReplicas() : target.role(component).replicas(), hash)));
         Status status = StatusBuilder.forDesired(parent, observed,
                 new StatusBuilder.Desired(image.version(), image.image(), image.deprecated(), roles,
-                        new StatusBuilder.Order(order.rolling(), order.waiting())), monitor(request, built),
+                        new StatusBuilder.Order(order.rolling(), order.waiting()),
+                        org.xrootd.hook.children.RedirectNames.tooLong(spec).orElse(null)), monitor(request, built),
                 drain.status()).withServing(serving(spec));
         int resync = status.isTrue(ConditionType.PROGRESSING) || drain.active() ? RESYNC_WHILE_PROGRESSING : 0;
         return outcome(status, children, resync, false, Result.SYNCED);

@@ -6,6 +6,8 @@ public enum ConditionType {
     PROGRESSING("Progressing"),
     DEGRADED("Degraded"),
     VERSION_DEPRECATED("VersionDeprecated"),
+    /** In-cluster redirects carry pod IPs because the members' DNS names pass XRootD's host:port limit. */
+    REDIRECTS_BY_ADDRESS("RedirectsByAddress"),
     /** spec.monitor: the insight cannot be trusted (monitor down, no insight, no redirector reporting). */
     MONITOR_STALE("MonitorStale"),
     /** spec.monitor: a redirector sees fewer subscribers active than expected. */

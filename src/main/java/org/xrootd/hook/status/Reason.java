@@ -18,6 +18,7 @@ public enum Reason {
     SECRET_NOT_FOUND("SecretNotFound"),
     DELETING("Deleting"),
     DEPRECATED_IN_CATALOG("DeprecatedInCatalog"),
+    NAMES_TOO_LONG("NamesTooLong"),
     MONITOR_UNAVAILABLE("MonitorUnavailable"),
     INSIGHT_MISSING("InsightMissing"),
     INSIGHT_UNREADABLE("InsightUnreadable"),

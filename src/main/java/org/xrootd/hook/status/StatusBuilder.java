@@ -29,14 +29,23 @@ public final class StatusBuilder {
      * What the cluster should look like, for comparison with what is observed. {@code roles} holds only the
      * roles the cluster has (supervisors exist above 64 workers).
      */
-    public record Desired(String version, String image, boolean deprecated, Map<Component, RoleTarget> roles, Order order) {
+    public record Desired(String version, String image, boolean deprecated, Map<Component, RoleTarget> roles, Order order,
+                          String redirectsByAddress) {
         public Desired {
             roles = new EnumMap<>(roles);
             order = order == null ? Order.NONE : order;
         }
 
         public Desired(String version, String image, boolean deprecated, Map<Component, RoleTarget> roles) {
-            this(version, image, deprecated, roles, Order.NONE);
+            this(version, image, deprecated, roles, Order.NONE, null);
+        }
+
+        public Desired(String version, String image, boolean deprecated, Map<Component, RoleTarget> roles, Order order) {
+            this(version, image, deprecated, roles, order, null);
+        }
+
+        public Desired(String version, String image, boolean deprecated, Map<Component, RoleTarget> roles, String redirectsByAddress) {
+            this(version, image, deprecated, roles, Order.NONE, redirectsByAddress);
         }
 
         int replicas(Component component) {
@@ -125,6 +134,9 @@ public final class StatusBuilder {
         if (desired.deprecated()) {
             conditions.add(new Draft(ConditionType.VERSION_DEPRECATED, true, Reason.DEPRECATED_IN_CATALOG, "XrootdVersion '"
                     + desired.version() + "' is marked deprecated: move spec.version to a newer catalog entry"));
+        }
+        if (desired.redirectsByAddress() != null) {
+            conditions.add(new Draft(ConditionType.REDIRECTS_BY_ADDRESS, true, Reason.NAMES_TOO_LONG, desired.redirectsByAddress()));
         }
         MonitorStatus monitorStatus = null;
         List<JsonNode> clocks = new ArrayList<>(observed.all());

@@ -130,6 +130,52 @@ class StartScriptTest {
         }
     }
 
+    /**
+     * The name-based redirect switch of start.sh, run as generated: XRD_RPIPA is exported exactly when the
+     * length the hook rendered plus the pod's cluster domain fits the limit, and the log says which.
+     */
+    @Test
+    void nameBasedRedirectsOnlyWhenTheLongestNameFitsWithThePodsDomain(@TempDir Path dir) throws Exception {
+        List<String> lines = StartScript.render(Samples.sample()).lines().toList();
+        int from = lines.indexOf("unset XRD_RPIPA");
+        int to = from;
+        while (to < lines.size() && !lines.get(to).equals("fi")) {
+            to++;
+        }
+        assertTrue(from > 0 && to < lines.size(), String.join("\n", lines));
+        String block = "set -eu\n" + String.join("\n", lines.subList(from, to + 1)) + "\necho \"rpipa=${XRD_RPIPA:-off}\"\n";
+        Path script = Files.writeString(dir.resolve("rpipa.sh"), block);
+        // 61 (the sample's names in "default") + cluster.local = 74; 65 + 13 = 78 exactly; 66 + 13 = 79.
+        assertEquals("rpipa=1", runBlock(script, "61", "78", "cluster.local", "longest host:port 74 of at most 78"));
+        assertEquals("rpipa=1", runBlock(script, "65", "78", "cluster.local", "longest host:port 78 of at most 78"));
+        assertEquals("rpipa=off", runBlock(script, "66", "78", "cluster.local",
+                "redirects carry pod IPs, not names: the longest member host:port would be 79 characters with the cluster domain cluster.local"));
+        // A shorter domain makes room; 5.8's limit lifts it; no length (workers, 4.x) leaves it off silently.
+        assertEquals("rpipa=1", runBlock(script, "66", "78", "k8s.lan", "longest host:port 73 of at most 78"));
+        assertEquals("rpipa=1", runBlock(script, "100", "255", "cluster.local", "longest host:port 113 of at most 255"));
+        assertEquals("rpipa=off", runBlock(script, "", "", "cluster.local", null));
+    }
+
+    private static String runBlock(Path script, String length, String max, String domain, String logged) throws Exception {
+        ProcessBuilder builder = new ProcessBuilder("/bin/sh", script.toString());
+        builder.environment().put("XRD_REDIRECT_NAME_LENGTH", length);
+        builder.environment().put("XRD_HOST_PORT_MAX", max);
+        builder.environment().put("XRD_CLUSTER_DOMAIN", domain);
+        builder.environment().put("XRD_RPIPA", "1"); // inherited from nowhere: the script decides anew
+        Path err = script.resolveSibling("err-" + length + "-" + domain);
+        Process process = builder.redirectError(err.toFile()).start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertTrue(process.waitFor(10, TimeUnit.SECONDS));
+        assertEquals(0, process.exitValue(), out + Files.readString(err));
+        String log = Files.readString(err);
+        if (logged == null) {
+            assertEquals("", log);
+        } else {
+            assertTrue(log.contains(logged), log);
+        }
+        return out;
+    }
+
     private static int indexOfPrefix(List<String> lines, String prefix) {
         for (int i = 0; i < lines.size(); i++) {
             if (lines.get(i).startsWith(prefix)) {

@@ -38,7 +38,7 @@ import org.xrootd.hook.testkit.Tiers;
  * <p>From outside, through the LoadBalancer's name: xrdcp write and read, xrdfs locate, a read through
  * the Service's node port on the redirector's node (what a NodePort Service offers), HTTP GET and PUT
  * with curl and with davix; every redirect goes to the holding worker's node name, never to a pod IP.
- * From inside, the same redirector sends clients to the worker's pod IP. Each redirect target is
+ * From inside, the same redirector sends clients to the worker's cluster DNS name. Each redirect target is
  * recorded in the run's timings file. {@link OutsideHostNetworkRealDaemonTest} runs the same proofs with
  * hostNetwork workers.
  */
@@ -51,9 +51,12 @@ class OutsideAccessRealDaemonTest {
         return holder.host.node().name();
     }
 
-    /** Where an in-cluster client must be sent: the holder's pod IP. */
+    /**
+     * Where an in-cluster client must be sent: the holder's cluster DNS name (name-based redirects, the names
+     * fit XRootD's 78 characters; before they carried the pod IP).
+     */
     String insideTarget(LocalPod holder) {
-        return holder.host.ip();
+        return holder.host.fqdn();
     }
 
     /** The run's name (work directory, timings file) and the Xrootd's name. */

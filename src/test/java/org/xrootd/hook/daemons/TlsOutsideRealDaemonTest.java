@@ -62,12 +62,12 @@ class TlsOutsideRealDaemonTest {
         spec.putObject("tls").put("secretName", SECRET);
         ((ObjectNode) spec.path("redirector")).putObject("exposure").putObject("service").put("type", "LoadBalancer");
         ((ObjectNode) spec.path("worker")).putObject("exposure").put("mode", "HostPort");
-        JsonNode response = answer(run.sync(NAME, spec, 1));
+        JsonNode response = run.sync(NAME, spec, 1);
         caDir = run.clientFile("ca");
         Files.createDirectories(caDir);
         Map<String, byte[]> tls = issue(response);
         cluster = run.cluster(response, Map.of(SECRET, tls));
-        run.timingsHeader("TLS with a DNS-only certificate" + (namesInside() ? ", rpipa on the managers" : "") + " (xrootd " + DaemonRun.VERSION
+        run.timingsHeader("TLS with a DNS-only certificate (xrootd " + DaemonRun.VERSION
                 + ", 1 redirector, 2 HostPort workers advertising NodeName, LoadBalancer client Service):");
         run.timings.put("certificate subjectAltName", sans);
         run.explain(() -> run.startAllAndWaitReady("cold start"));
@@ -79,16 +79,6 @@ class TlsOutsideRealDaemonTest {
     /** The run's label (work directory and timings file). */
     String label() {
         return "tls-outside";
-    }
-
-    /** The hook's answer as the cluster runs it: unchanged here. */
-    JsonNode answer(JsonNode response) {
-        return response;
-    }
-
-    /** True when in-cluster clients are redirected to the workers' cluster DNS names (not their pod IPs). */
-    boolean namesInside() {
-        return false;
     }
 
     @AfterAll
@@ -233,6 +223,36 @@ class TlsOutsideRealDaemonTest {
             run.timings.put("control: xrdfs roots://" + ip + " query config version", lastLine(roots.output()));
             assertFalse(roots.ok(), roots.toString());
             assertTrue(roots.output().contains("TLS error: Unable to validate " + ip + "; hostname not in SAN extension"), roots.toString());
+        });
+    }
+
+    /**
+     * In-cluster clients, verifying with the same CA, through the redirector pod's name: the rendered
+     * configuration turns on name-based redirects (the names fit), so they are sent to the holder's cluster
+     * DNS name, which {@code *.<worker Service>.<ns>.svc.cluster.local} covers, while outside clients keep
+     * the node names of the HostPort workers (above).
+     */
+    @Test
+    @Order(5)
+    void inClusterClientsAreRedirectedToNamesAndVerify() {
+        run.explain(() -> {
+            String lfn = "/data/tls-outside-1.bin";
+            LocalPod holder = run.onlyHolder(lfn);
+            LocalPod r0 = cluster.redirectors.get(0);
+            String expected = holder.host.fqdn();
+            Path back = run.clientFile("tls-inside.back");
+            Procs.Result read = cluster.clientWith(List.of("X509_CERT_DIR=" + caDir), T, "xrdcp", "-f", "-d", "2",
+                    "roots://" + LocalCluster.dnsName(r0) + ":" + cluster.xrootdPort + "/" + lfn, back.toString());
+            String target = ClientOutput.rootRedirect(read);
+            run.timings.put("inside roots:// read through " + r0.name + ": redirect target, rc", target + ", " + read.exit());
+            assertEquals("roots://" + expected + ":" + cluster.xrootdPort + "/", target);
+            assertTrue(read.ok(), read.toString());
+            assertArrayEquals(run.written.get(lfn), DaemonRun.bytes(back));
+            Procs.Result get = cluster.client(T, "curl", "-sS", "-L", "--cacert", caCert.toString(), "-o", "/dev/null",
+                    "-w", "%{http_code} %{num_redirects} %{url_effective}", cluster.httpUrl(r0, lfn).replaceFirst("^http:", "https:"));
+            run.timings.put("inside curl GET -L --cacert: code, redirects, final URL", get.output().strip());
+            assertTrue(get.ok(), get.toString());
+            assertEquals("200 1 https://" + expected + ":" + cluster.xrootdPort + lfn, get.output().strip());
         });
     }
 

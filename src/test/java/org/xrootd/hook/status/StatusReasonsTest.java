@@ -234,6 +234,24 @@ class StatusReasonsTest {
         assertTrue(none.toJson().path("drain").isMissingNode());
     }
 
+    /** Names too long for name-based redirects: a condition of its own, the rest of the status unchanged. */
+    @org.junit.jupiter.api.Test
+    void namesTooLongForRedirectsAddTheirOwnCondition() {
+        Map<Component, StatusBuilder.RoleTarget> roles = Map.of(Component.REDIRECTOR, new StatusBuilder.RoleTarget(2, "hash-redirector"),
+                Component.WORKER, new StatusBuilder.RoleTarget(3, "hash-worker"));
+        Status plain = StatusBuilder.forDesired(parent(false), children(List.of(redirectors(), workers())),
+                new StatusBuilder.Desired(VERSION, IMAGE, false, roles));
+        assertTrue(plain.condition(ConditionType.REDIRECTS_BY_ADDRESS).isEmpty());
+        Status status = StatusBuilder.forDesired(parent(false), children(List.of(redirectors(), workers())),
+                new StatusBuilder.Desired(VERSION, IMAGE, false, roles, "in-cluster redirects carry pod IPs"));
+        Condition byAddress = status.condition(ConditionType.REDIRECTS_BY_ADDRESS).orElseThrow();
+        assertTrue(byAddress.status());
+        assertEquals(Reason.NAMES_TOO_LONG, byAddress.reason());
+        assertEquals("in-cluster redirects carry pod IPs", byAddress.message());
+        assertEquals(plain.condition(ConditionType.READY), status.condition(ConditionType.READY));
+        SEEN.add(byAddress.reason());
+    }
+
     private static final long GiB = 1L << 30;
     private static final long SPACE_MIN = 51L << 20;
 
@@ -356,6 +374,7 @@ class StatusReasonsTest {
         deletionSaysHowManyChildrenAreLeft();
         aDeprecatedCatalogEntryAddsItsOwnCondition();
         aPendingScaleDownAddsTheDrainingConditionAndStatusDrain();
+        namesTooLongForRedirectsAddTheirOwnCondition();
         monitorCases().forEach(row -> {
             Object[] a = row.get();
             theInsightGivesTheseMonitorConditions((String) a[0], (Boolean) a[1], (String) a[2], (Reason) a[3], (Reason) a[4],
