@@ -56,6 +56,11 @@ public final class Drain {
             // Nothing to drain; a drain Job left from a cancelled scale-down is not returned (deleted).
             return new Plan(desired, List.of(), null);
         }
+        if (spec.isCache()) {
+            // A cache worker holds copies only (the origin keeps every file), and a cache refuses writes: nothing to
+            // move, and nowhere it could be moved to. Its files are read from the origin again on the next miss.
+            return new Plan(desired, List.of(), null);
+        }
         int current = observedReplicas.get();
         int ordinal = current - 1;
         String worker = DrainJobs.workerPod(spec, ordinal);
