@@ -9,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -41,7 +42,8 @@ public final class MonitorServer implements AutoCloseable {
     private MonitorServer(Settings settings, InsightWriter writer) throws SocketException {
         this.settings = settings;
         this.writer = writer;
-        this.store = new ReportStore(System::currentTimeMillis, settings.forget());
+        this.store = new ReportStore(System::currentTimeMillis, settings.forget(),
+                settings.interval().multipliedBy(MonitorMetrics.STALE_INTERVALS));
         this.metrics = new MonitorMetrics(store, settings.cluster(), settings.interval());
         this.socket = new DatagramSocket(new InetSocketAddress(settings.reportHost(), settings.reportPort()));
         this.receiver = new Thread(this::receive, "report-receiver");
@@ -49,7 +51,7 @@ public final class MonitorServer implements AutoCloseable {
         this.app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.routes.get("/metrics", ctx -> ctx.status(200).contentType(metrics.contentType()).result(metrics.scrape()));
-            config.routes.get("/insight", ctx -> ctx.status(200).contentType("application/json").result(insight().toJson()));
+            config.routes.get("/insight", ctx -> ctx.status(200).contentType("application/json").result(view().json()));
             config.routes.get("/healthz", ctx -> ctx.status(200).contentType("text/plain").result("ok\n"));
         });
         this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -100,14 +102,46 @@ public final class MonitorServer implements AutoCloseable {
 
     private void tick() {
         try {
-            writer.offer(insight().toJson());
+            writer.offer(view().json());
         } catch (RuntimeException e) {
             LOG.error("insight writer: unexpected failure", e);
         }
     }
 
     public Insight insight() {
-        return Insight.of(settings.cluster(), store.entries(), store.now(), settings.interval());
+        return view().insight();
+    }
+
+    /**
+     * The insight and its JSON, computed again only when the store says a report changed the view, or
+     * when time makes a source stale or forgotten; with steady reports, a read (every second by the writer,
+     * or on /insight) costs a comparison.
+     */
+    private record View(long version, long validUntilMillis, Insight insight, String json) {}
+
+    private View view;
+
+    private synchronized View view() {
+        long now = store.now();
+        View v = view;
+        if (v != null && v.version() == store.viewVersion() && now < v.validUntilMillis()) {
+            return v;
+        }
+        // The version before the entries: a report arriving meanwhile makes the next read compute again.
+        long version = store.viewVersion();
+        List<ReportStore.Entry> entries = store.entries();
+        long staleAfter = MonitorMetrics.STALE_INTERVALS * settings.interval().toMillis();
+        long validUntil = Long.MAX_VALUE;
+        for (ReportStore.Entry e : entries) {
+            long staleAt = e.receivedMillis() + staleAfter + 1;
+            if (staleAt > now) {
+                validUntil = Math.min(validUntil, staleAt);
+            }
+            validUntil = Math.min(validUntil, e.receivedMillis() + settings.forget().toMillis() + 1);
+        }
+        Insight insight = Insight.of(settings.cluster(), entries, now, settings.interval());
+        view = new View(version, validUntil, insight, insight.toJson());
+        return view;
     }
 
     public int port() {
