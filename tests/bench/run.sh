@@ -59,7 +59,7 @@ command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
+  apt-get update -qq || true
   apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null \
     || log "apt-get could not install ${need_apt[*]}: what is missing is skipped below"
 fi
@@ -280,6 +280,9 @@ PEER_N=0
 for server in hook node python; do
   if [ "$server" = node ] && ! command -v node >/dev/null 2>&1; then
     log "no node (apt-get could not install nodejs): the Node.js peer is skipped"; prop "peer.skipped.node" "no node"; continue
+  fi
+  if [ "$server" = python ] && ! command -v "$PYTHON" >/dev/null 2>&1; then
+    log "no python3: the Python peer is skipped"; prop "peer.skipped.python" "no python3"; continue
   fi
   log "peer $server"
   peer_start "$server"
