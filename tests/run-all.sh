@@ -34,6 +34,9 @@ command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
 command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
 # The benchmark smoke run below loads the service with wrk.
 command -v wrk >/dev/null 2>&1 || need_apt+=(wrk)
+# ... and compares it with a Node.js and a Python peer hook (tests/bench/peers).
+command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
+command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
 if [ ${#need_apt[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq

@@ -4,23 +4,30 @@
 # report, the jar under -Xmx64m fed by 1000 workers' daemons reporting every 10 s. Prints one Markdown
 # table; raw output stays in target/bench/.
 #
-#   tests/bench/run.sh           the full run (about 15 minutes on 2 cores)
+# And (issue #19) the hook side by side with two peers written as Metacontroller's examples are, a Node.js
+# and a Python hook (tests/bench/peers), same requests, same wrk, server CPU per sync from /proc.
+#
+#   tests/bench/run.sh           the full run (about 25 minutes on 2 cores)
+#   tests/bench/run.sh --peers   only the side-by-side comparison with the peers (about 10 minutes)
 #   tests/bench/run.sh --smoke   every step at tiny sizes (well under a minute), for CI: checks that each
 #                                step produced numbers, not how fast they are
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 SMOKE=0
+ONLY_PEERS=0
 case "${1:-}" in
   --smoke) SMOKE=1 ;;
+  --peers) ONLY_PEERS=1 ;;
   "") ;;
-  *) echo "usage: $0 [--smoke]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--smoke | --peers]" >&2; exit 2 ;;
 esac
 
 if [ "$SMOKE" = 1 ]; then
   JMH_OPTS=(-f 0 -wi 1 -w 100ms -i 1 -r 200ms)   # no fork: the runner's JVM measures
   LOAD_SECONDS=1; WARM_SECONDS=1; WARM_AGAIN=1; STARTS=1
   MONITOR_WARM=3; MONITOR_SECONDS=4
+  PEER_WARM=1; PEER_SECONDS=1
 else
   JMH_OPTS=()   # the annotations' own: 1 fork, 10 x 1 s warm-up, 5 x 2 s measured
   # A minute of warm-up: under 64 connections on 2 cores the JIT compiler competes with the request threads
@@ -30,6 +37,9 @@ else
   # The monitor: 30 s of reports before measuring (the JIT, and every daemon's first report: an interval
   # is 10 s), then 2 minutes measured.
   MONITOR_WARM=30; MONITOR_SECONDS=120
+  # The peers: each server gets PEER_WARM seconds of load on every input before its measured rows (Node's
+  # and the JVM's JITs), then PEER_SECONDS per input.
+  PEER_WARM=${PEER_WARM:-20}; PEER_SECONDS=${PEER_SECONDS:-30}
 fi
 HEAP=-Xmx128m
 OUT=target/bench
@@ -43,12 +53,17 @@ command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
 command -v javac >/dev/null 2>&1 || need_apt+=(openjdk-17-jdk-headless)
 command -v wrk >/dev/null 2>&1 || need_apt+=(wrk)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+# The peers: Node.js and Python from Debian.
+command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
+[ -x /usr/bin/python3 ] || command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+  apt-get update -qq || true
+  apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null \
+    || log "apt-get could not install ${need_apt[*]}: what is missing is skipped below"
 fi
+for tool in mvn javac wrk curl; do command -v "$tool" >/dev/null 2>&1 || { echo "$tool is needed" >&2; exit 1; }; done
 
 # ---------------------------------------------------------------- build
 # The jar and the test classes as the normal build makes them (after mvn verify, Maven finds them up to
@@ -80,9 +95,10 @@ prop run "$(date -u +%Y-%m-%dT%H:%MZ), $([ "$SMOKE" = 1 ] && echo 'SMOKE (tiny s
 log "deriving the inputs"
 java -cp "$CP" org.xrootd.hook.bench.BenchTool inputs "$OUT/inputs"
 mkdir -p "$OUT/responses"; cp "$OUT"/inputs/*.json "$OUT/responses/"
-java -cp "$CP" org.xrootd.hook.bench.BenchTool respond "$OUT/responses" sample workers-100 workers-500
+java -cp "$CP" org.xrootd.hook.bench.BenchTool respond "$OUT/responses" sample workers-100 workers-500 workers-1000 related
 
 # ---------------------------------------------------------------- JMH
+if [ "$ONLY_PEERS" = 0 ]; then
 log "JMH"
 prop jmh.load "$(load1)"
 java -cp "$CP" -Dbench.inputs="$OUT/inputs" org.openjdk.jmh.Main 'org.xrootd.hook.bench.SyncBench' \
@@ -93,6 +109,7 @@ prop jmh.monitor.load "$(load1)"
 java -cp "$CP" org.openjdk.jmh.Main 'org.xrootd.hook.bench.MonitorBench' \
   "${JMH_OPTS[@]}" -prof gc -rf json -rff "$OUT/jmh-monitor.json" >"$OUT/jmh-monitor.log" 2>&1 \
   || { tail -30 "$OUT/jmh-monitor.log" >&2; exit 1; }
+fi
 
 # ---------------------------------------------------------------- HTTP
 PIDS=()
@@ -132,6 +149,7 @@ stop() {
   kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true
 }
 
+if [ "$ONLY_PEERS" = 0 ]; then
 # /readyz when the service has it, else /healthz: a first start, not measured, finds out (and warms the disk cache).
 name=probe; START_NS=$(date +%s%N); start probe
 wait_200 /healthz >/dev/null
@@ -148,6 +166,8 @@ for i in $(seq "$STARTS"); do
 done
 prop startup.ms "$(IFS=,; echo "${starts[*]}")"
 log "start to first 200 on $ENDPOINT: ${starts[*]} ms"
+
+fi
 
 # check INPUT: the server answers the bytes the in-process hook gives.
 check() {
@@ -188,6 +208,7 @@ rss() {
   prop "rss.$1.load" "$(load1)"
 }
 
+if [ "$ONLY_PEERS" = 0 ]; then
 # The last measured start serves every input, with this machine's default GC (G1).
 for input in sample workers-100 workers-500; do check "$input"; done
 warm default sample
@@ -221,6 +242,68 @@ prop nmt.threads "$(awk '/Threads/ {print $2}' "/proc/$SERVER_PID/status")"
 rss nmt "after 100 workers"
 stop
 
+fi
+
+# ---------------------------------------------------------------- the peers (issue #19)
+# The hook, a Node.js hook and a Python hook (tests/bench/peers: as Metacontroller's examples are written,
+# one process each with its runtime's defaults), one after the other in this run, with the same inputs and
+# the same wrk at 16 connections. Each must first answer every input with exactly the hook's bytes.
+PEER_INPUTS=(sample workers-100 workers-500 workers-1000 related)
+# The smoke checks every input's bytes on every server but loads only the sample.
+PEER_LOADS=("${PEER_INPUTS[@]}")
+[ "$SMOKE" = 1 ] && PEER_LOADS=(sample)
+PYTHON=python3; [ -x /usr/bin/python3 ] && PYTHON=/usr/bin/python3
+# peer_start SERVER: starts it on a free port (SERVER_PID, PORT) and waits until it answers a sync.
+peer_start() {
+  name=peer-$1; START_NS=$(date +%s%N)
+  case "$1" in
+    hook) start "peer-hook" -XX:+UseSerialGC ;;   # as deployed: Serial, as a 256 MiB container picks
+    node)
+      PORT=$(free_port)
+      node tests/bench/peers/hook.js "$PORT" "$OUT/responses" >"$OUT/server-peer-node.log" 2>&1 &
+      SERVER_PID=$!; PIDS+=("$SERVER_PID") ;;
+    python)
+      PORT=$(free_port)
+      # A log line per request on stderr, as http.server does by default.
+      "$PYTHON" "$PWD/tests/bench/peers/hook.py" "$PORT" "$OUT/responses" >"$OUT/server-peer-python.log" 2>&1 &
+      SERVER_PID=$!; PIDS+=("$SERVER_PID") ;;
+  esac
+  local deadline=$((SECONDS + 60))
+  until curl -s -f -o /dev/null -H 'Content-Type: application/json' --data-binary "@$OUT/inputs/sample.json" \
+      "http://127.0.0.1:$PORT/sync"; do
+    kill -0 "$SERVER_PID" 2>/dev/null || { echo "peer $1 died: $(tail -5 "$OUT/server-peer-$1.log")" >&2; exit 1; }
+    [ $SECONDS -lt $deadline ] || { echo "peer $1 does not answer" >&2; exit 1; }
+    sleep 0.05
+  done
+}
+PEER_N=0
+for server in hook node python; do
+  if [ "$server" = node ] && ! command -v node >/dev/null 2>&1; then
+    log "no node (apt-get could not install nodejs): the Node.js peer is skipped"; prop "peer.skipped.node" "no node"; continue
+  fi
+  if [ "$server" = python ] && ! command -v "$PYTHON" >/dev/null 2>&1; then
+    log "no python3: the Python peer is skipped"; prop "peer.skipped.python" "no python3"; continue
+  fi
+  log "peer $server"
+  peer_start "$server"
+  for input in "${PEER_INPUTS[@]}"; do check "$input"; done
+  for input in "${PEER_LOADS[@]}"; do warm "$server" "$input" "$PEER_WARM"; done
+  for input in "${PEER_LOADS[@]}"; do
+    PEER_N=$((PEER_N + 1))
+    prop "peer.$PEER_N.server" "$server"; prop "peer.$PEER_N.input" "$input"
+    prop "peer.$PEER_N.seconds" "$PEER_SECONDS"; prop "peer.$PEER_N.file" "wrk-peer-$server-$input.txt"
+    prop "peer.$PEER_N.load" "$(load1)"
+    before=$(cpu_ticks)
+    BENCH_BODY="$OUT/inputs/$input.json" wrk -t2 -c16 -d"${PEER_SECONDS}s" --timeout 5s --latency -s tests/bench/post.lua \
+      "http://127.0.0.1:$PORT/sync" >"$OUT/wrk-peer-$server-$input.txt"
+    prop "peer.$PEER_N.cpu.ticks" "$(( $(cpu_ticks) - before ))"
+  done
+  prop "peer.rss.$server.kib" "$(awk '/VmRSS/ {print $2}' "/proc/$SERVER_PID/status")"
+  stop
+done
+for input in "${PEER_INPUTS[@]}"; do prop "peer.bytes.$input" "$(stat -c %s "$OUT/inputs/$input.json") $(stat -c %s "$OUT/responses/$input.response.json")"; done
+
+if [ "$ONLY_PEERS" = 0 ]; then
 # ---------------------------------------------------------------- the monitor at 1000 workers
 # The collector as deployed (the Deployment's JAVA_TOOL_OPTIONS: Serial, 1 processor, 512 KiB stacks), its
 # heap capped at 64 MiB, without Kubernetes credentials (no insight writer; MonitorLoad reads /insight once
@@ -280,6 +363,9 @@ rss monitor "after the load"
 prop monitor.threads "$(awk '/Threads/ {print $2}' "/proc/$SERVER_PID/status")"
 stop
 
+fi
+
 REPORT_OPTS=()
 [ "$SMOKE" = 1 ] && REPORT_OPTS=(--smoke)
+[ "$ONLY_PEERS" = 1 ] && REPORT_OPTS=(--peers)
 java -cp "$CP" org.xrootd.hook.bench.BenchTool report "$OUT" "${REPORT_OPTS[@]}" | tee "$OUT/table.md"

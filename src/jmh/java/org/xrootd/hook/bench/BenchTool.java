@@ -57,8 +57,10 @@ public final class BenchTool {
             }
             case "report" -> {
                 boolean smoke = args.length > 2 && args[2].equals("--smoke");
+                boolean onlyPeers = args.length > 2 && args[2].equals("--peers");
                 List<String> missing = new ArrayList<>();
-                System.out.print(report(Path.of(args[1]), missing, smoke));
+                System.out.print(onlyPeers ? header(Path.of(args[1])) + peers(Path.of(args[1]), missing, false)
+                        : report(Path.of(args[1]), missing, smoke));
                 if (!missing.isEmpty()) {
                     System.err.println("benchmark produced no figure for: " + String.join(", ", missing));
                     System.exit(1);
@@ -76,17 +78,22 @@ public final class BenchTool {
 
     /**
      * The sample is the golden steady-ready request (2 redirectors, 3 workers, every pod ready, status
-     * written back). The 100- and 500-worker requests are the same steady state derived with that many
-     * workers (and so with their supervisors).
+     * written back). The 100-, 500- and 1000-worker requests are the same steady state derived with that
+     * many workers (and so with their supervisors). {@code related} is the golden monitor-steady-all-connected
+     * request: the sample's cluster with the monitor on, the insight ConfigMap among its related objects.
      */
     static void inputs(Path dir) throws IOException {
-        if (SpecParser.MAX_WORKERS < 500) {
-            throw new IllegalStateException("the worker cap (" + SpecParser.MAX_WORKERS + ") is below 500: the 500-worker input would be invalid");
+        if (SpecParser.MAX_WORKERS < 1000) {
+            throw new IllegalStateException("the worker cap (" + SpecParser.MAX_WORKERS + ") is below 1000: the 1000-worker input would be invalid");
         }
         Files.createDirectories(dir);
         JsonNode sample = Json.MAPPER.readTree(Repo.path("tests/fixtures/steady-ready/request.json").toFile());
         Files.write(dir.resolve("sample.json"), Json.MAPPER.writeValueAsBytes(sample));
-        for (int workers : new int[] {100, 500}) {
+        // Related objects beyond the catalog entry: the golden steady state with the monitor on, whose request
+        // also carries the insight ConfigMap the collector writes (and the monitor's own children).
+        JsonNode related = Json.MAPPER.readTree(Repo.path("tests/fixtures/monitor-steady-all-connected/request.json").toFile());
+        Files.write(dir.resolve("related.json"), Json.MAPPER.writeValueAsBytes(related));
+        for (int workers : new int[] {100, 500, 1000}) {
             ObjectNode request = Scenarios.steadyRequest(workers);
             Files.write(dir.resolve("workers-" + workers + ".json"), Json.MAPPER.writeValueAsBytes(request));
         }
@@ -170,7 +177,117 @@ public final class BenchTool {
         }
         monitor(dir, props, table);
         out.append(table.out);
+        out.append('\n').append(peers(dir, missing, smoke));
         return out.toString();
+    }
+
+    private static String header(Path dir) throws IOException {
+        Properties props = properties(dir);
+        return "Machine: " + props.getProperty("machine", "?") + "\nRun: " + props.getProperty("run", "?") + "\n\n";
+    }
+
+    private static Properties properties(Path dir) throws IOException {
+        Properties props = new Properties();
+        try (Reader reader = Files.newBufferedReader(dir.resolve("results.properties"), StandardCharsets.UTF_8)) {
+            props.load(reader);
+        }
+        return props;
+    }
+
+    /** One wrk run of a server: syncs/s, p99 (ms), requests, errors, server CPU per sync (µs). */
+    record Load(double perSecond, double p99, long requests, long errors, double cpuMicros, String load) {}
+
+    private static Load load(Path dir, Properties props, String key) throws IOException {
+        Path file = dir.resolve(props.getProperty(key + ".file"));
+        String text = Files.exists(file) ? Files.readString(file) : "";
+        Matcher rps = RPS.matcher(text);
+        Double p99 = percentile(text, "99");
+        Matcher total = TOTAL.matcher(text);
+        if (!rps.find() || p99 == null || !total.find()) {
+            return null;
+        }
+        long errors = 0;
+        Matcher non2xx = NON_2XX.matcher(text);
+        if (non2xx.find()) {
+            errors += Long.parseLong(non2xx.group(1));
+        }
+        Matcher socket = SOCKET.matcher(text);
+        if (socket.find()) {
+            for (int g = 1; g <= 4; g++) {
+                errors += Long.parseLong(socket.group(g));
+            }
+        }
+        long requests = Long.parseLong(total.group(1));
+        double cpu = requests == 0 ? Double.NaN : Long.parseLong(props.getProperty(key + ".cpu.ticks", "0")) * 1e6
+                / Long.parseLong(props.getProperty("clock.ticks.per.second", "100")) / requests;
+        return new Load(Double.parseDouble(rps.group(1)), p99, requests, errors, cpu, props.getProperty(key + ".load", ""));
+    }
+
+    /**
+     * The side-by-side table (issue #19): per input, the hook and each peer's server CPU per sync, syncs/s
+     * and p99 at 16 connections, and the ratios against the leanest (CPU) and best (throughput, p99) peer.
+     */
+    static String peers(Path dir, List<String> missing, boolean smoke) throws IOException {
+        Properties props = properties(dir);
+        java.util.Map<String, java.util.Map<String, Load>> byInput = new java.util.LinkedHashMap<>();
+        for (int i = 1; props.containsKey("peer." + i + ".file"); i++) {
+            String key = "peer." + i;
+            Load l = load(dir, props, key);
+            if (l == null) {
+                missing.add("peer " + props.getProperty(key + ".server") + " " + props.getProperty(key + ".input"));
+                continue;
+            }
+            byInput.computeIfAbsent(props.getProperty(key + ".input"), k -> new java.util.LinkedHashMap<>())
+                    .put(props.getProperty(key + ".server"), l);
+        }
+        if (byInput.isEmpty()) {
+            missing.add("peers");
+            return "";
+        }
+        StringBuilder out = new StringBuilder();
+        out.append("Side by side (16 connections, ").append(props.getProperty("peer.1.seconds", "?"))
+                .append(" s each; server CPU per sync from /proc/PID/stat; Java hook -Xmx128m, Serial GC)")
+                .append(props.containsKey("peer.skipped.node") ? ": **no Node.js peer** (" + props.getProperty("peer.skipped.node") + ")" : "")
+                .append("\n\n");
+        out.append("| input | request / response | server | CPU per sync | syncs/s | p99 | errors | load (1 min) | hook CPU ÷ leanest peer's | hook syncs/s ÷ best peer's | hook p99 ÷ best peer's |\n");
+        out.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+        byInput.forEach((input, servers) -> {
+            Load hook = servers.get("hook");
+            double leanest = Double.MAX_VALUE;
+            double best = 0;
+            double bestP99 = Double.MAX_VALUE;
+            for (var e : servers.entrySet()) {
+                if (!e.getKey().equals("hook")) {
+                    leanest = Math.min(leanest, e.getValue().cpuMicros());
+                    best = Math.max(best, e.getValue().perSecond());
+                    bestP99 = Math.min(bestP99, e.getValue().p99());
+                }
+            }
+            String[] bytes = props.getProperty("peer.bytes." + input, "0 0").split(" ");
+            boolean first = true;
+            for (var e : servers.entrySet()) {
+                Load l = e.getValue();
+                boolean isHook = e.getKey().equals("hook");
+                String ratios = isHook && hook != null && best > 0
+                        ? String.format(Locale.ROOT, " **%.2f** | **%.2f** | %.2f |", l.cpuMicros() / leanest, l.perSecond() / best,
+                                l.p99() / bestP99)
+                        : " | | |";
+                out.append(String.format(Locale.ROOT, "| %s | %s | %s | %.0f µs | %.0f | %.2f ms | %d | %s |%s\n",
+                        first ? input : "", first ? String.format(Locale.ROOT, "%.1f / %.1f KiB", Long.parseLong(bytes[0]) / 1024.0,
+                                Long.parseLong(bytes[1]) / 1024.0) : "",
+                        e.getKey(), l.cpuMicros(), l.perSecond(), l.p99(), l.errors(), l.load(), ratios));
+                first = false;
+            }
+        });
+        out.append("\nGoals (issue #19): hook CPU ÷ leanest peer's ≤ 0.33; hook syncs/s ÷ best peer's ≥ 2; hook p99 ÷ best peer's ≤ 1; 0 errors.")
+                .append(smoke ? " (smoke: the figures mean nothing)" : "").append('\n');
+        for (String server : List.of("hook", "node", "python")) {
+            String rss = props.getProperty("peer.rss." + server + ".kib");
+            if (rss != null) {
+                out.append(String.format(Locale.ROOT, "Resident memory of %s after its load: %.0f MiB. ", server, Long.parseLong(rss) / 1024.0));
+            }
+        }
+        return out.append('\n').toString();
     }
 
     // ---------------------------------------------------------------- the monitor (issue 16)

@@ -333,7 +333,29 @@ public final class XrootdConf {
         }
     }
 
+    /**
+     * {@link #rendered} of recent specs. Rendering is a pure function of the spec (a record: equal specs
+     * render equal files), and a resync of an unchanged cluster, the common case, brings an equal spec
+     * again: rendering and hashing the files was a tenth of a sync's CPU (BENCHMARKS.md, issue #19).
+     * Bounded: cleared when it holds {@value #RENDERED_CACHE} specs.
+     */
+    private static final Map<XrootdSpec, Rendered> RENDERED = new java.util.concurrent.ConcurrentHashMap<>();
+    static final int RENDERED_CACHE = 256;
+
     public static Rendered rendered(XrootdSpec spec) {
+        Rendered cached = RENDERED.get(spec);
+        if (cached != null) {
+            return cached;
+        }
+        Rendered fresh = renderedNow(spec);
+        if (RENDERED.size() >= RENDERED_CACHE) {
+            RENDERED.clear();
+        }
+        RENDERED.put(spec, fresh);
+        return fresh;
+    }
+
+    static Rendered renderedNow(XrootdSpec spec) {
         String script = StartScript.render(spec);
         Map<Component, String> hashes = new EnumMap<>(Component.class);
         for (Component component : Component.values()) {

@@ -78,6 +78,53 @@ public record Insight(String cluster, List<Redirector> redirectors, List<Worker>
         return new Insight(cluster, new ArrayList<>(redirectors.values()), new ArrayList<>(workers.values()));
     }
 
+    /**
+     * Whether two reports of one source contribute the same to the view (stale aside): for a redirector's
+     * or supervisor's cmsd its nodes (name, role, state), for a worker's xrootd its space as the view rounds
+     * it. Counters and times do not count.
+     */
+    static boolean sameView(Report a, Report b) {
+        if (!a.program().equals(b.program()) || a.role() != b.role() || !a.host().equals(b.host())) {
+            return false;
+        }
+        boolean aCms = a.cms() != null;
+        if (aCms != (b.cms() != null)) {
+            return false;
+        }
+        if (aCms) {
+            List<Report.Node> x = a.cms().nodes();
+            List<Report.Node> y = b.cms().nodes();
+            if (x.size() != y.size()) {
+                return false;
+            }
+            for (int i = 0; i < x.size(); i++) {
+                Report.Node m = x.get(i);
+                Report.Node n = y.get(i);
+                if (m.state() != n.state() || !m.host().equals(n.host()) || !java.util.Objects.equals(m.role(), n.role())) {
+                    return false;
+                }
+            }
+        }
+        if (a.paths().size() != b.paths().size()) {
+            return false;
+        }
+        long[] spaceA = space(a);
+        long[] spaceB = space(b);
+        return spaceA[0] == spaceB[0] && spaceA[1] == spaceB[1];
+    }
+
+    /** {free rounded down to the step, total}, as {@link #of} computes them. */
+    private static long[] space(Report r) {
+        long free = 0;
+        long total = 0;
+        for (Report.OssPath p : r.paths()) {
+            free = saturatedAdd(free, Math.max(0, p.freeBytes()));
+            total = saturatedAdd(total, Math.max(0, p.totalBytes()));
+        }
+        long step = spaceStep(total);
+        return new long[] {free / step * step, total};
+    }
+
     private static Redirector keepFresh(Redirector a, Redirector b) {
         return a.stale() && !b.stale() ? b : a;
     }

@@ -2,6 +2,7 @@ package org.xrootd.hook.monitor;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.xrootd.hook.monitor.Report.NodeState;
 import org.xrootd.hook.monitor.Report.Role;
 import org.xrootd.hook.monitor.XmlScanner.Element;
@@ -16,6 +17,9 @@ import org.xrootd.hook.monitor.XmlScanner.Element;
 public final class ReportParser {
     /** Larger than any datagram a daemon sends (a 64-node manager: about 10 kB). */
     public static final int MAX_DATAGRAM = 65_507;
+
+    /** The sections {@link #report} reads; the scanner checks the others but builds nothing of them. */
+    private static final Set<String> SECTIONS = Set.of("link", "proc", "sched", "buff", "xrootd", "ofs", "oss", "cmsm", "cms", "cache");
 
     private ReportParser() {}
 
@@ -32,7 +36,7 @@ public final class ReportParser {
 
     public static Parsed parse(byte[] data, int length) {
         try {
-            XmlScanner.Result xml = XmlScanner.scan(data, length);
+            XmlScanner.Result xml = XmlScanner.scan(data, length, SECTIONS);
             if (!xml.ok()) {
                 return new Parsed(null, xml.error());
             }
@@ -46,15 +50,15 @@ public final class ReportParser {
         if (!root.name().equals("statistics")) {
             return new Parsed(null, "root element is <" + root.name() + ">, not <statistics>");
         }
-        String program = root.attributes().get("pgm");
-        String src = root.attributes().get("src");
+        String program = root.attribute("pgm");
+        String src = root.attribute("src");
         if (program == null || program.isBlank() || src == null || src.isBlank()) {
             return new Parsed(null, "no pgm or src attribute");
         }
         int colon = src.lastIndexOf(':');
         String host = colon > 0 ? src.substring(0, colon) : src;
         int port = colon > 0 ? (int) Math.max(0, Math.min(65535, number(src.substring(colon + 1)))) : 0;
-        String instance = root.attributes().getOrDefault("ins", "");
+        String instance = orEmpty(root.attribute("ins"));
 
         Element link = null, proc = null, sched = null, buff = null, xrootd = null, ofs = null, oss = null, cmsm = null, cms = null,
                 cache = null;
@@ -62,7 +66,7 @@ public final class ReportParser {
             if (!s.name().equals("stats")) {
                 continue;
             }
-            String id = s.attributes().getOrDefault("id", "");
+            String id = orEmpty(s.attribute("id"));
             switch (id) {
                 case "link" -> link = first(link, s);
                 case "proc" -> proc = first(proc, s);
@@ -85,11 +89,11 @@ public final class ReportParser {
                 port,
                 program,
                 instance,
-                root.attributes().getOrDefault("site", ""),
-                root.attributes().getOrDefault("ver", ""),
-                number(root.attributes().get("pid")),
-                number(root.attributes().get("tos")),
-                number(root.attributes().get("tod")),
+                orEmpty(root.attribute("site")),
+                orEmpty(root.attribute("ver")),
+                number(root.attribute("pid")),
+                number(root.attribute("tos")),
+                number(root.attribute("tod")),
                 role(program, cmsStats, ofsStats),
                 link == null ? null : new Report.Link(n(link, "num"), n(link, "maxn"), n(link, "tot"), n(link, "in"),
                         n(link, "out"), n(link, "tmo"), n(link, "stall"), n(link, "sfps")),
@@ -105,6 +109,10 @@ public final class ReportParser {
                 cmsStats,
                 cache == null ? null : new Report.Cache(n(cache, "store", "size"), n(cache, "store", "used")));
         return new Parsed(report, null);
+    }
+
+    private static String orEmpty(String s) {
+        return s == null ? "" : s;
     }
 
     private static Element first(Element already, Element candidate) {
@@ -151,7 +159,7 @@ public final class ReportParser {
                     String run = n.text("run");
                     String flags = run == null || run.isEmpty() ? "" : run.substring(1);
                     String host = n.text("host");
-                    nodes.add(new Report.Node((int) Math.min(Integer.MAX_VALUE, number(n.attributes().get("id"))),
+                    nodes.add(new Report.Node((int) Math.min(Integer.MAX_VALUE, number(n.attribute("id"))),
                             host == null ? "" : host, n.text("role"), NodeState.of(run), flags.indexOf('w') >= 0,
                             flags.indexOf('n') >= 0));
                 }
@@ -195,8 +203,8 @@ public final class ReportParser {
         if (e == null) {
             return Report.ABSENT;
         }
-        long s = number(e.text("s"));
-        long u = number(e.text("u"));
+        long s = e.number("s");
+        long u = e.number("u");
         if (s < 0 && u < 0) {
             return Report.ABSENT;
         }
@@ -204,7 +212,7 @@ public final class ReportParser {
     }
 
     private static long n(Element e, String... path) {
-        return number(e.text(path));
+        return e.number(path);
     }
 
     /** The leading decimal digits of {@code text}, or ABSENT; saturates instead of overflowing. */

@@ -30,10 +30,22 @@ public final class ReportStore {
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
+    /** Bumped by every change that may change the {@link Insight} (other than time making a source stale). */
+    private final AtomicLong viewVersion = new AtomicLong();
+    private final long staleAfterMillis;
 
     public ReportStore(LongSupplier clock, Duration forget) {
+        this(clock, forget, Duration.ZERO);
+    }
+
+    /**
+     * {@code staleAfter}: when a source counts as stale in the insight; a report from a source silent
+     * that long changes the view even when it says what the last one said.
+     */
+    public ReportStore(LongSupplier clock, Duration forget, Duration staleAfter) {
         this.clock = clock;
         this.forget = forget;
+        this.staleAfterMillis = staleAfter.toMillis();
     }
 
     /** Parses one datagram and keeps it if it is a report; counts it either way. */
@@ -54,13 +66,28 @@ public final class ReportStore {
             return;
         }
         accepted.incrementAndGet();
-        latest.put(source, new Entry(source, report, clock.getAsLong()));
+        long now = clock.getAsLong();
+        Entry old = latest.put(source, new Entry(source, report, now));
+        if (old == null || now - old.receivedMillis() > staleAfterMillis || !Insight.sameView(old.report(), report)) {
+            viewVersion.incrementAndGet();
+        }
+    }
+
+    /**
+     * Changes whenever a report may have changed the {@link Insight}: a new source, a forgotten one, one
+     * back from silence, or a report whose part of the view differs from its predecessor's. Steady reports
+     * (only counters moved) leave it as it is.
+     */
+    public long viewVersion() {
+        return viewVersion.get();
     }
 
     /** Every source heard from within {@code forget}, sorted (host, program, instance). */
     public List<Entry> entries() {
         long now = clock.getAsLong();
-        latest.values().removeIf(e -> now - e.receivedMillis() > forget.toMillis());
+        if (latest.values().removeIf(e -> now - e.receivedMillis() > forget.toMillis())) {
+            viewVersion.incrementAndGet();
+        }
         List<Entry> out = new ArrayList<>(latest.values());
         out.sort(Comparator.comparing((Entry e) -> e.source().host()).thenComparing(e -> e.source().program())
                 .thenComparing(e -> e.source().instance()));

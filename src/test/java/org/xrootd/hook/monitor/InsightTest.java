@@ -91,4 +91,49 @@ class InsightTest {
         assertEquals(1, insight.workers().size());
         assertEquals(264212084L * 1024, insight.workers().get(0).totalBytes());
     }
+
+    /**
+     * The collector computes the insight again only when {@link ReportStore#viewVersion()} moves (or time
+     * makes a source stale): so whenever the version stays, the view computed from scratch must be the
+     * same; and steady reports (counters only, space within a step) must not move it.
+     */
+    @Test
+    void viewVersionMovesWheneverTheViewDoes() {
+        AtomicLong clock = new AtomicLong(0);
+        ReportStore store = new ReportStore(clock::get, Duration.ofHours(1), INTERVAL.multipliedBy(MonitorMetrics.STALE_INTERVALS));
+        java.util.Random random = new java.util.Random(7);
+        String[] states = {"awn", "own", "swn", "dwn"};
+        String before = Insight.of("c", store.entries(), clock.get(), INTERVAL).toJson();
+        long version = store.viewVersion();
+        int moves = 0;
+        int steady = 0;
+        for (int step = 0; step < 3_000; step++) {
+            if (random.nextInt(100) == 0) {
+                clock.addAndGet(30_001); // everyone silent for 3 intervals: stale by time, the version need not move
+                before = Insight.of("c", store.entries(), clock.get(), INTERVAL).toJson();
+                version = store.viewVersion();
+                continue;
+            }
+            clock.addAndGet(random.nextInt(1000));
+            String r = "r-" + random.nextInt(2) + ".s";
+            switch (random.nextInt(3)) {
+                case 0 -> put(store, manager(r, "w-0.s=" + states[random.nextInt(random.nextInt(10) == 0 ? 4 : 1)],
+                        "w-1.s=" + states[random.nextInt(random.nextInt(10) == 0 ? 4 : 1)]));
+                case 1 -> put(store, worker("w-" + random.nextInt(2) + ".s", 10L * 1024 * 1024,
+                        5L * 1024 * 1024 + (random.nextInt(10) == 0 ? 2048 : 0) + random.nextInt(100)));
+                default -> put(store, report("cmsd", "w-" + random.nextInt(2) + ".s", "<stats id=\"cms\"><role>S</role></stats>"
+                        + "<stats id=\"link\"><in>" + random.nextInt(1 << 20) + "</in></stats>"));
+            }
+            String now = Insight.of("c", store.entries(), clock.get(), INTERVAL).toJson();
+            if (store.viewVersion() == version) {
+                assertEquals(before, now, "step " + step + ": the view changed but the version did not");
+                steady++;
+            } else {
+                moves++;
+            }
+            before = now;
+            version = store.viewVersion();
+        }
+        assertTrue(moves > 50 && steady > 1_000, "moves " + moves + ", steady " + steady);
+    }
 }
