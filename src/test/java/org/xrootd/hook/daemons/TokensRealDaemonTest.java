@@ -46,9 +46,8 @@ import org.xrootd.hook.testkit.Tiers;
  * for an EC P-256 key pair made here. Tokens are WLCG-profile JWTs signed here (ES256, the JDK's own
  * signature). The issuer's certificate is signed by a CA of the test that is in no system bundle: it
  * reaches the pods as spec.tokens.caBundle (a Secret), which the init container adds to the xrootd
- * container's /etc/ssl/certs. Every request goes through the redirector, from the in-cluster client
- * (the outside client would need the exposure set-up of OutsideAccessRealDaemonTest; the authorization
- * path is the same).
+ * container's /etc/ssl/certs. Every request goes through the redirector, from the in-cluster client;
+ * TokensOutsideRealDaemonTest runs the same checks from the outside client (LoadBalancer, HostPort workers).
  */
 @Tiers.Daemons
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -57,7 +56,7 @@ class TokensRealDaemonTest {
     private static final String NAME = "tok";
     private static final String TLS_SECRET = "tok-tls";
     private static final String CA_SECRET = "tok-issuer-ca";
-    private static final String AUDIENCE = "https://tok.example.org";
+    static final String AUDIENCE = "https://tok.example.org";
     private static final int ISSUER_PORT = 8443;
     private static final Duration T = CLIENT_TIMEOUT;
 
@@ -348,7 +347,7 @@ class TokensRealDaemonTest {
 
     // ---------------------------------------------------------------- issuer
 
-    private static final String ISSUER_SERVER = String.join("\n",
+    static final String ISSUER_SERVER = String.join("\n",
             "import functools, http.server, ssl, sys",
             "docroot, cert, key, port = sys.argv[1:5]",
             "handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=docroot)",
@@ -359,6 +358,10 @@ class TokensRealDaemonTest {
             "server.serve_forever()", "");
 
     private void openssl(String... args) {
+        openssl(run, args);
+    }
+
+    static void openssl(DaemonRun run, String... args) {
         List<String> argv = new ArrayList<>(List.of("openssl"));
         argv.addAll(List.of(args));
         run.procs.check(argv, Duration.ofSeconds(60));
@@ -366,23 +369,27 @@ class TokensRealDaemonTest {
 
     /** A key and a certificate for {@code subjectAltName}, signed by the test CA: {cert, key}. */
     private Path[] signed(String name, String subjectAltName, Path ca, Path caKey) throws IOException {
+        return signed(run, name, subjectAltName, ca, caKey);
+    }
+
+    static Path[] signed(DaemonRun run, String name, String subjectAltName, Path ca, Path caKey) throws IOException {
         Path key = run.clientFile(name + ".key");
         Path csr = run.clientFile(name + ".csr");
         Path cert = run.clientFile(name + ".crt");
         Path ext = run.clientFile(name + ".ext", ("subjectAltName=" + subjectAltName + "\n").getBytes(StandardCharsets.UTF_8));
-        openssl("req", "-new", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=" + name, "-keyout", key.toString(), "-out", csr.toString());
-        openssl("x509", "-req", "-in", csr.toString(), "-CA", ca.toString(), "-CAkey", caKey.toString(), "-CAcreateserial",
+        openssl(run, "req", "-new", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=" + name, "-keyout", key.toString(), "-out", csr.toString());
+        openssl(run, "x509", "-req", "-in", csr.toString(), "-CA", ca.toString(), "-CAkey", caKey.toString(), "-CAcreateserial",
                 "-days", "2", "-extfile", ext.toString(), "-out", cert.toString());
         return new Path[] {cert, key};
     }
 
-    private static KeyPair ecKeyPair() throws Exception {
+    static KeyPair ecKeyPair() throws Exception {
         KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
         generator.initialize(new ECGenParameterSpec("secp256r1"));
         return generator.generateKeyPair();
     }
 
-    private static String jwks(KeyPair pair, String kid) {
+    static String jwks(KeyPair pair, String kid) {
         ECPublicKey key = (ECPublicKey) pair.getPublic();
         ObjectNode jwks = Json.MAPPER.createObjectNode();
         ObjectNode jwk = jwks.putArray("keys").addObject();
@@ -400,7 +407,7 @@ class TokensRealDaemonTest {
      * A WLCG-profile token (wlcg.ver 1.0) of {@code issuer} with {@code scope}, valid for {@code lifetime}
      * seconds from now (negative: expired that long ago), signed ES256 with {@code pair} (kid key-1).
      */
-    private static String token(KeyPair pair, String issuer, String scope, long lifetime) {
+    static String token(KeyPair pair, String issuer, String scope, long lifetime) {
         long now = System.currentTimeMillis() / 1000;
         long issued = lifetime < 0 ? now + lifetime - 600 : now;
         ObjectNode header = Json.MAPPER.createObjectNode().put("alg", "ES256").put("typ", "JWT").put("kid", "key-1");
