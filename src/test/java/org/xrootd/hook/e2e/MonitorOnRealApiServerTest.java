@@ -29,7 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -95,16 +94,7 @@ class MonitorOnRealApiServerTest {
 
     @BeforeAll
     static void start() throws Exception {
-        var bin = ControlPlane.defaultBinDir();
-        if (!Files.isExecutable(bin.resolve("kube-apiserver")) || !Files.isExecutable(bin.resolve("etcd"))
-                || !Files.isExecutable(bin.resolve("kube-controller-manager"))) {
-            String message = "no Kubernetes binaries in " + bin + ": run tests/e2e/provision-k8s.sh (or set " + ControlPlane.ENV_BIN + ")";
-            if ("true".equals(System.getenv("CI"))) {
-                throw new IllegalStateException(message + "; under CI=true the end-to-end suite must run");
-            }
-            System.err.println("MonitorOnRealApiServerTest skipped: " + message);
-            Assumptions.abort(message);
-        }
+        E2eCluster.requireBinaries("MonitorOnRealApiServerTest");
         work = Files.createTempDirectory("xrootd-monitor-e2e-");
         auditLog = work.resolve("audit.log");
         // Every request of the collector's ServiceAccount, and nothing else: the count of its API calls.

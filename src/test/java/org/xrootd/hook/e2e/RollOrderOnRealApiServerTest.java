@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +14,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.xrootd.hook.testkit.Conditions;
@@ -53,16 +51,7 @@ class RollOrderOnRealApiServerTest {
 
     @BeforeAll
     static void startCluster() throws Exception {
-        var bin = ControlPlane.defaultBinDir();
-        boolean present = Files.isExecutable(bin.resolve("kube-apiserver")) && Files.isExecutable(bin.resolve("etcd"))
-                && Files.isExecutable(bin.resolve("kube-controller-manager"));
-        if (!present) {
-            String message = "no Kubernetes binaries in " + bin + ": run tests/e2e/provision-k8s.sh (or set " + ControlPlane.ENV_BIN + ")";
-            if ("true".equals(System.getenv("CI"))) {
-                throw new IllegalStateException(message + "; under CI=true the end-to-end suite must run");
-            }
-            Assumptions.abort(message);
-        }
+        E2eCluster.requireBinaries("RollOrderOnRealApiServerTest");
         cluster = E2eCluster.start();
         api = cluster.api;
         xrootds = api.resource("xrootd.org/v1alpha1", "xrootds");
@@ -73,9 +62,7 @@ class RollOrderOnRealApiServerTest {
     @AfterAll
     static void stopCluster() {
         if (cluster != null) {
-            cluster.emulator.errors().forEach(e -> System.err.println("emulator error: " + e));
-            cluster.emulator.violations().forEach(v -> System.err.println("contract violation: " + v));
-            cluster.close();
+            cluster.closeReporting();
         }
     }
 

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,7 +26,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -110,18 +108,7 @@ class XrootdOnRealApiServerTest {
     @BeforeAll
     static void startCluster() throws Exception {
         suiteStart = System.nanoTime();
-        var bin = ControlPlane.defaultBinDir();
-        boolean present = Files.isExecutable(bin.resolve("kube-apiserver")) && Files.isExecutable(bin.resolve("etcd"))
-                && Files.isExecutable(bin.resolve("kube-controller-manager"));
-        if (!present) {
-            String message = "no Kubernetes binaries in " + bin + ": run tests/e2e/provision-k8s.sh (or set "
-                    + ControlPlane.ENV_BIN + ")";
-            if ("true".equals(System.getenv("CI"))) {
-                throw new IllegalStateException(message + "; under CI=true the end-to-end suite must run");
-            }
-            System.err.println("XrootdOnRealApiServerTest skipped: " + message);
-            Assumptions.abort(message);
-        }
+        E2eCluster.requireBinaries("XrootdOnRealApiServerTest");
         cluster = E2eCluster.start();
         api = cluster.api;
         xrootds = api.resource("xrootd.org/v1alpha1", "xrootds");
