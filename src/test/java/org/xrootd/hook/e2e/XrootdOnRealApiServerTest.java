@@ -242,13 +242,16 @@ class XrootdOnRealApiServerTest {
         assertEquals(5, api.get(statefulSets, ns, "base-xrootd-xrootd-worker").path("spec").path("replicas").asInt());
         awaitNames("claims", ns, claims, null, workerClaims(5));
 
-        patch(ns, "{\"spec\":{\"worker\":{\"replicas\":2}}}");
+        // Without a drain (DrainOnRealApiServerTest proves that one): the opt-out annotation leaves the files of
+        // workers 2-4 on their claims, which is what this scenario checks.
+        patch(ns, "{\"metadata\":{\"annotations\":{\"xrootd.org/scale-down-without-drain\":\"2\"}},"
+                + "\"spec\":{\"worker\":{\"replicas\":2}}}");
         awaitReady(ns, "2/2", "2/2");
         awaitNames("worker pods", ns, pods, "app.kubernetes.io/component=worker",
                 List.of("base-xrootd-xrootd-worker-0", "base-xrootd-xrootd-worker-1"));
         assertEquals(workerClaims(5), names(ns, claims, null), "claims of removed workers are kept");
         assertEquals("2/2", table(ns).get(NAME).get("Workers"));
-        return "scale 3 -> 5 -> 2: emulator writes " + summary(writesIn(ns, mark));
+        return "scale 3 -> 5 -> 2 (without a drain): emulator writes " + summary(writesIn(ns, mark));
     }
 
     @Test
