@@ -208,22 +208,29 @@ final class LocalPod {
         runInitContainers();
         for (String containerName : containerNames()) {
             JsonNode c = container(containerName);
-            if (!image.reference().equals(c.path("image").asText())) {
-                throw new IllegalStateException(name + "/" + containerName + " names image " + c.path("image")
-                        + ", but the test runs " + image.reference());
-            }
             Path containerDir = podDir.resolve("incarnation-" + incarnation).resolve("containers").resolve(containerName);
-            List<String> bindFiles;
-            try {
-                for (String dir : List.of("upper", "work", "root")) {
-                    Files.createDirectories(containerDir.resolve(dir));
-                }
-                bindFiles = containerLayer(c, containerDir.resolve("layer"));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            List<String> bindFiles = prepareContainer(c, containerName, containerDir);
             roots.put(containerName, containerDir.resolve("root"));
             running.put(containerName, procs.start(launcher(c, volumes, containerDir, bindFiles), log(containerName)));
+        }
+    }
+
+    /**
+     * Checks that the container runs the test's image and lays out its overlay directories and layer; returns
+     * the files to bind-mount into its root.
+     */
+    private List<String> prepareContainer(JsonNode c, String containerName, Path containerDir) {
+        if (!image.reference().equals(c.path("image").asText())) {
+            throw new IllegalStateException(name + "/" + containerName + " names image " + c.path("image")
+                    + ", but the test runs " + image.reference());
+        }
+        try {
+            for (String dir : List.of("upper", "work", "root")) {
+                Files.createDirectories(containerDir.resolve(dir));
+            }
+            return containerLayer(c, containerDir.resolve("layer"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -235,20 +242,8 @@ final class LocalPod {
     private void runInitContainers() {
         for (JsonNode c : podSpec.path("initContainers")) {
             String containerName = c.path("name").asText();
-            if (!image.reference().equals(c.path("image").asText())) {
-                throw new IllegalStateException(name + "/" + containerName + " names image " + c.path("image")
-                        + ", but the test runs " + image.reference());
-            }
             Path containerDir = podDir.resolve("incarnation-" + incarnation).resolve("init-containers").resolve(containerName);
-            List<String> bindFiles;
-            try {
-                for (String dir : List.of("upper", "work", "root")) {
-                    Files.createDirectories(containerDir.resolve(dir));
-                }
-                bindFiles = containerLayer(c, containerDir.resolve("layer"));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            List<String> bindFiles = prepareContainer(c, containerName, containerDir);
             Process process = procs.start(launcher(c, volumes, containerDir, bindFiles), log(containerName));
             try {
                 if (!process.waitFor(SETUP_TIMEOUT.toSeconds() * 3, java.util.concurrent.TimeUnit.SECONDS)) {
