@@ -268,17 +268,7 @@ class TokensOutsideRealDaemonTest {
 
     /** curl from outside through the LoadBalancer, following the redirect with the token (--location-trusted). */
     private Procs.Result curl(String token, String... args) {
-        List<String> argv = new ArrayList<>(List.of("curl", "-sS", "-L", "--location-trusted", "--cacert", caCert.toString(),
-                "--max-time", "20", "-w", "%{url_effective} %{http_code}"));
-        if (token != null) {
-            argv.add("-H");
-            argv.add("Authorization: Bearer " + token);
-        }
-        if (!List.of(args).contains("-o")) {
-            argv.addAll(List.of("-o", "/dev/null"));
-        }
-        argv.addAll(List.of(args));
-        return cluster.outside(List.of(), T, argv.toArray(String[]::new));
+        return cluster.outside(List.of(), T, TokensRealDaemonTest.curlArgv(caCert, "%{url_effective} %{http_code}", token, args));
     }
 
     private static String code(Procs.Result curl) {

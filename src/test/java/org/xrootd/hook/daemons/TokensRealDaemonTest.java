@@ -311,8 +311,16 @@ class TokensRealDaemonTest {
 
     /** curl through the redirector, following the redirect with the token (see docs: --location-trusted). */
     private Procs.Result curl(String token, String... args) {
+        return cluster.client(T, curlArgv(caCert, "%{http_code}", token, args));
+    }
+
+    /**
+     * A curl command line that follows redirects with the token (--location-trusted), trusts {@code caCert},
+     * prints {@code writeOut} and discards the body unless {@code args} say where it goes.
+     */
+    static String[] curlArgv(Path caCert, String writeOut, String token, String... args) {
         List<String> argv = new ArrayList<>(List.of("curl", "-sS", "-L", "--location-trusted", "--cacert", caCert.toString(),
-                "--max-time", "20", "-w", "%{http_code}"));
+                "--max-time", "20", "-w", writeOut));
         if (token != null) {
             argv.add("-H");
             argv.add("Authorization: Bearer " + token);
@@ -321,7 +329,7 @@ class TokensRealDaemonTest {
             argv.addAll(List.of("-o", "/dev/null"));
         }
         argv.addAll(List.of(args));
-        return cluster.client(T, argv.toArray(String[]::new));
+        return argv.toArray(String[]::new);
     }
 
     private static String code(Procs.Result curl) {
