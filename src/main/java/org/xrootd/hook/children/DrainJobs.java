@@ -64,7 +64,9 @@ public final class DrainJobs {
     }
 
     /**
-     * The Job that moves every file of worker {@code ordinal} to workers {@code 0 .. ordinal-1}. Worker
+     * The Job that moves every file of worker {@code ordinal} to the workers that stay, {@code 0 ..
+     * spec.worker.replicas-1}: a file moves once even when several workers go, and the Job's size does not
+     * follow the observed StatefulSet's (which a bad request can make any number). Worker
      * pods are addressed by their stable names under the workers' governing Service (the relative form:
      * the pod's search list completes it).
      */
@@ -130,7 +132,7 @@ public final class DrainJobs {
         int port = spec.ports().xrootd();
         String service = Names.headlessService(spec, Component.WORKER);
         List<String> targets = new ArrayList<>();
-        for (int i = 0; i < ordinal; i++) {
+        for (int i = 0; i < Math.min(ordinal, spec.worker().replicas()); i++) {
             targets.add(workerPod(spec, i) + "." + service + ":" + port);
         }
         Map<String, String> env = new LinkedHashMap<>();
