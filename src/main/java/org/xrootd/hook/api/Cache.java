@@ -69,8 +69,8 @@ public class Cache {
     @Default("300")
     @Min(60)
     @Max(3600)
-    @JsonPropertyDescription("Seconds between two purge checks (pfc.diskusage purgeinterval); XRootD allows 60 to 3600. A file "
-            + "read during one check is kept at that check.")
+    @JsonPropertyDescription("Seconds between two purge checks (pfc.diskusage purgeinterval); XRootD allows 60 to 3600. A check "
+            + "spares the files read since the previous one; a data disk past the high watermark is purged at the next check.")
     public Integer purgeIntervalSeconds;
 
     @Size(max = MAX_DISKS)

@@ -41,13 +41,15 @@ import org.xrootd.hook.testkit.Tiers;
  *   <li>Files written to the origin and read through the cache's redirector have the origin's bytes
  *       (SHA-256 of both); each lands on exactly one cache worker (the cache-redirector tuning), its blocks
  *       on that worker's data disk and its .cinfo on its meta disk, nothing of it on the other worker.
- *   <li>With the origin's pods stopped the cached files still read correctly through the cache's
- *       redirector: the second reads are served from the caches. Miss and hit times are reported.
  *   <li>A write through the cache's redirector is refused, and nothing is created on the origin.
- *   <li>With watermarks 0.3 and 0.5 of the 64 MiB data disks, reading 24 more files fills a disk past the
- *       high mark; within 5 minutes (5.5.3 checks every purge interval, 60 s, and spares files read since
- *       the previous check) a purge removes files on each such disk (the worker's log, least recently used
- *       first, aiming at the low mark), every disk is below the high mark, and every file still reads correctly.
+ *   <li>With the origin's pods stopped the cached files still read correctly through the cache's
+ *       redirector: the second reads are served from the caches. Miss and hit times are reported. The
+ *       origin starts again for the purge.
+ *   <li>The purge, on 5.5.3's rules (a check every purge interval, 60 s at least; a file opened since the
+ *       previous check is spared once): with watermarks 0.3 and 0.5 of the 64 MiB data disks, one cache is
+ *       filled by reads at it to just under the high mark, one check passes, one more file takes it past the
+ *       high mark; within two purge intervals its data disk ({@code du}) is at or below the low mark, the
+ *       worker's log shows the purge, and every file still reads correctly through the redirector.
  * </ul>
  */
 @Tiers.Daemons
@@ -56,8 +58,11 @@ import org.xrootd.hook.testkit.Tiers;
 class XCacheRealDaemonTest {
     private static final int FILES = 4;
     private static final int FILE_BYTES = 3 << 20;
-    /** Files read after the first ones to fill the caches past the high watermark: 24 × 3 MiB over 2 caches. */
-    private static final int PURGE_FILES = 24;
+    /** Each worker's data disk (a tmpfs of the claim's size), the spec's watermarks on it, and its purge interval. */
+    private static final long DATA_DISK_BYTES = 64L << 20;
+    private static final double LOW_MARK = 0.3;
+    private static final double HIGH_MARK = 0.5;
+    private static final int PURGE_SECONDS = 60;
 
     private DaemonRun run;
     private LocalCluster cluster;
@@ -77,13 +82,13 @@ class XCacheRealDaemonTest {
         cache.put("ramSize", "1Gi");
         cache.put("blockSize", "256Ki");
         cache.put("prefetch", 4);
-        cache.put("purgeIntervalSeconds", 60);
+        cache.put("purgeIntervalSeconds", PURGE_SECONDS);
         // Low marks, so that a few files fill a 64 MiB data disk past the high one: 19.2 MiB and 32 MiB.
-        cache.put("lowWaterMark", 0.3).put("highWaterMark", 0.5);
-        // The purges in the worker's log (Purge(): ... bytes to remove, files removed).
+        cache.put("lowWaterMark", LOW_MARK).put("highWaterMark", HIGH_MARK);
+        // The purge checks in the worker's log (Purge() Finished, removed N data files, ..., bytes to remove at end).
         cacheSpec.putObject("config").putArray("worker").add("pfc.trace info");
         var disks = cache.putArray("disks");
-        disks.addObject().put("name", "blocks").put("type", "data").put("capacity", "64Mi");
+        disks.addObject().put("name", "blocks").put("type", "data").put("capacity", (DATA_DISK_BYTES >> 20) + "Mi");
         disks.addObject().put("name", "cinfo").put("type", "meta").put("capacity", "32Mi");
         JsonNode cacheResponse = run.sync("cache", cacheSpec, 1);
         assertEquals("Cache", cacheResponse.path("status").path("mode").asText(), "status.mode: " + cacheResponse.path("status"));
@@ -98,7 +103,7 @@ class XCacheRealDaemonTest {
         // Each claim its own filesystem of the claim's size, as a PVC is: oss counts a space's filesystems
         // by device, and directories on one host filesystem would be one device for both disks.
         for (LocalPod worker : cluster.workers) {
-            tmpfs(worker.claim("cache-blocks"), "64m");
+            tmpfs(worker.claim("cache-blocks"), (DATA_DISK_BYTES >> 20) + "m");
             tmpfs(worker.claim("cache-cinfo"), "32m");
         }
         origin = cluster.neighbour(originResponse);
@@ -214,78 +219,9 @@ class XCacheRealDaemonTest {
         });
     }
 
+
     @Test
     @Order(3)
-    void readingPastTheHighWatermarkPurgesBelowTheLowOneAndFilesStillReadCorrectly() {
-        run.explain(() -> {
-            Random random = new Random(1818);
-            List<String> more = new ArrayList<>();
-            for (int i = FILES + 1; i <= FILES + PURGE_FILES; i++) {
-                byte[] content = new byte[FILE_BYTES];
-                random.nextBytes(content);
-                String lfn = "/data/xcache-" + i + ".bin";
-                Path source = run.clientFile("origin-" + i + ".bin", content);
-                Procs.Result put = cluster.client(DaemonRun.CLIENT_TIMEOUT, "xrdcp", "-s", source.toString(), originUrl(lfn));
-                assertTrue(put.ok(), "write to the origin: " + put);
-                originFiles.put(lfn, content);
-                more.add(lfn);
-            }
-            long high = 32L << 20;
-            Map<LocalPod, Long> peak = new java.util.LinkedHashMap<>();
-            for (String lfn : more) {
-                readThroughCache(lfn, ".fill");
-                // A purge may come while the caches fill (a check every 60 s): watch each disk's peak.
-                cluster.workers.forEach(w -> peak.merge(w, used(w, "cache-blocks"), Math::max));
-            }
-            long filled = System.nanoTime();
-            run.timings.put("data disks at their peak while filling / after, MiB", cluster.workers.stream()
-                    .map(w -> w.name + "=" + (peak.get(w) >> 20) + "/" + (used(w, "cache-blocks") >> 20)).toList().toString());
-            List<LocalPod> filledPastHigh = cluster.workers.stream().filter(w -> peak.get(w) > high).toList();
-            assertFalse(filledPastHigh.isEmpty(), "a data disk above the high watermark (32 MiB) while reading "
-                    + PURGE_FILES + " files of 3 MiB: " + peak);
-            // 5.5.3 checks every purge interval (60 s) and spares the files read since the previous check.
-            // Each disk that went past the high watermark has had a purge that removed files (least recently used
-            // first, aiming at the low watermark: "bytes to remove at end" <= 0 when it got there), and every disk is
-            // back below the high watermark. 5.5.3 spares the files read since the previous check ("protected"),
-            // so a purge right after a fill may stop between the marks, and the disk rests there (a purge starts
-            // only above the high mark). Sampled every 10 s, 5 minutes at most.
-            List<String> timeline = new ArrayList<>();
-            boolean purged = false;
-            while (!purged && since(filled).compareTo(Duration.ofMinutes(5)) < 0) {
-                DaemonRun.sleep(Duration.ofSeconds(10));
-                timeline.add(Math.round(since(filled).toMillis() / 1000.0) + "s:" + cluster.workers.stream()
-                        .map(w -> Long.toString(used(w, "cache-blocks") >> 20)).toList());
-                purged = cluster.workers.stream().allMatch(w -> used(w, "cache-blocks") <= high)
-                        && filledPastHigh.stream().allMatch(w -> !purges(w).isEmpty());
-            }
-            run.timings.put("data disks (MiB) every 10 s after the fill", timeline.toString());
-            filledPastHigh.forEach(w -> run.timings.put(w.name + " purges (time: files removed, bytes, bytes short of the low mark)",
-                    purges(w).toString()));
-            assertTrue(purged, "a purge on every disk past the high watermark, and every disk below it, within "
-                    + "5 minutes: " + timeline + "; purges: " + cluster.workers.stream().map(w -> w.name + "=" + purges(w)).toList());
-            // Every file still reads correctly (purged ones from the origin again); the first ones last, so
-            // that they are the most recently used when the origin stops.
-            List<String> order = new ArrayList<>(more);
-            order.addAll(originFiles.keySet().stream().limit(FILES).toList());
-            for (String lfn : order) {
-                readThroughCache(lfn, ".after");
-            }
-        });
-    }
-
-    /** Reads a file through the cache's redirector, checks its SHA-256 against the origin's, returns seconds. */
-    private double readThroughCache(String lfn, String suffix) {
-        Path back = run.clientFile(name(lfn) + suffix);
-        long start = System.nanoTime();
-        Procs.Result get = cluster.client(DaemonRun.CLIENT_TIMEOUT, "xrdcp", "-f", "-s", cluster.rootUrl(cacheRedirector, lfn), back.toString());
-        double took = since(start).toMillis() / 1000.0;
-        assertTrue(get.ok(), "read through the cache: " + get);
-        assertEquals(sha256(originFiles.get(lfn)), sha256(DaemonRun.bytes(back)), lfn + " through the cache (SHA-256)");
-        return took;
-    }
-
-    @Test
-    @Order(4)
     void secondReadsAreServedByTheCachesWithTheOriginStopped() {
         run.explain(() -> {
             origin.forEach(LocalPod::stop);
@@ -304,6 +240,124 @@ class XCacheRealDaemonTest {
                 assertEquals(1, holders(lfn).size(), lfn + " still in exactly one cache");
             }
         });
+    }
+
+    /**
+     * Reads a file from {@code server} (the cache's redirector, or one cache worker directly), checks its
+     * SHA-256 against the origin's, returns seconds.
+     */
+    private double readThroughCache(LocalPod server, String lfn, String suffix) {
+        Path back = run.clientFile(name(lfn) + suffix);
+        long start = System.nanoTime();
+        Procs.Result get = cluster.client(DaemonRun.CLIENT_TIMEOUT, "xrdcp", "-f", "-s", cluster.rootUrl(server, lfn), back.toString());
+        double took = since(start).toMillis() / 1000.0;
+        assertTrue(get.ok(), "read through the cache (" + server + "): " + get);
+        assertEquals(sha256(originFiles.get(lfn)), sha256(DaemonRun.bytes(back)), lfn + " through the cache (SHA-256)");
+        return took;
+    }
+
+    /**
+     * The purge, made deterministic on 5.5.3's rules: one worker's data disk is filled through that cache to
+     * just under the high watermark; one purge check passes (nothing to purge, and it forgets the files read
+     * before it: 5.5.3 spares a file opened since the previous check); one more file takes the disk past the
+     * high watermark. Within two purge intervals of that moment the disk must be at or below the low
+     * watermark. Usage is what {@code du} finds on the data disk (the cache's data files; their .cinfo are
+     * on the meta disk), nothing of the hook's.
+     */
+    @Test
+    @Order(4)
+    void readingPastTheHighWatermarkPurgesBelowTheLowOneWithinTwoPurgeIntervals() {
+        run.explain(() -> {
+            long restart = System.nanoTime();
+            origin.forEach(LocalPod::start); // the hits scenario stopped it
+            for (LocalPod pod : origin) {
+                waitFor(Duration.ofSeconds(60), () -> cluster.ready(pod), pod + " ready again");
+            }
+            run.timings.put("purge: origin restarted -> ready", seconds(since(restart)));
+            LocalPod worker = cluster.workers.get(0);
+            Path disk = worker.claim("cache-blocks");
+            // The spec's marks, fractions of the data disk (the hook renders them as sizes: 19660k and 32m).
+            long low = (long) Math.floor(LOW_MARK * DATA_DISK_BYTES);
+            long high = (long) Math.floor(HIGH_MARK * DATA_DISK_BYTES);
+            long start = du(disk);
+            int fill = (int) ((high - 1 - start) / FILE_BYTES);
+            assertTrue(fill >= 2, worker + "'s data disk holds " + start + " bytes already; the fill needs room below " + high);
+            Random random = new Random(1818);
+            List<String> files = new ArrayList<>();
+            for (int i = 1; i <= fill + 1; i++) {
+                byte[] content = new byte[FILE_BYTES];
+                random.nextBytes(content);
+                String lfn = "/data/xcache-purge-" + i + ".bin";
+                Path source = run.clientFile("origin-purge-" + i + ".bin", content);
+                Procs.Result put = cluster.client(DaemonRun.CLIENT_TIMEOUT, "xrdcp", "-s", source.toString(), originUrl(lfn));
+                assertTrue(put.ok(), "write to the origin: " + put);
+                originFiles.put(lfn, content);
+                files.add(lfn);
+            }
+            // 1. Fill through this cache (read at the worker itself, so that every file lands on its disk).
+            long fillStart = System.nanoTime();
+            for (int i = 0; i < fill; i++) {
+                readThroughCache(worker, files.get(i), ".fill");
+                long expected = start + (long) (i + 1) * FILE_BYTES;
+                waitFor(Duration.ofSeconds(30), () -> du(disk) >= expected, files.get(i) + "'s blocks on " + worker + "'s data disk");
+            }
+            long filled = du(disk);
+            run.timings.put("purge: fill of " + worker.name + " (" + fill + " files of " + (FILE_BYTES >> 20) + " MiB read at the worker)",
+                    seconds(since(fillStart)) + ", data disk " + start + " -> " + filled + " bytes (high mark " + high + ")");
+            assertTrue(filled <= high && filled > high - FILE_BYTES, "the data disk just under the high watermark (" + high + "): " + filled);
+            // 2. One purge check passes below the high mark: it removes nothing and forgets the fill's files.
+            int checks = checks(worker).size();
+            long checkWait = System.nanoTime();
+            waitFor(Duration.ofSeconds(PURGE_SECONDS + 15), () -> checks(worker).size() > checks, "a purge check on " + worker
+                    + " (pfc.trace info)");
+            run.timings.put("purge: wait for the next purge check", seconds(since(checkWait)));
+            assertEquals(filled, du(disk), "a check below the high watermark purges nothing");
+            // 3. One more file: the disk crosses the high mark.
+            readThroughCache(worker, files.get(fill), ".cross");
+            waitFor(Duration.ofSeconds(30), () -> du(disk) > high, "the data disk past the high watermark (" + high + ")");
+            long crossed = System.nanoTime();
+            long peak = du(disk);
+            run.timings.put("purge: crossing", "data disk " + peak + " bytes > high mark " + high + " (statvfs, XRootD's view: "
+                    + used(worker, "cache-blocks") + ")");
+            // 4. At or below the low mark within two purge intervals (5.5.3 checks every interval).
+            int checksBefore = checks(worker).size();
+            Duration limit = Duration.ofSeconds(2L * PURGE_SECONDS);
+            List<String> timeline = new ArrayList<>();
+            long last = peak;
+            long used = peak;
+            while (used > low && since(crossed).compareTo(limit) <= 0) {
+                DaemonRun.sleep(Duration.ofSeconds(1));
+                used = du(disk);
+                if (used != last) {
+                    timeline.add(Math.round(since(crossed).toMillis() / 1000.0) + " s: " + used);
+                    last = used;
+                }
+            }
+            Duration purgedAfter = since(crossed);
+            run.timings.put("purge: data disk (bytes) after the crossing", timeline.toString());
+            List<String> after = checks(worker).stream().skip(checksBefore).toList();
+            run.timings.put("purge: " + worker.name + "'s checks after the crossing (worker log: time: files removed, bytes, short of the low mark)",
+                    after.toString());
+            assertTrue(used <= low, "the data disk at or below the low watermark (" + low + " bytes) within " + limit.toSeconds()
+                    + " s of crossing the high one (" + high + "): " + timeline + "; purge checks in the log: " + checks(worker));
+            run.timings.put("purge: at or below the low mark after", seconds(purgedAfter) + ", data disk " + peak + " -> " + used
+                    + " bytes (low mark " + low + ")");
+            // The space came back by a purge (nothing else deletes a cache's files): a check after the crossing removed files.
+            assertTrue(after.stream().anyMatch(c -> !c.contains(": 0 files")), "a purge check after the crossing removed files: " + after);
+            // 5. Every file still reads correctly through the redirector (the purged ones from the origin again).
+            List<String> again = new ArrayList<>(files);
+            again.addAll(originFiles.keySet().stream().limit(FILES).toList());
+            for (String lfn : again) {
+                readThroughCache(cacheRedirector, lfn, ".after");
+            }
+        });
+    }
+
+    /** Bytes the files under {@code dir} take on disk, as GNU du counts them (allocated blocks). */
+    private long du(Path dir) {
+        Procs.Result du = run.procs.run(List.of("du", "-s", "-B1", dir.toString()), Duration.ofSeconds(30));
+        assertTrue(du.ok(), "du " + dir + ": " + du);
+        return Long.parseLong(du.output().strip().split("\\s+")[0]);
     }
 
     private List<LocalPod> holders(String lfn) {
@@ -333,21 +387,18 @@ class XCacheRealDaemonTest {
         return cached(worker, lfn, "");
     }
 
-    private static final java.util.regex.Pattern PURGE = java.util.regex.Pattern.compile(
-            "(\\d\\d:\\d\\d:\\d\\d) \\d+ XrdPfc_Cache: info Purge\\(\\) Finished, removed ([1-9]\\d*) data files, total size (\\d+), "
+    private static final java.util.regex.Pattern CHECK = java.util.regex.Pattern.compile(
+            "(\\d\\d:\\d\\d:\\d\\d) \\d+ XrdPfc_Cache: info Purge\\(\\) Finished, removed (\\d+) data files, total size (-?\\d+), "
             + "bytes to remove at end (-?\\d+)");
 
     /**
-     * The purges in a worker's xrootd log (pfc.trace info) that removed files: "time: files, bytes, short"
-     * where short is what the purge still lacked to reach the low watermark (0 or less: it got there).
+     * The purge checks in a worker's xrootd log (pfc.trace info logs one line at the end of each), as
+     * "time: files removed, bytes removed, short" where short is what the purge still lacked to reach the
+     * low watermark (0 or less: it got there).
      */
-    private static List<String> purges(LocalPod worker) {
-        List<String> purges = new ArrayList<>();
-        var matcher = PURGE.matcher(DaemonRun.read(worker.log("xrootd")));
-        while (matcher.find()) {
-            purges.add(matcher.group(1) + ": " + matcher.group(2) + " files, " + matcher.group(3) + " bytes, short " + matcher.group(4));
-        }
-        return purges;
+    private static List<String> checks(LocalPod worker) {
+        return CHECK.matcher(DaemonRun.read(worker.log("xrootd"))).results()
+                .map(m -> m.group(1) + ": " + m.group(2) + " files, " + m.group(3) + " bytes, short " + m.group(4)).toList();
     }
 
     /** Bytes in use on a worker's disk (its own tmpfs), as statvfs tells XRootD. */
