@@ -73,7 +73,7 @@ public final class MonitorServer implements AutoCloseable {
         this.receiver.setDaemon(true);
         this.app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
-            config.routes.get("/metrics", ctx -> ctx.status(200).contentType(metrics.contentType()).result(metrics.scrape()));
+            config.routes.get("/metrics", ctx -> ctx.status(200).contentType(metrics.contentType()).result(metrics.scrapeStream()));
             config.routes.get("/insight", ctx -> ctx.status(200).contentType("application/json").result(view().json()));
             config.routes.get("/healthz", ctx -> ctx.status(200).contentType("text/plain").result("ok\n"));
         });
