@@ -61,11 +61,11 @@ public final class MonitorMetrics {
     }
 
     /** One metric family: its name as exported, its header lines, and how its series are found. */
-    private record Family(String name, Kind kind, ToLongFunction<Report> field, byte[] header) {
+    private record Family(String name, Kind kind, ToLongFunction<Report> field, byte[] header, byte[] nameBytes) {
         static Family of(String base, boolean counter, Kind kind, ToLongFunction<Report> field) {
             String name = counter ? base + "_total" : base;
             String header = "# HELP " + name + " " + help(base) + "\n# TYPE " + name + " " + (counter ? "counter" : "gauge") + "\n";
-            return new Family(name, kind, field, header.getBytes(StandardCharsets.UTF_8));
+            return new Family(name, kind, field, header.getBytes(StandardCharsets.UTF_8), name.getBytes(StandardCharsets.US_ASCII));
         }
     }
 
@@ -448,7 +448,7 @@ public final class MonitorMetrics {
 
         /** {@code name{before,middle,after,last} } (the value follows). */
         void series(Family f, Group g, byte[] middle, byte[] last) {
-            writeAscii(f.name());
+            write(f.nameBytes());
             write('{');
             write(g.before);
             write(',');
@@ -467,7 +467,7 @@ public final class MonitorMetrics {
 
         /** A series of the collector's own: {@code name{cluster="…"[,extra]} }. */
         void own(Family f, byte[] extra) {
-            writeAscii(f.name());
+            write(f.nameBytes());
             write('{');
             write(clusterLabel);
             if (extra != null) {
