@@ -305,9 +305,9 @@ for input in "${PEER_INPUTS[@]}"; do prop "peer.bytes.$input" "$(stat -c %s "$OU
 
 if [ "$ONLY_PEERS" = 0 ]; then
 # ---------------------------------------------------------------- the monitor at 1000 workers
-# The collector as deployed (the Deployment's JAVA_TOOL_OPTIONS: Serial, 1 processor, 512 KiB stacks), its
-# heap capped at 64 MiB, without Kubernetes credentials (no insight writer; MonitorLoad reads /insight once
-# a second instead, which computes what the writer's tick does). MonitorLoad sends every daemon's report
+# The collector as deployed (the Deployment's JAVA_TOOL_OPTIONS: Serial, 1 processor, C1 only, no perf data,
+# 512 KiB stacks), its heap capped at 64 MiB, without Kubernetes credentials (no insight writer; MonitorLoad
+# reads /insight once a second instead, which computes what the writer's tick does). MonitorLoad sends every daemon's report
 # (1000 workers, their 16 supervisors, 2 redirectors: a cmsd and an xrootd each) once per 10 s, spread
 # over the interval, and scrapes /metrics every 15 s.
 # thread_ticks: "TID TICKS NAME" for each of the server's threads (user + system), to say where the CPU goes.
@@ -324,7 +324,8 @@ log "monitor: 1000 workers for ${MONITOR_WARM}+${MONITOR_SECONDS}s"
 name=monitor
 PORT=$(free_port); REPORT_PORT=$(free_port)
 START_NS=$(date +%s%N)
-java -Xmx64m -XX:+UseSerialGC -XX:ActiveProcessorCount=1 -XX:+ExitOnOutOfMemoryError -Xss512k -jar "$JAR" monitor \
+java -Xmx64m -XX:+UseSerialGC -XX:ActiveProcessorCount=1 -XX:TieredStopAtLevel=1 -XX:-UsePerfData -XX:+ExitOnOutOfMemoryError \
+  -Xss512k -jar "$JAR" monitor \
   --cluster bench --report-host 127.0.0.1 --report-port "$REPORT_PORT" --host 127.0.0.1 --port "$PORT" \
   --interval 10s --insight off >"$OUT/server-monitor.log" 2>&1 &
 SERVER_PID=$!

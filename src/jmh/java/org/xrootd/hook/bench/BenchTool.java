@@ -369,7 +369,7 @@ public final class BenchTool {
                 props.getProperty("monitor.redirectors", "?"), props.getProperty("monitor.daemons", "?"),
                 props.getProperty("monitor.interval.seconds", "?"), props.getProperty("monitor.datagram.mean.bytes", "?"),
                 props.getProperty("monitor.datagram.max.bytes", "?"));
-        String jar = "`java -Xmx64m -XX:+UseSerialGC -jar … monitor`";
+        String jar = "`java -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar … monitor`";
 
         String ticks = props.getProperty("monitor.cpu.ticks");
         String window = props.getProperty("monitor.cpu.window.ms");

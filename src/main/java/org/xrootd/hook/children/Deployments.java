@@ -18,6 +18,16 @@ public final class Deployments {
     static final long RUN_AS = 65532;
     static final String DEFAULT_RESOURCES = "{\"limits\":{\"memory\":\"256Mi\"},\"requests\":{\"cpu\":\"50m\",\"memory\":\"256Mi\"}}";
 
+    /**
+     * The collector's JVM: Serial GC and one processor (one receiver thread, a scrape now and then);
+     * {@code TieredStopAtLevel=1}, the client compiler only: at 200 datagrams a second the server compiler
+     * was still compiling after minutes and cost more than the receiver itself (BENCHMARKS.md, the
+     * monitor at 1000 workers); {@code -UsePerfData}: no perf-data file and no sampler waking 20 times a
+     * second (jcmd PID still attaches).
+     */
+    static final String JAVA_OPTIONS = "-XX:MaxRAMPercentage=50 -XX:+UseSerialGC -XX:ActiveProcessorCount=1 -XX:TieredStopAtLevel=1"
+            + " -XX:-UsePerfData -XX:+ExitOnOutOfMemoryError -Xss512k";
+
     private Deployments() {}
 
     public static ObjectNode monitor(XrootdSpec spec, String image) {
@@ -45,8 +55,7 @@ public final class Deployments {
                 "--interval", monitor.reportIntervalSeconds() + "s",
                 "--insight", "on"));
         ArrayNode env = container.putArray("env");
-        env.addObject().put("name", "JAVA_TOOL_OPTIONS").put("value", "-XX:MaxRAMPercentage=50 -XX:+UseSerialGC"
-                + " -XX:ActiveProcessorCount=1 -XX:+ExitOnOutOfMemoryError -Xss512k");
+        env.addObject().put("name", "JAVA_TOOL_OPTIONS").put("value", JAVA_OPTIONS);
         env.addObject().put("name", "LOG_FORMAT").put("value", "json");
         container.put("image", image);
         container.put("imagePullPolicy", "IfNotPresent");

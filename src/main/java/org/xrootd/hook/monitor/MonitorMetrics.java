@@ -1,23 +1,15 @@
 package org.xrootd.hook.monitor;
 
-import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
-import io.prometheus.metrics.model.registry.MultiCollector;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.prometheus.metrics.model.snapshots.CounterSnapshot;
-import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
-import io.prometheus.metrics.model.snapshots.Labels;
-import io.prometheus.metrics.model.snapshots.MetricSnapshot;
-import io.prometheus.metrics.model.snapshots.MetricSnapshots;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.function.Function;
+import java.util.function.ToLongFunction;
 import org.xrootd.hook.monitor.Report.NodeState;
 
 /**
@@ -26,6 +18,15 @@ import org.xrootd.hook.monitor.Report.NodeState;
  * worker), {@code program} (xrootd, cmsd) and {@code instance_name} (the daemon's {@code -n}). Counters
  * are the daemons' own cumulative counters; a daemon restart resets them, which {@code rate()} handles.
  * {@link #NAMES} lists every metric name (the dashboard and rule tests check against it).
+ *
+ * <p>The text (Prometheus text format 0.0.4) is written directly as bytes, only when scraped: at 1000
+ * workers a scrape is about 55,000 series and 7 MiB, and building the client library's snapshots (a
+ * {@code Labels} object and a data point per series, every value through {@code Double.toString}) cost
+ * more than receiving the reports. Each source's labels are escaped once per scrape; integers are
+ * written as integers. Families come in name order, each source's series in the store's order (host,
+ * program, instance); sources whose labels coincide (two hosts of one pod name) are one series: the last
+ * value for a field, the sum for the node counts. {@code MetricsEquivalenceTest} checks the output against
+ * the library's rendering.
  */
 public final class MonitorMetrics {
     /** Every metric this collector exports, as Prometheus names it (counters with {@code _total}). */
@@ -45,156 +46,327 @@ public final class MonitorMetrics {
             "xrootd_cms_nodes", "xrootd_cms_node_state",
             "xrootd_monitor_datagrams_total", "xrootd_monitor_sources");
 
-    private static final String[] SOURCE_LABELS = {"cluster", "pod", "role", "program", "instance_name"};
-
-    private final ReportStore store;
-    private final String cluster;
-    private final Duration interval;
-    private final PrometheusRegistry registry = new PrometheusRegistry();
-    private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
-
-    public MonitorMetrics(ReportStore store, String cluster, Duration interval) {
-        this.store = store;
-        this.cluster = cluster;
-        this.interval = interval;
-        registry.register((MultiCollector) this::collect);
-    }
-
     /** The source is stale after this many silent intervals. */
     public static final int STALE_INTERVALS = 3;
 
-    public byte[] scrape() {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(16384);
-        try {
-            writer.write(out, registry.scrape());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    private static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+    private static final NodeState[] STATES = NodeState.values();
+
+    private enum Kind {
+        /** One series per source, a number of its report. */
+        FIELD,
+        AGE, STALE, CPU, PATH_TOTAL, PATH_FREE, PATH_INODES_FREE, CMS_NODES, CMS_NODE_STATE,
+        /** The collector's own, labelled by cluster only. */
+        INTERVAL, SOURCES, DATAGRAMS
+    }
+
+    /** One metric family: its name as exported, its header lines, and how its series are found. */
+    private record Family(String name, Kind kind, ToLongFunction<Report> field, byte[] header, byte[] nameBytes) {
+        static Family of(String base, boolean counter, Kind kind, ToLongFunction<Report> field) {
+            String name = counter ? base + "_total" : base;
+            String header = "# HELP " + name + " " + help(base) + "\n# TYPE " + name + " " + (counter ? "counter" : "gauge") + "\n";
+            return new Family(name, kind, field, header.getBytes(StandardCharsets.UTF_8), name.getBytes(StandardCharsets.US_ASCII));
         }
-        return out.toByteArray();
+    }
+
+    private static Family gauge(String name, ToLongFunction<Report> field) {
+        return Family.of(name, false, Kind.FIELD, field);
+    }
+
+    private static Family counter(String name, ToLongFunction<Report> field) {
+        return Family.of(name, true, Kind.FIELD, field);
+    }
+
+    private static Family gauge(String name, Kind kind) {
+        return Family.of(name, false, kind, null);
+    }
+
+    private static Family counter(String name, Kind kind) {
+        return Family.of(name, true, kind, null);
+    }
+
+    private static final long ABSENT = Report.ABSENT;
+
+    /** In the order of their exported names, as the library sorted them. */
+    private static final List<Family> FAMILIES = List.of(
+            gauge("xrootd_buffer_memory_bytes", r -> r.buff() == null ? ABSENT : r.buff().memoryBytes()),
+            gauge("xrootd_cache_store_bytes", r -> r.cache() == null ? ABSENT : r.cache().storeBytes()),
+            gauge("xrootd_cache_used_bytes", r -> r.cache() == null ? ABSENT : r.cache().usedBytes()),
+            gauge("xrootd_cms_node_state", Kind.CMS_NODE_STATE),
+            gauge("xrootd_cms_nodes", Kind.CMS_NODES),
+            gauge("xrootd_link_connections", r -> r.link() == null ? ABSENT : r.link().connections()),
+            counter("xrootd_link_connections_accepted", r -> r.link() == null ? ABSENT : r.link().connectionsTotal()),
+            counter("xrootd_link_in_bytes", r -> r.link() == null ? ABSENT : r.link().inBytes()),
+            gauge("xrootd_link_max_connections", r -> r.link() == null ? ABSENT : r.link().maxConnections()),
+            counter("xrootd_link_out_bytes", r -> r.link() == null ? ABSENT : r.link().outBytes()),
+            counter("xrootd_link_stalls", r -> r.link() == null ? ABSENT : r.link().stalls()),
+            counter("xrootd_link_timeouts", r -> r.link() == null ? ABSENT : r.link().timeouts()),
+            counter("xrootd_monitor_datagrams", Kind.DATAGRAMS),
+            gauge("xrootd_monitor_sources", Kind.SOURCES),
+            counter("xrootd_ofs_errors", r -> r.ofs() == null ? ABSENT : r.ofs().errors()),
+            counter("xrootd_ofs_tpc_denied", r -> r.ofs() == null ? ABSENT : r.ofs().tpcDenied()),
+            counter("xrootd_ofs_tpc_errors", r -> r.ofs() == null ? ABSENT : r.ofs().tpcErrors()),
+            counter("xrootd_ofs_tpc_expired", r -> r.ofs() == null ? ABSENT : r.ofs().tpcExpired()),
+            counter("xrootd_ofs_tpc_granted", r -> r.ofs() == null ? ABSENT : r.ofs().tpcGranted()),
+            gauge("xrootd_oss_inodes_free", Kind.PATH_INODES_FREE),
+            gauge("xrootd_oss_space_free_bytes", Kind.PATH_FREE),
+            gauge("xrootd_oss_space_total_bytes", Kind.PATH_TOTAL),
+            counter("xrootd_process_cpu_seconds", Kind.CPU),
+            gauge("xrootd_report_age_seconds", Kind.AGE),
+            gauge("xrootd_report_interval_seconds", Kind.INTERVAL),
+            gauge("xrootd_report_stale", Kind.STALE),
+            gauge("xrootd_sched_idle_threads", r -> r.sched() == null ? ABSENT : r.sched().idle()),
+            counter("xrootd_sched_jobs", r -> r.sched() == null ? ABSENT : r.sched().jobs()),
+            gauge("xrootd_sched_queued_jobs", r -> r.sched() == null ? ABSENT : r.sched().queued()),
+            counter("xrootd_sched_thread_limit_hits", r -> r.sched() == null ? ABSENT : r.sched().threadLimitHits()),
+            gauge("xrootd_sched_threads", r -> r.sched() == null ? ABSENT : r.sched().threads()),
+            gauge("xrootd_start_time_seconds", Report::startedAt),
+            counter("xrootd_xrootd_auth_failures", r -> r.xrootd() == null ? ABSENT : r.xrootd().authFailures()),
+            counter("xrootd_xrootd_errors", r -> r.xrootd() == null ? ABSENT : r.xrootd().errors()),
+            counter("xrootd_xrootd_logins", r -> r.xrootd() == null ? ABSENT : r.xrootd().logins()),
+            counter("xrootd_xrootd_opens", r -> r.xrootd() == null ? ABSENT : r.xrootd().opens()),
+            counter("xrootd_xrootd_redirects", r -> r.xrootd() == null ? ABSENT : r.xrootd().redirects()));
+
+    private final ReportStore store;
+    private final Duration interval;
+    /** {@code cluster="…"}, escaped. */
+    private final String clusterText;
+    private final byte[] clusterLabel;
+    /** The size of the last scrape: the next one's buffer starts there. */
+    private volatile int lastSize = 1 << 16;
+
+    public MonitorMetrics(ReportStore store, String cluster, Duration interval) {
+        this.store = store;
+        this.interval = interval;
+        this.clusterText = labelText("cluster", cluster);
+        this.clusterLabel = clusterText.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The text of one scrape. */
+    public byte[] scrape() {
+        Text text = render();
+        return Arrays.copyOf(text.bytes, text.length);
+    }
+
+    /** The text of one scrape as a stream over its buffer (no copy: the HTTP handler's). */
+    public InputStream scrapeStream() {
+        Text text = render();
+        return new ByteArrayInputStream(text.bytes, 0, text.length);
     }
 
     public String contentType() {
-        return writer.getContentType();
+        return CONTENT_TYPE;
     }
 
-    public PrometheusRegistry registry() {
-        return registry;
-    }
+    /**
+     * The sources whose labels are equal, in the store's order; {@code before} are the labels that sort
+     * before the ones a family adds ({@code cluster}, {@code instance_name}), {@code after} the others
+     * ({@code pod}, {@code program}, {@code role}), so that every series has its labels in name order.
+     */
+    private static final class Group {
+        final byte[] before;
+        final byte[] after;
+        final List<ReportStore.Entry> entries = new ArrayList<>(1);
 
-    /** Series of one metric, by label set; equal label sets (two hosts of one name) add up or keep the last. */
-    private static final class Series {
-        final Map<Labels, Double> points = new LinkedHashMap<>();
-
-        void set(Labels labels, double value) {
-            points.put(labels, value);
+        Group(byte[] before, byte[] after) {
+            this.before = before;
+            this.after = after;
         }
-
-        void add(Labels labels, double value) {
-            points.merge(labels, value, Double::sum);
-        }
     }
 
-    private MetricSnapshots collect() {
+    private Text render() {
         List<ReportStore.Entry> entries = store.entries();
         long now = store.now();
-        Map<String, Series> gauges = new TreeMap<>();
-        Map<String, Series> counters = new TreeMap<>();
-        Function<String, Series> gauge = name -> gauges.computeIfAbsent(name, k -> new Series());
-        Function<String, Series> counter = name -> counters.computeIfAbsent(name, k -> new Series());
+        Map<String, Group> byLabels = new LinkedHashMap<>();
         for (ReportStore.Entry e : entries) {
             Report r = e.report();
-            Labels labels = Labels.of(SOURCE_LABELS, new String[] {cluster, Names.pod(r.host()), r.role().label(), r.program(),
-                    r.instance()});
-            double age = Math.max(0, now - e.receivedMillis()) / 1000.0;
-            gauge.apply("xrootd_report_age_seconds").set(labels, age);
-            gauge.apply("xrootd_report_stale").set(labels, age > STALE_INTERVALS * interval.toMillis() / 1000.0 ? 1 : 0);
-            setIf(gauge.apply("xrootd_start_time_seconds"), labels, r.startedAt());
-            if (r.link() != null) {
-                Report.Link l = r.link();
-                setIf(counter.apply("xrootd_link_in_bytes"), labels, l.inBytes());
-                setIf(counter.apply("xrootd_link_out_bytes"), labels, l.outBytes());
-                setIf(gauge.apply("xrootd_link_connections"), labels, l.connections());
-                setIf(counter.apply("xrootd_link_connections_accepted"), labels, l.connectionsTotal());
-                setIf(gauge.apply("xrootd_link_max_connections"), labels, l.maxConnections());
-                setIf(counter.apply("xrootd_link_timeouts"), labels, l.timeouts());
-                setIf(counter.apply("xrootd_link_stalls"), labels, l.stalls());
-            }
-            if (r.proc() != null) {
-                Series cpu = counter.apply("xrootd_process_cpu_seconds");
-                setIf(cpu, labels.add("mode", "user"), r.proc().userSeconds());
-                setIf(cpu, labels.add("mode", "system"), r.proc().systemSeconds());
-            }
-            if (r.sched() != null) {
-                Report.Sched s = r.sched();
-                setIf(gauge.apply("xrootd_sched_threads"), labels, s.threads());
-                setIf(gauge.apply("xrootd_sched_idle_threads"), labels, s.idle());
-                setIf(gauge.apply("xrootd_sched_queued_jobs"), labels, s.queued());
-                setIf(counter.apply("xrootd_sched_jobs"), labels, s.jobs());
-                setIf(counter.apply("xrootd_sched_thread_limit_hits"), labels, s.threadLimitHits());
-            }
-            if (r.buff() != null) {
-                setIf(gauge.apply("xrootd_buffer_memory_bytes"), labels, r.buff().memoryBytes());
-            }
-            if (r.xrootd() != null) {
-                Report.Xrootd x = r.xrootd();
-                setIf(counter.apply("xrootd_xrootd_logins"), labels, x.logins());
-                setIf(counter.apply("xrootd_xrootd_auth_failures"), labels, x.authFailures());
-                setIf(counter.apply("xrootd_xrootd_errors"), labels, x.errors());
-                setIf(counter.apply("xrootd_xrootd_redirects"), labels, x.redirects());
-                setIf(counter.apply("xrootd_xrootd_opens"), labels, x.opens());
-            }
-            if (r.ofs() != null) {
-                Report.Ofs o = r.ofs();
-                setIf(counter.apply("xrootd_ofs_errors"), labels, o.errors());
-                setIf(counter.apply("xrootd_ofs_tpc_granted"), labels, o.tpcGranted());
-                setIf(counter.apply("xrootd_ofs_tpc_denied"), labels, o.tpcDenied());
-                setIf(counter.apply("xrootd_ofs_tpc_errors"), labels, o.tpcErrors());
-                setIf(counter.apply("xrootd_ofs_tpc_expired"), labels, o.tpcExpired());
-            }
-            for (Report.OssPath p : r.paths()) {
-                Labels withPath = labels.add("path", p.localPath());
-                setIf(gauge.apply("xrootd_oss_space_total_bytes"), withPath, p.totalBytes());
-                setIf(gauge.apply("xrootd_oss_space_free_bytes"), withPath, p.freeBytes());
-                setIf(gauge.apply("xrootd_oss_inodes_free"), withPath, p.freeInodes());
-            }
-            if (r.cache() != null) {
-                setIf(gauge.apply("xrootd_cache_store_bytes"), labels, r.cache().storeBytes());
-                setIf(gauge.apply("xrootd_cache_used_bytes"), labels, r.cache().usedBytes());
-            }
-            if (r.cms() != null && (r.role() == Report.Role.REDIRECTOR || r.role() == Report.Role.SUPERVISOR)
-                    && "cmsd".equals(r.program())) {
-                Series nodes = gauge.apply("xrootd_cms_nodes");
-                Series nodeState = gauge.apply("xrootd_cms_node_state");
-                for (NodeState state : NodeState.values()) {
-                    nodes.add(labels.add("state", state.label()), 0);
-                }
-                for (Report.Node node : r.cms().nodes()) {
-                    nodes.add(labels.add("state", node.state().label()), 1);
-                    Labels nodeLabels = labels.add("node", Names.pod(node.host())).add("node_role", nodeRole(node.role()));
-                    for (NodeState state : NodeState.values()) {
-                        nodeState.add(nodeLabels.add("state", state.label()), state == node.state() ? 1 : 0);
+            String before = clusterText + "," + labelText("instance_name", r.instance());
+            String after = labelText("pod", Names.pod(r.host())) + "," + labelText("program", r.program()) + ","
+                    + labelText("role", r.role().label());
+            byLabels.computeIfAbsent(before + "\u0000" + after, k -> new Group(before.getBytes(StandardCharsets.UTF_8),
+                    after.getBytes(StandardCharsets.UTF_8))).entries.add(e);
+        }
+        List<Group> groups = new ArrayList<>(byLabels.values());
+        Text out = new Text(lastSize + (lastSize >> 3));
+        for (Family f : FAMILIES) {
+            int start = out.length;
+            out.write(f.header());
+            int series = out.length;
+            switch (f.kind()) {
+                case FIELD -> {
+                    for (Group g : groups) {
+                        long v = ABSENT;
+                        for (ReportStore.Entry e : g.entries) {
+                            long x = f.field().applyAsLong(e.report());
+                            if (x >= 0) {
+                                v = x;
+                            }
+                        }
+                        if (v >= 0) {
+                            out.series(f, g, null, null);
+                            out.number(v);
+                        }
                     }
+                }
+                case AGE, STALE -> {
+                    long staleAfter = STALE_INTERVALS * interval.toMillis();
+                    for (Group g : groups) {
+                        long ageMillis = Math.max(0, now - g.entries.get(g.entries.size() - 1).receivedMillis());
+                        out.series(f, g, null, null);
+                        if (f.kind() == Kind.AGE) {
+                            out.number(ageMillis / 1000.0);
+                        } else {
+                            out.number(ageMillis / 1000.0 > staleAfter / 1000.0 ? 1 : 0);
+                        }
+                    }
+                }
+                case CPU -> {
+                    for (Group g : groups) {
+                        double user = -1;
+                        double system = -1;
+                        for (ReportStore.Entry e : g.entries) {
+                            Report.Proc p = e.report().proc();
+                            if (p != null) {
+                                user = p.userSeconds() >= 0 ? p.userSeconds() : user;
+                                system = p.systemSeconds() >= 0 ? p.systemSeconds() : system;
+                            }
+                        }
+                        if (system >= 0) {
+                            out.series(f, g, MODE_SYSTEM, null);
+                            out.number(system);
+                        }
+                        if (user >= 0) {
+                            out.series(f, g, MODE_USER, null);
+                            out.number(user);
+                        }
+                    }
+                }
+                case PATH_TOTAL, PATH_FREE, PATH_INODES_FREE -> {
+                    for (Group g : groups) {
+                        paths(out, f, g);
+                    }
+                }
+                case CMS_NODES -> {
+                    for (Group g : groups) {
+                        long[] counts = null;
+                        for (ReportStore.Entry e : g.entries) {
+                            if (nodeCounting(e.report())) {
+                                counts = counts == null ? new long[STATES.length] : counts;
+                                for (Report.Node node : e.report().cms().nodes()) {
+                                    counts[node.state().ordinal()]++;
+                                }
+                            }
+                        }
+                        if (counts != null) {
+                            for (NodeState state : SORTED_STATES) {
+                                out.series(f, g, null, STATE_LABELS[state.ordinal()]);
+                                out.number(counts[state.ordinal()]);
+                            }
+                        }
+                    }
+                }
+                case CMS_NODE_STATE -> {
+                    for (Group g : groups) {
+                        nodeStates(out, f, g);
+                    }
+                }
+                case INTERVAL -> {
+                    out.own(f, null);
+                    out.number(interval.toMillis() / 1000.0);
+                }
+                case SOURCES -> {
+                    out.own(f, null);
+                    out.number(entries.size());
+                }
+                case DATAGRAMS -> {
+                    out.own(f, RESULT_DROPPED);
+                    out.number(store.dropped());
+                    out.own(f, RESULT_ERROR);
+                    out.number(store.rejected());
+                    out.own(f, RESULT_REPORT);
+                    out.number(store.accepted());
+                }
+                default -> throw new IllegalStateException(f.kind().toString());
+            }
+            if (out.length == series) {
+                out.length = start;   // no series: no family
+            }
+        }
+        lastSize = out.length;
+        return out;
+    }
+
+    private static boolean nodeCounting(Report r) {
+        return r.cms() != null && (r.role() == Report.Role.REDIRECTOR || r.role() == Report.Role.SUPERVISOR) && "cmsd".equals(r.program());
+    }
+
+    /** One series per exported path of the group's reports; a path listed twice keeps its last value. */
+    private static void paths(Text out, Family f, Group g) {
+        if (g.entries.size() == 1) {
+            List<Report.OssPath> paths = g.entries.get(0).report().paths();
+            boolean distinct = true;
+            for (int i = 1; i < paths.size() && distinct; i++) {
+                for (int j = 0; j < i; j++) {
+                    distinct &= !paths.get(i).localPath().equals(paths.get(j).localPath());
+                }
+            }
+            if (distinct) {
+                for (Report.OssPath p : paths) {
+                    long v = pathValue(f.kind(), p);
+                    if (v >= 0) {
+                        out.series(f, g, label("path", p.localPath()), null);
+                        out.number(v);
+                    }
+                }
+                return;
+            }
+        }
+        Map<String, Long> values = new LinkedHashMap<>();
+        for (ReportStore.Entry e : g.entries) {
+            for (Report.OssPath p : e.report().paths()) {
+                long v = pathValue(f.kind(), p);
+                if (v >= 0) {
+                    values.put(p.localPath(), v);
                 }
             }
         }
-        List<MetricSnapshot> out = new ArrayList<>();
-        gauges.forEach((name, series) -> out.add(gaugeSnapshot(name, series)));
-        counters.forEach((name, series) -> out.add(counterSnapshot(name, series)));
-        Labels own = Labels.of("cluster", cluster);
-        out.add(GaugeSnapshot.builder().name("xrootd_report_interval_seconds").help(help("xrootd_report_interval_seconds"))
-                .dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(own).value(interval.toMillis() / 1000.0).build())
-                .build());
-        out.add(GaugeSnapshot.builder().name("xrootd_monitor_sources").help(help("xrootd_monitor_sources"))
-                .dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(own).value(entries.size()).build()).build());
-        out.add(CounterSnapshot.builder().name("xrootd_monitor_datagrams").help(help("xrootd_monitor_datagrams"))
-                .dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().labels(own.add("result", "report"))
-                        .value(store.accepted()).build())
-                .dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().labels(own.add("result", "error"))
-                        .value(store.rejected()).build())
-                .dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().labels(own.add("result", "dropped"))
-                        .value(store.dropped()).build())
-                .build());
-        return new MetricSnapshots(out);
+        values.forEach((path, v) -> {
+            out.series(f, g, label("path", path), null);
+            out.number(v);
+        });
+    }
+
+    private static long pathValue(Kind kind, Report.OssPath p) {
+        return switch (kind) {
+            case PATH_TOTAL -> p.totalBytes();
+            case PATH_FREE -> p.freeBytes();
+            default -> p.freeInodes();
+        };
+    }
+
+    /** Per node (by pod name and role) of the group's manager reports: 1 for its state, 0 for the others (summed if listed twice). */
+    private static void nodeStates(Text out, Family f, Group g) {
+        Map<String, long[]> nodes = null;
+        for (ReportStore.Entry e : g.entries) {
+            if (!nodeCounting(e.report())) {
+                continue;
+            }
+            nodes = nodes == null ? new LinkedHashMap<>() : nodes;
+            for (Report.Node node : e.report().cms().nodes()) {
+                String labels = labelText("node", Names.pod(node.host())) + "," + labelText("node_role", nodeRole(node.role()));
+                nodes.computeIfAbsent(labels, k -> new long[STATES.length])[node.state().ordinal()]++;
+            }
+        }
+        if (nodes == null) {
+            return;
+        }
+        nodes.forEach((labels, counts) -> {
+            byte[] node = labels.getBytes(StandardCharsets.UTF_8);
+            for (NodeState state : SORTED_STATES) {
+                out.series(f, g, node, STATE_LABELS[state.ordinal()]);
+                out.number(counts[state.ordinal()]);
+            }
+        });
     }
 
     private static String nodeRole(String cmsRole) {
@@ -209,24 +381,145 @@ public final class MonitorMetrics {
         };
     }
 
-    private static void setIf(Series series, Labels labels, double value) {
-        if (value >= 0) {
-            series.set(labels, value);
+    /** The states in the order of their labels (the order the library wrote them in). */
+    private static final List<NodeState> SORTED_STATES;
+    /** {@code state="…"} by ordinal. */
+    private static final byte[][] STATE_LABELS = new byte[STATES.length][];
+
+    static {
+        List<NodeState> sorted = new ArrayList<>(List.of(STATES));
+        sorted.sort((a, b) -> a.label().compareTo(b.label()));
+        SORTED_STATES = List.copyOf(sorted);
+        for (NodeState s : STATES) {
+            STATE_LABELS[s.ordinal()] = label("state", s.label());
         }
     }
 
-    private static GaugeSnapshot gaugeSnapshot(String name, Series series) {
-        GaugeSnapshot.Builder b = GaugeSnapshot.builder().name(name).help(help(name));
-        series.points.forEach((labels, value) -> b.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(labels)
-                .value(value).build()));
-        return b.build();
+    private static final byte[] MODE_USER = label("mode", "user");
+    private static final byte[] MODE_SYSTEM = label("mode", "system");
+    private static final byte[] RESULT_REPORT = label("result", "report");
+    private static final byte[] RESULT_ERROR = label("result", "error");
+    private static final byte[] RESULT_DROPPED = label("result", "dropped");
+
+    static byte[] label(String name, String value) {
+        return labelText(name, value).getBytes(StandardCharsets.UTF_8);
     }
 
-    private static CounterSnapshot counterSnapshot(String name, Series series) {
-        CounterSnapshot.Builder b = CounterSnapshot.builder().name(name).help(help(name));
-        series.points.forEach((labels, value) -> b.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().labels(labels)
-                .value(value).build()));
-        return b.build();
+    /** {@code name="value"}, the value escaped as the text format asks (backslash, double quote, line feed). */
+    static String labelText(String name, String value) {
+        StringBuilder b = new StringBuilder(name.length() + value.length() + 3).append(name).append("=\"");
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            switch (c) {
+                case '\\' -> b.append("\\\\");
+                case '"' -> b.append("\\\"");
+                case '\n' -> b.append("\\n");
+                default -> b.append(c);
+            }
+        }
+        return b.append('"').toString();
+    }
+
+    /** A growing byte buffer with the writes a series line needs. */
+    private final class Text {
+        byte[] bytes;
+        int length;
+
+        Text(int capacity) {
+            bytes = new byte[Math.max(4096, capacity)];
+        }
+
+        private void room(int n) {
+            if (length + n > bytes.length) {
+                bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, length + n));
+            }
+        }
+
+        void write(byte[] b) {
+            room(b.length);
+            System.arraycopy(b, 0, bytes, length, b.length);
+            length += b.length;
+        }
+
+        void write(char c) {
+            room(1);
+            bytes[length++] = (byte) c;
+        }
+
+        /** {@code name{before,middle,after,last} } (the value follows). */
+        void series(Family f, Group g, byte[] middle, byte[] last) {
+            write(f.nameBytes());
+            write('{');
+            write(g.before);
+            write(',');
+            if (middle != null) {
+                write(middle);
+                write(',');
+            }
+            write(g.after);
+            if (last != null) {
+                write(',');
+                write(last);
+            }
+            write('}');
+            write(' ');
+        }
+
+        /** A series of the collector's own: {@code name{cluster="…"[,extra]} }. */
+        void own(Family f, byte[] extra) {
+            write(f.nameBytes());
+            write('{');
+            write(clusterLabel);
+            if (extra != null) {
+                write(',');
+                write(extra);
+            }
+            write('}');
+            write(' ');
+        }
+
+        private void writeAscii(String s) {
+            room(s.length());
+            for (int i = 0; i < s.length(); i++) {
+                bytes[length++] = (byte) s.charAt(i);
+            }
+        }
+
+        /** A non-negative integer, then the line's end. */
+        void number(long v) {
+            room(21);
+            if (v == 0) {
+                bytes[length++] = '0';
+            } else {
+                int end = length + digits(v);
+                int i = end;
+                while (v > 0) {
+                    bytes[--i] = (byte) ('0' + v % 10);
+                    v /= 10;
+                }
+                length = end;
+            }
+            bytes[length++] = '\n';
+        }
+
+        /** A double as Java writes it (an integral one as an integer), then the line's end. */
+        void number(double v) {
+            if (v >= 0 && v < 1e15 && v == Math.rint(v)) {
+                number((long) v);
+            } else {
+                writeAscii(Double.toString(v));
+                write('\n');
+            }
+        }
+    }
+
+    private static int digits(long v) {
+        int n = 1;
+        while (v >= 10) {
+            v /= 10;
+            n++;
+        }
+        return n;
     }
 
     /** One line of help per metric; the report field it comes from in parentheses. */

@@ -211,8 +211,12 @@ public final class ReportParser {
         return Math.max(0, s) + Math.max(0, u) / 1e6;
     }
 
-    private static long n(Element e, String... path) {
-        return e.number(path);
+    private static long n(Element e, String child) {
+        return e.number(child);
+    }
+
+    private static long n(Element e, String child, String grandchild) {
+        return e.number(child, grandchild);
     }
 
     /** The leading decimal digits of {@code text}, or ABSENT; saturates instead of overflowing. */

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
@@ -18,8 +19,22 @@ public final class ReportStore {
     /** Bounds memory whatever arrives: a 1000-worker cluster has about 2000 sources. */
     public static final int MAX_SOURCES = 20_000;
 
-    /** One daemon. */
-    public record Source(String host, String program, String instance) {}
+    /**
+     * One daemon. equals and hashCode written out: the record's generated ones go through method handles,
+     * which the collector's C1-only JIT does not fold away, once per datagram.
+     */
+    public record Source(String host, String program, String instance) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Source s && Objects.equals(host, s.host) && Objects.equals(program, s.program)
+                    && Objects.equals(instance, s.instance);
+        }
+
+        @Override
+        public int hashCode() {
+            return (Objects.hashCode(host) * 31 + Objects.hashCode(program)) * 31 + Objects.hashCode(instance);
+        }
+    }
 
     /** Its latest report and when it arrived (collector clock, milliseconds). */
     public record Entry(Source source, Report report, long receivedMillis) {}

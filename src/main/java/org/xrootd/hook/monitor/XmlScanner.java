@@ -35,8 +35,15 @@ final class XmlScanner {
         "oss", "paths", "lp", "rp", "free", "ino", "ifr", "space", "sched", "jobs", "inq", "maxinq", "threads", "idle",
         "tcr", "tde", "tlimr", "sgen", "as", "et", "toe", "cms", "cmsm", "node", "run", "sel", "t", "ref", "r",
         "cache", "store", "size", "used", "prerd", "rd", "hits", "miss", "pass", "in", "out", "0", "1", "2", "3"};
-    /** KNOWN by first byte, then length: a name is matched by comparing bytes. */
+    /** KNOWN by first byte: a name is matched by comparing bytes ({@link #BYTES_BY_FIRST}, the same names as bytes). */
     private static final String[][] BY_FIRST = new String[128][];
+    private static final byte[][][] BYTES_BY_FIRST = new byte[128][][];
+    /**
+     * What {@link Character#isWhitespace} and the name test say of each byte (as ISO-8859-1), looked up:
+     * the receiver runs this per byte, and the calls cost more than the rest of the scan under C1.
+     */
+    private static final boolean[] WHITESPACE = new boolean[256];
+    private static final boolean[] NAME_CHAR = new boolean[256];
 
     static {
         List<List<String>> lists = new ArrayList<>();
@@ -50,6 +57,15 @@ final class XmlScanner {
         }
         for (int i = 0; i < 128; i++) {
             BY_FIRST[i] = lists.get(i).toArray(new String[0]);
+            BYTES_BY_FIRST[i] = new byte[BY_FIRST[i].length][];
+            for (int k = 0; k < BY_FIRST[i].length; k++) {
+                BYTES_BY_FIRST[i][k] = BY_FIRST[i][k].getBytes(StandardCharsets.ISO_8859_1);
+            }
+        }
+        for (int b = 0; b < 256; b++) {
+            char c = (char) b;
+            WHITESPACE[b] = Character.isWhitespace(c);
+            NAME_CHAR[b] = Character.isLetterOrDigit(c) || c == '_' || c == '-' || c == '.' || c == ':';
         }
     }
 
@@ -98,8 +114,10 @@ final class XmlScanner {
 
         /** The first child element with this name, or null. */
         Element child(String childName) {
-            for (Element c : children) {
-                if (c.name.equals(childName)) {
+            // Indexed: an iterator per call is an allocation per call under C1.
+            for (int i = 0, n = children.size(); i < n; i++) {
+                Element c = children.get(i);
+                if (c.name == childName || c.name.equals(childName)) {
                     return c;
                 }
             }
@@ -146,9 +164,31 @@ final class XmlScanner {
          */
         long number(String... path) {
             Element e = at(path);
-            if (e == null) {
-                return Report.ABSENT;
-            }
+            return e == null ? Report.ABSENT : e.value();
+        }
+
+        /** {@link #number(String...)} of a child, without an array per call. */
+        long number(String childName) {
+            Element e = child(childName);
+            return e == null ? Report.ABSENT : e.value();
+        }
+
+        /** {@link #number(String...)} of a grandchild, without an array per call. */
+        long number(String childName, String grandchildName) {
+            Element e = child(childName);
+            e = e == null ? null : e.child(grandchildName);
+            return e == null ? Report.ABSENT : e.value();
+        }
+
+        /** The text of a child, or null, without an array per call. */
+        String text(String childName) {
+            Element e = child(childName);
+            return e == null ? null : e.text();
+        }
+
+        /** This element's number: the leading decimal digits of its text, or ABSENT. */
+        long value() {
+            Element e = this;
             if (e.text != null) {
                 return ReportParser.number(e.text);
             }
@@ -219,12 +259,16 @@ final class XmlScanner {
     }
 
     private static boolean whitespace(byte b) {
-        return Character.isWhitespace((char) (b & 0xff));
+        return WHITESPACE[b & 0xff];
     }
 
     private static boolean nameChar(byte b) {
-        char c = (char) (b & 0xff);
-        return Character.isLetterOrDigit(c) || c == '_' || c == '-' || c == '.' || c == ':';
+        return NAME_CHAR[b & 0xff];
+    }
+
+    /** {@code in[at]} is {@code a} and {@code in[at + 1]} is {@code b}. */
+    private boolean startsWith(byte a, byte b, int at) {
+        return at >= 0 && at + 1 < length && in[at] == a && in[at + 1] == b;
     }
 
     private boolean startsWith(String s, int at) {
@@ -281,11 +325,11 @@ final class XmlScanner {
     private void skipProlog() throws Malformed {
         while (true) {
             skipSpace();
-            if (startsWith("<?", pos)) {
+            if (startsWith((byte) '<', (byte) '?', pos)) {
                 skipPast("?>");
             } else if (startsWith("<!--", pos)) {
                 skipPast("-->");
-            } else if (startsWith("<!", pos)) {
+            } else if (startsWith((byte) '<', (byte) '!', pos)) {
                 throw new Malformed("declarations are not accepted at offset " + pos);
             } else {
                 return;
@@ -403,7 +447,7 @@ final class XmlScanner {
                 }
             }
             pos = lt;
-            if (startsWith("</", pos)) {
+            if (startsWith((byte) '<', (byte) '/', pos)) {
                 pos += 2;
                 int closingStart = pos;
                 int closingEnd = name();
@@ -426,11 +470,11 @@ final class XmlScanner {
                 return textStart < 0 ? new Element(in, name, attrs, "", 0, 0, kids)
                         : new Element(in, name, attrs, null, textStart, textEnd, kids);
             }
-            if (startsWith("<!--", pos)) {
+            if (startsWith((byte) '<', (byte) '!', pos) && startsWith("<!--", pos)) {
                 skipPast("-->");
                 continue;
             }
-            if (startsWith("<!", pos) || startsWith("<?", pos)) {
+            if (startsWith((byte) '<', (byte) '!', pos) || startsWith((byte) '<', (byte) '?', pos)) {
                 throw new Malformed("markup not accepted in <" + string(nameStart, nameEnd) + "> at offset " + pos);
             }
             Element child = element(depth + 1, build);
@@ -485,13 +529,26 @@ final class XmlScanner {
         return pos;
     }
 
+    /** {@code in[at, at + k.length)} holds the bytes of {@code k} (the caller checked the bounds). */
+    private boolean same(byte[] k, int at) {
+        for (int i = 1; i < k.length; i++) {
+            if (in[at + i] != k[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The name at [start, end): the shared String when reports use it, else a new one. */
     private String intern(int start, int end) {
         byte first = in[start];
         if (first > 0) {
-            for (String k : BY_FIRST[first]) {
-                if (k.length() == end - start && startsWith(k, start)) {
-                    return k;
+            byte[][] candidates = BYTES_BY_FIRST[first];
+            int n = end - start;
+            for (int c = 0; c < candidates.length; c++) {
+                byte[] k = candidates[c];
+                if (k.length == n && same(k, start)) {
+                    return BY_FIRST[first][c];
                 }
             }
         }
