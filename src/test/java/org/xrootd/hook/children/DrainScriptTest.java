@@ -292,4 +292,24 @@ class DrainScriptTest {
         assertEquals(0, run.status(), run.output());
         assertEquals(List.of(), files(servers.resolve("w2:1094")));
     }
+
+    @Test
+    void theMonitorTakesTheLinesIntoTheInsightTheStatusReads(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(new File("/bin/bash").canExecute() || new File("/usr/bin/bash").canExecute(), "bash sends the datagrams");
+        cluster(dir);
+        try (org.xrootd.hook.monitor.MonitorServer monitor = org.xrootd.hook.monitor.MonitorServer.start(
+                new org.xrootd.hook.monitor.MonitorServer.Settings("127.0.0.1", 0, "127.0.0.1", 0, "base", java.time.Duration.ofSeconds(10),
+                        java.time.Duration.ofHours(1)), null)) {
+            Run run = run(dir, Map.of("DRAIN_MONITOR", "127.0.0.1:" + monitor.reportPort(), "DRAIN_CLUSTER", "base",
+                    "DRAIN_WORKER", "base-xrootd-worker-2", "DRAIN_JOB_UID", "5d1c7e2a-0000-4000-8000-00000000abcd"));
+            assertEquals(0, run.status(), run.output());
+            var expected = new org.xrootd.hook.monitor.Insight.Drain("base-xrootd-worker-2", "5d1c7e2a-0000-4000-8000-00000000abcd", "done",
+                    false, 2, 3, 36, 0, 0);
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+            while (!monitor.insight().drains().equals(List.of(expected))) {
+                assertTrue(System.nanoTime() < deadline, "the monitor's insight: " + monitor.insight().drains());
+                Thread.sleep(50);
+            }
+        }
+    }
 }
