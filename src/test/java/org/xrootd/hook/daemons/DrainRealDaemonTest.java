@@ -149,32 +149,34 @@ class DrainRealDaemonTest {
     }
 
     /**
-     * Reads every written file through {@code redirector} with one xrdcp (several sources into a directory)
-     * and compares each byte for byte with what was written; the files that differ or are missing.
+     * Reads every written file through {@code redirector}, one xrdcp per directory (several sources into a
+     * local directory: xrdcp names each copy by its base name), and compares each byte for byte with what
+     * was written; the files that differ or are missing.
      */
     private List<String> readAllThrough(LocalPod redirector, String label) throws IOException {
-        Map<String, byte[]> files;
+        Map<String, Map<String, byte[]>> byDirectory = new java.util.TreeMap<>();
         synchronized (run.written) {
-            files = new LinkedHashMap<>(run.written);
+            run.written.forEach((lfn, content) -> byDirectory.computeIfAbsent(lfn.substring(0, lfn.lastIndexOf('/')),
+                    d -> new LinkedHashMap<>()).put(lfn, content));
         }
-        Path dir = run.clientFile(label);
-        Files.createDirectories(dir);
-        List<String> argv = new ArrayList<>(List.of("xrdcp", "-f", "-s", "--parallel", "4"));
-        Map<String, String> localName = new LinkedHashMap<>();
-        for (String lfn : files.keySet()) {
-            argv.add(cluster.rootUrl(redirector, lfn));
-            localName.put(lfn, lfn.substring(lfn.lastIndexOf('/') + 1));
-        }
-        argv.add(dir + "/");
-        Procs.Result get = cluster.client(Duration.ofSeconds(240), argv.toArray(String[]::new));
         List<String> bad = new ArrayList<>();
-        if (!get.ok()) {
-            bad.add("xrdcp through " + redirector.name + ": exit " + get.exit() + " " + get.output().lines().limit(10).toList());
-        }
-        for (Map.Entry<String, byte[]> file : files.entrySet()) {
-            Path back = dir.resolve(localName.get(file.getKey()));
-            if (!Files.exists(back) || !java.util.Arrays.equals(file.getValue(), bytes(back))) {
-                bad.add(file.getKey() + " through " + redirector.name);
+        for (Map.Entry<String, Map<String, byte[]>> directory : byDirectory.entrySet()) {
+            Path dir = run.clientFile(label).resolve(directory.getKey().substring(1).replace('/', '_'));
+            Files.createDirectories(dir);
+            List<String> argv = new ArrayList<>(List.of("xrdcp", "-f", "-s", "--parallel", "4"));
+            for (String lfn : directory.getValue().keySet()) {
+                argv.add(cluster.rootUrl(redirector, lfn));
+            }
+            argv.add(dir + "/");
+            Procs.Result get = cluster.client(Duration.ofSeconds(240), argv.toArray(String[]::new));
+            if (!get.ok()) {
+                bad.add("xrdcp through " + redirector.name + ": exit " + get.exit() + " " + get.output().lines().limit(10).toList());
+            }
+            for (Map.Entry<String, byte[]> file : directory.getValue().entrySet()) {
+                Path back = dir.resolve(file.getKey().substring(file.getKey().lastIndexOf('/') + 1));
+                if (!Files.exists(back) || !java.util.Arrays.equals(file.getValue(), bytes(back))) {
+                    bad.add(file.getKey() + " through " + redirector.name);
+                }
             }
         }
         return bad;
@@ -278,6 +280,71 @@ class DrainRealDaemonTest {
         assertEquals(before, filesOn(cluster.workers.get(3)), "nothing removed from worker 3");
     }
 
+    /** Sends cmsd admin commands to the worker's cmsd over its admin socket (as an admin login, never the primary's). */
+    private void cmsdAdmin(LocalPod worker, String... commands) throws IOException {
+        Path socket = worker.hostPath("xrootd", "/xrootd/admin/worker/.olb/olbd.admin");
+        try (java.nio.channels.SocketChannel channel = java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(socket))) {
+            StringBuilder text = new StringBuilder("login u drain-test\n");
+            for (String command : commands) {
+                text.append(command).append('\n');
+            }
+            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(text.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
+            }
+            // The cmsd reads the lines before it sees the end of the stream.
+            DaemonRun.sleep(Duration.ofMillis(500));
+        }
+    }
+
+    /**
+     * The placement switch 5.5.3 has (issue 17 §1), measured: the cmsd admin {@code suspend} of worker 3 keeps
+     * new files off it, but a file only worker 3 holds can no longer be read through the redirectors until
+     * {@code resume} (XrdCmsCluster's selectors skip a suspended node for reads as for writes): no use for
+     * a drain, whose point is that every file stays readable. Worker 3 is resumed afterwards.
+     */
+    @Test
+    @Order(4)
+    @Timeout(180)
+    void aSuspendedWorkerTakesNoNewFilesButHidesItsOwnSoTheDrainCannotUseIt() throws Exception {
+        LocalPod w3 = cluster.workers.get(3);
+        LocalPod r0 = cluster.redirectors.get(0);
+        String onlyOnW3 = filesOn(w3).get(0);
+        cmsdAdmin(w3, "suspend t");
+        try {
+            DaemonRun.sleep(Duration.ofSeconds(2));
+            Path back = run.clientFile("suspended-read");
+            Procs.Result read = cluster.client(Duration.ofSeconds(15), "xrdcp", "-f", "-s", cluster.rootUrl(r0, onlyOnW3), back.toString());
+            run.timings.put("cmsd suspend of worker 3: read of one of its files through a redirector",
+                    read.ok() ? "ok after " + seconds(read.took()) : (read.timedOut() ? "stalled, killed after 15 s" : "failed: exit " + read.exit()));
+            List<String> probes = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                String lfn = "/data/suspended/file-" + i + ".txt";
+                Procs.Result put = run.write(cluster.redirectors.get(i % 2), lfn, Duration.ofSeconds(60));
+                assertTrue(put.ok(), put.toString());
+                probes.add(lfn);
+            }
+            long onW3 = probes.stream().filter(lfn -> filesOnQuietly(w3).contains(lfn)).count();
+            run.timings.put("cmsd suspend of worker 3: new files written (8) that landed on it", Long.toString(onW3));
+            assertEquals(0, onW3, "a suspended worker takes no new file");
+            assertFalse(read.ok(), "a suspended worker's own files are not served: " + read);
+        } finally {
+            cmsdAdmin(w3, "resume t");
+        }
+        long start = System.nanoTime();
+        DaemonRun.waitFor(Duration.ofSeconds(60), () -> cluster.client(CLIENT_TIMEOUT, "xrdcp", "-f", "-s", cluster.rootUrl(r0, onlyOnW3),
+                run.clientFile("resumed-read").toString()).ok(), "worker 3's file readable again after resume");
+        run.timings.put("cmsd resume of worker 3: its file readable again after", seconds(since(start)));
+    }
+
+    private List<String> filesOnQuietly(LocalPod worker) {
+        try {
+            return filesOn(worker);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /**
      * Drains worker {@code ordinal} with drain.sh while one client reads every file in turn through both
      * redirectors (checked byte for byte) and another writes {@value #WRITES_DURING} new files; then
@@ -368,7 +435,7 @@ class DrainRealDaemonTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     @Timeout(900)
     void theFirstDrainMovesWorkerThreeWhileClientsReadAndWrite() {
         run.explain(() -> {
@@ -381,7 +448,7 @@ class DrainRealDaemonTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     @Timeout(900)
     void theSecondDrainMovesWorkerTwoWhileClientsReadAndWrite() {
         run.explain(() -> {
@@ -394,7 +461,7 @@ class DrainRealDaemonTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void theTwoWorkersThatStayHoldEveryFile() throws IOException {
         int onStaying = filesOn(cluster.workers.get(0)).size() + filesOn(cluster.workers.get(1)).size();
         assertEquals(run.written.size(), onStaying, "every file once on workers 0 and 1");
