@@ -78,13 +78,13 @@ public class XrootdStatus {
         @JsonPropertyDescription("Files the Job's current pod has moved (copied, checked, removed from the draining worker).")
         public Long filesDone;
 
-        @JsonPropertyDescription("Bytes of those files.")
+        @JsonPropertyDescription("The bytes of filesDone.")
         public Long bytesDone;
 
         @JsonPropertyDescription("Files of the current pass's listing still on the draining worker (files written meanwhile count from the next pass).")
         public Long filesLeft;
 
-        @JsonPropertyDescription("Bytes of those files.")
+        @JsonPropertyDescription("The bytes of filesLeft.")
         public Long bytesLeft;
     }
 

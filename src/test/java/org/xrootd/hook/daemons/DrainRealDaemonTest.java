@@ -265,6 +265,10 @@ class DrainRealDaemonTest {
             env.put("DRAIN_REDIRECTOR", LocalCluster.dnsName(cluster.redirectors.get(0)) + ":" + cluster.xrootdPort);
             jobEnvs.put(ordinal, env);
         }
+        // With spec.monitor the script sends its progress through bash's /dev/udp: the image's bash has it.
+        Procs.Result udp = cluster.redirectors.get(0).exec("xrootd", List.of("bash", "-c", "printf 'x\\n' >/dev/udp/127.0.0.1/9"),
+                Duration.ofSeconds(10));
+        assertTrue(udp.ok(), "bash /dev/udp in the operand image: " + udp);
     }
 
     @Test
