@@ -286,8 +286,12 @@ class DrainRealDaemonTest {
 
     /** Sends cmsd admin commands to the worker's cmsd over its admin socket (as an admin login, never the primary's). */
     private void cmsdAdmin(LocalPod worker, String... commands) throws IOException {
-        Path socket = worker.hostPath("xrootd", "/xrootd/admin/worker/.olb/olbd.admin");
-        try (java.nio.channels.SocketChannel channel = java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(socket))) {
+        Path olb = worker.hostPath("xrootd", "/xrootd/admin/worker/.olb");
+        // A socket path has at most 107 bytes; the pod's directory under target/ is longer: a short link to it.
+        Path link = Files.createTempDirectory("olb").resolve("o");
+        Files.createSymbolicLink(link, olb.toAbsolutePath());
+        try (java.nio.channels.SocketChannel channel = java.nio.channels.SocketChannel.open(
+                java.net.UnixDomainSocketAddress.of(link.resolve("olbd.admin")))) {
             StringBuilder text = new StringBuilder("login u drain-test\n");
             for (String command : commands) {
                 text.append(command).append('\n');
@@ -298,6 +302,9 @@ class DrainRealDaemonTest {
             }
             // The cmsd reads the lines before it sees the end of the stream.
             DaemonRun.sleep(Duration.ofMillis(500));
+        } finally {
+            Files.delete(link);
+            Files.delete(link.getParent());
         }
     }
 
