@@ -37,6 +37,7 @@ public final class ReportStore {
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong drainLines = new AtomicLong();
     /** Bumped by every change that may change the {@link Insight} (other than time making a source stale). */
     private final AtomicLong viewVersion = new AtomicLong();
     private final long staleAfterMillis;
@@ -98,7 +99,7 @@ public final class ReportStore {
             dropped.incrementAndGet();
             return;
         }
-        accepted.incrementAndGet();
+        drainLines.incrementAndGet();
         long now = clock.getAsLong();
         Drain old = drains.put(progress.worker(), new Drain(progress, now));
         if (old == null || now - old.receivedMillis() > staleAfterMillis || !old.progress().equals(progress)) {
@@ -140,6 +141,11 @@ public final class ReportStore {
 
     public long now() {
         return clock.getAsLong();
+    }
+
+    /** Datagrams that were drain progress lines ({@link DrainProgress}). */
+    public long drainLines() {
+        return drainLines.get();
     }
 
     /** Datagrams that were reports. */

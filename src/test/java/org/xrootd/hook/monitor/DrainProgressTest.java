@@ -72,6 +72,8 @@ class DrainProgressTest {
         store.offer(next, next.length);
         assertNotEquals(version, store.viewVersion());
         assertEquals(1, store.drains().size());
+        assertEquals(3, store.drainLines(), "counted apart from the reports");
+        assertEquals(0, store.accepted());
         assertEquals(13, store.drains().get(0).progress().filesDone());
         assertEquals(2_000, store.drains().get(0).receivedMillis());
         byte[] malformed = bytes("xrootd-drain 1 cluster=base");
