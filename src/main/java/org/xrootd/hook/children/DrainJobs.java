@@ -30,8 +30,10 @@ public final class DrainJobs {
     /** Listings of the draining worker before the script gives up on files that keep arriving. */
     static final int MAX_PASSES = 20;
     private static final String SCRIPT = load();
-    /** The label the Job controller puts on a Job's pods with the Job's uid (also in its batch.kubernetes.io/ form since 1.27). */
-    static final String JOB_UID_LABEL = "controller-uid";
+    /** The label the Job controller puts on a Job's pods with the Job's uid (Kubernetes 1.27 and later). */
+    static final String JOB_UID_LABEL = "batch.kubernetes.io/controller-uid";
+    /** The same uid under the label older Kubernetes sets (and current versions still set). */
+    static final String LEGACY_JOB_UID_LABEL = "controller-uid";
 
     private DrainJobs() {}
 
@@ -91,9 +93,13 @@ public final class DrainJobs {
         }
         if (spec.monitor().enabled()) {
             // The Job's uid, which the Job controller puts on its pods: the status takes a progress line only
-            // from the Job it observes (not from an earlier drain of the same worker).
+            // from the Job it observes (not from an earlier drain of the same worker). Both labels: the
+            // prefixed one since Kubernetes 1.27, the legacy one before (and, so far, still); a missing
+            // label gives an empty value.
             env.addObject().put("name", "DRAIN_JOB_UID").putObject("valueFrom").putObject("fieldRef")
                     .put("fieldPath", "metadata.labels['" + JOB_UID_LABEL + "']");
+            env.addObject().put("name", "DRAIN_JOB_UID_LEGACY").putObject("valueFrom").putObject("fieldRef")
+                    .put("fieldPath", "metadata.labels['" + LEGACY_JOB_UID_LABEL + "']");
         }
         container.put("image", image.image());
         container.put("imagePullPolicy", spec.imagePullPolicy());

@@ -15,7 +15,8 @@
 # DRAIN_SSS_SOURCE, the mounted sss keytab when spec.sss is set; DRAIN_TERMINATION_LOG, where the last
 # word goes (default: the pod's termination message); DRAIN_MONITOR, the monitor's report address
 # (host:port, spec.monitor) that receives a progress line after every file, with DRAIN_CLUSTER and
-# DRAIN_WORKER naming the cluster and the draining pod in it, and DRAIN_JOB_UID the Job's uid.
+# DRAIN_WORKER naming the cluster and the draining pod in it, and DRAIN_JOB_UID (or, on Kubernetes before
+# 1.27, DRAIN_JOB_UID_LEGACY) the Job's uid.
 #
 # Progress line (one UDP datagram, best effort: a lost one is superseded by the next):
 #   xrootd-drain 1 cluster=C worker=W job=UID state=running|done|failed pass=N files_done=N bytes_done=N files_left=N bytes_left=N
@@ -50,7 +51,7 @@ log() {
 # One progress datagram to the monitor, when there is one; never fatal (bash: /bin/sh has no /dev/udp).
 progress() {
     [ -n "${DRAIN_MONITOR:-}" ] || return 0
-    line="xrootd-drain 1 cluster=${DRAIN_CLUSTER:-} worker=${DRAIN_WORKER:-} job=${DRAIN_JOB_UID:-} state=$1 pass=$pass files_done=$files_done"
+    line="xrootd-drain 1 cluster=${DRAIN_CLUSTER:-} worker=${DRAIN_WORKER:-} job=${DRAIN_JOB_UID:-${DRAIN_JOB_UID_LEGACY:-}} state=$1 pass=$pass files_done=$files_done"
     line="$line bytes_done=$bytes_done files_left=$files_left bytes_left=$bytes_left"
     bash -c 'printf "%s\n" "$1" >"/dev/udp/$2/$3"' progress "$line" "${DRAIN_MONITOR%:*}" "${DRAIN_MONITOR##*:}" \
         2>/dev/null </dev/null || true

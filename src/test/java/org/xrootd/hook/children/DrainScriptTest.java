@@ -272,6 +272,20 @@ class DrainScriptTest {
     }
 
     @Test
+    void theLegacyUidLabelStandsInOnOlderKubernetes(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(new File("/bin/bash").canExecute() || new File("/usr/bin/bash").canExecute(), "bash sends the datagrams");
+        cluster(dir);
+        try (java.net.DatagramSocket socket = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+            Run run = run(dir, Map.of("DRAIN_MONITOR", "127.0.0.1:" + socket.getLocalPort(), "DRAIN_CLUSTER", "base",
+                    "DRAIN_WORKER", "base-xrootd-worker-2", "DRAIN_JOB_UID", "", "DRAIN_JOB_UID_LEGACY", "0000-legacy"));
+            assertEquals(0, run.status(), run.output());
+            List<String> lines = datagrams(socket, 500);
+            assertFalse(lines.isEmpty());
+            lines.forEach(line -> assertTrue(line.contains(" job=0000-legacy "), line));
+        }
+    }
+
+    @Test
     void aFailureSendsAFailedLineWithWhatIsLeft(@TempDir Path dir) throws Exception {
         Assumptions.assumeTrue(new File("/bin/bash").canExecute() || new File("/usr/bin/bash").canExecute(), "bash sends the datagrams");
         cluster(dir);

@@ -398,12 +398,14 @@ class DrainSyncTest {
         assertEquals("base-xrootd-xrootd-monitor:9931", env(job).get("DRAIN_MONITOR"), env(job).toString());
         assertEquals("base-xrootd-xrootd-worker-2", env(job).get("DRAIN_WORKER"));
         assertEquals("base-xrootd", env(job).get("DRAIN_CLUSTER"));
-        boolean uidFromLabel = false;
+        Map<String, String> fromFields = new TreeMap<>();
         for (JsonNode e : job.at("/spec/template/spec/containers/0/env")) {
-            uidFromLabel |= "DRAIN_JOB_UID".equals(e.path("name").asText())
-                    && "metadata.labels['controller-uid']".equals(e.at("/valueFrom/fieldRef/fieldPath").asText());
+            if (e.has("valueFrom")) {
+                fromFields.put(e.path("name").asText(), e.at("/valueFrom/fieldRef/fieldPath").asText());
+            }
         }
-        assertTrue(uidFromLabel, job.toString());
+        assertEquals(Map.of("DRAIN_JOB_UID", "metadata.labels['batch.kubernetes.io/controller-uid']",
+                "DRAIN_JOB_UID_LEGACY", "metadata.labels['controller-uid']"), fromFields);
         JsonNode progress = response.at("/status/drain/progress");
         assertEquals("running", progress.path("state").asText(), response.at("/status/drain").toString());
         assertFalse(progress.path("stale").asBoolean(true));
