@@ -58,6 +58,34 @@ public class XrootdStatus {
 
         @JsonPropertyDescription("The drain Job moving the worker's files (its log lists them, its pod's termination message gives the totals).")
         public String job;
+
+        @JsonPropertyDescription("How far the drain Job is, from the progress line its script sends the monitor after every file "
+                + "(spec.monitor; the monitor's insight carries it). Absent without spec.monitor or before the first line.")
+        public DrainProgress progress;
+    }
+
+    public static class DrainProgress {
+        @JsonPropertyDescription("running, done or failed, as the drain Job's script last reported.")
+        public String state;
+
+        @JsonPropertyDescription("True when the monitor has heard nothing from the drain for 3 report intervals (its pod is gone or stuck): "
+                + "the figures are the last ones it sent.")
+        public Boolean stale;
+
+        @JsonPropertyDescription("The listing of the draining worker the script works through (1, then 2 when files arrived during the first).")
+        public Long pass;
+
+        @JsonPropertyDescription("Files the Job's current pod has moved (copied, checked, removed from the draining worker).")
+        public Long filesDone;
+
+        @JsonPropertyDescription("The bytes of filesDone.")
+        public Long bytesDone;
+
+        @JsonPropertyDescription("Files of the current pass's listing still on the draining worker (files written meanwhile count from the next pass).")
+        public Long filesLeft;
+
+        @JsonPropertyDescription("The bytes of filesLeft.")
+        public Long bytesLeft;
     }
 
     public static class CacheStatus {

@@ -30,6 +30,10 @@ public final class DrainJobs {
     /** Listings of the draining worker before the script gives up on files that keep arriving. */
     static final int MAX_PASSES = 20;
     private static final String SCRIPT = load();
+    /** The label the Job controller puts on a Job's pods with the Job's uid (Kubernetes 1.27 and later). */
+    static final String JOB_UID_LABEL = "batch.kubernetes.io/controller-uid";
+    /** The same uid under the label older Kubernetes sets (and current versions still set). */
+    static final String LEGACY_JOB_UID_LABEL = "controller-uid";
 
     private DrainJobs() {}
 
@@ -87,6 +91,16 @@ public final class DrainJobs {
         for (Map.Entry<String, String> variable : environment(spec, ordinal).entrySet()) {
             env.addObject().put("name", variable.getKey()).put("value", variable.getValue());
         }
+        if (spec.monitor().enabled()) {
+            // The Job's uid, which the Job controller puts on its pods: the status takes a progress line only
+            // from the Job it observes (not from an earlier drain of the same worker). Both labels: the
+            // prefixed one since Kubernetes 1.27, the legacy one before (and, so far, still); a missing
+            // label gives an empty value.
+            env.addObject().put("name", "DRAIN_JOB_UID").putObject("valueFrom").putObject("fieldRef")
+                    .put("fieldPath", "metadata.labels['" + JOB_UID_LABEL + "']");
+            env.addObject().put("name", "DRAIN_JOB_UID_LEGACY").putObject("valueFrom").putObject("fieldRef")
+                    .put("fieldPath", "metadata.labels['" + LEGACY_JOB_UID_LABEL + "']");
+        }
         container.put("image", image.image());
         container.put("imagePullPolicy", spec.imagePullPolicy());
         container.put("name", COMPONENT);
@@ -142,6 +156,12 @@ public final class DrainJobs {
         env.put("DRAIN_EXPORTS", String.join(" ", spec.exports()));
         env.put("DRAIN_CHECKSUM", spec.checksums().isEmpty() ? "" : spec.checksums().get(0));
         env.put("DRAIN_MAX_PASSES", Integer.toString(MAX_PASSES));
+        if (spec.monitor().enabled()) {
+            // Progress after every file, to the monitor, which puts it in the insight the status reads.
+            env.put("DRAIN_MONITOR", Names.monitorHost(spec) + ":" + spec.monitor().reportPort());
+            env.put("DRAIN_CLUSTER", spec.name());
+            env.put("DRAIN_WORKER", workerPod(spec, ordinal));
+        }
         if (spec.security().sss() != null) {
             env.put("DRAIN_SSS_SOURCE", PodLayout.SSS_SECRET_DIR + "/" + spec.security().sss().key());
         }

@@ -18,7 +18,7 @@ import org.xrootd.hook.json.Json;
  * while the cluster does not: no timestamps, no counters, space rounded down to a step of
  * {@link #spaceStep} so that a log line written on a worker's volume does not rewrite it.
  */
-public record Insight(String cluster, List<Redirector> redirectors, List<Worker> workers) {
+public record Insight(String cluster, List<Redirector> redirectors, List<Worker> workers, List<Drain> drains) {
     /** The ConfigMap key that holds {@link #toJson()}. */
     public static final String KEY = "insight.json";
     /** Bump when the format changes incompatibly. */
@@ -27,6 +27,11 @@ public record Insight(String cluster, List<Redirector> redirectors, List<Worker>
     public Insight {
         redirectors = List.copyOf(redirectors);
         workers = List.copyOf(workers);
+        drains = List.copyOf(drains);
+    }
+
+    public Insight(String cluster, List<Redirector> redirectors, List<Worker> workers) {
+        this(cluster, redirectors, workers, List.of());
     }
 
     /** A redirector's or supervisor's cmsd ({@code pod}), whether its reports are stale, and what it sees. */
@@ -42,12 +47,25 @@ public record Insight(String cluster, List<Redirector> redirectors, List<Worker>
     /** A worker's xrootd: free and total bytes summed over its exported paths' file systems. */
     public record Worker(String pod, boolean stale, long freeBytes, long totalBytes) {}
 
+    /**
+     * A drain Job's latest progress line ({@link DrainProgress}) for worker {@code pod}: stale after 3
+     * intervals without one (the Job's pod is gone or stuck).
+     */
+    public record Drain(String pod, String job, String state, boolean stale, long pass, long filesDone, long bytesDone, long filesLeft,
+                        long bytesLeft) {}
+
     public static String name(String cluster) {
         return cluster + "-xrootd-insight";
     }
 
     /** The view of {@code entries} at {@code nowMillis}; a source is stale after 3 silent intervals. */
     public static Insight of(String cluster, List<ReportStore.Entry> entries, long nowMillis, Duration interval) {
+        return of(cluster, entries, List.of(), nowMillis, interval);
+    }
+
+    /** As above, with the drains' progress lines; those of another cluster are left out. */
+    public static Insight of(String cluster, List<ReportStore.Entry> entries, List<ReportStore.Drain> progress, long nowMillis,
+                             Duration interval) {
         Map<String, Redirector> redirectors = new TreeMap<>();
         Map<String, Worker> workers = new TreeMap<>();
         long staleAfter = MonitorMetrics.STALE_INTERVALS * interval.toMillis();
@@ -75,7 +93,16 @@ public record Insight(String cluster, List<Redirector> redirectors, List<Worker>
                 workers.merge(pod, new Worker(pod, stale, free / step * step, total), (a, b) -> a.stale() && !b.stale() ? b : a);
             }
         }
-        return new Insight(cluster, new ArrayList<>(redirectors.values()), new ArrayList<>(workers.values()));
+        List<Drain> drains = new ArrayList<>();
+        for (ReportStore.Drain d : progress) {
+            DrainProgress p = d.progress();
+            if (p.cluster().equals(cluster)) {
+                drains.add(new Drain(p.worker(), p.job(), p.state(), nowMillis - d.receivedMillis() > staleAfter, p.pass(), p.filesDone(),
+                        p.bytesDone(), p.filesLeft(), p.bytesLeft()));
+            }
+        }
+        drains.sort(Comparator.comparing(Drain::pod));
+        return new Insight(cluster, new ArrayList<>(redirectors.values()), new ArrayList<>(workers.values()), drains);
     }
 
     /**
@@ -159,6 +186,15 @@ public record Insight(String cluster, List<Redirector> redirectors, List<Worker>
         ArrayNode ws = root.putArray("workers");
         for (Worker w : workers) {
             ws.addObject().put("pod", w.pod()).put("stale", w.stale()).put("freeBytes", w.freeBytes()).put("totalBytes", w.totalBytes());
+        }
+        // Only while a drain reports: an insight without one reads as before drains existed.
+        if (!drains.isEmpty()) {
+            ArrayNode ds = root.putArray("drains");
+            for (Drain d : drains) {
+                ds.addObject().put("pod", d.pod()).put("job", d.job()).put("state", d.state()).put("stale", d.stale()).put("pass", d.pass())
+                        .put("filesDone", d.filesDone()).put("bytesDone", d.bytesDone()).put("filesLeft", d.filesLeft())
+                        .put("bytesLeft", d.bytesLeft());
+            }
         }
         try {
             return Json.MAPPER.writeValueAsString(root) + "\n";

@@ -279,6 +279,8 @@ public final class MonitorMetrics {
                     out.number(entries.size());
                 }
                 case DATAGRAMS -> {
+                    out.own(f, RESULT_DRAIN);
+                    out.number(store.drainLines());
                     out.own(f, RESULT_DROPPED);
                     out.number(store.dropped());
                     out.own(f, RESULT_ERROR);
@@ -398,6 +400,7 @@ public final class MonitorMetrics {
     private static final byte[] MODE_USER = label("mode", "user");
     private static final byte[] MODE_SYSTEM = label("mode", "system");
     private static final byte[] RESULT_REPORT = label("result", "report");
+    private static final byte[] RESULT_DRAIN = label("result", "drain");
     private static final byte[] RESULT_ERROR = label("result", "error");
     private static final byte[] RESULT_DROPPED = label("result", "dropped");
 
@@ -561,7 +564,7 @@ public final class MonitorMetrics {
             case "xrootd_cms_nodes" -> "Nodes subscribed to this redirector or supervisor cmsd, by state (cmsm.node.run)";
             case "xrootd_cms_node_state" -> "1 for the state a redirector or supervisor cmsd sees a node in (cmsm.node.run)";
             case "xrootd_monitor_sources" -> "Daemons the collector holds a report of";
-            case "xrootd_monitor_datagrams" -> "Datagrams received, by result: report, error (not a report), dropped (too many sources)";
+            case "xrootd_monitor_datagrams" -> "Datagrams received, by result: report, drain (a drain Job's progress line), error (neither), dropped (too many sources or drains)";
             default -> name;
         };
     }

@@ -115,7 +115,7 @@ public final class MonitorServer implements AutoCloseable {
                 while (read < 100_000 && !stopping && (from = channel.receive(buffer)) != null) {
                     read++;
                     ReportParser.Parsed parsed = store.offer(buffer.array(), buffer.position());
-                    if (!parsed.ok() && LOG.isDebugEnabled()) {
+                    if (!parsed.ok() && parsed.error() != null && LOG.isDebugEnabled()) {
                         LOG.debug("not a report from {}: {}: {}", from, parsed.error(),
                                 new String(buffer.array(), 0, Math.min(80, buffer.position()), StandardCharsets.ISO_8859_1));
                     }
@@ -166,6 +166,7 @@ public final class MonitorServer implements AutoCloseable {
         // The version before the entries: a report arriving meanwhile makes the next read compute again.
         long version = store.viewVersion();
         List<ReportStore.Entry> entries = store.entries();
+        List<ReportStore.Drain> drains = store.drains();
         long staleAfter = MonitorMetrics.STALE_INTERVALS * settings.interval().toMillis();
         long validUntil = Long.MAX_VALUE;
         for (ReportStore.Entry e : entries) {
@@ -175,7 +176,14 @@ public final class MonitorServer implements AutoCloseable {
             }
             validUntil = Math.min(validUntil, e.receivedMillis() + settings.forget().toMillis() + 1);
         }
-        Insight insight = Insight.of(settings.cluster(), entries, now, settings.interval());
+        for (ReportStore.Drain d : drains) {
+            long staleAt = d.receivedMillis() + staleAfter + 1;
+            if (staleAt > now) {
+                validUntil = Math.min(validUntil, staleAt);
+            }
+            validUntil = Math.min(validUntil, d.receivedMillis() + settings.forget().toMillis() + 1);
+        }
+        Insight insight = Insight.of(settings.cluster(), entries, drains, now, settings.interval());
         String json = insight.toJson();
         view = new View(version, validUntil, insight, json, json.getBytes(StandardCharsets.UTF_8));
         return view;

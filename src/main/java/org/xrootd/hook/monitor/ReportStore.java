@@ -39,12 +39,20 @@ public final class ReportStore {
     /** Its latest report and when it arrived (collector clock, milliseconds). */
     public record Entry(Source source, Report report, long receivedMillis) {}
 
+    /** The latest progress line of a drain Job ({@link DrainProgress}) and when it arrived. */
+    public record Drain(DrainProgress progress, long receivedMillis) {}
+
+    /** Bounds the drains kept: one runs at a time per cluster, so a few are plenty. */
+    static final int MAX_DRAINS = 16;
+
     private final Map<Source, Entry> latest = new ConcurrentHashMap<>();
+    private final Map<String, Drain> drains = new ConcurrentHashMap<>();
     private final LongSupplier clock;
     private final Duration forget;
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong drainLines = new AtomicLong();
     /** Bumped by every change that may change the {@link Insight} (other than time making a source stale). */
     private final AtomicLong viewVersion = new AtomicLong();
     private final long staleAfterMillis;
@@ -63,8 +71,20 @@ public final class ReportStore {
         this.staleAfterMillis = staleAfter.toMillis();
     }
 
-    /** Parses one datagram and keeps it if it is a report; counts it either way. */
+    /**
+     * Parses one datagram and keeps it if it is a report, or a drain's progress line ({@link DrainProgress});
+     * counts it either way.
+     */
     public ReportParser.Parsed offer(byte[] data, int length) {
+        if (DrainProgress.claims(data, length)) {
+            var progress = DrainProgress.parse(data, length);
+            if (progress.isPresent()) {
+                putDrain(progress.get());
+                return new ReportParser.Parsed(null, null);
+            }
+            rejected.incrementAndGet();
+            return new ReportParser.Parsed(null, "a malformed drain progress line");
+        }
         ReportParser.Parsed parsed = ReportParser.parse(data, length);
         if (parsed.ok()) {
             put(parsed.report());
@@ -86,6 +106,31 @@ public final class ReportStore {
         if (old == null || now - old.receivedMillis() > staleAfterMillis || !Insight.sameView(old.report(), report)) {
             viewVersion.incrementAndGet();
         }
+    }
+
+    /** Keeps a drain's latest progress (by worker); a change of its figures changes the view. */
+    public void putDrain(DrainProgress progress) {
+        if (drains.size() >= MAX_DRAINS && !drains.containsKey(progress.worker())) {
+            dropped.incrementAndGet();
+            return;
+        }
+        drainLines.incrementAndGet();
+        long now = clock.getAsLong();
+        Drain old = drains.put(progress.worker(), new Drain(progress, now));
+        if (old == null || now - old.receivedMillis() > staleAfterMillis || !old.progress().equals(progress)) {
+            viewVersion.incrementAndGet();
+        }
+    }
+
+    /** Every drain heard from within {@code forget}, sorted by worker. */
+    public List<Drain> drains() {
+        long now = clock.getAsLong();
+        if (drains.values().removeIf(d -> now - d.receivedMillis() > forget.toMillis())) {
+            viewVersion.incrementAndGet();
+        }
+        List<Drain> out = new ArrayList<>(drains.values());
+        out.sort(Comparator.comparing((Drain d) -> d.progress().worker()));
+        return out;
     }
 
     /**
@@ -111,6 +156,11 @@ public final class ReportStore {
 
     public long now() {
         return clock.getAsLong();
+    }
+
+    /** Datagrams that were drain progress lines ({@link DrainProgress}). */
+    public long drainLines() {
+        return drainLines.get();
     }
 
     /** Datagrams that were reports. */

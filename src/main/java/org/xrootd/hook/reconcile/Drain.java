@@ -48,9 +48,11 @@ public final class Drain {
     /**
      * @param observedReplicas spec.replicas of the observed worker StatefulSet, empty when there is none
      * @param jobsDeclared whether the CompositeController declares batch/v1 jobs
+     * @param insight the monitor's insight of this cluster (spec.monitor), null when there is none: the drain
+     *     Job's progress lines are in it
      */
     static Plan plan(XrootdSpec spec, JsonNode parent, ObservedChildren observed, Optional<Integer> observedReplicas,
-                     boolean jobsDeclared, Catalog.Resolved image) {
+                     boolean jobsDeclared, Catalog.Resolved image, JsonNode insight) {
         int desired = spec.worker().replicas();
         if (observedReplicas.isEmpty() || observedReplicas.get() <= desired) {
             // Nothing to drain; a drain Job left from a cancelled scale-down is not returned (deleted).
@@ -106,7 +108,8 @@ public final class Drain {
         }
         // Returned as observed: its pod template is immutable, and a spec change must not restart a copy.
         kept.add(observed.unchanged(ChildKind.JOB.key(), jobName).orElseThrow());
-        return switch (state(job.get())) {
+        DrainStatus.Progress progress = progress(insight, worker, job.get());
+        Plan plan = switch (state(job.get())) {
             case SUCCEEDED -> new Plan(current - 1, kept, new DrainStatus(true, Reason.WORKER_DRAINED, worker, current, desired,
                     jobName, "every file of " + worker + " is on another worker (Job " + jobName + " succeeded); removing it"
                             + ignored));
@@ -119,6 +122,28 @@ public final class Drain {
                     "copying the files of " + worker + " to the other workers (Job " + jobName + ") before it is removed"
                             + ignored));
         };
+        return new Plan(plan.workerReplicas(), plan.children(), plan.status().withProgress(progress));
+    }
+
+    /**
+     * The last progress line of this Job (matched by its uid, so an earlier drain of the same worker does not
+     * count) as the monitor's insight carries it; null when there is none.
+     */
+    static DrainStatus.Progress progress(JsonNode insight, String worker, JsonNode job) {
+        String uid = job.path("metadata").path("uid").asText("");
+        if (insight == null || uid.isEmpty()) {
+            return null;
+        }
+        for (JsonNode entry : insight.path("drains")) {
+            if (worker.equals(entry.path("pod").asText()) && uid.equals(entry.path("job").asText())
+                    && java.util.Set.of("running", "done", "failed").contains(entry.path("state").asText())) {
+                return new DrainStatus.Progress(entry.path("state").asText(), entry.path("stale").asBoolean(false),
+                        Math.max(0, entry.path("pass").asLong()), Math.max(0, entry.path("filesDone").asLong()),
+                        Math.max(0, entry.path("bytesDone").asLong()), Math.max(0, entry.path("filesLeft").asLong()),
+                        Math.max(0, entry.path("bytesLeft").asLong()));
+            }
+        }
+        return null;
     }
 
     private static Plan hold(int current, List<JsonNode> children, DrainStatus status) {

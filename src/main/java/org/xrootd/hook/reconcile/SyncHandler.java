@@ -105,7 +105,8 @@ public final class SyncHandler {
         }
         Map<String, String> secretDigests = ((Secrets.Found) secrets).digests();
         Drain.Plan drain = Drain.plan(spec, parent, observed, observedReplicas(spec, observed, Component.WORKER),
-                request.declares(ChildKind.JOB.apiVersion(), ChildKind.JOB.plural()), image);
+                request.declares(ChildKind.JOB.apiVersion(), ChildKind.JOB.plural()), image,
+                spec.monitor().enabled() ? MonitorStatus.insightOf(spec.name(), insightConfigMap(request, spec)) : null);
         // While a drain holds the workers above spec.worker.replicas, the cluster is built for the workers that
         // run (supervisors, their configuration and the monitor's expectations follow the worker count).
         XrootdSpec built = drain.workerReplicas() == spec.worker().replicas() ? spec
@@ -193,14 +194,8 @@ public final class SyncHandler {
                 perWorker.multiply(java.math.BigInteger.valueOf(spec.worker().replicas())).longValueExact());
     }
 
-    /** spec.monitor: what the status folds the insight against; null when the monitor is off. */
-    private static StatusBuilder.Monitor monitor(HookRequest request, XrootdSpec spec) {
-        if (!spec.monitor().enabled()) {
-            return null;
-        }
-        MonitorStatus.Target target = new MonitorStatus.Target(spec.name(), Names.insight(spec), Names.monitor(spec),
-                pods(spec, Component.REDIRECTOR), pods(spec, Component.SUPERVISOR), pods(spec, Component.WORKER),
-                XrootdConf.spaceMinBytes(spec));
+    /** The insight ConfigMap the monitor writes, as a related object; null when it is not there. */
+    private static JsonNode insightConfigMap(HookRequest request, XrootdSpec spec) {
         JsonNode insight = null;
         for (JsonNode candidate : request.related().path(ChildKind.CONFIG_MAP.key())) {
             JsonNode metadata = candidate.path("metadata");
@@ -209,6 +204,18 @@ public final class SyncHandler {
                 insight = candidate;
             }
         }
+        return insight;
+    }
+
+    /** spec.monitor: what the status folds the insight against; null when the monitor is off. */
+    private static StatusBuilder.Monitor monitor(HookRequest request, XrootdSpec spec) {
+        if (!spec.monitor().enabled()) {
+            return null;
+        }
+        MonitorStatus.Target target = new MonitorStatus.Target(spec.name(), Names.insight(spec), Names.monitor(spec),
+                pods(spec, Component.REDIRECTOR), pods(spec, Component.SUPERVISOR), pods(spec, Component.WORKER),
+                XrootdConf.spaceMinBytes(spec));
+        JsonNode insight = insightConfigMap(request, spec);
         JsonNode deployment = request.children().get(ChildKind.DEPLOYMENT.key(), Names.monitor(spec)).orElse(null);
         return new StatusBuilder.Monitor(target, insight, deployment);
     }

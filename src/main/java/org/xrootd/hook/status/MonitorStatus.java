@@ -199,6 +199,11 @@ public record MonitorStatus(String connected, List<Redirector> redirectors, List
         return active;
     }
 
+    /** The insight of {@code cluster} in the ConfigMap, or null when it is absent or holds something else. */
+    public static JsonNode insightOf(String cluster, JsonNode configMap) {
+        return parse(new Target(cluster, null, null, List.of(), List.of(), List.of(), 0), configMap);
+    }
+
     /** The insight of this cluster, or null when the ConfigMap is absent or holds something else. */
     private static JsonNode parse(Target target, JsonNode configMap) {
         if (configMap == null) {

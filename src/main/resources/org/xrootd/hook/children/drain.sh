@@ -13,7 +13,15 @@
 # DRAIN_EXPORTS, the exported paths (space separated); DRAIN_CHECKSUM, the checksum algorithm to compare
 # (empty: sizes only); DRAIN_MAX_PASSES, how many listings before giving up on files that keep arriving;
 # DRAIN_SSS_SOURCE, the mounted sss keytab when spec.sss is set; DRAIN_TERMINATION_LOG, where the last
-# word goes (default: the pod's termination message).
+# word goes (default: the pod's termination message); DRAIN_MONITOR, the monitor's report address
+# (host:port, spec.monitor) that receives a progress line after every file, with DRAIN_CLUSTER and
+# DRAIN_WORKER naming the cluster and the draining pod in it, and DRAIN_JOB_UID (or, on Kubernetes before
+# 1.27, DRAIN_JOB_UID_LEGACY) the Job's uid.
+#
+# Progress line (one UDP datagram, best effort: a lost one is superseded by the next):
+#   xrootd-drain 1 cluster=C worker=W job=UID state=running|done|failed pass=N files_done=N bytes_done=N files_left=N bytes_left=N
+# files_done/bytes_done count what this run of the script moved; files_left/bytes_left what the current
+# pass's listing still holds (files that arrive meanwhile count from the next pass).
 set -eu
 
 : "${DRAIN_SOURCE:?}" "${DRAIN_TARGETS:?}" "${DRAIN_REDIRECTOR:?}" "${DRAIN_EXPORTS:?}"
@@ -32,9 +40,21 @@ fi
 
 files_done=0
 bytes_done=0
+files_left=0
+bytes_left=0
+pass=0
 
 log() {
     printf '%s\n' "drain: $*"
+}
+
+# One progress datagram to the monitor, when there is one; never fatal (bash: /bin/sh has no /dev/udp).
+progress() {
+    [ -n "${DRAIN_MONITOR:-}" ] || return 0
+    line="xrootd-drain 1 cluster=${DRAIN_CLUSTER:-} worker=${DRAIN_WORKER:-} job=${DRAIN_JOB_UID:-${DRAIN_JOB_UID_LEGACY:-}} state=$1 pass=$pass files_done=$files_done"
+    line="$line bytes_done=$bytes_done files_left=$files_left bytes_left=$bytes_left"
+    bash -c 'printf "%s\n" "$1" >"/dev/udp/$2/$3"' progress "$line" "${DRAIN_MONITOR%:*}" "${DRAIN_MONITOR##*:}" \
+        2>/dev/null </dev/null || true
 }
 
 # The termination message the pod leaves (kubectl describe, and the Job's pod status).
@@ -46,6 +66,7 @@ report() {
 
 fail() {
     report "failed: $*"
+    progress "failed"
     exit 1
 }
 
@@ -113,6 +134,9 @@ move() {
     fi
     files_done=$((files_done + 1))
     bytes_done=$((bytes_done + size))
+    files_left=$((files_left - 1))
+    bytes_left=$((bytes_left - size))
+    progress "running"
     log "moved $path ($size bytes) to $target [$files_done files, $bytes_done bytes done]"
 }
 
@@ -126,10 +150,14 @@ while :; do
     left="$(wc -l <"$work/list" | tr -d ' ')"
     left_bytes="$(awk '{ sum += $1 } END { print sum + 0 }' "$work/list")"
     log "pass $pass: $left files ($left_bytes bytes) left on $DRAIN_SOURCE"
+    files_left="$left"
+    bytes_left="$left_bytes"
     if [ "$left" = 0 ]; then
         report "done:"
+        progress "done"
         exit 0
     fi
+    progress "running"
     [ "$pass" -lt "$max_passes" ] || fail "files still arrive on $DRAIN_SOURCE after $max_passes passes"
     while read -r size path; do
         index=$((next % targets + 1))

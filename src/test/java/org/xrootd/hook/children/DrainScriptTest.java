@@ -234,4 +234,96 @@ class DrainScriptTest {
         ignored.add(DrainJobs.job(spec, image, 1).at("/metadata/name").asText());
         assertEquals(List.of(longest + "-xrootd-drain-1"), ignored);
     }
+
+    /** Every datagram that arrives at {@code socket} until {@code quiet} ms pass without one. */
+    private static List<String> datagrams(java.net.DatagramSocket socket, int quiet) throws Exception {
+        List<String> lines = new ArrayList<>();
+        socket.setSoTimeout(quiet);
+        byte[] buffer = new byte[2048];
+        while (true) {
+            java.net.DatagramPacket packet = new java.net.DatagramPacket(buffer, buffer.length);
+            try {
+                socket.receive(packet);
+            } catch (java.net.SocketTimeoutException e) {
+                return lines;
+            }
+            lines.add(new String(packet.getData(), 0, packet.getLength(), StandardCharsets.US_ASCII));
+        }
+    }
+
+    @Test
+    void withAMonitorEveryFileSendsAProgressLineAndTheLastSaysDone(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(new File("/bin/bash").canExecute() || new File("/usr/bin/bash").canExecute(), "bash sends the datagrams");
+        cluster(dir);
+        try (java.net.DatagramSocket socket = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+            Run run = run(dir, Map.of("DRAIN_MONITOR", "127.0.0.1:" + socket.getLocalPort(), "DRAIN_CLUSTER", "base",
+                    "DRAIN_WORKER", "base-xrootd-worker-2", "DRAIN_JOB_UID", "5d1c7e2a-0000-4000-8000-00000000abcd"));
+            assertEquals(0, run.status(), run.output());
+            String prefix = "xrootd-drain 1 cluster=base worker=base-xrootd-worker-2 job=5d1c7e2a-0000-4000-8000-00000000abcd ";
+            // Pass 1 lists 3 files, 36 bytes (a: 14, b c: 22, empty: 0, moved in the listing's order), then pass 2 finds none.
+            assertEquals(List.of(
+                    prefix + "state=running pass=1 files_done=0 bytes_done=0 files_left=3 bytes_left=36\n",
+                    prefix + "state=running pass=1 files_done=1 bytes_done=14 files_left=2 bytes_left=22\n",
+                    prefix + "state=running pass=1 files_done=2 bytes_done=14 files_left=1 bytes_left=22\n",
+                    prefix + "state=running pass=1 files_done=3 bytes_done=36 files_left=0 bytes_left=0\n",
+                    prefix + "state=done pass=2 files_done=3 bytes_done=36 files_left=0 bytes_left=0\n"),
+                    datagrams(socket, 500));
+        }
+    }
+
+    @Test
+    void theLegacyUidLabelStandsInOnOlderKubernetes(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(new File("/bin/bash").canExecute() || new File("/usr/bin/bash").canExecute(), "bash sends the datagrams");
+        cluster(dir);
+        try (java.net.DatagramSocket socket = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+            Run run = run(dir, Map.of("DRAIN_MONITOR", "127.0.0.1:" + socket.getLocalPort(), "DRAIN_CLUSTER", "base",
+                    "DRAIN_WORKER", "base-xrootd-worker-2", "DRAIN_JOB_UID", "", "DRAIN_JOB_UID_LEGACY", "0000-legacy"));
+            assertEquals(0, run.status(), run.output());
+            List<String> lines = datagrams(socket, 500);
+            assertFalse(lines.isEmpty());
+            lines.forEach(line -> assertTrue(line.contains(" job=0000-legacy "), line));
+        }
+    }
+
+    @Test
+    void aFailureSendsAFailedLineWithWhatIsLeft(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(new File("/bin/bash").canExecute() || new File("/usr/bin/bash").canExecute(), "bash sends the datagrams");
+        cluster(dir);
+        try (java.net.DatagramSocket socket = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+            Run run = run(dir, Map.of("DRAIN_MONITOR", "127.0.0.1:" + socket.getLocalPort(), "DRAIN_CLUSTER", "base",
+                    "DRAIN_WORKER", "base-xrootd-worker-2", "STUB_BAD_SUM_HOST", "w0:1094", "DRAIN_TARGETS", "w0:1094"));
+            assertEquals(1, run.status(), run.output());
+            List<String> lines = datagrams(socket, 500);
+            assertEquals("xrootd-drain 1 cluster=base worker=base-xrootd-worker-2 job= state=failed pass=1 files_done=0 bytes_done=0 "
+                    + "files_left=3 bytes_left=36\n", lines.get(lines.size() - 1), lines.toString());
+        }
+    }
+
+    @Test
+    void anUnreachableMonitorNeverStopsTheDrain(@TempDir Path dir) throws Exception {
+        Path servers = cluster(dir);
+        Run run = run(dir, Map.of("DRAIN_MONITOR", "no-such-monitor.invalid:9931", "DRAIN_CLUSTER", "base", "DRAIN_WORKER", "w"));
+        assertEquals(0, run.status(), run.output());
+        assertEquals(List.of(), files(servers.resolve("w2:1094")));
+    }
+
+    @Test
+    void theMonitorTakesTheLinesIntoTheInsightTheStatusReads(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(new File("/bin/bash").canExecute() || new File("/usr/bin/bash").canExecute(), "bash sends the datagrams");
+        cluster(dir);
+        try (org.xrootd.hook.monitor.MonitorServer monitor = org.xrootd.hook.monitor.MonitorServer.start(
+                new org.xrootd.hook.monitor.MonitorServer.Settings("127.0.0.1", 0, "127.0.0.1", 0, "base", java.time.Duration.ofSeconds(10),
+                        java.time.Duration.ofHours(1)), null)) {
+            Run run = run(dir, Map.of("DRAIN_MONITOR", "127.0.0.1:" + monitor.reportPort(), "DRAIN_CLUSTER", "base",
+                    "DRAIN_WORKER", "base-xrootd-worker-2", "DRAIN_JOB_UID", "5d1c7e2a-0000-4000-8000-00000000abcd"));
+            assertEquals(0, run.status(), run.output());
+            var expected = new org.xrootd.hook.monitor.Insight.Drain("base-xrootd-worker-2", "5d1c7e2a-0000-4000-8000-00000000abcd", "done",
+                    false, 2, 3, 36, 0, 0);
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+            while (!monitor.insight().drains().equals(List.of(expected))) {
+                assertTrue(System.nanoTime() < deadline, "the monitor's insight: " + monitor.insight().drains());
+                Thread.sleep(50);
+            }
+        }
+    }
 }

@@ -188,6 +188,8 @@ final class ReferenceMonitorMetrics {
         out.add(CounterSnapshot.builder().name("xrootd_monitor_datagrams").help(help("xrootd_monitor_datagrams"))
                 .dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().labels(own.add("result", "report"))
                         .value(store.accepted()).build())
+                .dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().labels(own.add("result", "drain"))
+                        .value(store.drainLines()).build())
                 .dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().labels(own.add("result", "error"))
                         .value(store.rejected()).build())
                 .dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().labels(own.add("result", "dropped"))
@@ -280,7 +282,7 @@ final class ReferenceMonitorMetrics {
             case "xrootd_cms_nodes" -> "Nodes subscribed to this redirector or supervisor cmsd, by state (cmsm.node.run)";
             case "xrootd_cms_node_state" -> "1 for the state a redirector or supervisor cmsd sees a node in (cmsm.node.run)";
             case "xrootd_monitor_sources" -> "Daemons the collector holds a report of";
-            case "xrootd_monitor_datagrams" -> "Datagrams received, by result: report, error (not a report), dropped (too many sources)";
+            case "xrootd_monitor_datagrams" -> "Datagrams received, by result: report, drain (a drain Job's progress line), error (neither), dropped (too many sources or drains)";
             default -> name;
         };
     }

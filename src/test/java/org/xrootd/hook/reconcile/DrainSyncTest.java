@@ -351,4 +351,104 @@ class DrainSyncTest {
         }
         assertTrue(mounted, job.toString());
     }
+
+    private static ObjectNode monitored(int workers) {
+        ObjectNode spec = spec(workers);
+        ((ObjectNode) spec.get("monitor")).put("enabled", true);
+        return spec;
+    }
+
+    /** The catalog plus the insight ConfigMap holding {@code drains} (JSON array text), written out by hand. */
+    private static ObjectNode relatedWithDrains(String drains) {
+        ObjectNode related = related();
+        ObjectNode configMap = related.putObject("ConfigMap.v1").putObject("base-xrootd-xrootd-insight");
+        configMap.put("apiVersion", "v1").put("kind", "ConfigMap");
+        configMap.putObject("metadata").put("name", "base-xrootd-xrootd-insight").put("namespace", Cluster.NAMESPACE);
+        configMap.putObject("data").put("insight.json", "{\"format\":1,\"cluster\":\"base-xrootd\",\"redirectors\":[],\"workers\":[],"
+                + "\"drains\":" + drains + "}\n");
+        return related;
+    }
+
+    /** A monitored cluster of 3 scaled to 2 with worker 2's Job applied and running, and the response with {@code related}. */
+    private static JsonNode drainingWithInsight(ObjectNode related, String[] jobUid) {
+        List<ObjectNode> running = Cluster.applied(respond(parent(monitored(3), 1), List.of()), Scenarios.T1, 2, 3);
+        JsonNode started = respond(parent(monitored(2), 2), running);
+        List<ObjectNode> observed = withJob(running, started, JOB_2, null);
+        for (ObjectNode child : observed) {
+            if (JOB_2.equals(child.at("/metadata/name").asText())) {
+                jobUid[0] = child.at("/metadata/uid").asText();
+            }
+        }
+        return Cluster.respond(Cluster.request(parent(monitored(2), 2), observed, related, false, false));
+    }
+
+    private static String line(String uid, String state, int filesDone, int filesLeft) {
+        return "{\"pod\":\"base-xrootd-xrootd-worker-2\",\"job\":\"" + uid + "\",\"state\":\"" + state + "\",\"stale\":false,"
+                + "\"pass\":1,\"filesDone\":" + filesDone + ",\"bytesDone\":" + filesDone * 1048576L + ",\"filesLeft\":" + filesLeft
+                + ",\"bytesLeft\":" + filesLeft * 1048576L + "}";
+    }
+
+    @Test
+    void withTheMonitorTheJobReportsToItAndTheStatusShowsItsProgress() {
+        String[] uid = new String[1];
+        drainingWithInsight(related(), uid);
+        assertNotNull(uid[0]);
+        JsonNode response = drainingWithInsight(relatedWithDrains("[" + line(uid[0], "running", 12, 38) + "]"), uid);
+        JsonNode job = byName(response).get("Job " + JOB_2);
+        assertEquals("base-xrootd-xrootd-monitor:9931", env(job).get("DRAIN_MONITOR"), env(job).toString());
+        assertEquals("base-xrootd-xrootd-worker-2", env(job).get("DRAIN_WORKER"));
+        assertEquals("base-xrootd", env(job).get("DRAIN_CLUSTER"));
+        Map<String, String> fromFields = new TreeMap<>();
+        for (JsonNode e : job.at("/spec/template/spec/containers/0/env")) {
+            if (e.has("valueFrom")) {
+                fromFields.put(e.path("name").asText(), e.at("/valueFrom/fieldRef/fieldPath").asText());
+            }
+        }
+        assertEquals(Map.of("DRAIN_JOB_UID", "metadata.labels['batch.kubernetes.io/controller-uid']",
+                "DRAIN_JOB_UID_LEGACY", "metadata.labels['controller-uid']"), fromFields);
+        JsonNode progress = response.at("/status/drain/progress");
+        assertEquals("running", progress.path("state").asText(), response.at("/status/drain").toString());
+        assertFalse(progress.path("stale").asBoolean(true));
+        assertEquals(1, progress.path("pass").asLong());
+        assertEquals(12, progress.path("filesDone").asLong());
+        assertEquals(12L << 20, progress.path("bytesDone").asLong());
+        assertEquals(38, progress.path("filesLeft").asLong());
+        assertEquals(38L << 20, progress.path("bytesLeft").asLong());
+        assertTrue(condition(response, "Draining").path("message").asText()
+                .endsWith("progress: 12 files (12.0 MiB) moved, 38 files (38.0 MiB) left in pass 1"),
+                condition(response, "Draining").toString());
+    }
+
+    @Test
+    void aProgressLineOfAnotherJobOrNoInsightGivesNoProgress() {
+        String[] uid = new String[1];
+        JsonNode without = drainingWithInsight(related(), uid);
+        assertTrue(without.at("/status/drain").has("job"), without.at("/status/drain").toString());
+        assertTrue(without.at("/status/drain/progress").isMissingNode(), "no insight, no progress");
+        // An earlier drain of the same worker (another Job uid), and a line for another worker.
+        JsonNode other = drainingWithInsight(relatedWithDrains("[" + line("0000-other", "done", 50, 0) + ","
+                + line(uid[0], "running", 1, 1).replace("worker-2", "worker-1") + "]"), uid);
+        assertTrue(other.at("/status/drain/progress").isMissingNode(), other.at("/status/drain").toString());
+        assertFalse(condition(other, "Draining").path("message").asText().contains("progress"));
+    }
+
+    @Test
+    void withoutTheMonitorTheJobSendsNoProgress() {
+        JsonNode response = respond(parent(spec(2), 2), running(3));
+        JsonNode job = byName(response).get("Job " + JOB_2);
+        assertFalse(env(job).containsKey("DRAIN_MONITOR"), env(job).toString());
+        assertFalse(env(job).containsKey("DRAIN_JOB_UID"), env(job).toString());
+    }
+
+    @Test
+    void progressIsStableOnResyncAndFollowsTheInsight() throws Exception {
+        String[] uid = new String[1];
+        drainingWithInsight(related(), uid);
+        String insight = "[" + line(uid[0], "running", 12, 38) + "]";
+        String a = Json.MAPPER.writeValueAsString(drainingWithInsight(relatedWithDrains(insight), uid));
+        String b = Json.MAPPER.writeValueAsString(drainingWithInsight(relatedWithDrains(insight), uid));
+        assertEquals(a, b, "same request, same bytes");
+        String c = Json.MAPPER.writeValueAsString(drainingWithInsight(relatedWithDrains("[" + line(uid[0], "running", 13, 37) + "]"), uid));
+        assertFalse(a.equals(c), "the next line changes the status");
+    }
 }
