@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -268,12 +269,22 @@ class UpgradeUnderLoadRealDaemonTest {
             }
             Duration stopped = cluster.replaceWithNewAddress(pod, template);
             long started = System.nanoTime();
+            // The preStop drain the hook renders for redirectors (start.sh stop) ran in each container and returned.
+            String drained = "";
+            if (serviceEndpoints) {
+                assertEquals(Set.of("cmsd", "xrootd"), pod.preStops.keySet(), pod + ": a preStop hook in each container");
+                for (Map.Entry<String, Procs.Result> hook : new java.util.TreeMap<>(pod.preStops).entrySet()) {
+                    assertTrue(hook.getValue().ok(), pod + " preStop " + hook.getKey() + ": " + hook.getValue());
+                    drained += ", preStop " + hook.getKey() + " " + seconds(hook.getValue().took());
+                }
+                pod.preStops.clear();
+            }
             waitFor(Duration.ofSeconds(90), () -> cluster.ready(pod), pod + " ready after its replacement");
             if (serviceEndpoints) {
                 endpoints.add(pod);
             }
-            steps.add(String.format("%6.1f s  %s replaced (stopped in %s, new IP %s, ready after %s)", since(begin).toMillis() / 1000.0,
-                    pod.name, seconds(stopped), pod.host.ip(), seconds(since(started))));
+            steps.add(String.format("%6.1f s  %s replaced (stopped in %s%s, new IP %s, ready after %s)", since(begin).toMillis() / 1000.0,
+                    pod.name, seconds(stopped), drained, pod.host.ip(), seconds(since(started))));
         }
     }
 
