@@ -6,6 +6,34 @@
 # and XRD_HOST_PORT_MAX (name-based redirects, below).
 set -eu
 daemon="${1:-}"
+# The preStop hook of redirectors and supervisors: start.sh stop xrootd|cmsd. The kubelet runs it in each
+# container when the pod is deleted and sends that container SIGTERM only once it returns (all within
+# terminationGracePeriodSeconds). A redirector stopped at once reset every client in the middle of a request
+# (a redirect, a wait), and the client retried the same pod until its 30 s timeout (docs/real-daemons.md).
+# xrootd: keep serving 3 s while the Service drops the pod's endpoint, then while a
+# client holds a connection to the xrootd port, 80 tenths of a second at most in all.
+# cmsd: stay while the pod's xrootd listens: the xrootd redirects through it to its last request.
+if [ "$daemon" = stop ]; then
+  waited=0
+  case "${2:-}" in
+    xrootd)
+      sleep 3
+      waited=30
+      while grep -qsE '^ *[0-9]+: [0-9A-F]+:0446 [0-9A-F]+:[0-9A-F]{4} 01 ' /proc/net/tcp /proc/net/tcp6 \
+          && [ "$waited" -lt 80 ]; do
+        sleep 0.1
+        waited=$((waited + 1))
+      done ;;
+    cmsd)
+      while grep -qsE '^ *[0-9]+: [0-9A-F]+:0446 [0-9A-F]+:0000 0A ' /proc/net/tcp /proc/net/tcp6 \
+          && [ "$waited" -lt 80 ]; do
+        sleep 0.1
+        waited=$((waited + 1))
+      done ;;
+    *) echo "usage: $0 stop xrootd|cmsd" >&2; exit 2 ;;
+  esac
+  exit 0
+fi
 case "$daemon" in
   cmsd|xrootd) ;;
   *) echo "usage: $0 cmsd|xrootd" >&2; exit 2 ;;

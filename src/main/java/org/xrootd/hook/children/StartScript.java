@@ -13,6 +13,14 @@ import org.xrootd.hook.model.XrootdSpec;
 public final class StartScript {
     /** How long (in tenths of a second) an xrootd waits for its cmsd (socket or port) before starting anyway. */
     static final int CMSD_WAIT_TENTHS = 300;
+    /**
+     * A redirector's or supervisor's xrootd keeps serving this long after its pod is deleted (start.sh stop):
+     * the time the Service takes to drop the pod's endpoint, so that a client that reached it just before gets
+     * its answer. Then it waits while clients hold connections, {@link #STOP_MAX_TENTHS} in all.
+     */
+    static final int STOP_FLOOR_SECONDS = 3;
+    /** The longest preStop wait of either container, in tenths of a second: within the pod's grace period. */
+    static final int STOP_MAX_TENTHS = 80;
     private static final String TEMPLATE = load();
 
     private StartScript() {}
@@ -25,6 +33,10 @@ public final class StartScript {
         return tokenRegions(TEMPLATE, spec.security().tokens() != null).replace("@EXPORT_DIRS@", exportDirs)
                 .replace("@CMSD_WAIT_TENTHS@", Integer.toString(CMSD_WAIT_TENTHS))
                 .replace("@CMSD_PORT_HEX@", String.format("%04X", spec.ports().cmsd()))
+                .replace("@XROOTD_PORT_HEX@", String.format("%04X", spec.ports().xrootd()))
+                .replace("@STOP_FLOOR_SECONDS@", Integer.toString(STOP_FLOOR_SECONDS))
+                .replace("@STOP_FLOOR_TENTHS@", Integer.toString(STOP_FLOOR_SECONDS * 10))
+                .replace("@STOP_MAX_TENTHS@", Integer.toString(STOP_MAX_TENTHS))
                 .replace("@TMP_DIR@", PodLayout.TMP_DIR);
     }
 

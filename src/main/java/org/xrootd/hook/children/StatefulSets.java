@@ -199,7 +199,8 @@ public final class StatefulSets {
         }
         // start.sh forwards SIGTERM and the daemons exit at once (0.1 s on 5.5.3); they have no graceful
         // shutdown to wait for. Past this the kubelet sends SIGKILL: a stop that hangs (a daemon stuck in
-        // I/O) holds a rolling update 10 s instead of 30 s.
+        // I/O) holds a rolling update 10 s instead of 30 s. Redirectors' and supervisors' preStop drain
+        // (start.sh stop) takes 3-8 s of it.
         podSpec.put("terminationGracePeriodSeconds", TERMINATION_GRACE_SECONDS);
         passThroughList(podSpec, "tolerations", pod.tolerations());
         passThroughList(podSpec, "topologySpreadConstraints", pod.topologySpreadConstraints());
@@ -376,6 +377,9 @@ public final class StatefulSets {
         }
         container.put("image", image.image());
         container.put("imagePullPolicy", spec.imagePullPolicy());
+        if (component != Component.WORKER) {
+            container.set("lifecycle", preStop(daemon));
+        }
         if (liveness != null) {
             container.set("livenessProbe", liveness);
         }
@@ -392,6 +396,20 @@ public final class StatefulSets {
         security.putObject("capabilities").set("drop", JsonTrees.strings("ALL"));
         security.put("readOnlyRootFilesystem", spec.security().readOnlyRootFilesystem());
         return container;
+    }
+
+    /**
+     * Redirectors and supervisors drain before they stop ({@code start.sh stop}): the xrootd keeps answering
+     * while the Service drops the pod's endpoint and while clients are connected, and the cmsd stays until
+     * that xrootd has stopped listening, so a client in the middle of a request gets its answer instead of a
+     * reset connection (UpgradeUnderLoadRealDaemonTest, docs/operations.md). Workers get none: a worker's
+     * files are only on it, and its clients come back through the redirectors.
+     */
+    static ObjectNode preStop(String daemon) {
+        ObjectNode lifecycle = JsonTrees.object();
+        lifecycle.putObject("preStop").putObject("exec").set("command",
+                JsonTrees.strings("/bin/sh", PodLayout.START_SCRIPT, "stop", daemon));
+        return lifecycle;
     }
 
     private static void env(ArrayNode env, String name, String value) {

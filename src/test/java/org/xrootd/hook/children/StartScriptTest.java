@@ -176,6 +176,69 @@ class StartScriptTest {
         return out;
     }
 
+    /**
+     * The preStop drain (start.sh stop xrootd|cmsd) as generated, run by /bin/sh against a socket table it
+     * reads instead of /proc/net/tcp: the xrootd container serves the floor, then as long as a client is
+     * connected to the xrootd port; the cmsd container stays while the xrootd port listens; both return
+     * once that ends, and an unknown container is refused.
+     */
+    @Test
+    void preStopDrainsWhileClientsAreConnectedAndKeepsTheCmsdWhileXrootdListens(@TempDir Path dir) throws Exception {
+        List<String> lines = StartScript.render(Samples.sample()).lines().toList();
+        int from = lines.indexOf("if [ \"$daemon\" = stop ]; then");
+        int to = lines.subList(from, lines.size()).indexOf("fi") + from;
+        assertTrue(from > 0 && to > from, String.join("\n", lines));
+        Path table = dir.resolve("tcp");
+        String stop = "set -eu\ndaemon=\"$1\"\n" + String.join("\n", lines.subList(from, to + 1))
+                .replace("/proc/net/tcp /proc/net/tcp6", table.toString()) + "\n";
+        assertTrue(stop.contains(table.toString()), stop);
+        Path script = Files.writeString(dir.resolve("stop.sh"), stop);
+        String header = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
+        String listening = "   0: 00000000:0446 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 1 1 0 100 0 0 10 0\n";
+        String client = "   1: 0A00020F:0446 0A000210:C350 01 00000000:00000000 00:00000000 00000000  1000        0 2 1 0 20 4 30 10 -1\n";
+        // The redirector's own connection to its cmsd (another port) is no client.
+        String toCmsd = "   2: 0A00020F:D431 0A00020F:0C31 01 00000000:00000000 00:00000000 00000000  1000        0 3 1 0 20 4 30 10 -1\n";
+
+        Files.writeString(table, header + listening + toCmsd);
+        within(timed(script, "xrootd", null, 0), 3.0, 4.5, "xrootd without clients: the 3 s floor");
+        within(timed(script, "cmsd", null, 0, header + toCmsd), 0, 1.5, "cmsd once xrootd no longer listens: at once");
+
+        // A client connected until 4.5 s: xrootd waits for it; cmsd waits while xrootd listens (until 1.5 s).
+        Files.writeString(table, header + listening + client);
+        within(timed(script, "xrootd", header + listening, 4500), 4.5, 7.5, "xrootd waits for the client, not for the 8 s cap");
+        Files.writeString(table, header + listening);
+        within(timed(script, "cmsd", header, 1500), 1.5, 4.0, "cmsd waits for xrootd to stop listening");
+
+        Process other = new ProcessBuilder("/bin/sh", script.toString(), "stop", "other").redirectErrorStream(true).start();
+        assertTrue(other.waitFor(5, TimeUnit.SECONDS));
+        assertEquals(2, other.exitValue());
+    }
+
+    /**
+     * Runs {@code stop.sh stop container}; after {@code afterMillis} (0: at once) the table becomes {@code then}
+     * (null: unchanged). Returns the seconds it took; it must exit 0.
+     */
+    private static double timed(Path script, String container, String then, long afterMillis, String... now) throws Exception {
+        Path table = script.resolveSibling("tcp");
+        if (now.length > 0) {
+            Files.writeString(table, now[0]);
+        }
+        long begin = System.nanoTime();
+        Process process = new ProcessBuilder("/bin/sh", script.toString(), "stop", container).redirectErrorStream(true).start();
+        if (then != null) {
+            Thread.sleep(afterMillis);
+            Files.writeString(table, then);
+        }
+        assertTrue(process.waitFor(15, TimeUnit.SECONDS), container + " did not return");
+        double seconds = (System.nanoTime() - begin) / 1e9;
+        assertEquals(0, process.exitValue(), container + ": " + new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        return seconds;
+    }
+
+    private static void within(double seconds, double from, double below, String what) {
+        assertTrue(seconds >= from && seconds < below, what + ": " + seconds + " s, expected [" + from + ", " + below + ")");
+    }
+
     private static int indexOfPrefix(List<String> lines, String prefix) {
         for (int i = 0; i < lines.size(); i++) {
             if (lines.get(i).startsWith(prefix)) {

@@ -101,6 +101,28 @@ class StatefulSetsTest {
                 workerXrootd.getLivenessProbe().getExec().getCommand());
     }
 
+    /**
+     * Redirectors and supervisors drain before they stop: each container's preStop runs start.sh stop with
+     * its own name (the xrootd serves its last clients, the cmsd outlives it). Workers have none.
+     */
+    @Test
+    void redirectorsAndSupervisorsDrainBeforeTheyStopWorkersDoNot() {
+        ObjectNode parent = Samples.parent("x");
+        ((ObjectNode) Samples.spec(parent).get("worker")).put("replicas", 65);
+        XrootdSpec supervised = Samples.model(parent);
+        for (StatefulSet set : List.of(redirector, build(supervised, Component.SUPERVISOR, Samples.image()))) {
+            for (Container container : set.getSpec().getTemplate().getSpec().getContainers()) {
+                assertEquals(List.of("/bin/sh", "/etc/xrootd-hook/start.sh", "stop", container.getName()),
+                        container.getLifecycle().getPreStop().getExec().getCommand(), set.getMetadata().getName());
+            }
+            // The drain's 8 s fit within the grace period, with time left for the daemons to exit.
+            assertTrue(StartScript.STOP_MAX_TENTHS / 10 < set.getSpec().getTemplate().getSpec().getTerminationGracePeriodSeconds());
+        }
+        for (StatefulSet set : List.of(worker, build(supervised, Component.WORKER, Samples.image()))) {
+            set.getSpec().getTemplate().getSpec().getContainers().forEach(c -> assertNull(c.getLifecycle(), c.getName()));
+        }
+    }
+
     @Test
     void configHashAnnotationIsPerRole() {
         assertEquals(Samples.hash(spec, Component.REDIRECTOR),

@@ -274,17 +274,40 @@ final class LocalPod {
     }
 
     /**
-     * Deletes the pod as the kubelet does: SIGTERM to each container's process 1, then SIGKILL to
-     * whatever is left after {@code terminationGracePeriodSeconds} (default 30). Returns how long the
-     * containers took to stop.
+     * Deletes the pod as the kubelet does: each container at once and independently of the others, its
+     * {@code lifecycle.preStop} exec hook first (inside the container, within the grace period), then
+     * SIGTERM to its process 1; SIGKILL to whatever is left after {@code terminationGracePeriodSeconds}
+     * (default 30) from the deletion. Returns how long the containers took to stop.
      */
     Duration stop() {
         long begin = System.nanoTime();
         long grace = podSpec.path("terminationGracePeriodSeconds").asLong(30);
-        for (Process process : running.values()) {
-            initOf(process).ifPresent(init -> procs.run(List.of("kill", "-TERM", Long.toString(init.pid())), SETUP_TIMEOUT));
-        }
         long deadline = begin + Duration.ofSeconds(grace).toNanos();
+        List<Thread> stopping = new ArrayList<>();
+        for (Map.Entry<String, Process> entry : running.entrySet()) {
+            JsonNode hook = container(entry.getKey()).path("lifecycle").path("preStop");
+            if (!hook.isMissingNode() && !hook.has("exec")) {
+                throw new IllegalStateException("preStop kind not emulated: " + hook);
+            }
+            Thread thread = new Thread(() -> {
+                if (hook.has("exec")) {
+                    List<String> argv = new ArrayList<>();
+                    hook.path("exec").path("command").forEach(a -> argv.add(a.asText()));
+                    Procs.Result result = exec(entry.getKey(), argv, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+                    preStops.put(entry.getKey(), result);
+                }
+                initOf(entry.getValue()).ifPresent(init -> procs.run(List.of("kill", "-TERM", Long.toString(init.pid())), SETUP_TIMEOUT));
+            }, name + "/" + entry.getKey() + " stop");
+            thread.start();
+            stopping.add(thread);
+        }
+        for (Thread thread : stopping) {
+            try {
+                thread.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         for (Process process : running.values()) {
             try {
                 long left = Math.max(0, deadline - System.nanoTime());
@@ -301,6 +324,9 @@ final class LocalPod {
         running.clear();
         return took;
     }
+
+    /** Each container's last preStop hook run (its command, exit and output), by container name. */
+    final Map<String, Procs.Result> preStops = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** The container's process 1: the child unshare forked into the container's PID namespace. */
     private static java.util.Optional<ProcessHandle> initOf(Process process) {

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -46,7 +47,8 @@ import org.xrootd.hook.testkit.Tiers;
  * emulated as Kubernetes keeps its endpoints: a redirector leaves it when its pod is deleted and comes back
  * when the new one is ready; each request goes to the next endpoint. Goals: no failed read, no failed write
  * after retries, the longest write (first attempt to success) at most 5 s. Reported every run; asserted: no
- * failed write; reads and the write stall against the bounds 5.5.3 was measured at (see the assertions).
+ * failed write; reads and the write stall against the bounds 5.5.3 was measured at (see the assertions). The
+ * redirectors drain before they stop (the preStop hook the hook renders, run here as the kubelet runs it).
  */
 @Tiers.Daemons
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -107,7 +109,6 @@ class UpgradeUnderLoadRealDaemonTest {
         List<Duration> writeTimes = Collections.synchronizedList(new ArrayList<>());
         AtomicInteger retried = new AtomicInteger();
         List<String> slowWrites = Collections.synchronizedList(new ArrayList<>());
-        AtomicInteger mostAttempts = new AtomicInteger();
         Map<String, byte[]> written = new ConcurrentHashMap<>();
         List<String> order = new ArrayList<>(existing.keySet());
         Collections.sort(order);
@@ -144,7 +145,6 @@ class UpgradeUnderLoadRealDaemonTest {
                     }
                     retried.incrementAndGet();
                 }
-                mostAttempts.accumulateAndGet(attempts.size(), Math::max);
                 writeTimes.add(since(t));
                 if (since(t).compareTo(STALL_GOAL) > 0) {
                     slowWrites.add(lfn + " took " + seconds(since(t)) + ": " + attempts);
@@ -208,26 +208,25 @@ class UpgradeUnderLoadRealDaemonTest {
             assertTrue(get.ok(), file.getKey() + ": " + get);
             assertArrayEquals(file.getValue(), DaemonRun.bytes(back), file.getKey());
         }
-        // A write takes about 1 s and a stalled attempt 30 s, so two stalls in a 65 s update leave room for 7 (CI run of
-        // 2026-12-05): the load ran when reads and writes went on through the whole update, not when they were many.
-        assertTrue(readTimes.size() >= 20 && writeTimes.size() >= 5, "the load ran: " + readTimes.size() + " reads, " + writeTimes.size() + " writes");
+        // A write takes about 1 s; the update about 90 s (each redirector drains 3-8 s before it stops).
+        assertTrue(readTimes.size() >= 20 && writeTimes.size() >= 10, "the load ran: " + readTimes.size() + " reads, " + writeTimes.size() + " writes");
         assertEquals(List.of(), failedWrites, "failed writes after retries");
-        // Goals not reached on 5.5.3 (docs/real-daemons.md, "Rolling update of every role under load"): a read
-        // of a file whose only holder is the worker being replaced is deferred by the redirector ("client
-        // deferred; eligible servers offline") and did not complete when the worker was back a second later
-        // (run 1: [3011] after 21 s; run 2: still waiting at the 30 s client timeout); a write attempt in flight
-        // hung until the client gave it up at 30 s, and its retry succeeded (1-11 s). Pinned to what three
-        // runs measured (failed reads 1, 1, 0, 1, 2; writes retried 1, 2, 2, 2, 2), with room for one request in
-        // flight per worker replacement of the two changes: at most 4 failed reads and only by waiting, never wrong
-        // content; every write done at the latest by its second attempt, at most 4 writes retried.
-        assertTrue(failedReads.size() <= 4, "failed reads: " + failedReads);
+        // Before the redirectors' preStop drain every redirector replacement reset the requests in flight on it,
+        // and XrdCl retried them at the same redirector until the 30 s attempt timeout (XrdClXRootDMsgHandler.cc,
+        // HandleError: a connection error at the load balancer itself is retried there): 0-2 failed reads and
+        // 1-2 writes of 32-41 s per run. With the drain (docs/real-daemons.md, two runs): 0 and 1 failed reads of
+        // 319 and 375 (the one: [3011] after 1.06 s, asked of a restarted manager cmsd that was active before every
+        // worker had logged in to it), no retried write, longest write 9.1-11.5 s (a create while a worker is away),
+        // longest read 15.3 s (`cms.delay service`, 15 s: a read of a file on a worker being replaced is told to
+        // wait). Bounds: at most one failed read, and only by waiting for its server ([3011] or the timeout); at
+        // most one retried attempt; no write over 20 s, which a write that hung for the client's 30 s cannot meet.
+        assertTrue(failedReads.size() <= 1, "failed reads: " + failedReads);
         for (String failed : failedReads) {
             assertTrue(failed.contains("[3011] No servers are available to read the file") || failed.contains("timed out"),
                     "a read that failed otherwise than by waiting for its server (wrong content?): " + failed);
         }
-        assertTrue(mostAttempts.get() <= 2, "a write needed " + mostAttempts.get() + " attempts: " + slowWrites);
-        assertTrue(retried.get() <= 4, retried.get() + " writes retried: " + slowWrites);
-        assertTrue(longestWrite.compareTo(ATTEMPT_TIMEOUT.multipliedBy(2)) <= 0, "longest write " + seconds(longestWrite));
+        assertTrue(retried.get() <= 1, retried.get() + " write attempts retried: " + slowWrites);
+        assertTrue(longestWrite.compareTo(Duration.ofSeconds(20)) <= 0, "longest write " + seconds(longestWrite) + ": " + slowWrites);
     }
 
     /**
@@ -268,12 +267,22 @@ class UpgradeUnderLoadRealDaemonTest {
             }
             Duration stopped = cluster.replaceWithNewAddress(pod, template);
             long started = System.nanoTime();
+            // The preStop drain the hook renders for redirectors (start.sh stop) ran in each container and returned.
+            String drained = "";
+            if (serviceEndpoints) {
+                assertEquals(Set.of("cmsd", "xrootd"), pod.preStops.keySet(), pod + ": a preStop hook in each container");
+                for (Map.Entry<String, Procs.Result> hook : new java.util.TreeMap<>(pod.preStops).entrySet()) {
+                    assertTrue(hook.getValue().ok(), pod + " preStop " + hook.getKey() + ": " + hook.getValue());
+                    drained += ", preStop " + hook.getKey() + " " + seconds(hook.getValue().took());
+                }
+                pod.preStops.clear();
+            }
             waitFor(Duration.ofSeconds(90), () -> cluster.ready(pod), pod + " ready after its replacement");
             if (serviceEndpoints) {
                 endpoints.add(pod);
             }
-            steps.add(String.format("%6.1f s  %s replaced (stopped in %s, new IP %s, ready after %s)", since(begin).toMillis() / 1000.0,
-                    pod.name, seconds(stopped), pod.host.ip(), seconds(since(started))));
+            steps.add(String.format("%6.1f s  %s replaced (stopped in %s%s, new IP %s, ready after %s)", since(begin).toMillis() / 1000.0,
+                    pod.name, seconds(stopped), drained, pod.host.ip(), seconds(since(started))));
         }
     }
 
