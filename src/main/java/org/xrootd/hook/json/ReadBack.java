@@ -22,7 +22,9 @@ public final class ReadBack {
      * Whether {@code tree}, written by {@link Json#MAPPER} and read back, equals the value the parser is on,
      * as {@code reader} reads it into a tree. Returns as soon as they differ, with the parser anywhere inside
      * that value; when they are equal the parser is on the value's last token. A malformed value throws, as
-     * reading it would.
+     * reading it would. The parser must refuse duplicate keys (JsonParser.Feature.STRICT_DUPLICATE_DETECTION),
+     * as the reader does: fields are matched by name and counted, so a repeated one could stand in for a
+     * missing one.
      */
     public static boolean equal(JsonNode tree, JsonParser parser, ObjectMapper reader) throws IOException {
         JsonToken token = parser.currentToken();

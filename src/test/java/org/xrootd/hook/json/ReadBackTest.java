@@ -25,8 +25,11 @@ class ReadBackTest {
     /** ReadBack's answer for the tree against this JSON text. */
     private static boolean equal(JsonNode tree, String json) throws Exception {
         try (JsonParser parser = Json.MAPPER.getFactory().createParser(json)) {
+            parser.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
             parser.nextToken();
             return ReadBack.equal(tree, parser, Json.MAPPER);
+        } catch (com.fasterxml.jackson.core.JsonParseException e) {
+            return false;   // as reading it would: refused
         }
     }
 
@@ -90,6 +93,8 @@ class ReadBackTest {
         check(false, tree, "{\"a\":1,\"b\":\"x\",\"c\":null,\"d\":[1,true,{\"e\":2.5},null]}");
         check(false, tree, "{\"a\":1,\"b\":\"x\",\"c\":false,\"d\":[1,true,{\"e\":2.5}]}");
         check(false, tree, "[1]");
+        ObjectNode two = F.objectNode().put("a", 1).put("b", 2);
+        assertFalse(equal(two, "{\"a\":1,\"a\":1}"));   // a repeated field does not stand in for a missing one
         check(true, F.objectNode(), "{}");
         check(false, F.objectNode(), "[]");
         check(true, F.arrayNode(), "[]");
