@@ -165,6 +165,9 @@ public record HookRequest(ObjectNode parent, ObservedChildren children, JsonNode
                 throw new BadRequestException("the request body is not UTF-8 JSON (NUL byte at offset " + i + ")");
             }
         }
+        if (ascii(body)) {
+            return;   // every byte below 0x80: valid UTF-8 as it stands, nothing to decode
+        }
         CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
@@ -184,6 +187,15 @@ public record HookRequest(ObjectNode parent, ObservedChildren children, JsonNode
         if (result.isError()) {
             throw new BadRequestException("the request body is not valid UTF-8 (it ends inside a character)");
         }
+    }
+
+    /** Whether every byte is ASCII (what Kubernetes objects nearly always are): then it is UTF-8 as well. */
+    static boolean ascii(byte[] body) {
+        int bits = 0;
+        for (byte b : body) {
+            bits |= b;
+        }
+        return bits >= 0;
     }
 
     /** A map of kind to (key to object), as children and related are; absent or null means empty. */

@@ -1,5 +1,7 @@
 package org.xrootd.hook.metacontroller;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,6 +13,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import org.xrootd.hook.json.Json;
+import org.xrootd.hook.json.ReadBack;
 
 /**
  * The children Metacontroller observed for a parent, keyed "Kind.apiVersion" and then by name (hook v1)
@@ -99,6 +102,52 @@ public final class ObservedChildren {
                 .filter(entry -> entry.name().equals(name)).findFirst().flatMap(ObservedChildren::lastApplied);
     }
 
+    /**
+     * Whether Metacontroller last applied, for the child of {@code kind} named {@code name}, an object at
+     * {@code path} (field names from the top, e.g. spec, template) that equals {@code expected} as written
+     * and read back: what comparing with {@code lastApplied(kind, name)} at that path would say, with numbers
+     * compared by value as they read back (see {@link ReadBack}). False when the child is not observed, has no
+     * readable annotation, or has no object there. Streams the annotation instead of building its tree: the
+     * rest of the annotation is only checked as reading it would (well-formed, no duplicate keys, not too
+     * deep), and not at all once a difference is found.
+     */
+    public boolean lastAppliedEquals(String kind, String name, JsonNode expected, String... path) {
+        Optional<Entry> entry = byKind.getOrDefault(kind, Map.of()).values().stream()
+                .filter(candidate -> candidate.name().equals(name)).findFirst();
+        String text = entry.map(ObservedChildren::lastAppliedText).orElse(null);
+        if (text == null || path.length == 0) {
+            return false;
+        }
+        try (JsonParser parser = ANNOTATION_READER.getFactory().createParser(text)) {
+            parser.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+            return parser.nextToken() == JsonToken.START_OBJECT && equalAt(parser, path, 0, expected);
+        } catch (Exception e) {
+            return false;   // an unreadable annotation: as lastApplied, nothing was applied
+        }
+    }
+
+    /** The parser is on the START_OBJECT of path[depth]'s parent; leaves it on that object's END_OBJECT. */
+    private static boolean equalAt(JsonParser parser, String[] path, int depth, JsonNode expected) throws java.io.IOException {
+        boolean found = false;
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+            boolean onPath = parser.currentName().equals(path[depth]);
+            JsonToken value = parser.nextToken();
+            if (!onPath) {
+                parser.skipChildren();
+                continue;
+            }
+            if (value != JsonToken.START_OBJECT) {
+                return false;
+            }
+            if (depth == path.length - 1 ? !ReadBack.equal(expected, parser, ANNOTATION_READER)
+                    : !equalAt(parser, path, depth + 1, expected)) {
+                return false;
+            }
+            found = true;   // a second field of the same name fails duplicate detection
+        }
+        return found;
+    }
+
     public List<ObjectNode> ofKind(String kind) {
         return byKind.getOrDefault(kind, Map.of()).values().stream().map(Entry::object).toList();
     }
@@ -181,9 +230,17 @@ public final class ObservedChildren {
         return child;
     }
 
-    private static Optional<ObjectNode> lastApplied(Entry entry) {
+    /** The child's last-applied annotation as a string, or null when it has none. */
+    private static String lastAppliedText(Entry entry) {
+        if (entry.lastApplied() != null) {
+            return entry.lastApplied().text();
+        }
         JsonNode annotation = entry.object().path("metadata").path("annotations").path(LAST_APPLIED);
-        String text = entry.lastApplied() != null ? entry.lastApplied().text() : annotation.isTextual() ? annotation.asText() : null;
+        return annotation.isTextual() ? annotation.asText() : null;
+    }
+
+    private static Optional<ObjectNode> lastApplied(Entry entry) {
+        String text = lastAppliedText(entry);
         if (text != null) {
             try {
                 JsonNode lastApplied = ANNOTATION_READER.readTree(text);

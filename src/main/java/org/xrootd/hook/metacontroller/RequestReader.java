@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.util.IdentityHashMap;
@@ -17,6 +18,9 @@ import org.xrootd.hook.json.Json;
  * only when it must return a child unchanged (an invalid spec, a kind it does not build). The parser still
  * checks it (escapes, control characters; the body's UTF-8 is checked before), but it is not copied into
  * the tree: its place in the body is kept, and {@link LastApplied#text()} decodes it on demand.
+ *
+ * <p>And the managedFields of the parent and of each observed child are read for their times only (see
+ * {@link #managedFieldTimes()}): each entry is an object of its "time" alone.
  */
 final class RequestReader {
     /** A JSON string literal in the body, quotes included. */
@@ -33,6 +37,8 @@ final class RequestReader {
 
     /** The tree, and the last-applied annotations left out of it, by the observed child they belong to. */
     record Result(JsonNode root, Map<ObjectNode, LastApplied> lastApplied) {}
+
+    static final String MANAGED_FIELDS = "managedFields";
 
     private final byte[] body;
     private final JsonParser parser;
@@ -60,18 +66,24 @@ final class RequestReader {
 
     /** Where in a request an object sits, down to the annotations of an observed child. */
     private enum Level {
-        ROOT, KINDS, OBJECTS, CHILD, METADATA, ANNOTATIONS;
+        ROOT, PARENT, PARENT_METADATA, KINDS, OBJECTS, CHILD, METADATA, ANNOTATIONS;
 
         /** The level of this field's object value, or null when it is read as an ordinary tree. */
         Level below(String field) {
             return switch (this) {
-                case ROOT -> field.equals("children") ? KINDS : null;
+                case ROOT -> field.equals("children") ? KINDS : field.equals("parent") ? PARENT : null;
+                case PARENT -> field.equals("metadata") ? PARENT_METADATA : null;
                 case KINDS -> OBJECTS;
                 case OBJECTS -> CHILD;
                 case CHILD -> field.equals("metadata") ? METADATA : null;
                 case METADATA -> field.equals("annotations") ? ANNOTATIONS : null;
-                case ANNOTATIONS -> null;
+                case PARENT_METADATA, ANNOTATIONS -> null;
             };
+        }
+
+        /** The metadata of the parent or of an observed child, where managedFields are read for their times only. */
+        boolean metadata() {
+            return this == METADATA || this == PARENT_METADATA;
         }
     }
 
@@ -99,7 +111,9 @@ final class RequestReader {
                 }
             }
             Level below = level.below(field);
-            JsonNode value = below != null && token == JsonToken.START_OBJECT ? object(below, owner) : value();
+            JsonNode value = below != null && token == JsonToken.START_OBJECT ? object(below, owner)
+                    : level.metadata() && token == JsonToken.START_ARRAY && field.equals(MANAGED_FIELDS) ? managedFieldTimes()
+                    : value();
             object.set(field, value);
             next = parser.nextToken();
         }
@@ -107,6 +121,36 @@ final class RequestReader {
             throw new JsonParseException(parser, "expected a field name or the end of an object");
         }
         return object;
+    }
+
+    /**
+     * The parser is on the START_ARRAY of a managedFields list: each entry becomes an object of its "time"
+     * alone, the one field the hook reads (ObservedClock), in the same order; anything that is not an object
+     * is kept as it is. The rest of each entry (the manager, the operation and fieldsV1, the set of every
+     * field the manager owns: in a real cluster most of a request's bytes) is checked by the parser as it is
+     * skipped, duplicate keys inside it aside, and never built.
+     */
+    private ArrayNode managedFieldTimes() throws IOException {
+        ArrayNode entries = Json.MAPPER.createArrayNode();
+        for (JsonToken token = parser.nextToken(); token != JsonToken.END_ARRAY; token = parser.nextToken()) {
+            if (token != JsonToken.START_OBJECT) {
+                entries.add(value());
+                continue;
+            }
+            ObjectNode entry = entries.addObject();
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                parser.nextToken();
+                if (!field.equals("time")) {
+                    parser.skipChildren();
+                } else if (entry.has(field)) {
+                    throw duplicate(field);
+                } else {
+                    entry.set(field, value());
+                }
+            }
+        }
+        return entries;
     }
 
     /** The value the parser is on, as Jackson's tree reader builds it. */

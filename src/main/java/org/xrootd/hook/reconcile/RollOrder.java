@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.xrootd.hook.children.Names;
-import org.xrootd.hook.json.Json;
 import org.xrootd.hook.metacontroller.ObservedChildren;
 import org.xrootd.hook.model.Component;
 import org.xrootd.hook.model.XrootdSpec;
@@ -74,7 +73,7 @@ public final class RollOrder {
                 continue;
             }
             JsonNode template = desired.get().path("spec").path("template");
-            boolean changed = !applied(template, observed.lastApplied(ObservedChildren.STATEFUL_SET, name));
+            boolean changed = !applied(template, observed, name);
             if (rolling != null) {
                 if (changed) {
                     ((ObjectNode) desired.get().get("spec")).set("template", current.get().path("spec").path("template").deepCopy());
@@ -101,23 +100,13 @@ public final class RollOrder {
     }
 
     /**
-     * Whether Metacontroller last applied exactly this template. Compared as parsed JSON (field order and
-     * number types as they would be read back), so that a template the hook builds again byte for byte counts
-     * as applied. No last-applied configuration (an adopted StatefulSet): not applied.
+     * Whether Metacontroller last applied exactly this template: equal to the template of its last-applied
+     * configuration as written and read back (field order aside, numbers by value: the builders' long 10 is
+     * the annotation's 10), so that a template the hook builds again byte for byte counts as applied. No
+     * last-applied configuration (an adopted StatefulSet): not applied.
      */
-    static boolean applied(JsonNode template, Optional<ObjectNode> lastApplied) {
-        if (lastApplied.isEmpty()) {
-            return false;
-        }
-        JsonNode applied = lastApplied.get().path("spec").path("template");
-        if (!applied.isObject()) {
-            return false;
-        }
-        try {
-            return Json.MAPPER.readTree(Json.MAPPER.writeValueAsString(template)).equals(applied);
-        } catch (java.io.IOException e) {
-            return false;
-        }
+    static boolean applied(JsonNode template, ObservedChildren observed, String name) {
+        return observed.lastAppliedEquals(ObservedChildren.STATEFUL_SET, name, template, "spec", "template");
     }
 
     /**
