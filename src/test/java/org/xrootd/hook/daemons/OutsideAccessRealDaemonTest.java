@@ -36,11 +36,11 @@ import org.xrootd.hook.testkit.Tiers;
  * a public-class address).
  *
  * <p>From outside, through the LoadBalancer's name: xrdcp write and read, xrdfs locate, a read through
- * the Service's node port on the redirector's node (what a NodePort Service offers), HTTP GET and PUT
- * with curl and with davix; every redirect goes to the holding worker's node name, never to a pod IP.
- * From inside, the same redirector sends clients to the worker's cluster DNS name. Each redirect target is
- * recorded in the run's timings file. {@link OutsideHostNetworkRealDaemonTest} runs the same proofs with
- * hostNetwork workers.
+ * the Service's node port on the redirector's node, HTTP GET and PUT with curl and with davix; every
+ * redirect goes to the holding worker's node name, never to a pod IP. From inside, the same redirector
+ * sends clients to the worker's cluster DNS name. Each redirect target is recorded in the run's timings
+ * file. {@link OutsideHostNetworkRealDaemonTest} runs the same proofs with hostNetwork workers and the
+ * redirectors behind a Service of type NodePort instead (outside clients at node:nodePort).
  */
 @Tiers.Daemons
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -80,6 +80,21 @@ class OutsideAccessRealDaemonTest {
         return "Outside access, HostPort workers + LoadBalancer redirector";
     }
 
+    /** The type of the redirectors' client Service the spec asks for. */
+    String serviceType() {
+        return "LoadBalancer";
+    }
+
+    /** Where outside clients connect: the LoadBalancer's name and the Service port. */
+    String entry() {
+        return clientService.name() + ":" + cluster.xrootdPort;
+    }
+
+    /** How the timings name {@link #entry()}. */
+    String entryKind() {
+        return "the LoadBalancer";
+    }
+
     /** What the test checks in the hook's answer before running it. */
     void checkResponse(JsonNode response) {
         JsonNode worker = child(response, "StatefulSet", "worker");
@@ -110,23 +125,29 @@ class OutsideAccessRealDaemonTest {
     DaemonRun run;
     LocalCluster cluster;
     LocalPod redirector;
-    LocalCluster.Exposed lb;
+    LocalCluster.Exposed clientService;
 
     @BeforeAll
     void startCluster() throws Exception {
         run = DaemonRun.open(runName());
         Prerequisites.requireBinaries("davix-get", "davix-put");
         JsonNode response = run.sync(parentName(), spec(), 1);
-        assertEquals("LoadBalancer", child(response, "Service", "redirector").path("spec").path("type").asText());
+        JsonNode service = child(response, "Service", "redirector");
+        assertEquals(serviceType(), service.path("spec").path("type").asText());
+        // The redirectors must see an outside client's own address (no SNAT) to send it to an outside route.
+        assertEquals("Local", service.path("spec").path("externalTrafficPolicy").asText(), service.toString());
         checkResponse(response);
         cluster = run.cluster(response, Map.of());
         redirector = cluster.redirectors.get(0);
         run.timingsHeader(title() + " (xrootd " + DaemonRun.VERSION
                 + ", 1 redirector, 2 workers, " + LocalCluster.NODES + " nodes):");
         run.explain(() -> run.startAllAndWaitReady("cold start"));
-        lb = cluster.exposeServices().stream().filter(e -> (parentName() + "-xrootd").equals(e.service())).findFirst().orElseThrow();
-        assertNotNull(lb.name(), "the client Service got a LoadBalancer address");
-        run.timings.put("LoadBalancer", lb.name() + " = " + lb.address() + ", announced by " + lb.announcedBy().name());
+        clientService = cluster.exposeServices().stream().filter(e -> (parentName() + "-xrootd").equals(e.service())).findFirst().orElseThrow();
+        if ("LoadBalancer".equals(serviceType())) {
+            assertNotNull(clientService.name(), "the client Service got a LoadBalancer address");
+            run.timings.put("LoadBalancer", clientService.name() + " = " + clientService.address() + ", announced by " + clientService.announcedBy().name());
+        }
+        run.timings.put("outside clients connect to", entry() + " (" + entryKind() + ")");
         for (LocalPod pod : cluster.allPods()) {
             run.timings.put("pod " + pod.name, pod.host.ip() + " on " + pod.host.node().name() + " (" + pod.host.node().ip() + ")");
         }
@@ -149,11 +170,13 @@ class OutsideAccessRealDaemonTest {
                 }
                 assertTrue(cluster.accepts(pod, cluster.xrootdPort), "in-cluster client reaches " + pod);
             }
-            assertTrue(outsideConnects(lb.address(), cluster.xrootdPort), "LoadBalancer " + lb.address());
-            // A LoadBalancer Service also has a node port; with externalTrafficPolicy Local only nodes
-            // with a ready endpoint forward it.
-            int nodePort = lb.nodePorts().get(cluster.xrootdPort);
-            run.timings.put("LoadBalancer node port", Integer.toString(nodePort));
+            if (clientService.address() != null) {
+                assertTrue(outsideConnects(clientService.address(), cluster.xrootdPort), "LoadBalancer " + clientService.address());
+            }
+            // A LoadBalancer Service is a NodePort Service with an address in front; with externalTrafficPolicy
+            // Local only nodes with a ready endpoint forward the node port.
+            int nodePort = clientService.nodePorts().get(cluster.xrootdPort);
+            run.timings.put(serviceType() + " Service's node port", Integer.toString(nodePort));
             for (PodNetwork.Node node : cluster.nodes()) {
                 boolean local = cluster.redirectors.stream().anyMatch(r -> r.host.node().equals(node));
                 assertEquals(local, outsideConnects(node.ip(), nodePort), "node port " + nodePort + " on " + node.name()
@@ -180,7 +203,7 @@ class OutsideAccessRealDaemonTest {
             Path source = run.clientFile("outside-1.bin", content);
             Procs.Result write = cluster.outside(List.of(), T, "xrdcp", "-d", "2", source.toString(), lbUrl(lfn));
             assertTrue(write.ok(), write.toString());
-            run.timings.put("outside xrdcp write (new file) through the LoadBalancer", String.format("%.2f s", write.took().toMillis() / 1000.0));
+            run.timings.put("outside xrdcp write (new file) through " + entryKind(), String.format("%.2f s", write.took().toMillis() / 1000.0));
             run.written.put(lfn, content);
             LocalPod holder = run.onlyHolder(lfn);
             String target = ClientOutput.rootRedirect(write);
@@ -195,8 +218,8 @@ class OutsideAccessRealDaemonTest {
             run.timings.put("outside xrdcp read: redirect target", readTarget);
             assertEquals("root://" + outsideTarget(holder) + ":" + cluster.xrootdPort + "/", readTarget);
 
-            Procs.Result locate = cluster.outside(List.of(), T, "xrdfs", lb.name() + ":" + cluster.xrootdPort, "locate", lfn);
-            Procs.Result locateNames = cluster.outside(List.of(), T, "xrdfs", lb.name() + ":" + cluster.xrootdPort, "locate", "-m", lfn);
+            Procs.Result locate = cluster.outside(List.of(), T, "xrdfs", entry(), "locate", lfn);
+            Procs.Result locateNames = cluster.outside(List.of(), T, "xrdfs", entry(), "locate", "-m", lfn);
             assertTrue(locate.ok() && locateNames.ok(), locate + "\n" + locateNames);
             run.timings.put("outside xrdfs locate", locate.output().strip());
             run.timings.put("outside xrdfs locate -m", locateNames.output().strip());
@@ -206,7 +229,7 @@ class OutsideAccessRealDaemonTest {
 
             // The Service's node port on the redirector's node, as a NodePort Service offers it (a
             // LoadBalancer Service is a NodePort Service with an address in front): same redirect.
-            int nodePort = lb.nodePorts().get(cluster.xrootdPort);
+            int nodePort = clientService.nodePorts().get(cluster.xrootdPort);
             String viaNodePort = "root://" + redirector.host.node().name() + ":" + nodePort + "/" + lfn;
             Path nodePortBack = run.clientFile("outside-1.nodeport");
             Procs.Result nodePortRead = cluster.outside(List.of(), T, "xrdcp", "-f", "-d", "2", viaNodePort, nodePortBack.toString());
@@ -270,7 +293,7 @@ class OutsideAccessRealDaemonTest {
             String putLocation = ClientOutput.location(upload);
             run.timings.put("outside davix-put: Location", putLocation);
             assertEquals("http://" + outsideTarget(putHolder) + ":" + cluster.xrootdPort + put, putLocation);
-            // Read back from outside over xroot, through the LoadBalancer.
+            // Read back from outside over xroot, through the same entry.
             Path back = run.clientFile("outside-davix-put.back");
             Procs.Result read = cluster.outside(List.of(), T, "xrdcp", "-f", lbUrl(put), back.toString());
             assertTrue(read.ok(), read.toString());
@@ -315,11 +338,11 @@ class OutsideAccessRealDaemonTest {
     }
 
     private String lbUrl(String lfn) {
-        return "root://" + lb.name() + ":" + cluster.xrootdPort + "/" + lfn;
+        return "root://" + entry() + "/" + lfn;
     }
 
     private String lbHttp(String lfn) {
-        return "http://" + lb.name() + ":" + cluster.xrootdPort + lfn;
+        return "http://" + entry() + lfn;
     }
 
     private static byte[] content(String lfn) {

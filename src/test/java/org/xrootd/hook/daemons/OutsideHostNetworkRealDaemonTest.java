@@ -14,7 +14,14 @@ import org.xrootd.hook.testkit.Tiers;
 /**
  * Issue 14, the proofs of {@link OutsideAccessRealDaemonTest} with workers on their nodes' network:
  * {@code spec.worker.exposure.mode: HostNetwork}, {@code spec.allowedHosts: ["*.site.example"]} (their
- * cmsd logs in from node addresses), the redirector behind a LoadBalancer; the hook's answer runs unedited.
+ * cmsd logs in from node addresses), the redirector behind a Service of type NodePort ({@code nodePort:
+ * }{@value #NODE_PORT}); the hook's answer runs unedited. Outside clients connect to the node port on the
+ * redirector's node, by the node's name, as a site without a load balancer publishes its redirectors (a
+ * DNS name for the nodes that run them); every proof of the parent class (xrdcp write and read, xrdfs
+ * locate, curl and davix GET and PUT, the inside clients) goes through it, and the redirect target must
+ * be the holding worker's node name, which the outside reaches. The Service is the hook's with
+ * {@code externalTrafficPolicy: Local}: only nodes with a ready redirector forward the port
+ * ({@link LocalCluster#exposeServices}, kube-proxy's semantics for Local).
  *
  * <p>A hostNetwork worker's cmsd logs in from its node's address, which is public-class, so the manager
  * names its one route by that address's reverse lookup (research §3). With a headless Service selecting
@@ -36,15 +43,35 @@ class OutsideHostNetworkRealDaemonTest extends OutsideAccessRealDaemonTest {
         return "oh";
     }
 
+    /** Inside the Service node-port range (30000-32767), not the harness's first allocation (30000). */
+    static final int NODE_PORT = 31094;
+
     @Override
     String title() {
-        return "Outside access, HostNetwork workers + LoadBalancer redirector";
+        return "Outside access, HostNetwork workers + NodePort redirector Service";
+    }
+
+    @Override
+    String serviceType() {
+        return "NodePort";
+    }
+
+    /** The redirector's node by name, at the Service's node port. */
+    @Override
+    String entry() {
+        return redirector.host.node().name() + ":" + clientService.nodePorts().get(cluster.xrootdPort);
+    }
+
+    @Override
+    String entryKind() {
+        return "the NodePort Service on the redirector's node";
     }
 
     @Override
     ObjectNode spec() {
         ObjectNode spec = DaemonRun.spec(1, 2);
-        ((ObjectNode) spec.get("redirector")).putObject("exposure").putObject("service").put("type", "LoadBalancer");
+        ((ObjectNode) spec.get("redirector")).putObject("exposure").putObject("service").put("type", "NodePort")
+                .put("nodePort", NODE_PORT);
         ((ObjectNode) spec.get("worker")).putObject("exposure").put("mode", "HostNetwork");
         spec.putArray("allowedHosts").add("*." + PodNetwork.SITE_DOMAIN);
         return spec;
@@ -58,6 +85,9 @@ class OutsideHostNetworkRealDaemonTest extends OutsideAccessRealDaemonTest {
 
     @Override
     void checkResponse(JsonNode response) {
+        JsonNode port = child(response, "Service", "redirector").path("spec").path("ports").path(0);
+        assertEquals(NODE_PORT, port.path("nodePort").asInt(), port.toString());
+        assertEquals(1094, port.path("targetPort").asInt(), port.toString());
         JsonNode worker = child(response, "StatefulSet", "worker");
         assertTrue(worker.path("spec").path("template").path("spec").path("hostNetwork").asBoolean(), worker.toString());
         String serviceName = worker.path("spec").path("serviceName").asText();
