@@ -243,47 +243,8 @@ final class ReferenceMonitorMetrics {
         return b.build();
     }
 
-    /** One line of help per metric; the report field it comes from in parentheses. */
+    /** The help lines are the production table's: text, not the rendering this oracle checks. */
     static String help(String name) {
-        return switch (name) {
-            case "xrootd_report_age_seconds" -> "Seconds since this source's latest summary report arrived";
-            case "xrootd_report_stale" -> "1 when the source missed " + STALE_INTERVALS + " report intervals";
-            case "xrootd_report_interval_seconds" -> "The report interval the collector expects (--interval)";
-            case "xrootd_start_time_seconds" -> "When the daemon started, seconds since the epoch (tos)";
-            case "xrootd_link_in_bytes" -> "Bytes received on all links (link.in)";
-            case "xrootd_link_out_bytes" -> "Bytes sent on all links (link.out)";
-            case "xrootd_link_connections" -> "Connections open now (link.num)";
-            case "xrootd_link_connections_accepted" -> "Connections accepted since the daemon started (link.tot)";
-            case "xrootd_link_max_connections" -> "Most connections open at once (link.maxn)";
-            case "xrootd_link_timeouts" -> "Link read timeouts (link.tmo)";
-            case "xrootd_link_stalls" -> "Times a link stalled for lack of data (link.stall)";
-            case "xrootd_process_cpu_seconds" -> "CPU seconds of the daemon by mode (proc.usr, proc.sys)";
-            case "xrootd_sched_threads" -> "Scheduler threads (sched.threads)";
-            case "xrootd_sched_idle_threads" -> "Idle scheduler threads (sched.idle)";
-            case "xrootd_sched_queued_jobs" -> "Jobs waiting for a thread (sched.inq)";
-            case "xrootd_sched_jobs" -> "Jobs scheduled (sched.jobs)";
-            case "xrootd_sched_thread_limit_hits" -> "Times the thread limit was reached (sched.tlimr)";
-            case "xrootd_buffer_memory_bytes" -> "Memory in I/O buffers (buff.mem)";
-            case "xrootd_xrootd_logins" -> "Logins (xrootd.lgn.num)";
-            case "xrootd_xrootd_auth_failures" -> "Authentication failures (xrootd.lgn.af)";
-            case "xrootd_xrootd_errors" -> "Requests that ended in an error (xrootd.err)";
-            case "xrootd_xrootd_redirects" -> "Requests redirected (xrootd.rdr)";
-            case "xrootd_xrootd_opens" -> "File opens (xrootd.ops.open)";
-            case "xrootd_ofs_errors" -> "File system errors (ofs.err)";
-            case "xrootd_ofs_tpc_granted" -> "Third-party copies granted (ofs.tpc.grnt)";
-            case "xrootd_ofs_tpc_denied" -> "Third-party copies denied (ofs.tpc.deny)";
-            case "xrootd_ofs_tpc_errors" -> "Third-party copies that failed (ofs.tpc.err)";
-            case "xrootd_ofs_tpc_expired" -> "Third-party copies that expired (ofs.tpc.exp)";
-            case "xrootd_oss_space_total_bytes" -> "Size of the file system holding an exported path (oss.paths.tot)";
-            case "xrootd_oss_space_free_bytes" -> "Free bytes on the file system holding an exported path (oss.paths.free)";
-            case "xrootd_oss_inodes_free" -> "Free inodes there (oss.paths.ifr)";
-            case "xrootd_cache_store_bytes" -> "XCache store size (cache.store.size)";
-            case "xrootd_cache_used_bytes" -> "XCache store used (cache.store.used)";
-            case "xrootd_cms_nodes" -> "Nodes subscribed to this redirector or supervisor cmsd, by state (cmsm.node.run)";
-            case "xrootd_cms_node_state" -> "1 for the state a redirector or supervisor cmsd sees a node in (cmsm.node.run)";
-            case "xrootd_monitor_sources" -> "Daemons the collector holds a report of";
-            case "xrootd_monitor_datagrams" -> "Datagrams received, by result: report, drain (a drain Job's progress line), error (neither), dropped (too many sources or drains)";
-            default -> name;
-        };
+        return MonitorMetrics.help(name);
     }
 }
