@@ -124,8 +124,12 @@ final class DaemonRun implements AutoCloseable {
         return answer;
     }
 
-    /** One round of {@link #rollOutStep}: the hook's answer and what applying it did. */
-    record Step(JsonNode answer, boolean rolled, List<String> events, Duration took) {}
+    /**
+     * One round of {@link #rollOutStep}: the hook's answer; the children as the API server then holds them
+     * ({@code applied}: a StatefulSet whose template the hook returned exactly as observed, i.e. held, keeps
+     * the template it has, with no new revision); what applying it did.
+     */
+    record Step(JsonNode answer, JsonNode applied, boolean rolled, List<String> events, Duration took) {}
 
     private int rounds;
 
@@ -141,9 +145,24 @@ final class DaemonRun implements AutoCloseable {
     Step rollOutStep(String name, ObjectNode spec, long generation, JsonNode applied, Map<String, Map<String, byte[]>> secrets,
                      Duration limit) throws IOException, InterruptedException {
         String time = String.format("2026-12-01T00:%02d:00Z", rounds++ % 60);
-        JsonNode answer = sync(name, spec, generation, observed(applied, name, time), secrets);
+        List<ObjectNode> observed = observed(applied, name, time);
+        JsonNode answer = sync(name, spec, generation, observed, secrets);
+        // A template returned as observed (with the API server's defaults) is the StatefulSet's own: applying
+        // it changes nothing, so the pods keep the template they were made from.
+        ObjectNode asApplied = answer.deepCopy();
+        for (JsonNode child : asApplied.path("children")) {
+            if ("StatefulSet".equals(child.path("kind").asText())) {
+                String sts = child.path("metadata").path("name").asText();
+                for (ObjectNode seen : observed) {
+                    if ("StatefulSet".equals(seen.path("kind").asText()) && sts.equals(seen.path("metadata").path("name").asText())
+                            && seen.path("spec").path("template").equals(child.path("spec").path("template"))) {
+                        ((ObjectNode) child.get("spec")).set("template", statefulSetNamed(applied, sts).path("spec").path("template").deepCopy());
+                    }
+                }
+            }
+        }
         boolean changes = false;
-        for (JsonNode child : answer.path("children")) {
+        for (JsonNode child : asApplied.path("children")) {
             if ("StatefulSet".equals(child.path("kind").asText())) {
                 String sts = child.path("metadata").path("name").asText();
                 JsonNode template = child.path("spec").path("template");
@@ -151,11 +170,20 @@ final class DaemonRun implements AutoCloseable {
             }
         }
         if (!changes) {
-            return new Step(answer, false, List.of(), Duration.ZERO);
+            return new Step(answer, asApplied, false, List.of(), Duration.ZERO);
         }
         long begin = System.nanoTime();
-        List<String> events = cluster.rollingUpdate(answer, limit, LocalCluster.Replacement.DELETE_NEW_ADDRESS);
-        return new Step(answer, true, events, since(begin));
+        List<String> events = cluster.rollingUpdate(asApplied, limit, LocalCluster.Replacement.DELETE_NEW_ADDRESS);
+        return new Step(answer, asApplied, true, events, since(begin));
+    }
+
+    private static JsonNode statefulSetNamed(JsonNode response, String name) {
+        for (JsonNode child : response.path("children")) {
+            if ("StatefulSet".equals(child.path("kind").asText()) && name.equals(child.path("metadata").path("name").asText())) {
+                return child;
+            }
+        }
+        throw new IllegalStateException("no StatefulSet " + name + " applied");
     }
 
     /**

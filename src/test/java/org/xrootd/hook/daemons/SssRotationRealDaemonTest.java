@@ -3,6 +3,7 @@ package org.xrootd.hook.daemons;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.xrootd.hook.daemons.DaemonRun.CLIENT_TIMEOUT;
 import static org.xrootd.hook.daemons.DaemonRun.seconds;
@@ -148,18 +149,20 @@ class SssRotationRealDaemonTest {
         Map<String, Map<String, byte[]>> related = Map.of(SECRET, Map.of(KEY, keytab));
         DaemonRun.Step first = run.rollOutStep(NAME, spec, 1, initial, related, ROLL_LIMIT);
         assertTrue(first.rolled(), "the new Secret changes a pod template");
-        assertOnlyHashChanged(initial, first.answer(), "redirector");
-        assertEquals(template(initial, "worker"), template(first.answer(), "worker"), "the workers' template is held");
+        assertOnlyHashChanged(initial, first.applied(), "redirector");
+        assertEquals(template(initial, "worker"), template(first.applied(), "worker"), "the workers' template is held");
+        assertNotEquals(template(first.answer(), "worker"), template(first.applied(), "worker"),
+                "the hook returned the workers' template as observed (with the API server's defaults)");
         for (LocalPod worker : cluster.workers) {
             assertEquals(incarnations.get(worker.name), worker.incarnation(), worker + " not rolled yet");
         }
         run.timings.put("round 1 (hook: redirectors move, workers held): rolled in", seconds(first.took()) + "\n      "
                 + String.join("\n      ", first.events()));
 
-        DaemonRun.Step second = run.rollOutStep(NAME, spec, 1, first.answer(), related, ROLL_LIMIT);
+        DaemonRun.Step second = run.rollOutStep(NAME, spec, 1, first.applied(), related, ROLL_LIMIT);
         assertTrue(second.rolled(), "the workers follow");
-        assertOnlyHashChanged(initial, second.answer(), "worker");
-        assertEquals(hash(second.answer(), "redirector"), hash(second.answer(), "worker"), "both roles mount the one Secret");
+        assertOnlyHashChanged(initial, second.applied(), "worker");
+        assertEquals(hash(second.applied(), "redirector"), hash(second.applied(), "worker"), "both roles mount the one Secret");
         run.timings.put("round 2 (hook: workers move): rolled in", seconds(second.took()) + "\n      "
                 + String.join("\n      ", second.events()));
 
@@ -170,9 +173,9 @@ class SssRotationRealDaemonTest {
         assertTrue(put.ok(), "a write with the new keytab: " + put);
         run.timings.put("Secret edited -> a write with the new keytab goes through the redirector", seconds(since(rotated)));
 
-        DaemonRun.Step third = run.rollOutStep(NAME, spec, 1, second.answer(), related, ROLL_LIMIT);
+        DaemonRun.Step third = run.rollOutStep(NAME, spec, 1, second.applied(), related, ROLL_LIMIT);
         assertFalse(third.rolled(), "the hook's answer once every role is rolled out changes nothing");
-        assertEquals(second.answer().path("children"), third.answer().path("children"));
+        assertEquals(second.applied().path("children"), third.applied().path("children"));
         for (LocalPod pod : cluster.allPods()) {
             assertEquals(incarnations.get(pod.name) + 1, pod.incarnation(), pod + " replaced exactly once");
         }

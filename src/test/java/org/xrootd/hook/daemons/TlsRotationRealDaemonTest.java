@@ -156,8 +156,10 @@ class TlsRotationRealDaemonTest {
         Map<String, Map<String, byte[]>> related = Map.of(SECRET, tls);
         DaemonRun.Step first = run.rollOutStep(NAME, spec, 1, initial, related, ROLL_LIMIT);
         assertTrue(first.rolled(), "the new Secret changes a pod template");
-        assertOnlyHashChanged(initial, first.answer(), "redirector");
-        assertEquals(template(initial, "worker"), template(first.answer(), "worker"), "the workers' template is held");
+        assertOnlyHashChanged(initial, first.applied(), "redirector");
+        assertEquals(template(initial, "worker"), template(first.applied(), "worker"), "the workers' template is held");
+        assertNotEquals(template(first.answer(), "worker"), template(first.applied(), "worker"),
+                "the hook returned the workers' template as observed (with the API server's defaults)");
         assertEquals(incarnations.get(cluster.workers.get(0).name), cluster.workers.get(0).incarnation(), "no worker rolled yet");
         Served atRedirector = served(r0, newCaDir.resolve("test-ca.pem"));
         Duration redirectorServes = since(rotated);
@@ -167,11 +169,11 @@ class TlsRotationRealDaemonTest {
         run.timings.put("Secret edited -> redirector serves the new certificate", seconds(redirectorServes));
 
         // Round 2: the redirectors are rolled out and ready; the hook releases the workers.
-        DaemonRun.Step second = run.rollOutStep(NAME, spec, 1, first.answer(), related, ROLL_LIMIT);
+        DaemonRun.Step second = run.rollOutStep(NAME, spec, 1, first.applied(), related, ROLL_LIMIT);
         assertTrue(second.rolled(), "the workers follow");
-        assertOnlyHashChanged(initial, second.answer(), "redirector");
-        assertOnlyHashChanged(initial, second.answer(), "worker");
-        assertEquals(hash(second.answer(), "redirector"), hash(second.answer(), "worker"), "both roles mount the one Secret");
+        assertOnlyHashChanged(initial, second.applied(), "redirector");
+        assertOnlyHashChanged(initial, second.applied(), "worker");
+        assertEquals(hash(second.applied(), "redirector"), hash(second.applied(), "worker"), "both roles mount the one Secret");
         for (LocalPod pod : cluster.allPods()) {
             Served served = served(pod, newCaDir.resolve("test-ca.pem"));
             assertEquals(newCert.serial() + " " + newCert.fingerprint(), served.serial() + " " + served.fingerprint(), pod.toString());
@@ -182,9 +184,9 @@ class TlsRotationRealDaemonTest {
         run.timings.put("Secret edited -> every pod serves the new certificate", seconds(everyPod));
 
         // Round 3: nothing left to roll; every pod was replaced exactly once, with a new IP.
-        DaemonRun.Step third = run.rollOutStep(NAME, spec, 1, second.answer(), related, ROLL_LIMIT);
+        DaemonRun.Step third = run.rollOutStep(NAME, spec, 1, second.applied(), related, ROLL_LIMIT);
         assertFalse(third.rolled(), "the hook's answer once every role is rolled out changes nothing");
-        assertEquals(second.answer().path("children"), third.answer().path("children"));
+        assertEquals(second.applied().path("children"), third.applied().path("children"));
         for (LocalPod pod : cluster.allPods()) {
             assertEquals(incarnations.get(pod.name) + 1, pod.incarnation(), pod + " replaced exactly once");
             assertNotEquals(ips.get(pod.name), pod.host.ip(), pod + " re-created with a new IP");
