@@ -108,10 +108,97 @@ final class DaemonRun implements AutoCloseable {
      */
     JsonNode sync(String name, ObjectNode spec, long generation, java.util.List<? extends JsonNode> observed)
             throws IOException, InterruptedException {
-        JsonNode answer = sync(hook.port(), name, spec, generation, image.reference(), observed);
+        return sync(name, spec, generation, observed, Map.of());
+    }
+
+    /**
+     * As {@link #sync(String, ObjectNode, long, java.util.List)}, with the referenced Secrets sent under
+     * {@code related} as Metacontroller sends them: their data, base64 as the API server serves it. A Secret
+     * the spec names that {@code secrets} lacks is sent as an empty stand-in.
+     */
+    JsonNode sync(String name, ObjectNode spec, long generation, java.util.List<? extends JsonNode> observed,
+                  Map<String, Map<String, byte[]>> secrets) throws IOException, InterruptedException {
+        JsonNode answer = sync(hook.port(), name, spec, generation, image.reference(), observed, secrets);
         Files.writeString(workDir.resolve("sync-response-" + ++syncs + ".json"),
                 Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(answer));
         return answer;
+    }
+
+    /**
+     * One round of {@link #rollOutStep}: the hook's answer; the children as the API server then holds them
+     * ({@code applied}: a StatefulSet whose template the hook returned exactly as observed, i.e. held, keeps
+     * the template it has, with no new revision); what applying it did.
+     */
+    record Step(JsonNode answer, JsonNode applied, boolean rolled, List<String> events, Duration took) {}
+
+    private int rounds;
+
+    /**
+     * One round of what Metacontroller and the StatefulSet controllers do once the hook's answer changes (a
+     * rotated Secret, a new spec): the hook is asked about Xrootd {@code name} as its cluster runs
+     * ({@code applied}: the answer the pods were made from, sent as the applied, rolled-out and ready children,
+     * with {@code secrets} as the related Secrets), and its answer, when it changes a pod template, is applied
+     * as the StatefulSet controllers apply it ({@link LocalCluster#rollingUpdate}, every pod deleted and
+     * created again with a new IP). The hook holds the roles behind the first one not done (RollOrder), so a
+     * change of several roles takes one round per role; a round whose answer changes no template is the end.
+     */
+    Step rollOutStep(String name, ObjectNode spec, long generation, JsonNode applied, Map<String, Map<String, byte[]>> secrets,
+                     Duration limit) throws IOException, InterruptedException {
+        String time = String.format("2026-12-01T00:%02d:00Z", rounds++ % 60);
+        List<ObjectNode> observed = observed(applied, name, time);
+        JsonNode answer = sync(name, spec, generation, observed, secrets);
+        // A template returned as observed (with the API server's defaults) is the StatefulSet's own: applying
+        // it changes nothing, so the pods keep the template they were made from.
+        ObjectNode asApplied = answer.deepCopy();
+        for (JsonNode child : asApplied.path("children")) {
+            if ("StatefulSet".equals(child.path("kind").asText())) {
+                String sts = child.path("metadata").path("name").asText();
+                for (ObjectNode seen : observed) {
+                    if ("StatefulSet".equals(seen.path("kind").asText()) && sts.equals(seen.path("metadata").path("name").asText())
+                            && seen.path("spec").path("template").equals(child.path("spec").path("template"))) {
+                        ((ObjectNode) child.get("spec")).set("template", statefulSetNamed(applied, sts).path("spec").path("template").deepCopy());
+                    }
+                }
+            }
+        }
+        boolean changes = false;
+        for (JsonNode child : asApplied.path("children")) {
+            if ("StatefulSet".equals(child.path("kind").asText())) {
+                String sts = child.path("metadata").path("name").asText();
+                JsonNode template = child.path("spec").path("template");
+                changes |= cluster.allPods().stream().anyMatch(p -> p.statefulSet.equals(sts) && !p.template().equals(template));
+            }
+        }
+        if (!changes) {
+            return new Step(answer, asApplied, false, List.of(), Duration.ZERO);
+        }
+        long begin = System.nanoTime();
+        List<String> events = cluster.rollingUpdate(asApplied, limit, LocalCluster.Replacement.DELETE_NEW_ADDRESS);
+        return new Step(answer, asApplied, true, events, since(begin));
+    }
+
+    private static JsonNode statefulSetNamed(JsonNode response, String name) {
+        for (JsonNode child : response.path("children")) {
+            if ("StatefulSet".equals(child.path("kind").asText()) && name.equals(child.path("metadata").path("name").asText())) {
+                return child;
+            }
+        }
+        throw new IllegalStateException("no StatefulSet " + name + " applied");
+    }
+
+    /**
+     * The children of {@code response} as Metacontroller sends them once applied and every pod is updated and
+     * ready (the fixtures' model of the API server), owned by Xrootd {@code name} of this run.
+     */
+    List<ObjectNode> observed(JsonNode response, String name, String time) {
+        List<ObjectNode> children = org.xrootd.hook.fixtures.Cluster.applied((ObjectNode) response.deepCopy(), time,
+                cluster.redirectors.size(), cluster.workers.size());
+        for (ObjectNode child : children) {
+            ObjectNode metadata = (ObjectNode) child.get("metadata");
+            ((ObjectNode) metadata.get("labels")).put("controller-uid", "real-daemons-" + name);
+            metadata.get("ownerReferences").forEach(owner -> ((ObjectNode) owner).put("uid", "real-daemons-" + name));
+        }
+        return children;
     }
 
     /** A sync request for a new Xrootd in {@link #NAMESPACE}, with a catalog entry naming {@code image}, and the hook's answer. */
@@ -122,6 +209,12 @@ final class DaemonRun implements AutoCloseable {
 
     static JsonNode sync(int hookPort, String name, ObjectNode spec, long generation, String image,
                          java.util.List<? extends JsonNode> observed) throws IOException, InterruptedException {
+        return sync(hookPort, name, spec, generation, image, observed, Map.of());
+    }
+
+    static JsonNode sync(int hookPort, String name, ObjectNode spec, long generation, String image,
+                         java.util.List<? extends JsonNode> observed, Map<String, Map<String, byte[]>> secretData)
+            throws IOException, InterruptedException {
         ObjectNode request = Json.MAPPER.createObjectNode();
         ObjectNode parent = request.putObject("parent");
         parent.put("apiVersion", "xrootd.org/v1alpha1");
@@ -142,7 +235,7 @@ final class DaemonRun implements AutoCloseable {
         entry.putObject("spec").put("version", version).put("image", image);
         // The Secrets spec.sss and spec.tls name, as related objects (else the hook answers SecretNotFound and
         // builds no pods). Their data only feeds the template's secrets hash; the pods get the real files from
-        // LocalCluster, so empty stand-ins do.
+        // LocalCluster, so empty stand-ins do unless the test gives the data (a rotation).
         ObjectNode secrets = ((ObjectNode) request.get("related")).putObject("Secret.v1");
         List<String> secretNames = new ArrayList<>();
         for (String field : new String[] {"sss", "tls"}) {
@@ -152,8 +245,13 @@ final class DaemonRun implements AutoCloseable {
         secretNames.add(spec.path("tokens").path("caBundle").path("secret").asText(null));
         for (String secretName : secretNames) {
             if (secretName != null) {
-                secrets.putObject(secretName).put("apiVersion", "v1").put("kind", "Secret")
-                        .putObject("metadata").put("name", secretName).put("namespace", NAMESPACE);
+                ObjectNode secret = secrets.putObject(secretName).put("apiVersion", "v1").put("kind", "Secret");
+                secret.putObject("metadata").put("name", secretName).put("namespace", NAMESPACE);
+                Map<String, byte[]> data = secretData.get(secretName);
+                if (data != null) {
+                    ObjectNode encoded = secret.putObject("data");
+                    new java.util.TreeMap<>(data).forEach((key, value) -> encoded.put(key, java.util.Base64.getEncoder().encodeToString(value)));
+                }
             }
         }
 

@@ -282,10 +282,18 @@ final class LocalCluster implements AutoCloseable {
 
     /**
      * Replaces a Secret's data, as {@code kubectl apply} of the Secret does. Pods started from now on see
-     * the new data; running daemons, which copied theirs at start, keep the old (restart them).
+     * the new data, and the kubelets update the volumes of it in the running pods in place
+     * ({@link LocalPod#refreshSecret}; here at once, a kubelet within its sync period); running daemons,
+     * which copied theirs at start, keep the old until their pod is replaced. Returns how many running
+     * pods' volumes were updated.
      */
-    void secret(String name, Map<String, byte[]> data) {
+    int secret(String name, Map<String, byte[]> data) {
         secrets.put(name, Map.copyOf(data));
+        int pods = 0;
+        for (LocalPod pod : allPods()) {
+            pods += pod.refreshSecret(name) > 0 ? 1 : 0;
+        }
+        return pods;
     }
 
     /** Sets the environment of every later client command (e.g. XrdSecSSSKT). */
@@ -306,9 +314,30 @@ final class LocalCluster implements AutoCloseable {
      * pod's readiness probe, run as the kubelet runs it: first after {@code initialDelaySeconds}, then
      * every {@code periodSeconds}.
      *
+     * <p>A pod is replaced here by killing its containers and starting them again at the same address
+     * ({@link Replacement#KILL_KEEP_ADDRESS}); see the overload for a replacement as a real cluster does it.
+     *
      * @return one line per event (pod replaced, pod ready), with the seconds since the update began
      */
     List<String> rollingUpdate(JsonNode response, Duration limit) throws IOException {
+        return rollingUpdate(response, limit, Replacement.KILL_KEEP_ADDRESS);
+    }
+
+    /** How {@link #rollingUpdate} replaces a pod whose template changed. */
+    enum Replacement {
+        /** SIGKILL to every container, the new pod at the same address (the harness's first model). */
+        KILL_KEEP_ADDRESS,
+        /**
+         * As a real cluster does it: the pod is deleted as the kubelet deletes it (SIGTERM, SIGKILL after
+         * {@code terminationGracePeriodSeconds}), the controller creates it again only once it is gone (a
+         * StatefulSet never runs two pods of one name), and the new pod gets a new IP, which the cluster DNS
+         * then answers for its name.
+         */
+        DELETE_NEW_ADDRESS
+    }
+
+    /** As {@link #rollingUpdate(JsonNode, Duration)}, each pod replaced as {@code replacement} says. */
+    List<String> rollingUpdate(JsonNode response, Duration limit, Replacement replacement) throws IOException {
         long begin = System.nanoTime();
         Desired desired = Desired.of(response);
         configMaps.clear();
@@ -351,7 +380,7 @@ final class LocalCluster implements AutoCloseable {
             return thread;
         });
         try {
-            return rollingUpdate(begin, limit, readiness, sets, templates, setSpecs, events, prober);
+            return rollingUpdate(begin, limit, readiness, sets, templates, setSpecs, events, prober, replacement);
         } finally {
             prober.shutdownNow();
         }
@@ -362,7 +391,7 @@ final class LocalCluster implements AutoCloseable {
 
     private List<String> rollingUpdate(long begin, Duration limit, Map<LocalPod, Readiness> readiness, List<List<LocalPod>> sets,
                                        List<JsonNode> templates, List<JsonNode> setSpecs, List<String> events,
-                                       ExecutorService prober) throws IOException {
+                                       ExecutorService prober, Replacement replacement) throws IOException {
         long deadline = begin + limit.toNanos();
         while (true) {
             Map<LocalPod, Future<Boolean>> probes = new LinkedHashMap<>();
@@ -410,11 +439,19 @@ final class LocalCluster implements AutoCloseable {
                 for (int target = pods.size() - 1; target >= 0; target--) {
                     LocalPod pod = pods.get(target);
                     if (!pod.template().equals(templates.get(s))) {
-                        pod.kill();
+                        String how = "";
+                        if (replacement == Replacement.DELETE_NEW_ADDRESS) {
+                            Duration stopped = pod.stop();
+                            network.unpublish(pod.name);
+                            pod.readdress(network.readdress(pod.name));
+                            how = String.format(" (stopped in %.2f s, new IP %s)", stopped.toMillis() / 1000.0, pod.host.ip());
+                        } else {
+                            pod.kill();
+                        }
                         pod.template(templates.get(s));
                         pod.start();
                         readiness.put(pod, new Readiness(probe(pod), false, System.nanoTime()));
-                        events.add(String.format("%6.2f s  replaced %s", since(begin), pod.name));
+                        events.add(String.format("%6.2f s  replaced %s%s", since(begin), pod.name, how));
                         done = false;
                         break;
                     }

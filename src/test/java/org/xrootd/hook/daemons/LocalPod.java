@@ -140,6 +140,11 @@ final class LocalPod {
         this.podSpec = template.path("spec");
     }
 
+    /** How many times the pod was created (started) so far: a replaced pod counts one more. */
+    int incarnation() {
+        return incarnation;
+    }
+
     /** The template this pod was (or will next be) made from. */
     JsonNode template() {
         return template;
@@ -413,29 +418,35 @@ final class LocalPod {
      * {@code defaultMode: 0400} arrives as 0440 root:fsGroup.
      */
     private void secretVolume(Path dir, JsonNode secret, long fsGroup) throws IOException {
+        procs.check(List.of("chmod", "0755", dir.toString()), SETUP_TIMEOUT);
+        Path payload = secretPayload(dir, secret, fsGroup, 1);
+        Files.createSymbolicLink(dir.resolve("..data"), payload.getFileName());
+        for (String first : topLevel(secret)) {
+            Files.createSymbolicLink(dir.resolve(first), Path.of("..data", first));
+        }
+        if (fsGroup >= 0) {
+            procs.check(List.of("chgrp", Long.toString(fsGroup), dir.toString()), SETUP_TIMEOUT);
+            procs.check(List.of("chmod", "2755", dir.toString()), SETUP_TIMEOUT);
+        }
+    }
+
+    /**
+     * The items of a secret volume in a new timestamped directory of {@code dir} ({@code serial}: which
+     * payload of the volume this is), written from the Secret's data as it is now.
+     */
+    private Path secretPayload(Path dir, JsonNode secret, long fsGroup, int serial) throws IOException {
         String secretName = secret.path("secretName").asText();
         Map<String, byte[]> data = secrets.get(secretName);
         if (data == null) {
             throw new IllegalStateException("pod " + name + " mounts Secret " + secretName
                     + ", which the test does not provide (the kubelet would not start this pod)");
         }
-        int defaultMode = secret.path("defaultMode").asInt(0644);
         Map<String, Integer> items = new LinkedHashMap<>();
         Map<String, String> keys = new LinkedHashMap<>();
-        if (secret.path("items").isEmpty()) {
-            data.keySet().forEach(key -> {
-                keys.put(key, key);
-                items.put(key, defaultMode);
-            });
-        }
-        for (JsonNode item : secret.path("items")) {
-            keys.put(item.path("path").asText(), item.path("key").asText());
-            items.put(item.path("path").asText(), item.path("mode").asInt(defaultMode));
-        }
-        Path payload = dir.resolve("..2024_01_01_00_00_00.000000001");
+        secretItems(secret, data, items, keys);
+        Path payload = dir.resolve(String.format("..2024_01_01_00_00_00.%09d", serial));
         Files.createDirectories(payload);
-        procs.check(List.of("chmod", "0755", dir.toString(), payload.toString()), SETUP_TIMEOUT);
-        List<String> top = new ArrayList<>();
+        procs.check(List.of("chmod", "0755", payload.toString()), SETUP_TIMEOUT);
         for (Map.Entry<String, Integer> item : items.entrySet()) {
             byte[] value = data.get(keys.get(item.getKey()));
             if (value == null) {
@@ -451,20 +462,80 @@ final class LocalPod {
                 mode |= 0440;
             }
             procs.check(List.of("chmod", Integer.toOctalString(mode), file.toString()), SETUP_TIMEOUT);
-            String first = Path.of(item.getKey()).getName(0).toString();
+        }
+        if (fsGroup >= 0) {
+            procs.check(List.of("chgrp", Long.toString(fsGroup), payload.toString()), SETUP_TIMEOUT);
+            procs.check(List.of("chmod", "2755", payload.toString()), SETUP_TIMEOUT);
+        }
+        return payload;
+    }
+
+    /** The volume's items (path to mode, path to key): those it lists, else every key of the Secret. */
+    private static void secretItems(JsonNode secret, Map<String, byte[]> data, Map<String, Integer> items, Map<String, String> keys) {
+        int defaultMode = secret.path("defaultMode").asInt(0644);
+        if (secret.path("items").isEmpty()) {
+            new java.util.TreeSet<>(data.keySet()).forEach(key -> {
+                keys.put(key, key);
+                items.put(key, defaultMode);
+            });
+        }
+        for (JsonNode item : secret.path("items")) {
+            keys.put(item.path("path").asText(), item.path("key").asText());
+            items.put(item.path("path").asText(), item.path("mode").asInt(defaultMode));
+        }
+    }
+
+    /** The first path element of every item: the links at the top of the volume. */
+    private List<String> topLevel(JsonNode secret) {
+        Map<String, Integer> items = new LinkedHashMap<>();
+        secretItems(secret, secrets.get(secret.path("secretName").asText()), items, new LinkedHashMap<>());
+        List<String> top = new ArrayList<>();
+        for (String path : items.keySet()) {
+            String first = Path.of(path).getName(0).toString();
             if (!top.contains(first)) {
                 top.add(first);
             }
         }
-        Files.createSymbolicLink(dir.resolve("..data"), payload.getFileName());
-        for (String first : top) {
-            Files.createSymbolicLink(dir.resolve(first), Path.of("..data", first));
-        }
-        if (fsGroup >= 0) {
-            procs.check(List.of("chgrp", Long.toString(fsGroup), dir.toString(), payload.toString()), SETUP_TIMEOUT);
-            procs.check(List.of("chmod", "2755", dir.toString(), payload.toString()), SETUP_TIMEOUT);
-        }
+        return top;
     }
+
+    /**
+     * What the kubelet does to the running pod's volumes of a Secret whose data changed (within its sync
+     * period, about a minute): the AtomicWriter writes the new items into a new timestamped directory,
+     * points {@code ..data} at it with one rename and removes the old directory. Files already open keep
+     * their content; the next open sees the new. A daemon that copied the file at start never notices.
+     * Returns how many volumes it updated.
+     */
+    int refreshSecret(String secretName) {
+        if (running.isEmpty()) {
+            return 0;
+        }
+        int updated = 0;
+        long fsGroup = podSpec.path("securityContext").path("fsGroup").asLong(-1);
+        try {
+            for (JsonNode volume : podSpec.path("volumes")) {
+                JsonNode secret = volume.path("secret");
+                if (!secretName.equals(secret.path("secretName").asText(null))) {
+                    continue;
+                }
+                Path dir = volumes.get(volume.path("name").asText());
+                Path old = dir.resolve("..data").toRealPath();
+                Path payload = secretPayload(dir, secret, fsGroup, ++secretUpdates);
+                Path link = dir.resolve("..data_tmp");
+                Files.createSymbolicLink(link, payload.getFileName());
+                Files.move(link, dir.resolve("..data"), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                procs.check(List.of("rm", "-rf", old.toString()), SETUP_TIMEOUT);
+                updated++;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return updated;
+    }
+
+    /** Payloads written into this pod's secret volumes after their first (numbers the new directories). */
+    private int secretUpdates = 1;
 
     /** The StatefulSet's volumeClaimTemplates: one persistent directory per claim and pod. */
     LocalPod withClaims(JsonNode volumeClaimTemplates) {

@@ -86,6 +86,15 @@ class TlsRealDaemonTest {
      * into {@code caDir} (hashed, for X509_CERT_DIR and davix --capath) as {@code test-ca.pem}.
      */
     static Map<String, byte[]> issue(DaemonRun run, JsonNode response, Path caDir) throws IOException {
+        return issue(run, response, caDir, "");
+    }
+
+    /**
+     * As {@link #issue(DaemonRun, JsonNode, Path)}, with a CA of its own: {@code prefix} starts the names of its
+     * files in the client directory ({@code <prefix>ca.crt}, {@code <prefix>server.crt}...) and the CA's
+     * common name, so that a second CA and certificate (a rotation) sit beside the first.
+     */
+    static Map<String, byte[]> issue(DaemonRun run, JsonNode response, Path caDir, String prefix) throws IOException {
         StringBuilder names = new StringBuilder();
         for (JsonNode child : response.path("children")) {
             if ("StatefulSet".equals(child.path("kind").asText())) {
@@ -95,14 +104,15 @@ class TlsRealDaemonTest {
             }
         }
         assertFalse(names.toString().contains("IP:"), names.toString());
-        Path caKey = run.clientFile("ca.key");
-        Path caCert = run.clientFile("ca.crt");
-        Path key = run.clientFile("server.key");
-        Path csr = run.clientFile("server.csr");
-        Path cert = run.clientFile("server.crt");
-        Path ext = run.clientFile("server.ext");
+        Path caKey = run.clientFile(prefix + "ca.key");
+        Path caCert = run.clientFile(prefix + "ca.crt");
+        Path key = run.clientFile(prefix + "server.key");
+        Path csr = run.clientFile(prefix + "server.csr");
+        Path cert = run.clientFile(prefix + "server.crt");
+        Path ext = run.clientFile(prefix + "server.ext");
         Duration t = Duration.ofSeconds(60);
-        run.procs.check(List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=xrootd-hook test CA",
+        String caName = "/CN=xrootd-hook test CA" + (prefix.isEmpty() ? "" : " " + prefix.replaceAll("\\W", ""));
+        run.procs.check(List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", caName,
                 "-keyout", caKey.toString(), "-out", caCert.toString()), t);
         run.procs.check(List.of("openssl", "req", "-new", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=xrootd in-cluster",
                 "-keyout", key.toString(), "-out", csr.toString()), t);
