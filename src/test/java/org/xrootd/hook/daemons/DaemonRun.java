@@ -414,11 +414,19 @@ final class DaemonRun implements AutoCloseable {
                 Duration.ofSeconds(5)).output().strip();
     }
 
+    /** A step of a test, which may throw what the harness and the JDK throw. */
+    interface Action {
+        void run() throws Exception;
+    }
+
     /** Runs a step; on failure adds every container's last log lines to the message. */
-    void explain(Runnable step) {
+    void explain(Action step) {
         try {
             step.run();
-        } catch (AssertionError | RuntimeException e) {
+        } catch (AssertionError | Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
             System.out.println(cluster == null ? "" : cluster.logTails(25));
             fail(e.getMessage() + "\n(container logs: " + workDir.resolve("logs") + ")", e);
         }

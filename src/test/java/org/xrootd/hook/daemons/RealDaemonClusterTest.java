@@ -450,7 +450,7 @@ class RealDaemonClusterTest {
         return run.queryConfig(pod, "cms");
     }
 
-    private void explain(Runnable step) {
+    private void explain(DaemonRun.Action step) {
         run.explain(step);
     }
 

@@ -116,16 +116,7 @@ class SssRotationRealDaemonTest {
     @Order(2)
     @Timeout(600)
     void aNewSecretRollsTheRolesThatMountItOneAfterTheOther() {
-        run.explain(() -> {
-            try {
-                rotate();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-        });
+        run.explain(this::rotate);
     }
 
     private void rotate() throws IOException, InterruptedException {

@@ -19,7 +19,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,47 +54,27 @@ class TokensOutsideRealDaemonTest {
     private static final String NAME = "tko";
     private static final String TLS_SECRET = "tko-tls";
     private static final String CA_SECRET = "tko-issuer-ca";
-    private static final int ISSUER_PORT = 8443;
     private static final String FOREIGN_ISSUER = "https://other-issuer.example.org";
     private static final Duration T = CLIENT_TIMEOUT;
 
     private DaemonRun run;
     private LocalCluster cluster;
     private LocalCluster.Exposed lb;
-    private Path caDir;
-    private Path caCert;
-    private String issuerUrl;
-    private KeyPair issuerKey;
-    private KeyPair foreignKey;
+    private TestIssuer issuer;
     private long clusterStart;
 
     @BeforeAll
     void startCluster() throws Exception {
         run = DaemonRun.open("tokens-outside");
         Prerequisites.requireBinaries("davix-get", "openssl", "curl");
-        String issuerHostName = "issuer.idp." + DaemonRun.NAMESPACE + ".svc." + PodNetwork.CLUSTER_DOMAIN;
-        issuerUrl = "https://" + issuerHostName + ":" + ISSUER_PORT;
+        issuer = TestIssuer.create(run, "xrootd-hook outside token test CA");
         ObjectNode spec = DaemonRun.spec(1, 2);
         spec.putObject("tls").put("secretName", TLS_SECRET);
         ((ObjectNode) spec.path("redirector")).putObject("exposure").putObject("service").put("type", "LoadBalancer");
         ((ObjectNode) spec.path("worker")).putObject("exposure").put("mode", "HostPort").put("advertise", "NodeName");
-        ObjectNode tokens = spec.putObject("tokens");
-        ObjectNode issuer = tokens.putArray("issuers").addObject();
-        issuer.put("name", "test-idp");
-        issuer.put("issuer", issuerUrl);
-        issuer.putArray("basePath").add("/data");
-        tokens.putArray("audience").add(AUDIENCE);
-        tokens.putObject("caBundle").put("secret", CA_SECRET);
+        issuer.addTo(spec, CA_SECRET);
         JsonNode response = run.sync(NAME, spec, 1);
 
-        caDir = run.clientFile("ca");
-        Files.createDirectories(caDir);
-        caCert = run.clientFile("test-ca.crt");
-        Path caKey = run.clientFile("test-ca.key");
-        TokensRealDaemonTest.openssl(run, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
-                "/CN=xrootd-hook outside token test CA", "-keyout", caKey.toString(), "-out", caCert.toString());
-        Files.copy(caCert, caDir.resolve("test-ca.pem"));
-        TokensRealDaemonTest.openssl(run, "rehash", caDir.toString());
         // DNS names only (TlsOutsideRealDaemonTest): nodes, LoadBalancer names, the member headless Services.
         StringBuilder names = new StringBuilder("DNS:*." + PodNetwork.SITE_DOMAIN + ",DNS:*." + DaemonRun.NAMESPACE + ".lb."
                 + PodNetwork.SITE_DOMAIN);
@@ -105,25 +84,11 @@ class TokensOutsideRealDaemonTest {
                 names.append(",DNS:*.").append(domain).append(",DNS:*.").append(domain).append('.').append(PodNetwork.CLUSTER_DOMAIN);
             }
         }
-        Path[] xrootdCert = TokensRealDaemonTest.signed(run, "xrootd", names.toString(), caCert, caKey);
+        Path[] xrootdCert = issuer.signed(run, "xrootd", names.toString());
         cluster = run.cluster(response, Map.of(
                 TLS_SECRET, Map.of("tls.crt", Files.readAllBytes(xrootdCert[0]), "tls.key", Files.readAllBytes(xrootdCert[1])),
-                CA_SECRET, Map.of("ca.crt", Files.readAllBytes(caCert))));
-
-        PodNetwork.Host issuerHost = cluster.servicePod("issuer", "idp");
-        Path[] issuerCert = TokensRealDaemonTest.signed(run, "issuer", "DNS:" + issuerHostName, caCert, caKey);
-        issuerKey = TokensRealDaemonTest.ecKeyPair();
-        foreignKey = TokensRealDaemonTest.ecKeyPair();
-        Path docroot = run.clientFile("issuer-docroot");
-        Files.createDirectories(docroot.resolve(".well-known"));
-        Files.writeString(docroot.resolve(".well-known/openid-configuration"),
-                "{\"issuer\": \"" + issuerUrl + "\", \"jwks_uri\": \"" + issuerUrl + "/jwks.json\"}\n");
-        Files.writeString(docroot.resolve("jwks.json"), TokensRealDaemonTest.jwks(issuerKey, "key-1"));
-        Path server = run.clientFile("issuer.py", TokensRealDaemonTest.ISSUER_SERVER.getBytes(StandardCharsets.UTF_8));
-        cluster.startIn(issuerHost, List.of("python3", server.toString(), docroot.toString(), issuerCert[0].toString(),
-                issuerCert[1].toString(), Integer.toString(ISSUER_PORT)), run.workDir.resolve("issuer.log"));
-        waitFor(Duration.ofSeconds(20), () -> cluster.client(Duration.ofSeconds(5), "curl", "-sS", "-o", "/dev/null", "--cacert",
-                caCert.toString(), issuerUrl + "/.well-known/openid-configuration").ok(), "the issuer answers over HTTPS");
+                CA_SECRET, issuer.caBundle()));
+        issuer.start(run, cluster);
         run.timingsHeader("Tokens from outside (xrootd " + DaemonRun.VERSION + ", 1 redirector, 2 HostPort workers advertising NodeName, "
                 + "LoadBalancer client Service, spec.tls + spec.tokens):");
     }
@@ -160,8 +125,8 @@ class TokensOutsideRealDaemonTest {
             String url = "https://" + lb.name() + ":" + cluster.xrootdPort + lfn;
             Path source = run.clientFile("outside-https-token.txt", "written from outside with a token\n".repeat(50)
                     .getBytes(StandardCharsets.UTF_8));
-            String read = token(issuerKey, issuerUrl, "storage.read:/", 600);
-            String write = token(issuerKey, issuerUrl, "storage.read:/ storage.create:/ storage.modify:/", 600);
+            String read = issuer.token("storage.read:/", 600);
+            String write = issuer.token("storage.read:/ storage.create:/ storage.modify:/", 600);
 
             assertEquals("403", code(curl(null, "-T", source.toString(), url)), "PUT without a token");
             assertEquals("403", code(curl(read, "-T", source.toString(), url)), "PUT with a read token");
@@ -186,11 +151,11 @@ class TokensOutsideRealDaemonTest {
             run.timings.put("pods started -> first authorized outside read done", seconds(since(clusterStart)));
             run.timings.put("outside curl GET: final URL without the token", withoutQuery(finalUrl(get)));
 
-            assertEquals("403", code(curl(token(issuerKey, issuerUrl, "storage.read:/", -60), "-o", back.toString(), url)),
+            assertEquals("403", code(curl(issuer.token("storage.read:/", -60), "-o", back.toString(), url)),
                     "GET with an expired token");
-            assertEquals("403", code(curl(token(foreignKey, FOREIGN_ISSUER, "storage.read:/", 600), "-o", back.toString(), url)),
+            assertEquals("403", code(curl(token(issuer.foreignKey, FOREIGN_ISSUER, "storage.read:/", 600), "-o", back.toString(), url)),
                     "GET with a token of an unknown issuer");
-            assertEquals("403", code(curl(token(foreignKey, issuerUrl, "storage.read:/", 600), "-o", back.toString(), url)),
+            assertEquals("403", code(curl(token(issuer.foreignKey, issuer.url, "storage.read:/", 600), "-o", back.toString(), url)),
                     "GET with a token of the issuer's name, another key");
         });
     }
@@ -204,13 +169,13 @@ class TokensOutsideRealDaemonTest {
             LocalPod holder = run.onlyHolder(lfn);
             String url = "davs://" + lb.name() + ":" + cluster.xrootdPort + lfn;
             Path back = run.clientFile("outside-davix.back");
-            Procs.Result anonymous = cluster.outside(List.of(), T, "davix-get", "--capath", caDir.toString(), url, back.toString());
+            Procs.Result anonymous = cluster.outside(List.of(), T, "davix-get", "--capath", issuer.caDir.toString(), url, back.toString());
             assertFalse(anonymous.ok(), "davix-get without a token: " + anonymous);
-            Procs.Result expired = cluster.outside(List.of(), T, "davix-get", "--capath", caDir.toString(), "-H",
-                    "Authorization: Bearer " + token(issuerKey, issuerUrl, "storage.read:/", -60), url, back.toString());
+            Procs.Result expired = cluster.outside(List.of(), T, "davix-get", "--capath", issuer.caDir.toString(), "-H",
+                    "Authorization: Bearer " + issuer.token("storage.read:/", -60), url, back.toString());
             assertFalse(expired.ok(), "davix-get with an expired token: " + expired);
-            Procs.Result get = cluster.outside(List.of(), T, "davix-get", "--capath", caDir.toString(), "--trace", "header", "-H",
-                    "Authorization: Bearer " + token(issuerKey, issuerUrl, "storage.read:/", 600), url, back.toString());
+            Procs.Result get = cluster.outside(List.of(), T, "davix-get", "--capath", issuer.caDir.toString(), "--trace", "header", "-H",
+                    "Authorization: Bearer " + issuer.token("storage.read:/", 600), url, back.toString());
             assertTrue(get.ok(), "davix-get with a read token: " + get);
             assertArrayEquals(run.written.get(lfn), bytes(back));
             assertEquals(nodeUrl(holder, "https", lfn), withoutQuery(ClientOutput.location(get)), "davix was redirected to the holder's node name");
@@ -226,8 +191,8 @@ class TokensOutsideRealDaemonTest {
             String url = "roots://" + lb.name() + ":" + cluster.xrootdPort + "/" + lfn;
             Path source = run.clientFile("outside-roots-token.txt", "written over roots:// from outside\n".repeat(50)
                     .getBytes(StandardCharsets.UTF_8));
-            String read = token(issuerKey, issuerUrl, "storage.read:/", 600);
-            String write = token(issuerKey, issuerUrl, "storage.read:/ storage.create:/", 600);
+            String read = issuer.token("storage.read:/", 600);
+            String write = issuer.token("storage.read:/ storage.create:/", 600);
 
             Procs.Result anonymous = xrdcp(null, source.toString(), url);
             assertFalse(anonymous.ok(), "roots:// write without a token: " + anonymous);
@@ -251,9 +216,9 @@ class TokensOutsideRealDaemonTest {
                     + ClientOutput.rootRedirect(get));
             Procs.Result noToken = xrdcp(null, "-f", url, back.toString());
             assertFalse(noToken.ok(), "roots:// read without a token: " + noToken);
-            Procs.Result expired = xrdcp(token(issuerKey, issuerUrl, "storage.read:/", -60), "-f", url, back.toString());
+            Procs.Result expired = xrdcp(issuer.token("storage.read:/", -60), "-f", url, back.toString());
             assertFalse(expired.ok(), "roots:// read with an expired token: " + expired);
-            Procs.Result foreign = xrdcp(token(foreignKey, FOREIGN_ISSUER, "storage.read:/", 600), "-f", url, back.toString());
+            Procs.Result foreign = xrdcp(token(issuer.foreignKey, FOREIGN_ISSUER, "storage.read:/", 600), "-f", url, back.toString());
             assertFalse(foreign.ok(), "roots:// read with a token of an unknown issuer: " + foreign);
         });
     }
@@ -268,7 +233,7 @@ class TokensOutsideRealDaemonTest {
 
     /** curl from outside through the LoadBalancer, following the redirect with the token (--location-trusted). */
     private Procs.Result curl(String token, String... args) {
-        return cluster.outside(List.of(), T, TokensRealDaemonTest.curlArgv(caCert, "%{url_effective} %{http_code}", token, args));
+        return cluster.outside(List.of(), T, TokensRealDaemonTest.curlArgv(issuer.caCert, "%{url_effective} %{http_code}", token, args));
     }
 
     private static String code(Procs.Result curl) {
@@ -289,7 +254,7 @@ class TokensOutsideRealDaemonTest {
     private Procs.Result xrdcp(String token, String... args) {
         List<String> argv = new ArrayList<>(List.of("xrdcp", "-s"));
         argv.addAll(List.of(args));
-        List<String> env = new ArrayList<>(List.of("X509_CERT_DIR=" + caDir, "BEARER_TOKEN_FILE=/nonexistent", "XDG_RUNTIME_DIR=/nonexistent"));
+        List<String> env = new ArrayList<>(List.of("X509_CERT_DIR=" + issuer.caDir, "BEARER_TOKEN_FILE=/nonexistent", "XDG_RUNTIME_DIR=/nonexistent"));
         if (token != null) {
             env.add("BEARER_TOKEN=" + token);
         }

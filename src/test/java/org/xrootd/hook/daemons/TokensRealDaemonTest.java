@@ -57,50 +57,30 @@ class TokensRealDaemonTest {
     private static final String TLS_SECRET = "tok-tls";
     private static final String CA_SECRET = "tok-issuer-ca";
     static final String AUDIENCE = "https://tok.example.org";
-    private static final int ISSUER_PORT = 8443;
     private static final Duration T = CLIENT_TIMEOUT;
 
     private DaemonRun run;
     private LocalCluster cluster;
-    private Path caDir;
-    private Path caCert;
-    private String issuerUrl;
-    private KeyPair issuerKey;
-    private KeyPair foreignKey;
+    private TestIssuer issuer;
     private long clusterStart;
     private final List<String> headlessServices = new ArrayList<>();
 
     @BeforeAll
     void startCluster() throws Exception {
         run = DaemonRun.open("tokens");
-        String issuerHostName = "issuer.idp." + DaemonRun.NAMESPACE + ".svc." + PodNetwork.CLUSTER_DOMAIN;
-        issuerUrl = "https://" + issuerHostName + ":" + ISSUER_PORT;
+        issuer = TestIssuer.create(run, "xrootd-hook token test CA");
         ObjectNode spec = DaemonRun.spec(1, 2);
         spec.putObject("tls").put("secretName", TLS_SECRET);
-        ObjectNode tokens = spec.putObject("tokens");
-        ObjectNode issuer = tokens.putArray("issuers").addObject();
-        issuer.put("name", "test-idp");
-        issuer.put("issuer", issuerUrl);
-        issuer.putArray("basePath").add("/data");
-        tokens.putArray("audience").add(AUDIENCE);
-        tokens.putObject("caBundle").put("secret", CA_SECRET);
+        issuer.addTo(spec, CA_SECRET);
         JsonNode response = run.sync(NAME, spec, 1);
         for (JsonNode child : response.path("children")) {
             if ("StatefulSet".equals(child.path("kind").asText())) {
                 headlessServices.add(child.path("spec").path("serviceName").asText());
             }
         }
-        caDir = run.clientFile("ca");
-        Files.createDirectories(caDir);
-        caCert = run.clientFile("test-ca.crt");
-        Path caKey = run.clientFile("test-ca.key");
-        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=xrootd-hook token test CA",
-                "-keyout", caKey.toString(), "-out", caCert.toString());
-        Files.copy(caCert, caDir.resolve("test-ca.pem"));
-        openssl("rehash", caDir.toString());
         // Placeholder Secrets until the pods' addresses are known (pods read Secrets at start).
         cluster = run.cluster(response, Map.of(TLS_SECRET, Map.of("tls.crt", new byte[0], "tls.key", new byte[0]),
-                CA_SECRET, Map.of("ca.crt", Files.readAllBytes(caCert))));
+                CA_SECRET, issuer.caBundle()));
         // The xrootd certificate: the pods' DNS names and the worker IPs the redirector sends clients to
         // (TlsRealDaemonTest).
         StringBuilder names = new StringBuilder();
@@ -111,24 +91,9 @@ class TokensRealDaemonTest {
         }
         // XrdCl 5.5.3 compares an IP only with DNS-type names, curl only with IP-type ones: both.
         cluster.workers.forEach(w -> names.append(",DNS:").append(w.host.ip()).append(",IP:").append(w.host.ip()));
-        Path[] xrootdCert = signed("xrootd", names.toString(), caCert, caKey);
+        Path[] xrootdCert = issuer.signed(run, "xrootd", names.toString());
         cluster.secret(TLS_SECRET, Map.of("tls.crt", Files.readAllBytes(xrootdCert[0]), "tls.key", Files.readAllBytes(xrootdCert[1])));
-
-        // The issuer: its own pod, a certificate from the test CA, the OpenID configuration and the JWKS.
-        PodNetwork.Host issuerHost = cluster.servicePod("issuer", "idp");
-        Path[] issuerCert = signed("issuer", "DNS:" + issuerHostName, caCert, caKey);
-        issuerKey = ecKeyPair();
-        foreignKey = ecKeyPair();
-        Path docroot = run.clientFile("issuer-docroot");
-        Files.createDirectories(docroot.resolve(".well-known"));
-        Files.writeString(docroot.resolve(".well-known/openid-configuration"),
-                "{\"issuer\": \"" + issuerUrl + "\", \"jwks_uri\": \"" + issuerUrl + "/jwks.json\"}\n");
-        Files.writeString(docroot.resolve("jwks.json"), jwks(issuerKey, "key-1"));
-        Path server = run.clientFile("issuer.py", ISSUER_SERVER.getBytes(StandardCharsets.UTF_8));
-        cluster.startIn(issuerHost, List.of("python3", server.toString(), docroot.toString(), issuerCert[0].toString(),
-                issuerCert[1].toString(), Integer.toString(ISSUER_PORT)), run.workDir.resolve("issuer.log"));
-        waitFor(Duration.ofSeconds(20), () -> cluster.client(Duration.ofSeconds(5), "curl", "-sS", "-o", "/dev/null", "--cacert",
-                caCert.toString(), issuerUrl + "/.well-known/openid-configuration").ok(), "the issuer answers over HTTPS");
+        issuer.start(run, cluster);
         run.timingsHeader("Token real-daemon timings (xrootd " + DaemonRun.VERSION + ", 1 redirector, 2 workers, spec.tls + spec.tokens):");
     }
 
@@ -154,7 +119,7 @@ class TokensRealDaemonTest {
             // The init container extended the system bundle the xrootd container sees.
             LocalPod w0 = cluster.workers.get(0);
             String bundle = DaemonRun.read(w0.hostPath("xrootd", "/etc/ssl/certs/ca-certificates.crt"));
-            assertTrue(bundle.contains(DaemonRun.read(caCert).strip()), "the test CA is in the xrootd container's bundle");
+            assertTrue(bundle.contains(DaemonRun.read(issuer.caCert).strip()), "the test CA is in the xrootd container's bundle");
             assertTrue(bundle.length() > 100_000, "the image's own CAs are still there (" + bundle.length() + " bytes)");
         });
     }
@@ -168,8 +133,8 @@ class TokensRealDaemonTest {
             String lfn = "/data/https-token.txt";
             String url = "https://" + LocalCluster.dnsName(r0) + ":" + cluster.xrootdPort + lfn;
             Path source = run.clientFile("https-token.txt", "written with a token\n".repeat(50).getBytes(StandardCharsets.UTF_8));
-            String read = token(issuerKey, issuerUrl, "storage.read:/", 600);
-            String write = token(issuerKey, issuerUrl, "storage.read:/ storage.create:/ storage.modify:/", 600);
+            String read = issuer.token("storage.read:/", 600);
+            String write = issuer.token("storage.read:/ storage.create:/ storage.modify:/", 600);
 
             Procs.Result anonymousPut = curl(null, "-T", source.toString(), url);
             assertEquals("403", code(anonymousPut), "PUT without a token: " + anonymousPut);
@@ -192,13 +157,13 @@ class TokensRealDaemonTest {
             run.timings.put("HTTPS GET with a read token through the redirector (redirect + read)", seconds(since(begin)));
             run.timings.put("pods started -> first authorized read done", seconds(since(clusterStart)));
 
-            String expired = token(issuerKey, issuerUrl, "storage.read:/", -60);
+            String expired = issuer.token("storage.read:/", -60);
             assertEquals("403", code(curl(expired, "-o", back.toString(), url)), "GET with an expired token");
-            String foreign = token(foreignKey, "https://other-issuer.example.org", "storage.read:/", 600);
+            String foreign = token(issuer.foreignKey, "https://other-issuer.example.org", "storage.read:/", 600);
             assertEquals("403", code(curl(foreign, "-o", back.toString(), url)), "GET with a token of an unknown issuer");
-            String forged = token(foreignKey, issuerUrl, "storage.read:/", 600);
+            String forged = token(issuer.foreignKey, issuer.url, "storage.read:/", 600);
             assertEquals("403", code(curl(forged, "-o", back.toString(), url)), "GET with a token of the issuer's name, another key");
-            String outsideBase = token(issuerKey, issuerUrl, "storage.read:/elsewhere", 600);
+            String outsideBase = issuer.token("storage.read:/elsewhere", 600);
             assertEquals("403", code(curl(outsideBase, "-o", back.toString(), url)), "GET with a read token for another path");
         });
     }
@@ -212,8 +177,8 @@ class TokensRealDaemonTest {
             String lfn = "/data/roots-token.txt";
             String url = "roots://" + LocalCluster.dnsName(r0) + ":" + cluster.xrootdPort + "/" + lfn;
             Path source = run.clientFile("roots-token.txt", "written over roots:// with a token\n".repeat(50).getBytes(StandardCharsets.UTF_8));
-            String read = token(issuerKey, issuerUrl, "storage.read:/", 600);
-            String write = token(issuerKey, issuerUrl, "storage.read:/ storage.create:/", 600);
+            String read = issuer.token("storage.read:/", 600);
+            String write = issuer.token("storage.read:/ storage.create:/", 600);
 
             Procs.Result anonymous = xrdcp(null, source.toString(), url);
             assertFalse(anonymous.ok(), "roots:// write without a token: " + anonymous);
@@ -245,9 +210,9 @@ class TokensRealDaemonTest {
             run.timings.put("roots:// read with a read token through the redirector", seconds(get.took()));
             Procs.Result noToken = xrdcp(null, "-f", url, back.toString());
             assertFalse(noToken.ok(), "roots:// read without a token: " + noToken);
-            Procs.Result expired = xrdcp(token(issuerKey, issuerUrl, "storage.read:/", -60), "-f", url, back.toString());
+            Procs.Result expired = xrdcp(issuer.token("storage.read:/", -60), "-f", url, back.toString());
             assertFalse(expired.ok(), "roots:// read with an expired token: " + expired);
-            Procs.Result foreign = xrdcp(token(foreignKey, "https://other-issuer.example.org", "storage.read:/", 600), "-f", url,
+            Procs.Result foreign = xrdcp(token(issuer.foreignKey, "https://other-issuer.example.org", "storage.read:/", 600), "-f", url,
                     back.toString());
             assertFalse(foreign.ok(), "roots:// read with a token of an unknown issuer: " + foreign);
         });
@@ -264,9 +229,9 @@ class TokensRealDaemonTest {
         run.explain(() -> {
             LocalPod r0 = cluster.redirectors.get(0);
             String dir = "/data/made-through-the-redirector";
-            String write = token(issuerKey, issuerUrl, "storage.read:/ storage.create:/ storage.modify:/", 600);
+            String write = issuer.token("storage.read:/ storage.create:/ storage.modify:/", 600);
             String host = "roots://" + LocalCluster.dnsName(r0) + ":" + cluster.xrootdPort;
-            Procs.Result readOnly = cluster.clientWith(env(token(issuerKey, issuerUrl, "storage.read:/", 600)), T,
+            Procs.Result readOnly = cluster.clientWith(env(issuer.token("storage.read:/", 600)), T,
                     "xrdfs", host, "mkdir", dir + "-refused");
             assertFalse(readOnly.ok(), "mkdir with a read token: " + readOnly);
             long begin = System.nanoTime();
@@ -298,10 +263,10 @@ class TokensRealDaemonTest {
             String lfn = "/data/https-token.txt";
             String url = "davs://" + LocalCluster.dnsName(r0) + ":" + cluster.xrootdPort + lfn;
             Path back = run.clientFile("davix.back");
-            Procs.Result anonymous = cluster.client(T, "davix-get", "--capath", caDir.toString(), url, back.toString());
+            Procs.Result anonymous = cluster.client(T, "davix-get", "--capath", issuer.caDir.toString(), url, back.toString());
             assertFalse(anonymous.ok(), "davix-get without a token: " + anonymous);
-            Procs.Result get = cluster.client(T, "davix-get", "--capath", caDir.toString(), "-H",
-                    "Authorization: Bearer " + token(issuerKey, issuerUrl, "storage.read:/", 600), url, back.toString());
+            Procs.Result get = cluster.client(T, "davix-get", "--capath", issuer.caDir.toString(), "-H",
+                    "Authorization: Bearer " + issuer.token("storage.read:/", 600), url, back.toString());
             assertTrue(get.ok(), "davix-get with a read token: " + get);
             assertArrayEquals(run.written.get(lfn), bytes(back));
         });
@@ -311,7 +276,7 @@ class TokensRealDaemonTest {
 
     /** curl through the redirector, following the redirect with the token (see docs: --location-trusted). */
     private Procs.Result curl(String token, String... args) {
-        return cluster.client(T, curlArgv(caCert, "%{http_code}", token, args));
+        return cluster.client(T, curlArgv(issuer.caCert, "%{http_code}", token, args));
     }
 
     /**
@@ -345,7 +310,7 @@ class TokensRealDaemonTest {
 
     /** The client's environment: the test CA, and the token in BEARER_TOKEN (WLCG bearer token discovery) if any. */
     private List<String> env(String token) {
-        List<String> env = new ArrayList<>(List.of("X509_CERT_DIR=" + caDir, "XRD_LOGLEVEL=Error",
+        List<String> env = new ArrayList<>(List.of("X509_CERT_DIR=" + issuer.caDir, "XRD_LOGLEVEL=Error",
                 "BEARER_TOKEN_FILE=/nonexistent", "XDG_RUNTIME_DIR=/nonexistent"));
         if (token != null) {
             env.add("BEARER_TOKEN=" + token);
@@ -365,10 +330,6 @@ class TokensRealDaemonTest {
             "server.socket = context.wrap_socket(server.socket, server_side=True)",
             "server.serve_forever()", "");
 
-    private void openssl(String... args) {
-        openssl(run, args);
-    }
-
     static void openssl(DaemonRun run, String... args) {
         List<String> argv = new ArrayList<>(List.of("openssl"));
         argv.addAll(List.of(args));
@@ -376,10 +337,6 @@ class TokensRealDaemonTest {
     }
 
     /** A key and a certificate for {@code subjectAltName}, signed by the test CA: {cert, key}. */
-    private Path[] signed(String name, String subjectAltName, Path ca, Path caKey) throws IOException {
-        return signed(run, name, subjectAltName, ca, caKey);
-    }
-
     static Path[] signed(DaemonRun run, String name, String subjectAltName, Path ca, Path caKey) throws IOException {
         Path key = run.clientFile(name + ".key");
         Path csr = run.clientFile(name + ".csr");
