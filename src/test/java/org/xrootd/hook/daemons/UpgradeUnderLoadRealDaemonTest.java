@@ -255,9 +255,10 @@ class UpgradeUnderLoadRealDaemonTest {
         assertTrue(retried.get() <= 1, retried.get() + " write attempts retried: " + slowWrites);
         // A read whose file's only holder is away is told to wait `cms.delay service` and asks again: 15 s, the
         // XRootD default, made the longest read 15.1-15.4 s in every run; with `service 2` (the hook's since
-        // 2026-12-06) 6.1 s, the longest being a read asked while a restarted manager waited for its workers.
-        // 12 s keeps a margin for a loaded machine and fails on a single 15 s wait.
-        assertTrue(longestGoodRead.compareTo(Duration.ofSeconds(12)) <= 0, "longest read that succeeded " + seconds(longestGoodRead)
+        // 2026-12-06) 6.1 and 9.3 s, each a read asked while the restarted first manager waited for its first
+        // worker (a worker's cmsd retries a lost manager every 6 s). 14 s keeps a margin for a loaded machine
+        // and fails on a single 15 s wait.
+        assertTrue(longestGoodRead.compareTo(Duration.ofSeconds(14)) <= 0, "longest read that succeeded " + seconds(longestGoodRead)
                 + ": " + slowReads);
         assertTrue(longestWrite.compareTo(Duration.ofSeconds(20)) <= 0, "longest write " + seconds(longestWrite) + ": " + slowWrites);
     }
