@@ -70,7 +70,7 @@ class SupervisorChildrenTest {
             assertTrue(lines.stream().noneMatch(l -> l.contains("drop 60")), component + ": " + lines);
         }
         List<String> upTo64 = XrootdConf.renderFor(withWorkers(64), Component.REDIRECTOR).lines().map(String::strip).toList();
-        assertTrue(upTo64.contains("cms.delay startup 1 servers 1 lookup 1 qdl 1 drop 60"), upTo64.toString());
+        assertTrue(upTo64.contains("cms.delay startup 1 servers 1 lookup 1 qdl 1 service 2 drop 60"), upTo64.toString());
         assertTrue(XrootdConf.renderFor(withWorkers(65), Component.WORKER).lines().noneMatch(l -> l.contains("cms.delay")));
     }
 

@@ -43,7 +43,7 @@ class XrootdConfTest {
     @Test
     void managerDelaysAreTunedForKubernetes() {
         String config = XrootdConf.render(Samples.sample());
-        assertTrue(config.contains("cms.delay startup 1 servers 1 lookup 1 qdl 1 drop 60"));
+        assertTrue(config.contains("cms.delay startup 1 servers 1 lookup 1 qdl 1 service 2 drop 60"));
         assertTrue(config.contains("cms.conwait 1"));
     }
 
