@@ -20,6 +20,11 @@ import org.xrootd.hook.json.ReadBack;
  * or "namespace/name" (hook v2). Lookups go by the object's own name so both key styles work; every
  * entry of the request is kept, even two that claim the same name, so that none is ever left out of a
  * response that means to keep them all.
+ *
+ * <p>Read from a request, every object these methods hand out ({@link #get}, {@link #ofKind}, {@link #all})
+ * is the request reader's lean tree of the child: only the fields the hook reads (see {@link #get}). A new
+ * reader of another field must add it to {@link RequestReader}'s lean tree or read {@link #whole}
+ * (RequestReaderOracleTest compares the answers with those from the whole tree on the fixtures and random requests).
  */
 public final class ObservedChildren {
     public static final String STATEFUL_SET = ChildKind.STATEFUL_SET.key();
