@@ -34,7 +34,16 @@ public record HookRequest(ObjectNode parent, ObservedChildren children, JsonNode
     }
 
     public static HookRequest parse(byte[] body) throws BadRequestException {
-        RequestReader.Result read = readJson(body);
+        return parse(body, RequestReader::read);
+    }
+
+    /** How a body becomes a tree: {@link RequestReader#read}, or a test's reference reader. */
+    interface Reader {
+        RequestReader.Result read(byte[] body) throws IOException;
+    }
+
+    static HookRequest parse(byte[] body, Reader reader) throws BadRequestException {
+        RequestReader.Result read = readJson(body, reader);
         JsonNode root = read.root();
         if (!root.isObject()) {
             throw new BadRequestException("the request body must be a JSON object with a 'parent'");
@@ -62,7 +71,7 @@ public record HookRequest(ObjectNode parent, ObservedChildren children, JsonNode
         JsonNode related = objectMap(root, "related");
         JsonNode children = objectMap(root, "children");
         checkChildren(children, metadata.path("uid"));
-        return new HookRequest((ObjectNode) parent, ObservedChildren.of(children, read.lastApplied()),
+        return new HookRequest((ObjectNode) parent, ObservedChildren.of(children, read.lastApplied(), read.observed()),
                 related, finalizing != null && finalizing.asBoolean(false), declaredChildren(root.path("controller")));
     }
 
@@ -126,12 +135,16 @@ public record HookRequest(ObjectNode parent, ObservedChildren children, JsonNode
 
     /** Reads JSON strictly: UTF-8 only, one value, no duplicate keys, no NaN, within the parser's limits. */
     static RequestReader.Result readJson(byte[] body) throws BadRequestException {
+        return readJson(body, RequestReader::read);
+    }
+
+    private static RequestReader.Result readJson(byte[] body, Reader reader) throws BadRequestException {
         if (body == null || body.length == 0) {
             throw new BadRequestException("the request body is empty");
         }
         checkUtf8(body);
         try {
-            RequestReader.Result read = RequestReader.read(body);
+            RequestReader.Result read = reader.read(body);
             if (read.root() == null || read.root().isMissingNode()) {
                 throw new BadRequestException("the request body is empty");
             }

@@ -20,6 +20,11 @@ import org.xrootd.hook.json.ReadBack;
  * or "namespace/name" (hook v2). Lookups go by the object's own name so both key styles work; every
  * entry of the request is kept, even two that claim the same name, so that none is ever left out of a
  * response that means to keep them all.
+ *
+ * <p>Read from a request, every object these methods hand out ({@link #get}, {@link #ofKind}, {@link #all})
+ * is the request reader's lean tree of the child: only the fields the hook reads (see {@link #get}). A new
+ * reader of another field must add it to {@link RequestReader}'s lean tree or read {@link #whole}
+ * (RequestReaderOracleTest compares the answers with those from the whole tree on the fixtures and random requests).
  */
 public final class ObservedChildren {
     public static final String STATEFUL_SET = ChildKind.STATEFUL_SET.key();
@@ -44,8 +49,18 @@ public final class ObservedChildren {
         return mapper;
     }
 
-    /** One observed child: its kind key, its key in the request, the name Metacontroller knows it by. */
-    private record Entry(String kindKey, String key, String name, ObjectNode object, RequestReader.LastApplied lastApplied) {}
+    /**
+     * One observed child: its kind key, its key in the request, the name Metacontroller knows it by, the tree
+     * of what the hook reads of it, and (when read from a request) its place in the body, from which the whole
+     * child is read on demand.
+     */
+    private record Entry(String kindKey, String key, String name, ObjectNode object, RequestReader.LastApplied lastApplied,
+                         RequestReader.Slice slice) {
+        /** The whole child: what the request reader left out of {@link #object()} read from the body. */
+        ObjectNode whole() {
+            return slice == null ? object : slice.tree();
+        }
+    }
 
     /** Sorted by kind and key, so that whatever is derived from the observed set comes out in a stable order. */
     private final Map<String, Map<String, Entry>> byKind;
@@ -55,11 +70,15 @@ public final class ObservedChildren {
     }
 
     public static ObservedChildren of(JsonNode children) {
-        return of(children, Map.of());
+        return of(children, Map.of(), Map.of());
     }
 
-    /** {@code lastApplied}: the annotations the request reader kept out of the children's trees. */
-    static ObservedChildren of(JsonNode children, Map<ObjectNode, RequestReader.LastApplied> lastApplied) {
+    /**
+     * {@code lastApplied}: the annotations the request reader kept out of the children's trees;
+     * {@code slices}: where each child is in the body, for what the reader left out of its tree.
+     */
+    static ObservedChildren of(JsonNode children, Map<ObjectNode, RequestReader.LastApplied> lastApplied,
+                               Map<ObjectNode, RequestReader.Slice> slices) {
         Map<String, Map<String, Entry>> byKind = new TreeMap<>();
         children.fields().forEachRemaining(kind -> {
             if (!kind.getValue().isObject()) {
@@ -69,7 +88,7 @@ public final class ObservedChildren {
             kind.getValue().fields().forEachRemaining(entry -> {
                 ObjectNode object = (ObjectNode) entry.getValue();
                 objects.put(entry.getKey(), new Entry(kind.getKey(), entry.getKey(), nameOf(entry.getKey(), object), object,
-                        lastApplied.get(object)));
+                        lastApplied.get(object), slices.get(object)));
             });
             byKind.put(kind.getKey(), objects);
         });
@@ -88,9 +107,21 @@ public final class ObservedChildren {
         return key.substring(key.lastIndexOf('/') + 1);
     }
 
+    /**
+     * The observed child of {@code kind} named {@code name}, as far as the hook reads observed children: read
+     * from a request, its apiVersion, kind, metadata (managedFields as their times, without the last-applied
+     * annotation) and status, and of a StatefulSet its spec with only each container's name and image in the
+     * pod template's spec (see {@link RequestReader}). {@link #whole} has the rest.
+     */
     public Optional<ObjectNode> get(String kind, String name) {
         return byKind.getOrDefault(kind, Map.of()).values().stream()
                 .filter(entry -> entry.name().equals(name)).map(Entry::object).findFirst();
+    }
+
+    /** The observed child of {@code kind} named {@code name} with every field, read from the request's body on demand. */
+    public Optional<ObjectNode> whole(String kind, String name) {
+        return byKind.getOrDefault(kind, Map.of()).values().stream()
+                .filter(entry -> entry.name().equals(name)).map(Entry::whole).findFirst();
     }
 
     /**
@@ -213,7 +244,7 @@ public final class ObservedChildren {
      */
     private static ObjectNode unchanged(Entry entry) {
         ObjectNode observed = entry.object();
-        ObjectNode child = lastApplied(entry).orElseGet(() -> fromObserved(observed));
+        ObjectNode child = lastApplied(entry).orElseGet(() -> fromObserved(entry.whole()));
         int dot = entry.kindKey().indexOf('.');
         if (dot > 0) {
             child.put("kind", entry.kindKey().substring(0, dot));

@@ -22,9 +22,25 @@ import org.xrootd.hook.testkit.Repo;
 class RequestReaderTest {
     private static final String LAST_APPLIED = ObservedChildren.LAST_APPLIED;
 
-    /** The tree Jackson reads, from what the reader gives: its tree with the set-aside annotations put back. */
+    /**
+     * The tree Jackson reads, from what the reader gives: its tree with each observed child read whole from its
+     * place in the body and the set-aside annotations put back.
+     */
     private static JsonNode reassembled(RequestReader.Result read) {
         JsonNode root = read.root().deepCopy();
+        int whole = 0;
+        for (var kinds = read.root().path("children").fields(); kinds.hasNext(); ) {
+            var kind = kinds.next();
+            for (var objects = kind.getValue().fields(); objects.hasNext(); ) {
+                var child = objects.next();
+                RequestReader.Slice slice = read.observed().get(child.getValue());
+                if (slice != null) {
+                    ((ObjectNode) root.path("children").path(kind.getKey())).set(child.getKey(), slice.tree());
+                    whole++;
+                }
+            }
+        }
+        assertEquals(read.observed().size(), whole, "every slice belongs to an observed child");
         for (Map.Entry<ObjectNode, RequestReader.LastApplied> entry : read.lastApplied().entrySet()) {
             boolean placed = false;
             for (JsonNode kind : read.root().path("children")) {
@@ -95,7 +111,8 @@ class RequestReaderTest {
         assertEquals(times, read.root().at("/parent/metadata/managedFields"));
         assertEquals(times, read.root().at("/children/ConfigMap.v1/c/metadata/managedFields"));
         // Elsewhere a field of that name is an ordinary value.
-        assertEquals(Json.MAPPER.readTree("[{\"f\":1}]"), read.root().at("/children/ConfigMap.v1/c/data/managedFields"));
+        assertEquals(Json.MAPPER.readTree("[{\"f\":1}]"), read.observed().get(read.root().at("/children/ConfigMap.v1/c"))
+                .tree().at("/data/managedFields"));
         assertEquals(Json.MAPPER.readTree("[{\"f\":1}]"), read.root().at("/related/Secret.v1/s/metadata/managedFields"));
         // Not a list: read as it is.
         String object = "{\"parent\":{\"metadata\":{\"managedFields\":{\"time\":5,\"x\":{\"y\":1}}}}}";
