@@ -428,6 +428,10 @@ final class DaemonRun implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
             System.out.println(cluster == null ? "" : cluster.logTails(25));
+            List<String> restarts = cluster == null ? List.of() : cluster.restartEvents();
+            if (!restarts.isEmpty()) {
+                System.out.println("containers the emulated kubelet restarted during the run:\n" + String.join("\n", restarts));
+            }
             fail(e.getMessage() + "\n(container logs: " + workDir.resolve("logs") + ")", e);
         }
     }
@@ -443,6 +447,11 @@ final class DaemonRun implements AutoCloseable {
      */
     @Override
     public void close() throws IOException {
+        if (cluster != null) {
+            // A crash is part of every run's report, whether or not a test failed on it.
+            timings.put("containers restarted by the emulated kubelet (CrashLoopBackOff from "
+                    + LocalPod.RESTART_BACKOFF.toSeconds() + " s)", cluster.restartSummary());
+        }
         try {
             if (cluster != null) {
                 cluster.close();

@@ -819,6 +819,31 @@ final class LocalCluster implements AutoCloseable {
     }
 
     /** Last lines of every container log, for failure messages. */
+    /**
+     * Every container exit the emulated kubelet restarted ({@link LocalPod#restartEvents}), of members and
+     * foreign pods, each with the last lines of the container's log.
+     */
+    List<String> restartEvents() {
+        List<LocalPod> pods = new ArrayList<>(allPods());
+        pods.addAll(foreign);
+        List<String> events = new ArrayList<>();
+        for (LocalPod pod : pods) {
+            synchronized (pod.restartEvents) {
+                events.addAll(pod.restartEvents);
+            }
+        }
+        return events;
+    }
+
+    /** How many restarts each restarted container had over the run ("pod/container: N"), or "none". */
+    String restartSummary() {
+        Map<String, Integer> counts = new java.util.TreeMap<>();
+        for (String event : restartEvents()) {
+            counts.merge(event.substring(0, event.indexOf(' ')), 1, Integer::sum);
+        }
+        return counts.isEmpty() ? "none" : counts.toString();
+    }
+
     String logTails(int lines) {
         StringBuilder out = new StringBuilder();
         try (var files = Files.list(workDir.resolve("logs"))) {

@@ -45,8 +45,10 @@ import java.util.Map;
  *       readOnlyRootFilesystem: true.
  * </ul>
  *
- * Each container has a PID namespace of its own, with its command as process 1. Not emulated: an IPC
- * namespace, seccomp, cgroups and
+ * Each container has a PID namespace of its own, with its command as process 1. A container whose
+ * process exits is restarted in the same pod ({@code restartPolicy: Always}, the only policy a StatefulSet
+ * admits) after the kubelet's back-off ({@link #RESTART_BACKOFF}); see {@link #restartEvents}. Not emulated:
+ * restarts for a failing liveness probe, an IPC namespace, seccomp, cgroups and
  * resource limits, image pulls, Service environment variables, /dev/pts, a tmpfs /dev and /dev/shm.
  */
 final class LocalPod {
@@ -100,9 +102,26 @@ final class LocalPod {
     private final Path claimsDir;
     private final Path workDir;
     private final Procs procs;
+    /** Each container's current process (also an exited one waiting for its restart); guarded by this. */
     private final Map<String, Process> running = new LinkedHashMap<>();
-    /** Each running container's root directory (an overlay mount inside its mount namespace). */
+    /** Each running container's root directory (an overlay mount inside its mount namespace); guarded by this. */
     private final Map<String, Path> roots = new LinkedHashMap<>();
+    /**
+     * Bumped by every start, stop and kill: a container's exit seen under an older value belongs to a pod
+     * that is being (or was) deleted or replaced, which the kubelet does not restart. Guarded by this.
+     */
+    private int lifecycle;
+    /** Restarts of each container of the current incarnation, as the pod status' restartCount. Guarded by this. */
+    private final Map<String, Integer> restarts = new LinkedHashMap<>();
+    /** When each container's current process started (System.nanoTime); for the back-off reset. Guarded by this. */
+    private final Map<String, Long> startedAt = new LinkedHashMap<>();
+    /** Each container's next back-off (the kubelet's per-container flowcontrol.Backoff entry). Guarded by this. */
+    private final Map<String, Duration> nextBackoff = new LinkedHashMap<>();
+    /**
+     * Every container exit the emulated kubelet restarted (or will restart) over all incarnations, oldest
+     * first: pod/container, exit code, how long it ran, the back-off, and the last lines of its log.
+     */
+    final List<String> restartEvents = java.util.Collections.synchronizedList(new ArrayList<>());
     private final Map<String, Path> claims = new LinkedHashMap<>();
     private Map<String, Path> volumes = Map.of();
     private int incarnation;
@@ -132,7 +151,7 @@ final class LocalPod {
     }
 
     /** The pod template the next incarnation is made from: what a StatefulSet's update revision changes. */
-    void template(JsonNode template) {
+    synchronized void template(JsonNode template) {
         if (!running.isEmpty()) {
             throw new IllegalStateException(name + " is running: a pod's spec does not change, it is replaced");
         }
@@ -174,8 +193,17 @@ final class LocalPod {
         throw new IllegalArgumentException(name + " has no container " + containerName);
     }
 
-    Path log(String containerName) {
-        return workDir.resolve("logs").resolve(name + "_" + containerName + "_" + incarnation + ".log");
+    /**
+     * The log of the container's current process (what {@code kubectl logs} shows): one file per
+     * incarnation, and one more per restart ({@code .restart<N>}; the one before is {@code --previous}).
+     */
+    synchronized Path log(String containerName) {
+        return log(containerName, restarts.getOrDefault(containerName, 0));
+    }
+
+    private Path log(String containerName, int restart) {
+        return workDir.resolve("logs").resolve(name + "_" + containerName + "_" + incarnation
+                + (restart == 0 ? "" : ".restart" + restart) + ".log");
     }
 
     /**
@@ -203,21 +231,105 @@ final class LocalPod {
     }
 
     /** Creates (a new incarnation of) the pod: fresh emptyDirs, then every container in template order. */
-    void start() {
+    synchronized void start() {
         if (!running.isEmpty()) {
             throw new IllegalStateException(name + " is running");
         }
         incarnation++;
+        lifecycle++;
+        restarts.clear();
+        nextBackoff.clear();
         volumes = prepareVolumes();
         roots.clear();
         runInitContainers();
         for (String containerName : containerNames()) {
-            JsonNode c = container(containerName);
-            Path containerDir = podDir.resolve("incarnation-" + incarnation).resolve("containers").resolve(containerName);
-            List<String> bindFiles = prepareContainer(c, containerName, containerDir);
-            roots.put(containerName, containerDir.resolve("root"));
-            running.put(containerName, procs.start(launcher(c, volumes, containerDir, bindFiles), log(containerName)));
+            launch(containerName);
         }
+    }
+
+    /**
+     * The kubelet's CrashLoopBackOff (kuberuntime_manager.go doBackOff with flowcontrol.Backoff): 10 s,
+     * doubled at each restart up to 300 s, back to 10 s once a container ran 10 minutes. The kubelet lets
+     * a container's first exit restart at its next pod sync (about 1 s) and waits 10 s from the second
+     * on; this emulation waits 10 s already before the first restart, never less than the kubelet.
+     */
+    static final Duration RESTART_BACKOFF = Duration.ofSeconds(10);
+    static final Duration RESTART_BACKOFF_MAX = Duration.ofSeconds(300);
+    private static final Duration RESTART_BACKOFF_RESET = Duration.ofMinutes(10);
+
+    /** Starts the container's process (first start or restart) and watches for its exit. Holds this. */
+    private void launch(String containerName) {
+        JsonNode c = container(containerName);
+        int restart = restarts.getOrDefault(containerName, 0);
+        Path containerDir = podDir.resolve("incarnation-" + incarnation).resolve("containers")
+                .resolve(containerName + (restart == 0 ? "" : "-restart" + restart));
+        List<String> bindFiles = prepareContainer(c, containerName, containerDir);
+        roots.put(containerName, containerDir.resolve("root"));
+        Process process = procs.start(launcher(c, volumes, containerDir, bindFiles), log(containerName, restart));
+        running.put(containerName, process);
+        startedAt.put(containerName, System.nanoTime());
+        int seen = lifecycle;
+        process.onExit().thenRun(() -> exited(containerName, process, seen));
+    }
+
+    /**
+     * A container's process exited while its pod was not being deleted: as the kubelet with {@code
+     * restartPolicy: Always}, the container is started again in the same pod (same network namespace and
+     * IP, same volumes, a fresh root filesystem) after its back-off. The exit is printed and recorded.
+     */
+    private void exited(String containerName, Process process, int seen) {
+        Duration backoff;
+        synchronized (this) {
+            if (seen != lifecycle || running.get(containerName) != process) {
+                return;
+            }
+            Duration ran = Duration.ofNanos(System.nanoTime() - startedAt.get(containerName));
+            backoff = ran.compareTo(RESTART_BACKOFF_RESET) >= 0 ? RESTART_BACKOFF
+                    : nextBackoff.getOrDefault(containerName, RESTART_BACKOFF);
+            Duration doubled = backoff.multipliedBy(2);
+            nextBackoff.put(containerName, doubled.compareTo(RESTART_BACKOFF_MAX) > 0 ? RESTART_BACKOFF_MAX : doubled);
+            int restart = restarts.getOrDefault(containerName, 0) + 1;
+            String event = String.format("%s/%s (incarnation %d) exited with exit code %d after %.1f s; restart %d in %d s"
+                    + " (CrashLoopBackOff). Last lines of %s:%n%s", name, containerName, incarnation, process.exitValue(),
+                    ran.toMillis() / 1000.0, restart, backoff.toSeconds(), log(containerName).getFileName(), tail(log(containerName), 15));
+            restartEvents.add(event);
+            System.out.println("emulated kubelet: " + event);
+        }
+        Thread restarter = new Thread(() -> {
+            if (!DaemonRun.sleep(backoff)) {
+                return;
+            }
+            synchronized (this) {
+                if (seen != lifecycle || running.get(containerName) != process) {
+                    return;
+                }
+                restarts.merge(containerName, 1, Integer::sum);
+                try {
+                    launch(containerName);
+                } catch (RuntimeException e) {
+                    restartEvents.add(name + "/" + containerName + ": restart failed: " + e);
+                }
+            }
+        }, name + "/" + containerName + " restart");
+        restarter.setDaemon(true);
+        restarter.start();
+    }
+
+    /** The last {@code lines} lines of a log (which may hold binary bytes). */
+    static String tail(Path log, int lines) {
+        try {
+            List<String> all = java.util.Arrays.asList(new String(Files.readAllBytes(log), StandardCharsets.ISO_8859_1).split("\n"));
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(" + log + " unreadable: " + e + ")";
+        }
+    }
+
+    /** How many times each container of the current incarnation was restarted (the pod status' restartCount). */
+    synchronized Map<String, Integer> restartCounts() {
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        containerNames().forEach(c -> counts.put(c, restarts.getOrDefault(c, 0)));
+        return counts;
     }
 
     /**
@@ -271,7 +383,7 @@ final class LocalPod {
      * The next incarnation runs with this network identity (a new IP): what a pod that is deleted and
      * re-created elsewhere gets. Only between incarnations.
      */
-    void readdress(PodNetwork.Host newHost) {
+    synchronized void readdress(PodNetwork.Host newHost) {
         if (!running.isEmpty()) {
             throw new IllegalStateException(name + " is running");
         }
@@ -289,7 +401,12 @@ final class LocalPod {
         long grace = podSpec.path("terminationGracePeriodSeconds").asLong(30);
         long deadline = begin + Duration.ofSeconds(grace).toNanos();
         List<Thread> stopping = new ArrayList<>();
-        for (Map.Entry<String, Process> entry : running.entrySet()) {
+        Map<String, Process> containers;
+        synchronized (this) {
+            lifecycle++;
+            containers = new LinkedHashMap<>(running);
+        }
+        for (Map.Entry<String, Process> entry : containers.entrySet()) {
             JsonNode hook = container(entry.getKey()).path("lifecycle").path("preStop");
             if (!hook.isMissingNode() && !hook.has("exec")) {
                 throw new IllegalStateException("preStop kind not emulated: " + hook);
@@ -313,7 +430,7 @@ final class LocalPod {
                 Thread.currentThread().interrupt();
             }
         }
-        for (Process process : running.values()) {
+        for (Process process : containers.values()) {
             try {
                 long left = Math.max(0, deadline - System.nanoTime());
                 if (!process.waitFor(left, java.util.concurrent.TimeUnit.NANOSECONDS)) {
@@ -325,8 +442,10 @@ final class LocalPod {
             }
         }
         Duration took = Duration.ofNanos(System.nanoTime() - begin);
-        lastExit = containerStates();
-        running.clear();
+        synchronized (this) {
+            lastExit = containerStates();
+            running.clear();
+        }
         return took;
     }
 
@@ -340,25 +459,30 @@ final class LocalPod {
 
     /** Deletes the pod: every container's process is killed by its PID (SIGKILL, like a lost node). */
     void kill() {
-        for (Process process : running.values()) {
+        List<Process> containers;
+        synchronized (this) {
+            lifecycle++;
+            containers = new ArrayList<>(running.values());
+            running.clear();
+        }
+        for (Process process : containers) {
             Procs.kill(process);
         }
-        running.clear();
     }
 
-    boolean isRunning() {
+    synchronized boolean isRunning() {
         return !running.isEmpty() && running.values().stream().allMatch(Process::isAlive);
     }
 
     /** Each container's state as kubectl shows it: running, or terminated with its exit code (128 + signal). */
-    Map<String, String> containerStates() {
+    synchronized Map<String, String> containerStates() {
         Map<String, String> states = new LinkedHashMap<>();
         running.forEach((k, v) -> states.put(k, v.isAlive() ? "running" : "terminated, exit code " + v.exitValue()));
         return states;
     }
 
     /** PIDs of the running containers' daemons (children of start.sh, process 1 of the container). */
-    Map<String, Long> pids() {
+    synchronized Map<String, Long> pids() {
         Map<String, Long> pids = new LinkedHashMap<>();
         running.forEach((k, v) -> pids.put(k, v.descendants()
                 .filter(p -> p.info().command().map(c -> c.endsWith("/xrootd") || c.endsWith("/cmsd")).orElse(false))
@@ -748,14 +872,19 @@ final class LocalPod {
 
     /** Like kubectl exec: runs a command inside a running container, as its user, with its env. */
     Procs.Result exec(String containerName, List<String> argv, Duration timeout) {
-        Process process = running.get(containerName);
+        Process process;
+        Path root;
+        synchronized (this) {
+            process = running.get(containerName);
+            root = roots.get(containerName);
+        }
         if (process == null || !process.isAlive()) {
             return new Procs.Result(argv, 1, "container not running", false, Duration.ZERO);
         }
         long target = initOf(process).map(ProcessHandle::pid).orElse(process.pid());
         List<String> command = new ArrayList<>(List.of("nsenter", "--target", Long.toString(target),
                 "--net", "--mount", "--uts", "--pid", "--"));
-        command.addAll(asContainerUser(container(containerName), roots.get(containerName)));
+        command.addAll(asContainerUser(container(containerName), root));
         command.addAll(argv);
         return procs.run(command, timeout);
     }
