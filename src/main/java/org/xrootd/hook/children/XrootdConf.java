@@ -273,7 +273,7 @@ public final class XrootdConf {
      * and the cmsd sends its exports to the managers at login only. Read-only keeps the worker in the
      * managers' read set and out of their write set (XrdCmsConfig::MergeP, XrdCmsCluster::Select: pinfo.rwvec),
      * while its xrootd still lets the drain remove what it copied. {@code local} sends none of them (MergeP
-     * skips XRDEXP_LOCAL), and the placeholder keeps the login from defaulting to "r /"
+     * skips XRDEXP_LOCAL), and the placeholder, exported before that default, keeps the login from defaulting to "r /"
      * (XrdCmsProtocol::Admit), so that the managers have no holder of a name to wait for when the worker
      * goes: XrdCmsCluster::Select asks every server of a path whether a new file exists, and an offline one
      * holds the create until it is dropped (cms.delay drop).
@@ -284,8 +284,9 @@ public final class XrootdConf {
         out.add("if defined ?~" + DRAIN_READ_ONLY_ENV + " && exec cmsd");
         out.add("   cms.defaults r/o");
         out.add("else if defined ?~" + DRAIN_RETIRED_ENV + " && exec cmsd");
+        // Before the defaults: an export's own "global" does not undo a "local" default (XrdOucExport::ParsePath).
+        out.add("   all.export " + DRAIN_RETIRED_PATH + " r/o");
         out.add("   cms.defaults local");
-        out.add("   all.export " + DRAIN_RETIRED_PATH + " r/o global");
         out.add("fi");
     }
 

@@ -114,7 +114,7 @@ class XrootdConfTest {
         List<String> lines = worker.lines().filter(l -> !l.startsWith("#")).toList();
         int readOnly = lines.indexOf("if defined ?~XRD_DRAIN_READ_ONLY && exec cmsd");
         assertEquals(List.of("if defined ?~XRD_DRAIN_READ_ONLY && exec cmsd", "   cms.defaults r/o",
-                "else if defined ?~XRD_DRAIN_RETIRED && exec cmsd", "   cms.defaults local", "   all.export /.xrootd-drained r/o global", "fi",
+                "else if defined ?~XRD_DRAIN_RETIRED && exec cmsd", "   all.export /.xrootd-drained r/o", "   cms.defaults local", "fi",
                 "all.export /data", "all.export /store"), lines.subList(readOnly, readOnly + 8));
         assertFalse(XrootdConf.renderFor(spec, Component.REDIRECTOR).contains("XRD_DRAIN"), "the redirectors' hash is unchanged");
         assertTrue(XrootdConf.render(spec).contains("cms.defaults r/o"), "in the ConfigMap every pod reads");
