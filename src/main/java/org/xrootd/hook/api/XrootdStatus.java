@@ -44,7 +44,7 @@ public class XrootdStatus {
     public List<Condition> conditions;
 
     public static class Drain {
-        @JsonPropertyDescription("DrainingWorker, WorkerDrained, DrainFailed, DrainBlocked or DrainSkipped (the Draining condition's reason).")
+        @JsonPropertyDescription("DrainStarting, DrainingWorker, WorkerRetiring, WorkerDrained, DrainFailed, DrainBlocked or DrainSkipped (the Draining condition's reason).")
         public String phase;
 
         @JsonPropertyDescription("The worker pod being drained (the StatefulSet's highest ordinal).")

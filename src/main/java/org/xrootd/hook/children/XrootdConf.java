@@ -67,6 +67,9 @@ public final class XrootdConf {
         out.add("# Edits are overwritten: change the Xrootd resource instead.");
         out.add("# One file for every pod and daemon; the role follows the instance name (-n manager|supervisor|worker).");
         if (!spec.isCache()) {
+            if (only.isEmpty() || only.get() == Component.WORKER) {
+                drainLines(out);
+            }
             for (String export : spec.exports()) {
                 out.add("all.export " + export);
             }
@@ -265,6 +268,37 @@ public final class XrootdConf {
             lines.forEach(line -> out.add(indent + line));
         }
     }
+
+    /**
+     * The placement switch of a scale-down drain (reconcile/Drain), before the exports: off unless the hook puts
+     * one of these variables in the draining worker's cmsd container. The cmsd's {@code defaults} are the
+     * options of every export parsed after them (XRootD 5.5.3 XrdCmsConfig::xdefs, XrdOucExport::ParsePath),
+     * and the cmsd sends its exports to the managers at login only. Read-only keeps the worker in the
+     * managers' read set and out of their write set (XrdCmsConfig::MergeP, XrdCmsCluster::Select: pinfo.rwvec),
+     * while its xrootd still lets the drain remove what it copied. {@code local} sends none of them (MergeP
+     * skips XRDEXP_LOCAL), and the placeholder, exported before that default, keeps the login from defaulting to "r /"
+     * (XrdCmsProtocol::Admit), so that the managers have no holder of a name to wait for when the worker
+     * goes: XrdCmsCluster::Select asks every server of a path whether a new file exists, and an offline one
+     * holds the create until it is dropped (cms.delay drop).
+     */
+    private static void drainLines(List<String> out) {
+        out.add("# Scale-down drain (set by the hook on the draining worker only): its cmsd offers the exports read-only,");
+        out.add("# so the managers place no new file on it while its files stay readable; then none, before it goes.");
+        out.add("if defined ?~" + DRAIN_READ_ONLY_ENV + " && exec cmsd");
+        out.add("   cms.defaults r/o");
+        out.add("else if defined ?~" + DRAIN_RETIRED_ENV + " && exec cmsd");
+        // Before the defaults: an export's own "global" does not undo a "local" default (XrdOucExport::ParsePath).
+        out.add("   all.export " + DRAIN_RETIRED_PATH + " r/o");
+        out.add("   cms.defaults local");
+        out.add("fi");
+    }
+
+    /** In the draining worker's cmsd container while the drain copies its files: exports read-only. */
+    public static final String DRAIN_READ_ONLY_ENV = "XRD_DRAIN_READ_ONLY";
+    /** In the drained worker's cmsd container before it is removed: no export left. */
+    public static final String DRAIN_RETIRED_ENV = "XRD_DRAIN_RETIRED";
+    /** The path a retired worker's cmsd offers instead (nothing is there): a login with no path means "r /". */
+    public static final String DRAIN_RETIRED_PATH = "/.xrootd-drained";
 
     private static void workerLines(XrootdSpec spec, List<String> out, String indent) {
         out.add(indent + "all.role server");

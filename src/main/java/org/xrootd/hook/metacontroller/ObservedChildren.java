@@ -110,7 +110,7 @@ public final class ObservedChildren {
     /**
      * The observed child of {@code kind} named {@code name}, as far as the hook reads observed children: read
      * from a request, its apiVersion, kind, metadata (managedFields as their times, without the last-applied
-     * annotation) and status, and of a StatefulSet its spec with only each container's name and image in the
+     * annotation) and status, and of a StatefulSet its spec with only each container's name, image and env in the
      * pod template's spec (see {@link RequestReader}). {@link #whole} has the rest.
      */
     public Optional<ObjectNode> get(String kind, String name) {

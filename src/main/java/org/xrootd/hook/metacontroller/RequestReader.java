@@ -22,7 +22,7 @@ import org.xrootd.hook.json.Json;
  * <p>The parent, the controller and the related objects become trees as Jackson reads them. Of each
  * observed child only what the hook reads becomes a tree (the lean tree): its apiVersion, kind, metadata
  * and status; for a StatefulSet also its spec, except that of the pod template's spec only each container's
- * name and image are kept. The rest (the pod template's spec, ConfigMap data, the spec of every other kind,
+ * name, image and env are kept. The rest (the pod template's spec, ConfigMap data, the spec of every other kind,
  * any other field) is checked as it is skipped and never built: its place in the body is kept, and
  * {@link Slice#tree()} reads the whole child on demand, for the rare sync that returns a child as observed.
  *
@@ -145,14 +145,15 @@ final class RequestReader {
          * kind key). Every field the hook reads of an observed child is kept (see ObservedChildren's users):
          * identity, labels, annotations, owner references, generation and times in the metadata; the status;
          * a StatefulSet's replicas, serviceName, podManagementPolicy, volumeClaimTemplates, its template's
-         * labels and annotations and each container's name and image.
+         * labels and annotations and each container's name, image and env (a scale-down drain marks the
+         * draining worker's cmsd container with a variable: reconcile/Drain).
          */
         boolean skips(String field, String kind) {
             return switch (this) {
                 case CHILD -> !(field.equals("metadata") || field.equals("status") || field.equals("apiVersion") || field.equals("kind")
                         || field.equals("spec") && STATEFUL_SET.equals(kind));
                 case POD_SPEC -> !field.equals("containers");
-                case CONTAINER -> !(field.equals("name") || field.equals("image"));
+                case CONTAINER -> !(field.equals("name") || field.equals("image") || field.equals("env"));
                 default -> false;
             };
         }
@@ -234,7 +235,7 @@ final class RequestReader {
         return value();
     }
 
-    /** The parser is on the START_ARRAY of a pod spec's containers: each object as its name and image. */
+    /** The parser is on the START_ARRAY of a pod spec's containers: each object as its name, image and env. */
     private ArrayNode containers(ObjectNode owner, String kind) throws IOException {
         ArrayNode containers = Json.MAPPER.createArrayNode();
         for (JsonToken token = parser.nextToken(); token != JsonToken.END_ARRAY; token = parser.nextToken()) {

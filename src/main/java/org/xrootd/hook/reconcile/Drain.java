@@ -1,10 +1,16 @@
 package org.xrootd.hook.reconcile;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.xrootd.hook.children.DrainJobs;
+import org.xrootd.hook.children.Names;
+import org.xrootd.hook.children.XrootdConf;
+import org.xrootd.hook.model.Component;
 import org.xrootd.hook.metacontroller.ChildKind;
 import org.xrootd.hook.metacontroller.ObservedChildren;
 import org.xrootd.hook.model.Catalog;
@@ -36,9 +42,81 @@ public final class Drain {
      * What the sync returns for the workers: their StatefulSet's replicas, the drain's children (the Job
      * and its script, while one runs) and the status of the drain (null when no scale-down is pending).
      */
-    public record Plan(int workerReplicas, List<JsonNode> children, DrainStatus status) {
+    public record Plan(int workerReplicas, List<JsonNode> children, DrainStatus status, Placement placement) {
+        Plan(int workerReplicas, List<JsonNode> children, DrainStatus status) {
+            this(workerReplicas, children, status, null);
+        }
+
         boolean active() {
             return status != null && status.holding();
+        }
+    }
+
+    /**
+     * What the draining worker's cmsd offers the managers, in the workers' pod template: {@code env} in its
+     * cmsd container (XrootdConf's drain block), and the StatefulSet's rollingUpdate partition at
+     * {@code ordinal}, so that only the draining pod takes that template; the pods below keep their revision.
+     */
+    public record Placement(int ordinal, String env) {}
+
+    /** Whether the observed StatefulSet runs its pod {@code ordinal} from a template with {@code env} in its cmsd, ready. */
+    static boolean rolledOut(JsonNode statefulSet, int ordinal, String env) {
+        JsonNode spec = statefulSet.path("spec");
+        JsonNode status = statefulSet.path("status");
+        int replicas = spec.path("replicas").asInt(1);
+        return cmsdEnv(spec.path("template")).contains(env)
+                && spec.path("updateStrategy").path("rollingUpdate").path("partition").asInt(0) == ordinal
+                && status.path("observedGeneration").asLong(-1) >= statefulSet.path("metadata").path("generation").asLong(0)
+                && status.path("updatedReplicas").asInt(0) >= replicas - ordinal
+                && status.path("readyReplicas").asInt(0) >= replicas;
+    }
+
+    /** The names of the environment variables of the template's cmsd container. */
+    static java.util.Set<String> cmsdEnv(JsonNode template) {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        for (JsonNode container : template.path("spec").path("containers")) {
+            if (CMSD.equals(container.path("name").asText())) {
+                container.path("env").forEach(e -> names.add(e.path("name").asText()));
+            }
+        }
+        return names;
+    }
+
+    private static final String CMSD = "cmsd";
+    private static final List<String> DRAIN_ENVS = List.of(XrootdConf.DRAIN_READ_ONLY_ENV, XrootdConf.DRAIN_RETIRED_ENV);
+
+    /**
+     * Puts the plan's placement into the workers' StatefulSet among {@code children} (after RollOrder, which may
+     * have returned its template as observed): the drain variables are taken out of every container, then the
+     * placement's one goes into the cmsd container and the partition is set; without a placement the
+     * updateStrategy is the builder's (no partition). So a drain variable never outlives its partition, and a
+     * template back without it is the revision the pods below the partition run: they do not roll.
+     */
+    static void place(Plan plan, XrootdSpec spec, List<JsonNode> children) {
+        for (JsonNode child : children) {
+            if (!"StatefulSet".equals(child.path("kind").asText())
+                    || !Names.statefulSet(spec, Component.WORKER).equals(child.path("metadata").path("name").asText())) {
+                continue;
+            }
+            ObjectNode stsSpec = (ObjectNode) child.get("spec");
+            for (JsonNode container : stsSpec.path("template").path("spec").path("containers")) {
+                JsonNode env = container.path("env");
+                if (env instanceof ArrayNode array) {
+                    for (int i = array.size() - 1; i >= 0; i--) {
+                        if (DRAIN_ENVS.contains(array.get(i).path("name").asText())) {
+                            array.remove(i);
+                        }
+                    }
+                }
+                if (plan.placement() != null && CMSD.equals(container.path("name").asText())) {
+                    ((ObjectNode) container).withArray("env").addObject().put("name", plan.placement().env()).put("value", "1");
+                }
+            }
+            if (plan.placement() != null) {
+                ObjectNode strategy = stsSpec.putObject("updateStrategy");
+                strategy.put("type", "RollingUpdate");
+                strategy.putObject("rollingUpdate").put("partition", plan.placement().ordinal());
+            }
         }
     }
 
@@ -99,30 +177,47 @@ public final class Drain {
                             + " by; the workers keep running (" + current + ")." + optOut + ignored));
         }
         String jobName = DrainJobs.jobName(spec, ordinal);
-        kept.add(DrainJobs.configMap(spec));
+        JsonNode statefulSet = observed.get(ObservedChildren.STATEFUL_SET, Names.statefulSet(spec, Component.WORKER))
+                .map(JsonNode.class::cast).orElse(MissingNode.getInstance());
+        Placement readOnly = new Placement(ordinal, XrootdConf.DRAIN_READ_ONLY_ENV);
         if (job.isEmpty()) {
+            if (!rolledOut(statefulSet, ordinal, readOnly.env())) {
+                // The Job would lose its source while the pod restarts: it starts once the pod runs read-only.
+                return new Plan(current, kept, new DrainStatus(true, Reason.DRAIN_STARTING, worker, current, desired, null,
+                        "restarting " + worker + " with its exports read-only for the managers (" + readOnly.env()
+                                + " in its cmsd container, rollingUpdate partition " + ordinal + "), so that no new file is placed on it"
+                                + " while its files stay readable; then its files are copied to the other workers" + ignored), readOnly);
+            }
+            kept.add(DrainJobs.configMap(spec));
             kept.add(DrainJobs.job(spec, image, ordinal));
-            return hold(current, kept, new DrainStatus(true, Reason.DRAINING_WORKER, worker, current, desired, jobName,
+            return new Plan(current, kept, new DrainStatus(true, Reason.DRAINING_WORKER, worker, current, desired, jobName,
                     "copying the files of " + worker + " to the other workers (Job " + jobName + ") before it is removed"
-                            + ignored));
+                            + ignored), readOnly);
         }
+        kept.add(DrainJobs.configMap(spec));
         // Returned as observed: its pod template is immutable, and a spec change must not restart a copy.
         kept.add(observed.unchanged(ChildKind.JOB.key(), jobName).orElseThrow());
         DrainStatus.Progress progress = progress(insight, worker, job.get());
+        Placement retired = new Placement(ordinal, XrootdConf.DRAIN_RETIRED_ENV);
         Plan plan = switch (state(job.get())) {
-            case SUCCEEDED -> new Plan(current - 1, kept, new DrainStatus(true, Reason.WORKER_DRAINED, worker, current, desired,
-                    jobName, "every file of " + worker + " is on another worker (Job " + jobName + " succeeded); removing it"
-                            + ignored));
-            case FAILED -> hold(current, kept, new DrainStatus(true, Reason.DRAIN_FAILED, worker, current, desired, jobName,
+            case SUCCEEDED -> rolledOut(statefulSet, ordinal, retired.env())
+                    ? new Plan(current - 1, kept, new DrainStatus(true, Reason.WORKER_DRAINED, worker, current, desired,
+                            jobName, "every file of " + worker + " is on another worker (Job " + jobName + " succeeded) and the managers"
+                                    + " no longer count it for any path; removing it" + ignored))
+                    : new Plan(current, kept, new DrainStatus(true, Reason.WORKER_RETIRING, worker, current, desired, jobName,
+                            "every file of " + worker + " is on another worker (Job " + jobName + " succeeded); restarting it with no"
+                                    + " export for the managers (" + retired.env() + "), so that new files are not held up when it goes"
+                                    + ignored), retired);
+            case FAILED -> hold(current, kept, readOnly, new DrainStatus(true, Reason.DRAIN_FAILED, worker, current, desired, jobName,
                     "the drain Job " + jobName + " failed (" + failure(job.get()) + "): see kubectl logs job/" + jobName
                             + "; no file was removed from " + worker + " before its copy was checked, and the workers keep running ("
                             + current + "). Delete the Job to try again, or set spec.worker.replicas back to " + current
                             + " to cancel." + optOut + ignored));
-            case RUNNING -> hold(current, kept, new DrainStatus(true, Reason.DRAINING_WORKER, worker, current, desired, jobName,
+            case RUNNING -> hold(current, kept, readOnly, new DrainStatus(true, Reason.DRAINING_WORKER, worker, current, desired, jobName,
                     "copying the files of " + worker + " to the other workers (Job " + jobName + ") before it is removed"
                             + ignored));
         };
-        return new Plan(plan.workerReplicas(), plan.children(), plan.status().withProgress(progress));
+        return new Plan(plan.workerReplicas(), plan.children(), plan.status().withProgress(progress), plan.placement());
     }
 
     /**
@@ -148,6 +243,10 @@ public final class Drain {
 
     private static Plan hold(int current, List<JsonNode> children, DrainStatus status) {
         return new Plan(current, children, status);
+    }
+
+    private static Plan hold(int current, List<JsonNode> children, Placement placement, DrainStatus status) {
+        return new Plan(current, children, status, placement);
     }
 
     /** Complete or Failed as the Job controller sets them (conditions), else running. */

@@ -117,7 +117,11 @@ public final class SyncHandler {
         if (built.worker().replicas() != drain.workerReplicas()) {
             holdWorkers(spec, children, drain.workerReplicas());
         }
+        // The drain's template (its variable and partition) before RollOrder, which compares it with the applied
+        // one, and again after it, as RollOrder may have returned the workers' template as observed.
+        Drain.place(drain, spec, children);
         RollOrder.Plan order = RollOrder.apply(built, children, observed);
+        Drain.place(drain, spec, children);
         children.addAll(declared(request, drain.children()));
         children.addAll(observed.unmanagedUnchanged());
         children.addAll(observed.unchangedExcept(ChildKind.NETWORK_POLICY.key(), Names.networkPolicy(spec)));

@@ -7,7 +7,7 @@ import org.xrootd.hook.json.Json;
  * A pending scale-down of the workers ({@code status.drain} and the Draining condition).
  *
  * @param holding whether the worker StatefulSet is held above spec.worker.replicas (Draining=True)
- * @param reason the phase: DrainingWorker, WorkerDrained, DrainFailed, DrainBlocked, or DrainSkipped (opt-out)
+ * @param reason the phase: DrainStarting, DrainingWorker, WorkerRetiring, WorkerDrained, DrainFailed, DrainBlocked, or DrainSkipped (opt-out)
  * @param worker the pod being drained (the StatefulSet's highest ordinal)
  * @param replicas the worker StatefulSet's replicas as observed
  * @param targetReplicas spec.worker.replicas

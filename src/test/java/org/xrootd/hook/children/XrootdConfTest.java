@@ -100,7 +100,24 @@ class XrootdConfTest {
         assertFalse(XrootdConf.renderFor(spec, Component.REDIRECTOR).contains("oss.defaults nomig"));
         assertTrue(XrootdConf.renderFor(spec, Component.REDIRECTOR).contains("xrootd.trace emsg"));
         String full = XrootdConf.render(spec);
-        assertTrue(full.indexOf("oss.defaults nomig") > full.indexOf("else") && full.indexOf("oss.defaults nomig") < full.indexOf("fi\n"));
+        int roles = full.indexOf("if named");
+        assertTrue(full.indexOf("oss.defaults nomig") > full.indexOf("\nelse\n", roles) && full.indexOf("oss.defaults nomig") < full.indexOf("\nfi\n", roles));
+    }
+
+    @Test
+    void theDrainBlockComesBeforeTheExportsForTheWorkersCmsdOnly() {
+        ObjectNode parent = Samples.parent("x");
+        Samples.spec(parent).putObject("config").putArray("exports").add("/data").add("/store");
+        XrootdSpec spec = Samples.model(parent);
+        String worker = XrootdConf.renderFor(spec, Component.WORKER);
+        // What XRootD 5.5.3 reads: the cmsd's defaults apply to the exports parsed after them.
+        List<String> lines = worker.lines().filter(l -> !l.startsWith("#")).toList();
+        int readOnly = lines.indexOf("if defined ?~XRD_DRAIN_READ_ONLY && exec cmsd");
+        assertEquals(List.of("if defined ?~XRD_DRAIN_READ_ONLY && exec cmsd", "   cms.defaults r/o",
+                "else if defined ?~XRD_DRAIN_RETIRED && exec cmsd", "   all.export /.xrootd-drained r/o", "   cms.defaults local", "fi",
+                "all.export /data", "all.export /store"), lines.subList(readOnly, readOnly + 8));
+        assertFalse(XrootdConf.renderFor(spec, Component.REDIRECTOR).contains("XRD_DRAIN"), "the redirectors' hash is unchanged");
+        assertTrue(XrootdConf.render(spec).contains("cms.defaults r/o"), "in the ConfigMap every pod reads");
     }
 
     @Test

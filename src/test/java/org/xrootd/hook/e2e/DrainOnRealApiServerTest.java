@@ -76,12 +76,21 @@ class DrainOnRealApiServerTest {
         }
         api.create(xrootds, ns, E2eCluster.manifests(Repo.path("k8s/examples/base-xrootd.yaml")).get(0));
         awaitWorkers(ns, 3, "3/3");
+        String stays0 = api.get(pods, ns, WORKERS + "-0").at("/metadata/uid").asText();
+        String stays1 = api.get(pods, ns, WORKERS + "-1").at("/metadata/uid").asText();
+        String draining2 = api.get(pods, ns, WORKERS + "-2").at("/metadata/uid").asText();
 
-        // 1. 3 -> 2: the Job of worker 2 appears, and the StatefulSet stays at 3 while it runs.
+        // 1. 3 -> 2: worker 2 restarts read-only for the managers (partition 2: only it), then the Job of
+        // worker 2 appears, and the StatefulSet stays at 3 while it runs.
         long start = System.nanoTime();
         scaleTo(ns, 2);
         String job2 = NAME + "-xrootd-drain-2";
         E2eCluster.await("the drain Job " + job2, WAIT, () -> api.find(jobs, ns, job2) != null);
+        JsonNode held = api.get(statefulSets, ns, WORKERS);
+        assertEquals(2, held.at("/spec/updateStrategy/rollingUpdate/partition").asInt(), held.at("/spec/updateStrategy").toString());
+        assertTrue(held.at("/spec/template/spec/containers").toString().contains("XRD_DRAIN_READ_ONLY"), "the read-only template");
+        JsonNode restarted = api.get(pods, ns, WORKERS + "-2");
+        assertTrue(!draining2.equals(restarted.at("/metadata/uid").asText()), "worker 2 was re-created from the read-only template before the Job");
         JsonNode job = api.get(jobs, ns, job2);
         assertTrue(job.at("/spec/template/spec/containers/0/env").toString().contains(WORKERS + "-2."), job.toString());
         assertTrue(api.find(configMaps, ns, DRAIN_CONFIG) != null, "the drain script's ConfigMap");
@@ -109,6 +118,13 @@ class DrainOnRealApiServerTest {
         E2eCluster.await("the drain Job and its ConfigMap deleted", WAIT,
                 () -> api.find(jobs, ns, job2) == null && api.find(configMaps, ns, DRAIN_CONFIG) == null);
         awaitWorkers(ns, 2, "2/2");
+        // The real StatefulSet controller: the workers that stay never restarted (below the partition, and the
+        // template the shrink returned is their revision again).
+        assertEquals(stays0, api.get(pods, ns, WORKERS + "-0").at("/metadata/uid").asText(), "worker 0 not restarted");
+        assertEquals(stays1, api.get(pods, ns, WORKERS + "-1").at("/metadata/uid").asText(), "worker 1 not restarted");
+        JsonNode after = api.get(statefulSets, ns, WORKERS);
+        assertTrue(!after.at("/spec/template").toString().contains("XRD_DRAIN"), "no drain variable after the shrink");
+        assertEquals(0, after.at("/spec/updateStrategy/rollingUpdate/partition").asInt(0), "partition back to 0");
         JsonNode status = api.get(xrootds, ns, NAME).path("status");
         assertTrue(Conditions.find(status, "Draining").isMissingNode(), "no Draining once done: " + status);
         assertTrue(status.path("drain").isMissingNode(), status.toString());

@@ -177,7 +177,7 @@ class RequestReaderOracleTest {
             assertEquals(original, lean(managedBody));
             assertEquals(reference(managedBody), lean(managedBody));
             unchanged++;
-            // Pod specs: the status reads only each container's name and image; the template is returned as
+            // Pod specs: the hook reads only each container's name, image and env; the template is returned as
             // observed only while a roll holds it, then from the whole tree.
             JsonNode grown = tree.deepCopy();
             for (JsonNode statefulSet : grown.path("children").path(ObservedChildren.STATEFUL_SET)) {

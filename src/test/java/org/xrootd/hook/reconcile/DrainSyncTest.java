@@ -117,9 +117,138 @@ class DrainSyncTest {
         return next;
     }
 
+    /** The workers' StatefulSet among {@code observed}, changed by {@code change}. */
+    private static List<ObjectNode> withWorkers(List<ObjectNode> observed, java.util.function.Consumer<ObjectNode> change) {
+        List<ObjectNode> next = new ArrayList<>();
+        for (ObjectNode child : observed) {
+            ObjectNode copy = child.deepCopy();
+            if (WORKERS.equals(copy.at("/metadata/name").asText()) && "StatefulSet".equals(copy.path("kind").asText())) {
+                change.accept(copy);
+            }
+            next.add(copy);
+        }
+        return next;
+    }
+
+    /**
+     * {@code observed} once Metacontroller applied the workers' StatefulSet of {@code response} (its template and
+     * updateStrategy) and the StatefulSet controller rolled the pods at and above the partition to it, every pod ready.
+     */
+    private static List<ObjectNode> placed(List<ObjectNode> observed, JsonNode response) {
+        return Cluster.placed(observed, response);
+    }
+
+    /** The cluster as observed once the drain's first step is done: the draining worker runs read-only. */
+    private static List<ObjectNode> readOnly(List<ObjectNode> observed, ObjectNode parent) {
+        return placed(observed, respond(parent, observed));
+    }
+
+    /** The environment variables of the cmsd container of the workers' template in {@code response}. */
+    private static List<String> cmsdEnv(JsonNode response) {
+        List<String> names = new ArrayList<>();
+        for (JsonNode container : byName(response).get("StatefulSet " + WORKERS).at("/spec/template/spec/containers")) {
+            container.path("env").forEach(e -> {
+                if (e.path("name").asText().startsWith("XRD_DRAIN")) {
+                    names.add(container.path("name").asText() + ":" + e.path("name").asText() + "=" + e.path("value").asText());
+                }
+            });
+        }
+        return names;
+    }
+
+    private static JsonNode partition(JsonNode response) {
+        return byName(response).get("StatefulSet " + WORKERS).at("/spec/updateStrategy/rollingUpdate/partition");
+    }
+
+    @Test
+    void theDrainStartsByRestartingTheWorkerReadOnlyAndOnlyThenCopies() {
+        JsonNode first = respond(parent(spec(2), 2), running(3));
+        assertEquals(3, workerReplicas(first));
+        assertTrue(byName(first).keySet().stream().noneMatch(k -> k.startsWith("Job ") || k.equals("ConfigMap " + CONFIG)),
+                "no Job before the worker runs read-only: its restart would cut the copy: " + byName(first).keySet());
+        assertEquals(List.of("cmsd:XRD_DRAIN_READ_ONLY=1"), cmsdEnv(first), "the cmsd only: its xrootd still lets the drain remove");
+        assertEquals(2, partition(first).asInt(-1), "only worker 2 takes the template; workers 0 and 1 keep their revision");
+        JsonNode draining = condition(first, "Draining");
+        assertEquals("DrainStarting", draining.path("reason").asText());
+        assertTrue(draining.path("message").asText().contains("read-only"), draining.toString());
+        assertEquals("DrainStarting", first.at("/status/drain/phase").asText());
+        assertTrue(first.at("/status/drain/job").isMissingNode());
+
+        // Applied, but worker 2 not yet restarted (updatedReplicas 0): still no Job.
+        List<ObjectNode> notYet = withWorkers(placed(running(3), first), sts -> ((ObjectNode) sts.get("status")).put("updatedReplicas", 0));
+        assertNull(byName(respond(parent(spec(2), 2), notYet)).get("Job " + JOB_2));
+        // Restarted but not ready: still no Job.
+        List<ObjectNode> unready = withWorkers(placed(running(3), first), sts -> ((ObjectNode) sts.get("status")).put("readyReplicas", 2));
+        assertNull(byName(respond(parent(spec(2), 2), unready)).get("Job " + JOB_2));
+        // The controller has not seen the new generation yet: still no Job.
+        List<ObjectNode> unseen = withWorkers(placed(running(3), first), sts -> ((ObjectNode) sts.get("status")).put("observedGeneration", 1));
+        assertNull(byName(respond(parent(spec(2), 2), unseen)).get("Job " + JOB_2));
+
+        JsonNode copying = respond(parent(spec(2), 2), placed(running(3), first));
+        assertNotNull(byName(copying).get("Job " + JOB_2));
+        assertEquals(List.of("cmsd:XRD_DRAIN_READ_ONLY=1"), cmsdEnv(copying), "read-only while the Job copies");
+        assertEquals(2, partition(copying).asInt(-1));
+        assertEquals("DrainingWorker", condition(copying, "Draining").path("reason").asText());
+    }
+
+    @Test
+    void afterTheJobTheWorkerRestartsWithNoExportThenTheWorkersShrinkBackToTheirRevision() {
+        List<ObjectNode> readOnly = readOnly(running(3), parent(spec(2), 2));
+        JsonNode copying = respond(parent(spec(2), 2), readOnly);
+        List<ObjectNode> complete = withJob(readOnly, copying, JOB_2, "Complete");
+        JsonNode retiring = respond(parent(spec(2), 2), complete);
+        assertEquals(3, workerReplicas(retiring), "not yet: the managers still count worker 2 for /data");
+        assertEquals(List.of("cmsd:XRD_DRAIN_RETIRED=1"), cmsdEnv(retiring));
+        assertEquals(2, partition(retiring).asInt(-1));
+        assertEquals("WorkerRetiring", condition(retiring, "Draining").path("reason").asText());
+        assertNotNull(byName(retiring).get("Job " + JOB_2), "kept");
+
+        JsonNode shrink = respond(parent(spec(2), 2), placed(complete, retiring));
+        assertEquals(2, workerReplicas(shrink));
+        assertEquals(List.of(), cmsdEnv(shrink), "no drain variable: the template the workers that stay run");
+        assertTrue(partition(shrink).isMissingNode(), "no partition");
+        assertEquals(byName(respond(parent(spec(2), 1), running(2))).get("StatefulSet " + WORKERS).at("/spec/template"),
+                byName(shrink).get("StatefulSet " + WORKERS).at("/spec/template"), "the revision workers 0 and 1 run: no roll");
+        assertEquals("WorkerDrained", condition(shrink, "Draining").path("reason").asText());
+    }
+
+    @Test
+    void aTemplateHeldByTheRoleOrderNeverKeepsADrainVariableWithoutItsPartition() {
+        // Worker 2 retired, the Job succeeded, and meanwhile a redirector change rolls first: the workers' template is
+        // held as observed (with XRD_DRAIN_RETIRED); the shrink answer must still take the variable out.
+        List<ObjectNode> readOnly = readOnly(running(3), parent(spec(2), 2));
+        List<ObjectNode> complete = withJob(readOnly, respond(parent(spec(2), 2), readOnly), JOB_2, "Complete");
+        List<ObjectNode> retired = placed(complete, respond(parent(spec(2), 2), complete));
+        ObjectNode changed = spec(2);
+        changed.put("imagePullPolicy", "Always");
+        JsonNode shrink = respond(parent(changed, 3), retired);
+        assertEquals("Always", byName(shrink).get("StatefulSet base-xrootd-xrootd-redirector").at("/spec/template/spec/containers/0/imagePullPolicy").asText());
+        assertFalse(byName(shrink).get("StatefulSet " + WORKERS).at("/spec/template").toString().contains("\"Always\""),
+                "the workers' template held as observed until the redirectors are done");
+        assertEquals(2, workerReplicas(shrink));
+        assertEquals(List.of(), cmsdEnv(shrink));
+        assertTrue(partition(shrink).isMissingNode());
+    }
+
+    @Test
+    void aFailedJobKeepsTheWorkerReadOnly() {
+        List<ObjectNode> readOnly = readOnly(running(3), parent(spec(2), 2));
+        JsonNode failed = respond(parent(spec(2), 2), withJob(readOnly, respond(parent(spec(2), 2), readOnly), JOB_2, "Failed"));
+        assertEquals(List.of("cmsd:XRD_DRAIN_READ_ONLY=1"), cmsdEnv(failed));
+        assertEquals(2, partition(failed).asInt(-1));
+    }
+
+    @Test
+    void scalingBackUpTakesTheVariableAndThePartitionOut() {
+        List<ObjectNode> readOnly = readOnly(running(3), parent(spec(2), 2));
+        JsonNode back = respond(parent(spec(3), 3), readOnly);
+        assertEquals(List.of(), cmsdEnv(back));
+        assertTrue(partition(back).isMissingNode());
+    }
+
     @Test
     void aScaleDownHoldsTheWorkersAndStartsAJobForTheHighestOrdinal() {
-        JsonNode response = respond(parent(spec(2), 2), running(3));
+        JsonNode response = respond(parent(spec(2), 2), readOnly(running(3), parent(spec(2), 2)));
         assertEquals(3, workerReplicas(response), "held at its observed size");
         JsonNode job = byName(response).get("Job " + JOB_2);
         assertNotNull(job, "the drain Job of worker 2: " + byName(response).keySet());
@@ -159,8 +288,9 @@ class DrainSyncTest {
 
     @Test
     void aRunningJobKeepsTheWorkersHeldAndIsReturnedAsApplied() {
-        JsonNode first = respond(parent(spec(2), 2), running(3));
-        List<ObjectNode> observed = withJob(running(3), first, JOB_2, null);
+        List<ObjectNode> readOnly = readOnly(running(3), parent(spec(2), 2));
+        JsonNode first = respond(parent(spec(2), 2), readOnly);
+        List<ObjectNode> observed = withJob(readOnly, first, JOB_2, null);
         JsonNode again = respond(parent(spec(2), 2), observed);
         assertEquals(3, workerReplicas(again));
         assertEquals(byName(first).get("Job " + JOB_2).get("spec").toString(), byName(again).get("Job " + JOB_2).get("spec").toString(), "the Job as applied");
@@ -175,14 +305,17 @@ class DrainSyncTest {
 
     @Test
     void theWorkersShrinkByOneOnlyOnceTheJobSucceeded() {
-        JsonNode first = respond(parent(spec(2), 2), running(3));
-        JsonNode done = respond(parent(spec(2), 2), withJob(running(3), first, JOB_2, "Complete"));
+        List<ObjectNode> readOnly = readOnly(running(3), parent(spec(2), 2));
+        JsonNode first = respond(parent(spec(2), 2), readOnly);
+        List<ObjectNode> complete = withJob(readOnly, first, JOB_2, "Complete");
+        List<ObjectNode> retired = placed(complete, respond(parent(spec(2), 2), complete));
+        JsonNode done = respond(parent(spec(2), 2), retired);
         assertEquals(2, workerReplicas(done), "shrunk by one");
         assertNotNull(byName(done).get("Job " + JOB_2), "kept until the StatefulSet is seen smaller");
         assertEquals("WorkerDrained", condition(done, "Draining").path("reason").asText());
 
         // Metacontroller applied the shrink: the StatefulSet is observed at 2, the drain is over.
-        List<ObjectNode> shrunk = withWorkerReplicas(withJob(running(3), first, JOB_2, "Complete"), 2);
+        List<ObjectNode> shrunk = withWorkerReplicas(retired, 2);
         JsonNode after = respond(parent(spec(2), 2), shrunk);
         assertEquals(2, workerReplicas(after));
         assertNull(byName(after).get("Job " + JOB_2), "the finished Job is deleted");
@@ -193,8 +326,9 @@ class DrainSyncTest {
 
     @Test
     void aFailedJobHoldsTheWorkersWithAClearCondition() {
-        JsonNode first = respond(parent(spec(2), 2), running(3));
-        JsonNode failed = respond(parent(spec(2), 2), withJob(running(3), first, JOB_2, "Failed"));
+        List<ObjectNode> readOnly = readOnly(running(3), parent(spec(2), 2));
+        JsonNode first = respond(parent(spec(2), 2), readOnly);
+        JsonNode failed = respond(parent(spec(2), 2), withJob(readOnly, first, JOB_2, "Failed"));
         assertEquals(3, workerReplicas(failed), "never shrinks after a failed copy");
         assertNotNull(byName(failed).get("Job " + JOB_2), "kept for its logs");
         JsonNode draining = condition(failed, "Draining");
@@ -212,7 +346,7 @@ class DrainSyncTest {
     void anObservedStatefulSetOfAnyReplicaCountDrainsToTheWorkersThatStayOnly() {
         // Found by SyncFuzzTest: a request whose observed StatefulSet said 2^31-1 replicas made a Job naming
         // every ordinal below it, and the hook ran out of memory.
-        JsonNode response = respond(parent(spec(2), 2), withWorkerReplicas(running(3), Integer.MAX_VALUE));
+        JsonNode response = respond(parent(spec(2), 2), readOnly(withWorkerReplicas(running(3), Integer.MAX_VALUE), parent(spec(2), 2)));
         assertEquals(Integer.MAX_VALUE, workerReplicas(response), "held at its observed size, as any scale-down");
         JsonNode job = byName(response).get("Job base-xrootd-xrootd-drain-" + (Integer.MAX_VALUE - 1));
         assertNotNull(job, byName(response).keySet().toString());
@@ -221,8 +355,9 @@ class DrainSyncTest {
 
     @Test
     void scalingBackUpDuringADrainCancelsIt() {
-        JsonNode first = respond(parent(spec(2), 2), running(3));
-        JsonNode back = respond(parent(spec(3), 3), withJob(running(3), first, JOB_2, null));
+        List<ObjectNode> readOnly = readOnly(running(3), parent(spec(2), 2));
+        JsonNode first = respond(parent(spec(2), 2), readOnly);
+        JsonNode back = respond(parent(spec(3), 3), withJob(readOnly, first, JOB_2, null));
         assertEquals(3, workerReplicas(back));
         assertNull(byName(back).get("Job " + JOB_2), "the running Job is deleted");
         assertNull(byName(back).get("ConfigMap " + CONFIG));
@@ -231,18 +366,23 @@ class DrainSyncTest {
 
     @Test
     void fourToTwoDrainsOneWorkerAtATimeHighestFirst() {
-        List<ObjectNode> four = running(4);
+        List<ObjectNode> four = readOnly(running(4), parent(spec(2), 2));
         JsonNode first = respond(parent(spec(2), 2), four);
         assertEquals(4, workerReplicas(first));
         assertNotNull(byName(first).get("Job " + JOB_3));
         assertNull(byName(first).get("Job " + JOB_2), "one worker at a time");
         assertEquals(2, env(byName(first).get("Job " + JOB_3)).get("DRAIN_TARGETS").split(" ").length,
                 "to workers 0 and 1, which stay: worker 2 goes next, and a file moves once");
-        JsonNode shrink = respond(parent(spec(2), 2), withJob(four, first, JOB_3, "Complete"));
+        List<ObjectNode> complete = withJob(four, first, JOB_3, "Complete");
+        List<ObjectNode> retired = placed(complete, respond(parent(spec(2), 2), complete));
+        JsonNode shrink = respond(parent(spec(2), 2), retired);
         assertEquals(3, workerReplicas(shrink));
 
-        List<ObjectNode> three = withWorkerReplicas(withJob(four, first, JOB_3, "Complete"), 3);
-        JsonNode second = respond(parent(spec(2), 2), three);
+        List<ObjectNode> three = withWorkerReplicas(placed(retired, shrink), 3);
+        JsonNode restart = respond(parent(spec(2), 2), three);
+        assertEquals("DrainStarting", condition(restart, "Draining").path("reason").asText());
+        assertEquals(2, partition(restart).asInt(-1), "worker 2 next, read-only first");
+        JsonNode second = respond(parent(spec(2), 2), placed(three, restart));
         assertEquals(3, workerReplicas(second), "held again");
         assertNull(byName(second).get("Job " + JOB_3), "the previous worker's Job is gone");
         JsonNode job2 = byName(second).get("Job " + JOB_2);
@@ -278,7 +418,7 @@ class DrainSyncTest {
         for (String value : List.of("1", "two", "")) {
             ObjectNode parent = parent(spec(2), 2);
             parent.withObject("/metadata").withObject("/annotations").put(ANNOTATION, value);
-            JsonNode response = respond(parent, running(3));
+            JsonNode response = respond(parent, readOnly(running(3), parent));
             assertEquals(3, workerReplicas(response), "value '" + value + "'");
             assertNotNull(byName(response).get("Job " + JOB_2));
             assertTrue(condition(response, "Draining").path("message").asText().contains("is ignored"), value);
@@ -315,7 +455,7 @@ class DrainSyncTest {
     void heldWorkersKeepTheirSupervisors() {
         // 100 workers need supervisors; 64 do not. While worker 99 drains, all 100 run, so the supervisors stay.
         List<ObjectNode> wide = Cluster.applied(respond(parent(spec(100), 1), List.of()), Scenarios.T1, 2, 100);
-        JsonNode response = respond(parent(spec(64), 2), wide);
+        JsonNode response = respond(parent(spec(64), 2), readOnly(wide, parent(spec(64), 2)));
         assertEquals(100, workerReplicas(response));
         assertNotNull(byName(response).get("StatefulSet base-xrootd-xrootd-supervisor"), byName(response).keySet().toString());
         assertNotNull(byName(response).get("Job base-xrootd-xrootd-drain-99"));
@@ -327,7 +467,8 @@ class DrainSyncTest {
 
     @Test
     void sameRequestSameBytes() throws Exception {
-        List<ObjectNode> observed = withJob(running(3), respond(parent(spec(2), 2), running(3)), JOB_2, null);
+        List<ObjectNode> readOnly = readOnly(running(3), parent(spec(2), 2));
+        List<ObjectNode> observed = withJob(readOnly, respond(parent(spec(2), 2), readOnly), JOB_2, null);
         String a = Json.MAPPER.writeValueAsString(respond(parent(spec(2), 2), observed));
         String b = Json.MAPPER.writeValueAsString(respond(parent(spec(2), 2), observed));
         assertEquals(a, b);
@@ -340,7 +481,8 @@ class DrainSyncTest {
         spec.putObject("sss").put("secretName", "base-sss").put("key", "sss.keytab");
         spec.putArray("checksums");
         ObjectNode related = Cluster.withSecret(related(), false, "base-sss", "700", "sss.keytab", "0 u:xrootd k:x");
-        JsonNode response = Cluster.respond(Cluster.request(parent(spec, 2), running(3), related, false, false));
+        List<ObjectNode> readOnly = placed(running(3), Cluster.respond(Cluster.request(parent(spec, 2), running(3), related, false, false)));
+        JsonNode response = Cluster.respond(Cluster.request(parent(spec, 2), readOnly, related, false, false));
         JsonNode job = byName(response).get("Job " + JOB_2);
         assertNotNull(job, byName(response).keySet().toString());
         assertEquals("/etc/xrootd-secrets/sss/sss.keytab", env(job).get("DRAIN_SSS_SOURCE"));
@@ -372,8 +514,9 @@ class DrainSyncTest {
     /** A monitored cluster of 3 scaled to 2 with worker 2's Job applied and running, and the response with {@code related}. */
     private static JsonNode drainingWithInsight(ObjectNode related, String[] jobUid) {
         List<ObjectNode> running = Cluster.applied(respond(parent(monitored(3), 1), List.of()), Scenarios.T1, 2, 3);
-        JsonNode started = respond(parent(monitored(2), 2), running);
-        List<ObjectNode> observed = withJob(running, started, JOB_2, null);
+        List<ObjectNode> readOnly = readOnly(running, parent(monitored(2), 2));
+        JsonNode started = respond(parent(monitored(2), 2), readOnly);
+        List<ObjectNode> observed = withJob(readOnly, started, JOB_2, null);
         for (ObjectNode child : observed) {
             if (JOB_2.equals(child.at("/metadata/name").asText())) {
                 jobUid[0] = child.at("/metadata/uid").asText();
@@ -434,7 +577,7 @@ class DrainSyncTest {
 
     @Test
     void withoutTheMonitorTheJobSendsNoProgress() {
-        JsonNode response = respond(parent(spec(2), 2), running(3));
+        JsonNode response = respond(parent(spec(2), 2), readOnly(running(3), parent(spec(2), 2)));
         JsonNode job = byName(response).get("Job " + JOB_2);
         assertFalse(env(job).containsKey("DRAIN_MONITOR"), env(job).toString());
         assertFalse(env(job).containsKey("DRAIN_JOB_UID"), env(job).toString());

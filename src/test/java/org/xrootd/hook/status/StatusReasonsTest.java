@@ -210,7 +210,8 @@ class StatusReasonsTest {
     void aPendingScaleDownAddsTheDrainingConditionAndStatusDrain() {
         Map<Component, StatusBuilder.RoleTarget> roles = Map.of(Component.REDIRECTOR, new StatusBuilder.RoleTarget(2, "hash-redirector"),
                 Component.WORKER, new StatusBuilder.RoleTarget(3, "hash-worker"));
-        for (Reason reason : List.of(Reason.DRAINING_WORKER, Reason.WORKER_DRAINED, Reason.DRAIN_FAILED, Reason.DRAIN_BLOCKED,
+        for (Reason reason : List.of(Reason.DRAIN_STARTING, Reason.DRAINING_WORKER, Reason.WORKER_RETIRING, Reason.WORKER_DRAINED,
+                Reason.DRAIN_FAILED, Reason.DRAIN_BLOCKED,
                 Reason.DRAIN_SKIPPED)) {
             boolean holding = reason != Reason.DRAIN_SKIPPED;
             Status status = StatusBuilder.forDesired(parent(false), children(List.of(redirectors(), workers())),
