@@ -152,6 +152,13 @@ class DrainScriptTest {
         return servers;
     }
 
+    /** A file already on a server, as an earlier run or a client left it. */
+    private static void place(Path servers, String host, String path, String content) throws Exception {
+        Path file = servers.resolve(host).resolve(path);
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, content);
+    }
+
     private static List<String> files(Path server) throws Exception {
         if (!Files.isDirectory(server)) {
             return List.of();
@@ -203,8 +210,7 @@ class DrainScriptTest {
     void aFileAlreadyOnATargetWithTheSameContentIsNotCopiedAgain(@TempDir Path dir) throws Exception {
         Path servers = cluster(dir);
         // An earlier run renamed /data/a into place on w1 and stopped before removing the source.
-        Files.createDirectories(servers.resolve("w1:1094/data"));
-        Files.writeString(servers.resolve("w1:1094/data/a"), "alpha content\n");
+        place(servers, "w1:1094", "data/a", "alpha content\n");
         Run run = run(dir, Map.of());
         assertEquals(0, run.status(), run.output());
         assertTrue(run.output().contains("drain: already on w1:1094 (an earlier run): /data/a"), run.output());
@@ -230,8 +236,7 @@ class DrainScriptTest {
     @Test
     void aFileOnATargetWithOtherContentStopsTheDrain(@TempDir Path dir) throws Exception {
         Path servers = cluster(dir);
-        Files.createDirectories(servers.resolve("w1:1094/data"));
-        Files.writeString(servers.resolve("w1:1094/data/a"), "other content\n");
+        place(servers, "w1:1094", "data/a", "other content\n");
         Run run = run(dir, Map.of());
         assertEquals(1, run.status(), run.output());
         assertTrue(run.termination().startsWith("failed: /data/a is on w1:1094 already with adler32 '"), run.termination());
@@ -243,8 +248,7 @@ class DrainScriptTest {
     @Test
     void aFileOnATargetWithAnotherSizeStopsTheDrainBeforeAnyCopy(@TempDir Path dir) throws Exception {
         Path servers = cluster(dir);
-        Files.createDirectories(servers.resolve("w1:1094/data/sub"));
-        Files.writeString(servers.resolve("w1:1094/data/sub/b c"), "short\n");
+        place(servers, "w1:1094", "data/sub/b c", "short\n");
         Run run = run(dir, Map.of());
         assertEquals(1, run.status(), run.output());
         assertEquals("failed: /data/sub/b c is on w1:1094 already with 6 bytes, the source has 22: another file under the same name"
