@@ -87,18 +87,15 @@ class DrainScriptRealDaemonTest {
         }
     }
 
-    /** Puts a file on a worker's volume behind the daemons' back; a directory it makes is writable by them. */
-    private void place(int worker, String lfn, byte[] content) throws IOException {
-        Path file = onWorker(worker, lfn);
-        List<Path> missing = new ArrayList<>();
-        for (Path dir = file.getParent(); !Files.exists(dir); dir = dir.getParent()) {
-            missing.add(0, dir);
-        }
-        for (Path dir : missing) {
-            Files.createDirectory(dir);
-            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
-        }
-        Files.write(file, content);
+    /**
+     * Writes a file straight to a worker through its own xrootd (so its cmsd reports it to the redirector,
+     * as after the rename of an earlier run), not through the redirector.
+     */
+    private void putOn(int worker, String lfn, byte[] content) {
+        Path local = run.clientFile("put-" + worker + lfn.replace('/', '_'), content);
+        Procs.Result put = cluster.client(CLIENT_TIMEOUT, "xrdcp", "-s", "-f", local.toString(),
+                "root://" + address(cluster.workers.get(worker)) + "/" + lfn);
+        assertTrue(put.ok(), put.toString());
     }
 
     /** The script as the hook ships it, with the drain Job's parameters, inside the redirector pod. */
@@ -169,9 +166,9 @@ class DrainScriptRealDaemonTest {
         byte[] written = run.written.get(other);
         byte[] different = written.clone();
         different[0] = (byte) (different[0] == 'x' ? 'y' : 'x');
-        place(1, other, different);
+        putOn(1, other, different);
         // And the first file already in place on worker 0, as a run that stopped before the removal leaves it.
-        place(0, same, run.written.get(same));
+        putOn(0, same, run.written.get(same));
         long start = System.nanoTime();
         Procs.Result failed = drain();
         run.timings.put("drain stopped by the other file after", seconds(since(start)));
@@ -180,7 +177,8 @@ class DrainScriptRealDaemonTest {
                 failed.output());
         assertEquals(before, filesOn(2), "nothing removed from worker 2");
         assertArrayEquals(different, bytes(onWorker(1, other)), "the file there untouched");
-        Files.delete(onWorker(1, other));
+        Procs.Result rm = cluster.client(CLIENT_TIMEOUT, "xrdfs", address(cluster.workers.get(1)), "rm", other);
+        assertTrue(rm.ok(), rm.toString());
     }
 
     @Test
