@@ -64,20 +64,47 @@ class DrainScriptTest {
               done
               if [ -n "${STUB_ARRIVING:-}" ]; then echo new >"$dir$export_path/arrived-$(date +%s%N)"; fi ;;
             mv) mv "$dir$1" "$dir$2" ;;
-            rm) rm "$dir$1" ;;
+            rm)
+              status=0
+              echo "$host rm $#" >>"$STUB_ROOT/../rm-calls"
+              for p in "$@"; do
+                if rm "$dir$p" 2>/dev/null; then echo "rm $p : [SUCCESS]"; else echo "rm $p : [ERROR] no such file"; status=54; fi
+              done
+              exit "$status" ;;
             esac
             """;
-    /** xrdcp --nopbar --force --silent root://A//path root://B//path; $STUB_TRUNCATE cuts the copy short. */
+    /**
+     * xrdcp [--cksum TYPE [--rm-bad-cksum]] ... root://A//path root://B//path, one copy at a time per
+     * process: $STUB_TRUNCATE cuts the copy short; with --cksum the end-to-end check (the copy's sum is
+     * "bad" on $STUB_BAD_SUM_HOST), which deletes a mismatching copy with --rm-bad-cksum. Every run records
+     * how many copies were under way at once in $STUB_ROOT/../concurrent (and sleeps $STUB_COPY_DELAY).
+     */
     private static final String XRDCP = """
             #!/bin/sh
-            shift 3
+            cksum=""; rmbad=""
+            while [ $# -gt 2 ]; do
+              case "$1" in --cksum) cksum="$2"; shift 2 ;; --rm-bad-cksum) rmbad=1; shift ;; *) shift ;; esac
+            done
             src="${1#root://}"; dst="${2#root://}"
             src_host="${src%%/*}"; src_path="/${src#*//}"
             dst_host="${dst%%/*}"; dst_path="/${dst#*//}"
-            [ -d "$STUB_ROOT/$dst_host" ] || { echo "[FATAL] Connection error" >&2; exit 51; }
+            [ -d "$STUB_ROOT/$dst_host" ] || { echo "Run: [FATAL] Connection error" >&2; exit 51; }
+            active="$STUB_ROOT/../active"; mkdir -p "$active"; : >"$active/$$"
+            ls "$active" | wc -l >>"$STUB_ROOT/../concurrent"
+            sleep "${STUB_COPY_DELAY:-0}"
             mkdir -p "$(dirname "$STUB_ROOT/$dst_host$dst_path")"
             if [ -n "${STUB_TRUNCATE:-}" ]; then head -c 3 "$STUB_ROOT/$src_host$src_path" >"$STUB_ROOT/$dst_host$dst_path"
             else cp "$STUB_ROOT/$src_host$src_path" "$STUB_ROOT/$dst_host$dst_path"; fi
+            rm -f "$active/$$"
+            if [ -n "$cksum" ]; then
+              sum="$(cksum <"$STUB_ROOT/$src_host$src_path" | cut -d' ' -f1)"
+              copied="$(cksum <"$STUB_ROOT/$dst_host$dst_path" | cut -d' ' -f1)"
+              [ "$dst_host" = "${STUB_BAD_SUM_HOST:-}" ] && copied=bad
+              if [ "$sum" != "$copied" ]; then
+                [ -z "$rmbad" ] || rm "$STUB_ROOT/$dst_host$dst_path"
+                echo "Run: [ERROR] CheckSum error" >&2; exit 53
+              fi
+            fi
             """;
 
     private record Run(int status, String output, String termination) {}
@@ -125,6 +152,13 @@ class DrainScriptTest {
         return servers;
     }
 
+    /** A file already on a server, as an earlier run or a client left it. */
+    private static void place(Path servers, String host, String path, String content) throws Exception {
+        Path file = servers.resolve(host).resolve(path);
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, content);
+    }
+
     private static List<String> files(Path server) throws Exception {
         if (!Files.isDirectory(server)) {
             return List.of();
@@ -156,8 +190,10 @@ class DrainScriptTest {
         Path servers = cluster(dir);
         Run run = run(dir, Map.of("STUB_BAD_SUM_HOST", "w0:1094", "DRAIN_TARGETS", "w0:1094"));
         assertEquals(1, run.status(), run.output());
-        assertTrue(run.termination().startsWith("failed: adler32 of /data/a on w0:1094"), run.termination());
+        assertTrue(run.termination().startsWith("failed: copy of /data/a from w2:1094 to w0:1094: Run: [ERROR] CheckSum error"),
+                run.termination());
         assertEquals(List.of("/data/a", "/data/empty", "/data/sub/b c"), files(servers.resolve("w2:1094")), "nothing removed");
+        assertEquals(List.of(), files(servers.resolve("w0:1094")), "the bad copy deleted, no other copy made or kept");
     }
 
     @Test
@@ -168,6 +204,89 @@ class DrainScriptTest {
         assertTrue(run.termination().startsWith("failed: size of /data/a on w0:1094: 3 bytes, the source has 14"), run.termination());
         assertEquals(3, files(servers.resolve("w2:1094")).size(), "nothing removed");
         assertFalse(files(servers.resolve("w0:1094")).contains("/data/a"), "the short copy never took the file's name");
+    }
+
+    @Test
+    void aFileAlreadyOnATargetWithTheSameContentIsNotCopiedAgain(@TempDir Path dir) throws Exception {
+        Path servers = cluster(dir);
+        // An earlier run renamed /data/a into place on w1 and stopped before removing the source.
+        place(servers, "w1:1094", "data/a", "alpha content\n");
+        Run run = run(dir, Map.of());
+        assertEquals(0, run.status(), run.output());
+        assertTrue(run.output().contains("drain: already on w1:1094 (an earlier run): /data/a"), run.output());
+        assertEquals(List.of(), files(servers.resolve("w2:1094")));
+        assertFalse(files(servers.resolve("w0:1094")).contains("/data/a"), "kept where it was, not copied to the round robin's target");
+        assertEquals("done: files=3 bytes=36 source=w2:1094", run.termination());
+    }
+
+    @Test
+    void aRerunAfterAFailedCopyFinishesTheDrain(@TempDir Path dir) throws Exception {
+        Path servers = cluster(dir);
+        Run failed = run(dir, Map.of("STUB_BAD_SUM_HOST", "w0:1094"));
+        assertEquals(1, failed.status(), failed.output());
+        assertEquals(3, files(servers.resolve("w2:1094")).size(), "nothing removed");
+        Run rerun = run(dir, Map.of());
+        assertEquals(0, rerun.status(), rerun.output());
+        assertEquals(List.of(), files(servers.resolve("w2:1094")));
+        List<String> everywhere = new ArrayList<>(files(servers.resolve("w0:1094")));
+        everywhere.addAll(files(servers.resolve("w1:1094")));
+        assertEquals(List.of("/data/a", "/data/empty", "/data/sub/b c"), everywhere.stream().sorted().toList(), "each file once, no part left");
+    }
+
+    @Test
+    void aFileOnATargetWithOtherContentStopsTheDrain(@TempDir Path dir) throws Exception {
+        Path servers = cluster(dir);
+        place(servers, "w1:1094", "data/a", "other content\n");
+        Run run = run(dir, Map.of());
+        assertEquals(1, run.status(), run.output());
+        assertTrue(run.termination().startsWith("failed: /data/a is on w1:1094 already with adler32 '"), run.termination());
+        assertTrue(run.termination().contains("another file under the same name"), run.termination());
+        assertTrue(files(servers.resolve("w2:1094")).contains("/data/a"), "the source stays");
+        assertEquals("other content\n", Files.readString(servers.resolve("w1:1094/data/a")), "the file there is untouched");
+    }
+
+    @Test
+    void aFileOnATargetWithAnotherSizeStopsTheDrainBeforeAnyCopy(@TempDir Path dir) throws Exception {
+        Path servers = cluster(dir);
+        place(servers, "w1:1094", "data/sub/b c", "short\n");
+        Run run = run(dir, Map.of());
+        assertEquals(1, run.status(), run.output());
+        assertEquals("failed: /data/sub/b c is on w1:1094 already with 6 bytes, the source has 22: another file under the same name"
+                + " files=0 bytes=0 source=w2:1094", run.termination());
+        assertEquals(List.of("/data/sub/b c"), files(servers.resolve("w1:1094")), "nothing copied");
+        assertEquals(3, files(servers.resolve("w2:1094")).size());
+    }
+
+    @Test
+    void copiesRunInParallelUpToTheLimitAndEveryOneIsChecked(@TempDir Path dir) throws Exception {
+        Path servers = dir.resolve("servers");
+        server(servers, "w0:1094");
+        server(servers, "w1:1094");
+        Path w2 = Files.createDirectories(server(servers, "w2:1094").resolve("data/many"));
+        Map<String, String> written = new TreeMap<>();
+        for (int i = 0; i < 40; i++) {
+            String content = "file " + i + " " + "x".repeat(i) + "\n";
+            Files.writeString(w2.resolve("f" + i), content);
+            written.put("/data/many/f" + i, content);
+        }
+        Run run = run(dir, Map.of("DRAIN_PARALLEL", "4", "DRAIN_BATCH", "16", "STUB_COPY_DELAY", "0.2"));
+        assertEquals(0, run.status(), run.output());
+        assertEquals(List.of(), files(servers.resolve("w2:1094")));
+        Map<String, String> moved = new TreeMap<>();
+        for (String host : List.of("w0:1094", "w1:1094")) {
+            for (String file : files(servers.resolve(host))) {
+                moved.put(file, Files.readString(servers.resolve(host).resolve(file.substring(1))));
+            }
+            assertEquals(20, files(servers.resolve(host)).size(), "round robin: " + host);
+        }
+        assertEquals(written, moved);
+        List<Integer> concurrent = Files.readAllLines(dir.resolve("concurrent")).stream().map(String::strip).map(Integer::parseInt).toList();
+        assertEquals(40, concurrent.size(), "one xrdcp per file");
+        int most = concurrent.stream().mapToInt(Integer::intValue).max().orElseThrow();
+        assertTrue(most > 1 && most <= 4, "copies under way at once: " + concurrent);
+        // Removal: one call per batch of 16 (16, 16, 8).
+        assertEquals(List.of("w2:1094 rm 16", "w2:1094 rm 16", "w2:1094 rm 8"), Files.readAllLines(dir.resolve("rm-calls")));
+        assertEquals("done: files=40 bytes=" + written.values().stream().mapToInt(String::length).sum() + " source=w2:1094", run.termination());
     }
 
     @Test
@@ -183,7 +302,7 @@ class DrainScriptTest {
         Path servers = cluster(dir);
         Run run = run(dir, Map.of("DRAIN_TARGETS", "nowhere:1094"));
         assertEquals(1, run.status(), run.output());
-        assertTrue(run.termination().startsWith("failed: copy of /data/a from w2:1094 to nowhere:1094"), run.termination());
+        assertTrue(run.termination().startsWith("failed: cannot stat /data on nowhere:1094 (xrdfs status 51)"), run.termination());
         assertEquals(3, files(servers.resolve("w2:1094")).size());
     }
 
