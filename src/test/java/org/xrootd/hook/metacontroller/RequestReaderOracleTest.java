@@ -204,14 +204,14 @@ class RequestReaderOracleTest {
         String body = "{\"parent\":{\"metadata\":{\"name\":\"p\"}},\"children\":{"
                 + "\"StatefulSet.apps/v1\":{\"s\":{\"apiVersion\":\"apps/v1\",\"kind\":\"StatefulSet\",\"metadata\":{\"name\":\"s\"},"
                 + "\"spec\":{\"replicas\":3,\"template\":{\"metadata\":{\"labels\":{\"a\":\"b\"}},\"spec\":{\"volumes\":[{\"name\":\"v\"}],"
-                + "\"containers\":[{\"name\":\"xrootd\",\"image\":\"i\",\"env\":[{\"name\":\"E\"}]},7]}}},\"status\":{\"replicas\":3},\"extra\":{\"x\":1}}},"
+                + "\"containers\":[{\"name\":\"xrootd\",\"image\":\"i\",\"env\":[{\"name\":\"E\"}],\"args\":[\"a\"]},7]}}},\"status\":{\"replicas\":3},\"extra\":{\"x\":1}}},"
                 + "\"ConfigMap.v1\":{\"c\":{\"metadata\":{\"name\":\"c\"},\"data\":{\"k\":\"v\"}}},"
                 + "\"Service.v1\":{\"v\":{\"metadata\":{\"name\":\"v\"},\"spec\":{\"ports\":[]}}}}}";
         RequestReader.Result read = RequestReader.read(body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         JsonNode children = read.root().path("children");
         assertEquals(Json.MAPPER.readTree("{\"apiVersion\":\"apps/v1\",\"kind\":\"StatefulSet\",\"metadata\":{\"name\":\"s\"},"
                 + "\"spec\":{\"replicas\":3,\"template\":{\"metadata\":{\"labels\":{\"a\":\"b\"}},\"spec\":{"
-                + "\"containers\":[{\"name\":\"xrootd\",\"image\":\"i\"},7]}}},\"status\":{\"replicas\":3}}"),
+                + "\"containers\":[{\"name\":\"xrootd\",\"image\":\"i\",\"env\":[{\"name\":\"E\"}]},7]}}},\"status\":{\"replicas\":3}}"),
                 children.path("StatefulSet.apps/v1").path("s"));
         assertFalse(children.path("ConfigMap.v1").path("c").has("data"));
         assertFalse(children.path("Service.v1").path("v").has("spec"));
