@@ -196,9 +196,10 @@ public final class XrootdConf {
      * takes its old slot at once (measured on 5.5.3: first write 1.4 s after its login instead of 58 s).
      * Pod names are unique among the members of one cluster, and a StatefulSet runs at most one pod of a
      * name. Managers log in to nobody, so they get none; supervisors get none either (their own identity
-     * was never proven harmless above 64 workers). Workers get one at every size, behind supervisors too
-     * (SupervisorRealDaemonTest re-creates a worker behind a supervisor with a new IP), so crossing 64
-     * workers does not roll the workers.
+     * was never proven harmless above 64 workers). Workers get one at every size: above 64 workers most
+     * workers are still logged in directly to the managers (62 of 68 in SupervisorRealDaemonTest, which
+     * re-creates one of them with a new IP: next write one write's time with the id, the cms.delay drop
+     * stall without it), and crossing 64 workers does not roll the workers.
      */
     private static void identityLines(XrootdSpec spec, List<String> out, String indent) {
         if (VersionQuirks.of(spec.version()).vnid()) {

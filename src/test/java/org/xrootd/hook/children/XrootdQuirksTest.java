@@ -221,8 +221,9 @@ class XrootdQuirksTest {
     /**
      * A worker back with a new IP (a rescheduled pod) was a new member to the managers: new-file creates
      * stalled until the old one was dropped (58 s with drop 60). Workers now take their pod name as their
-     * identity (first write 1.4 s after the login) at every size, behind supervisors too
-     * (SupervisorRealDaemonTest); managers log in to nobody; supervisors have none.
+     * identity (first write 1.4 s after the login) at every size; above 64 workers most still log in
+     * directly to the managers (SupervisorRealDaemonTest re-creates one); managers log in to nobody;
+     * supervisors have none.
      */
     @ParameterizedTest
     @ValueSource(ints = {1, 64, 65, 200})
