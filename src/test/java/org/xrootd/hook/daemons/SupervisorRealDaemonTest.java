@@ -214,18 +214,19 @@ class SupervisorRealDaemonTest {
      * machine at a load of 10-24 (cms.delay lookup 1), so 2 s flat failed on load, not identity (second
      * attempt, docs/real-daemons.md). The bound is therefore the larger of 2 s and a baseline write through
      * the same redirector just before the re-address plus 1 s: a loaded machine meets it (same cluster,
-     * same load, one write's time plus margin), while without a stable identity a manager keeps the old
-     * address offline until cms.delay drop (10 s above 64 workers, counted from the disconnect) and holds
-     * new-file creates back meanwhile, which leaves several seconds of stall after the worker is ready.
+     * same load, one write's time plus margin), while a manager that kept the old address offline until
+     * cms.delay drop (10 s above 64 workers, counted from the disconnect) would hold new-file creates back
+     * for seconds after the worker is ready. (The control run without vnids showed no such stall here
+     * either: a full manager gives the new login the disconnected slot at once; docs/real-daemons.md.)
      */
     private static final Duration NEXT_CREATE_FLOOR = Duration.ofSeconds(2);
     private static final Duration NEXT_CREATE_MARGIN = Duration.ofSeconds(1);
 
     /**
      * A worker logged in directly to both managers (62 of 68 are) deleted as the kubelet deletes it and
-     * re-created with a new IP, as a rescheduled StatefulSet pod is. A manager keeps a disconnected
-     * member's slot offline until cms.delay drop; with its pod name as identity (cms.vnid, at every size)
-     * the new login is the same member and takes that slot back. From the moment it is ready, the next
+     * re-created with a new IP, as a rescheduled StatefulSet pod is. With its pod name as identity
+     * (cms.vnid, at every size) the new login is the same member and takes its own slot back on both
+     * managers (asserted: the managers log it as *s-<pod name>). From the moment it is ready, the next
      * new-file write through each redirector (both at once) is done on the first attempt within
      * max(2 s, baseline + 1 s). Then every worker is in both maps again, at the new address only, and
      * the files written before still read. (A worker behind a supervisor has no such stall even without a
