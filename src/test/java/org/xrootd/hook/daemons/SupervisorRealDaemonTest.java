@@ -225,12 +225,12 @@ class SupervisorRealDaemonTest {
     /**
      * A worker logged in directly to both managers (62 of 68 are) deleted as the kubelet deletes it and
      * re-created with a new IP, as a rescheduled StatefulSet pod is. With its pod name as identity
-     * (cms.vnid, at every size) the new login is the same member and takes its own slot back on both
-     * managers (recorded; asserted: a manager or supervisor logs it as *s-<pod name>). From the moment it is ready, the next
-     * new-file write through each redirector (both at once) is done on the first attempt within
-     * max(2 s, baseline + 1 s). Then every worker is in both maps again, at the new address only, and
-     * the files written before still read. (A worker behind a supervisor has no such stall even without a
-     * vnid: the supervisor drops it at logout; see docs/real-daemons.md.)
+     * (cms.vnid, at every size) the new login is the same member and takes its own slot back on both managers
+     * (recorded; asserted: a manager or supervisor logs it as *s-<pod name>). From the moment it is ready,
+     * the next new-file write through each redirector (both at once) is done on the first attempt within
+     * max(2 s, baseline + 1 s). Then every worker is in both maps again, at the new address only, and the
+     * files written before still read. (A worker behind a supervisor has no such stall even without a vnid:
+     * the supervisor drops it at logout; see docs/real-daemons.md.)
      */
     @Test
     @Order(4)
