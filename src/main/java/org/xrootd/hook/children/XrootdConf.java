@@ -198,16 +198,14 @@ public final class XrootdConf {
      * stalled until the manager dropped the old one ({@code drop}, 60 s); with the pod name as its id it
      * takes its old slot at once (measured on 5.5.3: first write 1.4 s after its login instead of 58 s).
      * Pod names are unique among the members of one cluster, and a StatefulSet runs at most one pod of a
-     * name. Managers log in to nobody, so they get none. Above 64 workers nobody gets one: with ids on the
-     * workers, a full 5.5.3 manager did not keep a supervisor that logged in (it was sent on to a
-     * supervisor, itself), so no manager's map held the workers behind the supervisors; without them the
-     * same run passed (SupervisorRealDaemonTest). Crossing 64 workers therefore rolls the workers once.
-     * Ids on the workers at every size were tried again after the supervisors' one-at-a-time start (docs/
-     * xrootd-configuration.md, "Stable identity"): no supervisor was lost, but 3 passing runs in a row, the
-     * bar for the change, were not reached, so it is not made.
+     * name. Managers log in to nobody, so they get none; supervisors get none either (their own identity
+     * was never proven harmless above 64 workers). Workers get one at every size: above 64 workers most
+     * workers are still logged in directly to the managers (62 of 68 in SupervisorRealDaemonTest, which
+     * re-creates one of them with a new IP: next write one write's time with the id, the cms.delay drop
+     * stall without it), and crossing 64 workers does not roll the workers.
      */
     private static void identityLines(XrootdSpec spec, List<String> out, String indent) {
-        if (VersionQuirks.of(spec.version()).vnid() && !hasSupervisors(spec)) {
+        if (VersionQuirks.of(spec.version()).vnid()) {
             out.add(indent + "# Known to the managers by pod name, not address: a pod back with a new IP keeps its slot.");
             out.add(indent + "set podname = $" + POD_NAME_ENV);
             out.add(indent + "cms.vnid =$(podname)");

@@ -75,15 +75,16 @@ class SupervisorChildrenTest {
     }
 
     @Test
-    void crossing64WorkersRollsTheRedirectorsForTheirDropDelayAndTheWorkersToDropTheirVnid() {
+    void crossing64WorkersRollsTheRedirectorsForTheirDropDelayButNotTheWorkers() {
         XrootdConf.Rendered before = XrootdConf.rendered(withWorkers(64));
         XrootdConf.Rendered after = XrootdConf.rendered(withWorkers(100));
         assertNotEquals(before.hash(Component.REDIRECTOR), after.hash(Component.REDIRECTOR));
         assertEquals(after.hash(Component.REDIRECTOR), XrootdConf.rendered(withWorkers(65)).hash(Component.REDIRECTOR));
-        // 5.5.3 managers do not keep supervisors when the workers have a cms.vnid (see XrootdConf).
-        assertTrue(XrootdConf.renderFor(withWorkers(64), Component.WORKER).contains("cms.vnid"));
-        assertFalse(XrootdConf.renderFor(withWorkers(100), Component.WORKER).contains("cms.vnid"));
-        assertNotEquals(before.hash(Component.WORKER), after.hash(Component.WORKER));
+        // Workers keep their cms.vnid above 64 (SupervisorRealDaemonTest), so their file does not change.
+        assertTrue(XrootdConf.renderFor(withWorkers(64), Component.WORKER).contains("cms.vnid =$(podname)"));
+        assertTrue(XrootdConf.renderFor(withWorkers(100), Component.WORKER).contains("cms.vnid =$(podname)"));
+        assertFalse(XrootdConf.renderFor(withWorkers(100), Component.SUPERVISOR).contains("cms.vnid"));
+        assertEquals(before.hash(Component.WORKER), after.hash(Component.WORKER));
         assertNotNull(after.hash(Component.SUPERVISOR));
     }
 

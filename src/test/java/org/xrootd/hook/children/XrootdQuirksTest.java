@@ -9,6 +9,8 @@ import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.xrootd.hook.json.Json;
 import org.xrootd.hook.model.Component;
 import org.xrootd.hook.model.SpecParser;
@@ -219,12 +221,14 @@ class XrootdQuirksTest {
     /**
      * A worker back with a new IP (a rescheduled pod) was a new member to the managers: new-file creates
      * stalled until the old one was dropped (58 s with drop 60). Workers now take their pod name as their
-     * identity (first write 1.4 s after the login) up to 64 workers; managers log in to nobody; above 64
-     * nobody has one, since 5.5.3 managers then do not keep their supervisors (SupervisorChildrenTest).
+     * identity (first write 1.4 s after the login) at every size; above 64 workers most still log in
+     * directly to the managers (SupervisorRealDaemonTest re-creates one); managers log in to nobody;
+     * supervisors have none.
      */
-    @Test
-    void workersAreKnownByPodName() throws Exception {
-        XrootdSpec spec = spec("{\"version\":\"5.5.3\",\"worker\":{\"replicas\":64}}");
+    @ParameterizedTest
+    @ValueSource(ints = {1, 64, 65, 200})
+    void workersAreKnownByPodName(int workers) throws Exception {
+        XrootdSpec spec = spec("{\"version\":\"5.5.3\",\"worker\":{\"replicas\":" + workers + "}}");
         for (Component component : Component.values()) {
             List<String> conf = lines(XrootdConf.renderFor(spec, component));
             boolean member = component == Component.WORKER;
