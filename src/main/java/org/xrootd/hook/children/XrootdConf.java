@@ -199,10 +199,11 @@ public final class XrootdConf {
      * takes its old slot at once (measured on 5.5.3: first write 1.4 s after its login instead of 58 s).
      * Pod names are unique among the members of one cluster, and a StatefulSet runs at most one pod of a
      * name. Managers log in to nobody, so they get none; supervisors get none either (their own identity
-     * was never proven harmless above 64 workers). Workers get one at every size: above 64 workers most
-     * workers are still logged in directly to the managers (62 of 68 in SupervisorRealDaemonTest, which
-     * re-creates one of them with a new IP: next write one write's time with the id, the cms.delay drop
-     * stall without it), and crossing 64 workers does not roll the workers.
+     * was never proven harmless above 64 workers). Workers get one at every size, so crossing 64 workers
+     * does not roll them. Above 64 workers it is not what avoids the stall: a full manager gives a new
+     * login the slot of the last disconnected server at once (XrdCmsCluster::Add), with or without the id
+     * (SupervisorRealDaemonTest re-creates a worker logged in directly to the managers with a new IP: the
+     * next write took one write's time in both); with the id a re-created worker takes back its own slot.
      */
     private static void identityLines(XrootdSpec spec, List<String> out, String indent) {
         if (VersionQuirks.of(spec.version()).vnid()) {
