@@ -86,7 +86,7 @@ class RealDaemonClusterTest {
         written = run.written;
         timings = run.timings;
         cluster = run.cluster(run.sync(NAME, run.spec(REDIRECTORS, WORKERS), 1), Map.of());
-        export = run.configValue("(?m)^\\s*all\\.export\\s+(\\S+)", "all.export");
+        export = run.configValue("(?m)^all\\.export\\s+(\\S+)", "all.export");
         dropSeconds = Integer.parseInt(run.configValue("(?m)^\\s*cms\\.delay\\s.*\\bdrop\\s+([0-9]+)", "cms.delay drop"));
         run.localRoot();
         assertEquals(REDIRECTORS, cluster.redirectors.size());

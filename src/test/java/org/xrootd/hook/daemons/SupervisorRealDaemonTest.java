@@ -83,7 +83,7 @@ class SupervisorRealDaemonTest {
             }
         }
         cluster = run.cluster(response, Map.of());
-        export = run.configValue("(?m)^\\s*all\\.export\\s+(\\S+)", "all.export");
+        export = run.configValue("(?m)^all\\.export\\s+(\\S+)", "all.export");
         assertEquals(REDIRECTORS, cluster.redirectors.size());
         assertEquals(Supervisors.CMSD_SLOTS, cluster.workers.size());
         assertEquals(List.of(), cluster.supervisors);
