@@ -76,7 +76,7 @@ public final class RollOrder {
             boolean changed = !applied(template, observed, name);
             if (rolling != null) {
                 if (changed) {
-                    // The observed template whole (the request reader keeps only its containers' names and images).
+                    // The observed template whole (the request reader keeps only its containers' names, images and env).
                     ObjectNode whole = observed.whole(ObservedChildren.STATEFUL_SET, name).orElseThrow();
                     ((ObjectNode) desired.get().get("spec")).set("template", whole.path("spec").path("template").deepCopy());
                     waiting.add(component);
