@@ -152,7 +152,6 @@ public final class HookServer implements AutoCloseable {
                 if (e.getStatus() == 413) {
                     metrics.error(hookOf(ctx), Metrics.TOO_LARGE);
                     LOG.warn("{}: request too large: {}", v("hook", hookOf(ctx)), e.getMessage());
-                    ctx.header("Connection", "close");
                     error(ctx, 413, e.getMessage() == null || e.getMessage().isBlank()
                             ? "the request body is larger than the limit of " + MAX_REQUEST_BYTES + " bytes"
                             : e.getMessage().contains("limit") ? e.getMessage()
@@ -173,12 +172,10 @@ public final class HookServer implements AutoCloseable {
             // no bytes" under load, twice in a day). Go's net/http server reads such a body for the same reason.
             config.routes.error(404, ctx -> {
                 error(ctx, 404, "no such endpoint: " + ctx.method() + " " + ctx.path());
-                ctx.header("Connection", "close");
                 sendThenDiscardBody(ctx);
             });
             config.routes.error(405, ctx -> {
                 error(ctx, 405, "method not allowed: " + ctx.method() + " " + ctx.path());
-                ctx.header("Connection", "close");
                 sendThenDiscardBody(ctx);
             });
         });
@@ -326,6 +323,8 @@ public final class HookServer implements AutoCloseable {
      * more than it sends gets its answer at once and the connection closes within DRAIN_IDLE_MILLIS.
      */
     private static void sendThenDiscardBody(Context ctx) {
+        // The connection closes after the answer: a client does not reuse one the drain may have cut short.
+        ctx.header("Connection", "close");
         try {
             byte[] body = ctx.resultInputStream() == null ? new byte[0] : ctx.resultInputStream().readAllBytes();
             ctx.result(new byte[0]);
