@@ -1,19 +1,22 @@
 package org.xrootd.hook.reconcile;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Set;
+import java.util.TreeSet;
 import org.xrootd.hook.children.DrainJobs;
 import org.xrootd.hook.children.Names;
 import org.xrootd.hook.children.XrootdConf;
-import org.xrootd.hook.model.Component;
 import org.xrootd.hook.metacontroller.ChildKind;
 import org.xrootd.hook.metacontroller.ObservedChildren;
 import org.xrootd.hook.model.Catalog;
+import org.xrootd.hook.model.Component;
 import org.xrootd.hook.model.XrootdSpec;
 import org.xrootd.hook.status.DrainStatus;
 import org.xrootd.hook.status.Reason;
@@ -52,19 +55,38 @@ public final class Drain {
         }
     }
 
-    /**
-     * What the draining worker's cmsd offers the managers, in the workers' pod template: {@code env} in its
-     * cmsd container (XrootdConf's drain block), and the StatefulSet's rollingUpdate partition at
-     * {@code ordinal}, so that only the draining pod takes that template; the pods below keep their revision.
-     */
-    public record Placement(int ordinal, String env) {}
+    /** What the draining worker's cmsd offers the managers: the variable XrootdConf's drain block reads. */
+    public enum Offer {
+        /** Its files, read-only: no new file is placed on it while the Job copies them away. */
+        READ_ONLY(XrootdConf.DRAIN_READ_ONLY_ENV),
+        /** No export at all: the managers no longer count it as a holder of any name. */
+        RETIRED(XrootdConf.DRAIN_RETIRED_ENV);
 
-    /** Whether the observed StatefulSet runs its pod {@code ordinal} from a template with {@code env} in its cmsd, ready. */
-    static boolean rolledOut(JsonNode statefulSet, int ordinal, String env) {
+        private final String env;
+
+        Offer(String env) {
+            this.env = env;
+        }
+
+        public String env() {
+            return env;
+        }
+    }
+
+    /**
+     * The draining worker's offer in the workers' pod template: its variable in the cmsd container, and the
+     * StatefulSet's rollingUpdate partition at {@code ordinal}, so that only the draining pod takes that
+     * template; the pods below keep their revision.
+     */
+    public record Placement(int ordinal, Offer offer) {}
+
+    /** Whether the observed StatefulSet runs the placement's pod from a template with its variable in the cmsd, ready. */
+    static boolean rolledOut(JsonNode statefulSet, Placement placement) {
         JsonNode spec = statefulSet.path("spec");
         JsonNode status = statefulSet.path("status");
         int replicas = spec.path("replicas").asInt(1);
-        return cmsdEnv(spec.path("template")).contains(env)
+        int ordinal = placement.ordinal();
+        return cmsdEnv(spec.path("template")).contains(placement.offer().env())
                 && spec.path("updateStrategy").path("rollingUpdate").path("partition").asInt(0) == ordinal
                 && status.path("observedGeneration").asLong(-1) >= statefulSet.path("metadata").path("generation").asLong(0)
                 && status.path("updatedReplicas").asInt(0) >= replicas - ordinal
@@ -72,8 +94,8 @@ public final class Drain {
     }
 
     /** The names of the environment variables of the template's cmsd container. */
-    static java.util.Set<String> cmsdEnv(JsonNode template) {
-        java.util.Set<String> names = new java.util.TreeSet<>();
+    static Set<String> cmsdEnv(JsonNode template) {
+        Set<String> names = new TreeSet<>();
         for (JsonNode container : template.path("spec").path("containers")) {
             if (CMSD.equals(container.path("name").asText())) {
                 container.path("env").forEach(e -> names.add(e.path("name").asText()));
@@ -83,7 +105,7 @@ public final class Drain {
     }
 
     private static final String CMSD = "cmsd";
-    private static final List<String> DRAIN_ENVS = List.of(XrootdConf.DRAIN_READ_ONLY_ENV, XrootdConf.DRAIN_RETIRED_ENV);
+    private static final List<String> DRAIN_ENVS = Arrays.stream(Offer.values()).map(Offer::env).toList();
 
     /**
      * Puts the plan's placement into the workers' StatefulSet among {@code children} (after RollOrder, which may
@@ -109,7 +131,7 @@ public final class Drain {
                     }
                 }
                 if (plan.placement() != null && CMSD.equals(container.path("name").asText())) {
-                    ((ObjectNode) container).withArray("env").addObject().put("name", plan.placement().env()).put("value", "1");
+                    ((ObjectNode) container).withArray("env").addObject().put("name", plan.placement().offer().env()).put("value", "1");
                 }
             }
             if (plan.placement() != null) {
@@ -162,29 +184,29 @@ public final class Drain {
             }
         }
         if (desired == 0) {
-            return hold(current, kept, new DrainStatus(true, Reason.DRAIN_BLOCKED, worker, current, desired, null,
+            return new Plan(current, kept, new DrainStatus(true, Reason.DRAIN_BLOCKED, worker, current, desired, null,
                     "spec.worker.replicas 0 leaves no worker to copy the files to; the workers keep running (" + current
                             + ")." + optOut + ignored));
         }
         if (!jobsDeclared) {
-            return hold(current, kept, new DrainStatus(true, Reason.DRAIN_BLOCKED, worker, current, desired, null,
+            return new Plan(current, kept, new DrainStatus(true, Reason.DRAIN_BLOCKED, worker, current, desired, null,
                     "the CompositeController does not declare batch/v1 jobs, so the files of " + worker
                             + " cannot be copied before it goes; the workers keep running (" + current + ")." + optOut + ignored));
         }
         if (spec.worker().exposure().hostNetwork()) {
-            return hold(current, kept, new DrainStatus(true, Reason.DRAIN_BLOCKED, worker, current, desired, null,
+            return new Plan(current, kept, new DrainStatus(true, Reason.DRAIN_BLOCKED, worker, current, desired, null,
                     "HostNetwork workers have no per-pod DNS names for the drain Job to reach " + worker
                             + " by; the workers keep running (" + current + ")." + optOut + ignored));
         }
         String jobName = DrainJobs.jobName(spec, ordinal);
         JsonNode statefulSet = observed.get(ObservedChildren.STATEFUL_SET, Names.statefulSet(spec, Component.WORKER))
                 .map(JsonNode.class::cast).orElse(MissingNode.getInstance());
-        Placement readOnly = new Placement(ordinal, XrootdConf.DRAIN_READ_ONLY_ENV);
+        Placement readOnly = new Placement(ordinal, Offer.READ_ONLY);
         if (job.isEmpty()) {
-            if (!rolledOut(statefulSet, ordinal, readOnly.env())) {
+            if (!rolledOut(statefulSet, readOnly)) {
                 // The Job would lose its source while the pod restarts: it starts once the pod runs read-only.
                 return new Plan(current, kept, new DrainStatus(true, Reason.DRAIN_STARTING, worker, current, desired, null,
-                        "restarting " + worker + " with its exports read-only for the managers (" + readOnly.env()
+                        "restarting " + worker + " with its exports read-only for the managers (" + readOnly.offer().env()
                                 + " in its cmsd container, rollingUpdate partition " + ordinal + "), so that no new file is placed on it"
                                 + " while its files stay readable; then its files are copied to the other workers" + ignored), readOnly);
             }
@@ -198,24 +220,24 @@ public final class Drain {
         // Returned as observed: its pod template is immutable, and a spec change must not restart a copy.
         kept.add(observed.unchanged(ChildKind.JOB.key(), jobName).orElseThrow());
         DrainStatus.Progress progress = progress(insight, worker, job.get());
-        Placement retired = new Placement(ordinal, XrootdConf.DRAIN_RETIRED_ENV);
+        Placement retired = new Placement(ordinal, Offer.RETIRED);
         Plan plan = switch (state(job.get())) {
-            case SUCCEEDED -> rolledOut(statefulSet, ordinal, retired.env())
+            case SUCCEEDED -> rolledOut(statefulSet, retired)
                     ? new Plan(current - 1, kept, new DrainStatus(true, Reason.WORKER_DRAINED, worker, current, desired,
                             jobName, "every file of " + worker + " is on another worker (Job " + jobName + " succeeded) and the managers"
                                     + " no longer count it for any path; removing it" + ignored))
                     : new Plan(current, kept, new DrainStatus(true, Reason.WORKER_RETIRING, worker, current, desired, jobName,
                             "every file of " + worker + " is on another worker (Job " + jobName + " succeeded); restarting it with no"
-                                    + " export for the managers (" + retired.env() + "), so that new files are not held up when it goes"
+                                    + " export for the managers (" + retired.offer().env() + "), so that new files are not held up when it goes"
                                     + ignored), retired);
-            case FAILED -> hold(current, kept, readOnly, new DrainStatus(true, Reason.DRAIN_FAILED, worker, current, desired, jobName,
+            case FAILED -> new Plan(current, kept, new DrainStatus(true, Reason.DRAIN_FAILED, worker, current, desired, jobName,
                     "the drain Job " + jobName + " failed (" + failure(job.get()) + "): see kubectl logs job/" + jobName
                             + "; no file was removed from " + worker + " before its copy was checked, and the workers keep running ("
                             + current + "). Delete the Job to try again, or set spec.worker.replicas back to " + current
-                            + " to cancel." + optOut + ignored));
-            case RUNNING -> hold(current, kept, readOnly, new DrainStatus(true, Reason.DRAINING_WORKER, worker, current, desired, jobName,
+                            + " to cancel." + optOut + ignored), readOnly);
+            case RUNNING -> new Plan(current, kept, new DrainStatus(true, Reason.DRAINING_WORKER, worker, current, desired, jobName,
                     "copying the files of " + worker + " to the other workers (Job " + jobName + ") before it is removed"
-                            + ignored));
+                            + ignored), readOnly);
         };
         return new Plan(plan.workerReplicas(), plan.children(), plan.status().withProgress(progress), plan.placement());
     }
@@ -231,7 +253,7 @@ public final class Drain {
         }
         for (JsonNode entry : insight.path("drains")) {
             if (worker.equals(entry.path("pod").asText()) && uid.equals(entry.path("job").asText())
-                    && java.util.Set.of("running", "done", "failed").contains(entry.path("state").asText())) {
+                    && Set.of("running", "done", "failed").contains(entry.path("state").asText())) {
                 return new DrainStatus.Progress(entry.path("state").asText(), entry.path("stale").asBoolean(false),
                         Math.max(0, entry.path("pass").asLong()), Math.max(0, entry.path("filesDone").asLong()),
                         Math.max(0, entry.path("bytesDone").asLong()), Math.max(0, entry.path("filesLeft").asLong()),
@@ -239,14 +261,6 @@ public final class Drain {
             }
         }
         return null;
-    }
-
-    private static Plan hold(int current, List<JsonNode> children, DrainStatus status) {
-        return new Plan(current, children, status);
-    }
-
-    private static Plan hold(int current, List<JsonNode> children, Placement placement, DrainStatus status) {
-        return new Plan(current, children, status, placement);
     }
 
     /** Complete or Failed as the Job controller sets them (conditions), else running. */
