@@ -44,7 +44,7 @@ import org.xrootd.hook.testkit.Tiers;
  * back through both, and the same after one supervisor pod is killed and started again. Last, a worker
  * logged in directly to the managers comes back with a new IP (a rescheduled pod): with its pod name as
  * identity (cms.vnid, at every size) the next new-file write through each redirector takes one write's
- * time, not the managers' cms.delay drop.
+ * time, not the managers' cms.delay drop; then three such workers at once, each taking back its own slot.
  */
 @Tiers.Daemons
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -242,106 +242,136 @@ class SupervisorRealDaemonTest {
         run.explain(() -> {
             assertTrue(run.configValue("(?m)^\\s*cms\\.vnid\\s+(\\S+)", "cms.vnid").equals("=$(podname)"),
                     "the hook's xrootd.cf gives the workers a vnid above 64 workers");
-            Map<String, Map<String, List<String>>> before = waitForEveryWorker("every worker in both maps before the re-address");
-            // Directly on every manager: its address is a top-level entry of each map (not a supervisor's).
-            List<LocalPod> direct = cluster.workers.stream()
-                    .filter(w -> before.values().stream().allMatch(m -> m.containsKey(w.host.ip())))
-                    .toList();
-            assertTrue(!direct.isEmpty(), "no worker logged in directly to both managers: " + before);
-            LocalPod worker = direct.get(direct.size() / 2);
-            String oldIp = worker.host.ip();
-            List<String> names = cluster.redirectors.stream().map(r -> r.name).toList();
-            // Baseline: one new-file write through each redirector at once, same cluster, same load.
-            List<Duration> baselines = parallel(names, name -> {
-                long t = System.nanoTime();
-                String lfn;
-                synchronized (this) {
-                    lfn = export + "/wide-" + serial++ + ".txt";
-                }
-                Procs.Result write = run.write(cluster.redirectors.get(names.indexOf(name)), lfn, Duration.ofSeconds(60));
-                assertTrue(write.ok(), "baseline write through " + name + ": " + write);
-                return since(t);
-            });
-            Duration baseline = baselines.stream().max(Duration::compareTo).orElseThrow();
-            Duration limit = baseline.plus(NEXT_CREATE_MARGIN).compareTo(NEXT_CREATE_FLOOR) > 0
-                    ? baseline.plus(NEXT_CREATE_MARGIN) : NEXT_CREATE_FLOOR;
-            run.timings.put("baseline new-file write just before the re-address, via each redirector",
-                    baselines.stream().map(DaemonRun::seconds).toList() + " -> limit " + seconds(limit));
-            Duration stopped;
+            readdress(1);
+        });
+    }
+
+    /**
+     * Three workers logged in directly to both managers re-created at once with new IPs, as when their node
+     * fails and the pods are rescheduled together: each takes its own slot back by its pod name (without a
+     * vnid, a full manager gives a new login the first disconnected slot, which may be another's), the next
+     * new-file write through each redirector meets the same bound as for one, and every worker is in both
+     * maps at its new address.
+     */
+    @Test
+    @Order(5)
+    @Timeout(240)
+    void severalWorkersBackWithNewAddressesAtOnceTakeNewFilesAtOnce() {
+        run.explain(() -> readdress(3));
+    }
+
+    /**
+     * Re-creates {@code count} workers that are logged in directly to both managers, at once, with new IPs;
+     * asserts what the two tests above describe and records the figures.
+     */
+    private void readdress(int count) {
+        Map<String, Map<String, List<String>>> before = waitForEveryWorker("every worker in both maps before the re-address");
+        // Directly on every manager: its address is a top-level entry of each map (not a supervisor's).
+        List<LocalPod> direct = cluster.workers.stream()
+                .filter(w -> before.values().stream().allMatch(m -> m.containsKey(w.host.ip())))
+                .toList();
+        assertTrue(direct.size() >= count, "fewer than " + count + " workers logged in directly to both managers: " + before);
+        // From the middle of the list, away from the worker an earlier test re-created.
+        List<LocalPod> victims = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            victims.add(direct.get((direct.size() / 2 + 7 * i + 3 * (count - 1)) % direct.size()));
+        }
+        assertEquals(count, new TreeSet<>(victims.stream().map(v -> v.name).toList()).size(), "distinct workers: " + victims);
+        String label = victims.size() == 1 ? victims.get(0).name : victims.stream().map(v -> v.name).toList() + " at once";
+        Map<String, String> oldIps = new TreeMap<>();
+        victims.forEach(v -> oldIps.put(v.name, v.host.ip()));
+        List<String> names = cluster.redirectors.stream().map(r -> r.name).toList();
+        // Baseline: one new-file write through each redirector at once, same cluster, same load.
+        List<Duration> baselines = parallel(names, name -> {
+            long t = System.nanoTime();
+            Procs.Result write = run.write(cluster.redirectors.get(names.indexOf(name)), nextFile(), Duration.ofSeconds(60));
+            assertTrue(write.ok(), "baseline write through " + name + ": " + write);
+            return since(t);
+        });
+        Duration baseline = baselines.stream().max(Duration::compareTo).orElseThrow();
+        Duration limit = baseline.plus(NEXT_CREATE_MARGIN).compareTo(NEXT_CREATE_FLOOR) > 0
+                ? baseline.plus(NEXT_CREATE_MARGIN) : NEXT_CREATE_FLOOR;
+        run.timings.put(label + ": baseline new-file write just before the re-address, via each redirector",
+                baselines.stream().map(DaemonRun::seconds).toList() + " -> limit " + seconds(limit));
+        List<String> stopped = parallel(victims.stream().map(v -> v.name).toList(), name -> {
+            LocalPod victim = victims.stream().filter(v -> v.name.equals(name)).findFirst().orElseThrow();
             try {
-                stopped = cluster.recreateWithNewAddress(worker);
+                return seconds(cluster.recreateWithNewAddress(victim));
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
-            assertTrue(!oldIp.equals(worker.host.ip()), "a new address");
-            long restarted = System.nanoTime();
-            waitFor(Duration.ofSeconds(60), () -> cluster.ready(worker), worker + " ready again");
-            String ready = seconds(since(restarted));
-            long readyAt = System.nanoTime();
-            List<String> nextCreates = parallel(names, name -> {
-                LocalPod through = cluster.redirectors.get(names.indexOf(name));
-                List<String> attempts = new ArrayList<>();
-                boolean ok = false;
-                while (!ok && since(readyAt).compareTo(Duration.ofSeconds(60)) < 0) {
-                    long t = System.nanoTime();
-                    String lfn;
-                    synchronized (this) {
-                        lfn = export + "/wide-" + serial++ + ".txt";
-                    }
-                    Procs.Result write = run.write(through, lfn, Duration.ofSeconds(60));
-                    ok = write.ok();
-                    attempts.add(seconds(since(t)) + (ok ? " ok" : " failed: " + write.output().strip()));
-                }
-                Duration took = since(readyAt);
-                boolean within = ok && attempts.size() == 1 && took.compareTo(limit) <= 0;
-                return (within ? "" : "OVER ") + name + " " + seconds(took) + " (" + String.join(", ", attempts) + ")";
-            });
-            run.timings.put(worker.name + " (directly on the managers) re-created with a new IP: SIGTERM -> stopped / start -> ready",
-                    seconds(stopped) + " / " + ready);
-            run.timings.put(worker.name + " ready -> next new-file write done through each redirector (limit "
-                    + seconds(limit) + ", first attempt)", String.join("; ", nextCreates));
-            assertTrue(nextCreates.stream().noneMatch(c -> c.startsWith("OVER ")),
-                    "next create on the first attempt within " + seconds(limit) + " of the worker being ready: " + nextCreates);
-            Map<String, Map<String, List<String>>> after = waitForEveryWorker("every worker in both maps after the re-address");
-            // The manager or supervisor it subscribed to knows it by its pod name, not its address.
+        });
+        victims.forEach(v -> assertTrue(!oldIps.get(v.name).equals(v.host.ip()), v.name + " has a new address"));
+        long restarted = System.nanoTime();
+        waitFor(Duration.ofSeconds(60), () -> victims.stream().allMatch(cluster::ready), victims + " ready again");
+        String ready = seconds(since(restarted));
+        long readyAt = System.nanoTime();
+        List<String> nextCreates = parallel(names, name -> {
+            LocalPod through = cluster.redirectors.get(names.indexOf(name));
+            List<String> attempts = new ArrayList<>();
+            boolean ok = false;
+            while (!ok && since(readyAt).compareTo(Duration.ofSeconds(60)) < 0) {
+                long t = System.nanoTime();
+                Procs.Result write = run.write(through, nextFile(), Duration.ofSeconds(60));
+                ok = write.ok();
+                attempts.add(seconds(since(t)) + (ok ? " ok" : " failed: " + write.output().strip()));
+            }
+            Duration took = since(readyAt);
+            boolean within = ok && attempts.size() == 1 && took.compareTo(limit) <= 0;
+            return (within ? "" : "OVER ") + name + " " + seconds(took) + " (" + String.join(", ", attempts) + ")";
+        });
+        run.timings.put(label + " (directly on the managers) re-created with new IPs: SIGTERM -> stopped (each) / start -> all ready",
+                stopped + " / " + ready);
+        run.timings.put(label + ": ready -> next new-file write done through each redirector (limit "
+                + seconds(limit) + ", first attempt)", String.join("; ", nextCreates));
+        assertTrue(nextCreates.stream().noneMatch(c -> c.startsWith("OVER ")),
+                "next create on the first attempt within " + seconds(limit) + " of the workers being ready: " + nextCreates);
+        Map<String, Map<String, List<String>>> after = waitForEveryWorker("every worker in both maps after the re-address");
+        for (LocalPod worker : victims) {
+            // The manager or supervisor it subscribed to knows it by its own pod name, not its address.
             String identity = "system ID: *s-" + worker.name + " ";
-            List<String> knownBy = cluster.allPods().stream().filter(p -> p != worker && !cluster.workers.contains(p))
+            List<String> knownBy = cluster.allPods().stream().filter(p -> !cluster.workers.contains(p))
                     .filter(p -> read(p.log("cmsd")).contains(identity)).map(p -> p.name).toList();
             run.timings.put(worker.name + " logged in with " + identity.strip() + " to", knownBy.toString());
             assertTrue(!knownBy.isEmpty(), "no supervisor or redirector logged " + identity);
             after.forEach((redirector, m) -> {
                 List<String> listed = new ArrayList<>(m.keySet());
                 m.values().forEach(listed::addAll);
-                assertTrue(!listed.contains(oldIp), redirector + " still lists the old address " + oldIp + ": " + m);
+                String oldIp = oldIps.get(worker.name);
+                assertTrue(!listed.contains(oldIp), redirector + " still lists " + worker.name + "'s old address " + oldIp + ": " + m);
                 String where = m.containsKey(worker.host.ip()) ? "directly" : cluster.supervisors.stream()
                         .filter(s -> m.getOrDefault(s.host.ip(), List.of()).contains(worker.host.ip()))
                         .map(s -> "behind " + s.name).findFirst().orElse("nowhere");
                 run.timings.put(redirector + " after the re-address: " + worker.name + " is", where);
             });
-            for (LocalPod redirector : cluster.redirectors) {
-                run.timings.put(redirector.name + ": workers it logged out as disconnected and kept offline (all tests)",
-                        keptOffline(redirector));
-            }
-            // Its files (same claim) read through both redirectors; a manager that remembered them behind
-            // another supervisor (cms.fxhold) needs a location refresh, as after a supervisor restart.
-            List<String> its = run.written.keySet().stream().filter(lfn -> run.onlyHolder(lfn) == worker).toList();
-            List<String> refreshed = new ArrayList<>();
-            for (LocalPod redirector : cluster.redirectors) {
-                for (String lfn : its) {
-                    Procs.Result read = cluster.client(Duration.ofSeconds(10), "xrdcp", "-f", "-s", cluster.rootUrl(redirector, lfn),
-                            run.clientFile(lfn.replace('/', '_') + ".readdressed-" + redirector.name).toString());
-                    if (!read.ok()) {
-                        refreshed.add(lfn + " via " + redirector.name);
-                        Procs.Result refresh = cluster.client(Duration.ofSeconds(20), "xrdfs",
-                                LocalCluster.dnsName(redirector) + ":" + cluster.xrootdPort, "locate", "-r", lfn);
-                        assertTrue(refresh.ok(), "locate -r " + lfn + " through " + redirector.name + ": " + refresh);
-                    }
-                    run.readBack(redirector, lfn);
+        }
+        for (LocalPod redirector : cluster.redirectors) {
+            run.timings.put(redirector.name + ": workers it logged out as disconnected and kept offline (after " + label + ")",
+                    keptOffline(redirector));
+        }
+        // Their files (same claims) read through both redirectors; a manager that remembered them behind
+        // another supervisor (cms.fxhold) needs a location refresh, as after a supervisor restart.
+        List<String> theirs = run.written.keySet().stream().filter(lfn -> victims.contains(run.onlyHolder(lfn))).toList();
+        List<String> refreshed = new ArrayList<>();
+        for (LocalPod redirector : cluster.redirectors) {
+            for (String lfn : theirs) {
+                Procs.Result read = cluster.client(Duration.ofSeconds(10), "xrdcp", "-f", "-s", cluster.rootUrl(redirector, lfn),
+                        run.clientFile(lfn.replace('/', '_') + ".readdressed-" + redirector.name).toString());
+                if (!read.ok()) {
+                    refreshed.add(lfn + " via " + redirector.name);
+                    Procs.Result refresh = cluster.client(Duration.ofSeconds(20), "xrdfs",
+                            LocalCluster.dnsName(redirector) + ":" + cluster.xrootdPort, "locate", "-r", lfn);
+                    assertTrue(refresh.ok(), "locate -r " + lfn + " through " + redirector.name + ": " + refresh);
                 }
+                run.readBack(redirector, lfn);
             }
-            run.timings.put(worker.name + "'s files after the re-address, read through both redirectors", its.size()
-                    + (refreshed.isEmpty() ? ", none needed xrdfs locate -r" : "; needed xrdfs locate -r: " + refreshed));
-        });
+        }
+        run.timings.put(label + ": their files after the re-address, read through both redirectors", theirs.size()
+                + (refreshed.isEmpty() ? ", none needed xrdfs locate -r" : "; needed xrdfs locate -r: " + refreshed));
+    }
+
+    private synchronized String nextFile() {
+        return export + "/wide-" + serial++ + ".txt";
     }
 
     /**
@@ -389,7 +419,7 @@ class SupervisorRealDaemonTest {
         Set<String> behind = behindSupervisors(maps.get(through.name));
         List<String> lfns = new ArrayList<>();
         for (int i = 0; i < Supervisors.CMSD_SLOTS + 2; i++) {
-            lfns.add(export + "/wide-" + serial++ + ".txt");
+            lfns.add(nextFile());
         }
         long start = System.nanoTime();
         // Creates wait while a manager keeps a worker offline (see keptOffline); with the 60 s drop delay
