@@ -12,7 +12,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.xrootd.hook.testkit.Conditions;
-import org.xrootd.hook.testkit.Repo;
 import org.xrootd.hook.testkit.Tiers;
 
 /**
@@ -42,19 +41,17 @@ class DrainOnRealApiServerTest {
     static KubeApi.Resource jobs;
     static KubeApi.Resource pods;
     static KubeApi.Resource configMaps;
-    static KubeApi.Resource namespaces;
 
     @BeforeAll
     static void startCluster() throws Exception {
-        E2eCluster.requireBinaries("DrainOnRealApiServerTest");
-        cluster = E2eCluster.start(ControlPlane.builder().controllers("garbagecollector,statefulset,job"));
+        cluster = E2eCluster.startFor(DrainOnRealApiServerTest.class,
+                ControlPlane.builder().controllers("garbagecollector,statefulset,job"));
         api = cluster.api;
         xrootds = api.resource("xrootd.org/v1alpha1", "xrootds");
         statefulSets = api.resource("apps/v1", "statefulsets");
         jobs = api.resource("batch/v1", "jobs");
         pods = api.resource("v1", "pods");
         configMaps = api.resource("v1", "configmaps");
-        namespaces = api.resource("v1", "namespaces");
     }
 
     @AfterAll
@@ -66,15 +63,8 @@ class DrainOnRealApiServerTest {
 
     @Test
     void theWorkersShrinkOnlyAfterTheDrainJobSucceeded() throws Exception {
-        String ns = "e2e-drain";
-        ObjectNode namespace = KubeApi.MAPPER.createObjectNode();
-        namespace.put("apiVersion", "v1").put("kind", "Namespace").putObject("metadata").put("name", ns);
-        api.create(namespaces, null, namespace);
-        cluster.kubelet.serve(ns);
-        for (ObjectNode entry : E2eCluster.manifests(Repo.path("k8s/examples/xrootdversion-5.5.3.yaml"))) {
-            api.create(api.resourceForKind(entry.path("apiVersion").asText(), entry.path("kind").asText()), ns, entry);
-        }
-        api.create(xrootds, ns, E2eCluster.manifests(Repo.path("k8s/examples/base-xrootd.yaml")).get(0));
+        String ns = cluster.servedNamespace("e2e-drain");
+        cluster.createExamples(ns, "xrootdversion-5.5.3.yaml", "base-xrootd.yaml");
         awaitWorkers(ns, 3, "3/3");
         String stays0 = api.get(pods, ns, WORKERS + "-0").at("/metadata/uid").asText();
         String stays1 = api.get(pods, ns, WORKERS + "-1").at("/metadata/uid").asText();

@@ -10,8 +10,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import org.xrootd.hook.http.HookServer;
+import org.xrootd.hook.testkit.Conditions;
 import org.xrootd.hook.testkit.Repo;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -113,6 +115,107 @@ final class E2eCluster implements AutoCloseable {
         }
         System.err.println(testClass + " skipped: " + message);
         org.junit.jupiter.api.Assumptions.abort(message);
+    }
+
+    /** {@link #requireBinaries} for {@code testClass}, then {@link #start(ControlPlane.Builder)}. */
+    static E2eCluster startFor(Class<?> testClass, ControlPlane.Builder controlPlaneBuilder) throws Exception {
+        requireBinaries(testClass.getSimpleName());
+        return start(controlPlaneBuilder);
+    }
+
+    /** {@link #requireBinaries} for {@code testClass}, then {@link #start()}. */
+    static E2eCluster startFor(Class<?> testClass) throws Exception {
+        return startFor(testClass, ControlPlane.builder());
+    }
+
+    /** Creates the namespace {@code name}; returns the name. */
+    String namespace(String name) {
+        ObjectNode namespace = KubeApi.MAPPER.createObjectNode();
+        namespace.put("apiVersion", "v1").put("kind", "Namespace").putObject("metadata").put("name", name);
+        api.create(api.resource("v1", "namespaces"), null, namespace);
+        return name;
+    }
+
+    /** {@link #namespace}, with its pods made Running and Ready by the fake kubelet from the start. */
+    String servedNamespace(String name) {
+        namespace(name);
+        kubelet.serve(name);
+        return name;
+    }
+
+    /** The first document of k8s/examples/{@code file}, to be edited before it is created. */
+    static ObjectNode example(String file) {
+        return manifests(Repo.path("k8s/examples").resolve(file)).get(0);
+    }
+
+    /** Creates {@code object} in {@code ns} at the resource its apiVersion and kind name. */
+    void create(String ns, ObjectNode object) {
+        api.create(api.resourceForKind(object.path("apiVersion").asText(), object.path("kind").asText()), ns, object);
+    }
+
+    /** Every document of each k8s/examples file, as `kubectl apply -n ns -f` would create them. */
+    void createExamples(String ns, String... files) {
+        for (String file : files) {
+            for (ObjectNode object : manifests(Repo.path("k8s/examples").resolve(file))) {
+                create(ns, object);
+            }
+        }
+    }
+
+    /**
+     * Waits until the Xrootd {@code name} in {@code ns} is settled: its status is of its current generation,
+     * shows {@code redirectors} and {@code workers} ready, Ready=True and Progressing=False.
+     */
+    void awaitReady(String ns, String name, String redirectors, String workers, Duration timeout) throws InterruptedException {
+        KubeApi.Resource xrootds = api.resource("xrootd.org/v1alpha1", "xrootds");
+        await(ns + " Ready with " + redirectors + " redirectors and " + workers + " workers", timeout, () -> {
+            JsonNode parent = api.get(xrootds, ns, name);
+            JsonNode status = parent.path("status");
+            return status.path("observedGeneration").asLong() == parent.path("metadata").path("generation").asLong()
+                    && redirectors.equals(status.path("redirector").path("ready").asText())
+                    && workers.equals(status.path("worker").path("ready").asText())
+                    && "True".equals(Conditions.find(status, "Ready").path("status").asText())
+                    && "False".equals(Conditions.find(status, "Progressing").path("status").asText());
+        });
+    }
+
+    /** The emulator's writes in namespace {@code ns} since {@code mark} (a value of its write count). */
+    List<KubeApi.Write> writesIn(String ns, int mark) {
+        return emulator.api().writesSince(mark).stream().filter(w -> w.path().contains("/namespaces/" + ns + "/")).toList();
+    }
+
+    /** Nothing queued or running in the emulator and no write by it for two seconds. */
+    void awaitQuiet(Duration timeout) throws InterruptedException {
+        awaitQuiet("the emulator", () -> emulator.api().writeCount(), () -> emulator.idle(), timeout);
+    }
+
+    /** Nothing of {@code ns} queued or syncing in the emulator and no write by it in {@code ns} for two seconds. */
+    void awaitQuiet(String ns, Duration timeout) throws InterruptedException {
+        awaitQuiet(ns, () -> writesIn(ns, 0).size(), () -> emulator.idle(ns), timeout);
+    }
+
+    /**
+     * {@code idle} must hold two seconds after the last change of {@code writes}: the emulator is idle for a
+     * moment between a write and the watch event it causes, which queues the next sync.
+     */
+    private void awaitQuiet(String what, IntSupplier writes, BooleanSupplier idle, Duration timeout) throws InterruptedException {
+        long[] since = {System.nanoTime()};
+        int[] seen = {writes.getAsInt()};
+        await(() -> what + " to go quiet (recent child updates: " + lastUpdates() + ")", timeout, () -> {
+            int now = writes.getAsInt();
+            if (now != seen[0]) {
+                seen[0] = now;
+                since[0] = System.nanoTime();
+                return false;
+            }
+            return idle.getAsBoolean() && System.nanoTime() - since[0] > 2_000_000_000L;
+        });
+    }
+
+    /** The emulator's last three child updates, for a wait that failed. */
+    String lastUpdates() {
+        List<String> updates = emulator.updates();
+        return String.join("; ", updates.subList(Math.max(0, updates.size() - 3), updates.size()));
     }
 
     /** Closes the cluster after printing what the emulator found wrong (errors, contract violations). */

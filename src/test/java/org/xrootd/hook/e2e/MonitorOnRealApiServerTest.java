@@ -37,7 +37,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.xrootd.hook.monitor.InsightWriter;
 import org.xrootd.hook.monitor.MonitorServer;
 import org.xrootd.hook.testkit.Conditions;
-import org.xrootd.hook.testkit.Repo;
 import org.xrootd.hook.testkit.Tiers;
 
 /**
@@ -152,18 +151,11 @@ class MonitorOnRealApiServerTest {
     @Test
     @Order(1)
     void theHookCreatesTheMonitorsIdentityAndItsRole() throws Exception {
-        ObjectNode ns = KubeApi.MAPPER.createObjectNode();
-        ns.put("apiVersion", "v1").put("kind", "Namespace").putObject("metadata").put("name", NS);
-        api.create(api.resource("v1", "namespaces"), null, ns);
-        cluster.kubelet.serve(NS);
-        for (String file : List.of("xrootdversion-5.5.3.yaml", "base-xrootd.yaml")) {
-            for (ObjectNode object : E2eCluster.manifests(Repo.path("k8s/examples").resolve(file))) {
-                if (object.path("kind").asText().equals("Xrootd")) {
-                    ((ObjectNode) object.path("spec")).putObject("monitor").put("enabled", true).put("reportIntervalSeconds", 1);
-                }
-                api.create(api.resourceForKind(object.path("apiVersion").asText(), object.path("kind").asText()), NS, object);
-            }
-        }
+        cluster.servedNamespace(NS);
+        cluster.createExamples(NS, "xrootdversion-5.5.3.yaml");
+        ObjectNode parent = E2eCluster.example("base-xrootd.yaml");
+        ((ObjectNode) parent.path("spec")).putObject("monitor").put("enabled", true).put("reportIntervalSeconds", 1);
+        api.create(xrootds, NS, parent);
         uid = api.get(xrootds, NS, NAME).path("metadata").path("uid").asText();
         KubeApi.Resource deployments = api.resource("apps/v1", "deployments");
         KubeApi.Resource roles = api.resource("rbac.authorization.k8s.io/v1", "roles");
@@ -373,8 +365,7 @@ class MonitorOnRealApiServerTest {
         assertEquals(List.of(), during, "requests by the collector in steady state");
         assertEquals(version, api.get(configMaps, NS, INSIGHT).path("metadata").path("resourceVersion").asText());
         assertEquals(writes, writer.writes());
-        assertEquals(List.of(), cluster.emulator.api().writesSince(emulatorWrites).stream()
-                .filter(w -> w.path().contains("/namespaces/" + NS + "/")).toList(), "emulator writes in steady state");
+        assertEquals(List.of(), cluster.writesIn(NS, emulatorWrites), "emulator writes in steady state");
         assertEquals(List.of(), cluster.emulator.errors());
         assertEquals(List.of(), cluster.emulator.violations());
     }

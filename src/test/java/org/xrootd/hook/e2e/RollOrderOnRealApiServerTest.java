@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,7 +16,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.xrootd.hook.testkit.Conditions;
-import org.xrootd.hook.testkit.Repo;
 import org.xrootd.hook.testkit.Tiers;
 
 /**
@@ -47,16 +45,13 @@ class RollOrderOnRealApiServerTest {
     static KubeApi api;
     static KubeApi.Resource xrootds;
     static KubeApi.Resource statefulSets;
-    static KubeApi.Resource namespaces;
 
     @BeforeAll
     static void startCluster() throws Exception {
-        E2eCluster.requireBinaries("RollOrderOnRealApiServerTest");
-        cluster = E2eCluster.start();
+        cluster = E2eCluster.startFor(RollOrderOnRealApiServerTest.class);
         api = cluster.api;
         xrootds = api.resource("xrootd.org/v1alpha1", "xrootds");
         statefulSets = api.resource("apps/v1", "statefulsets");
-        namespaces = api.resource("v1", "namespaces");
     }
 
     @AfterAll
@@ -71,20 +66,13 @@ class RollOrderOnRealApiServerTest {
 
     @Test
     void aVersionChangeAndAConfigurationChangeRollTheRedirectorsBeforeTheWorkers() throws Exception {
-        String ns = "e2e-order";
-        ObjectNode namespace = KubeApi.MAPPER.createObjectNode();
-        namespace.put("apiVersion", "v1").put("kind", "Namespace").putObject("metadata").put("name", ns);
-        api.create(namespaces, null, namespace);
-        cluster.kubelet.serve(ns);
-        for (ObjectNode entry : E2eCluster.manifests(Repo.path("k8s/examples/xrootdversion-5.5.3.yaml"))) {
-            api.create(api.resourceForKind(entry.path("apiVersion").asText(), entry.path("kind").asText()), ns, entry);
-            ObjectNode next = entry.deepCopy();
-            next.with("metadata").put("name", NEW_VERSION);
-            next.with("spec").put("version", NEW_VERSION).put("image", NEW_IMAGE);
-            api.create(api.resourceForKind(entry.path("apiVersion").asText(), entry.path("kind").asText()), ns, next);
-        }
-        ObjectNode parent = E2eCluster.manifests(Repo.path("k8s/examples/base-xrootd.yaml")).get(0);
-        api.create(xrootds, ns, parent);
+        String ns = cluster.servedNamespace("e2e-order");
+        cluster.createExamples(ns, "xrootdversion-5.5.3.yaml");
+        ObjectNode next = E2eCluster.example("xrootdversion-5.5.3.yaml");
+        next.with("metadata").put("name", NEW_VERSION);
+        next.with("spec").put("version", NEW_VERSION).put("image", NEW_IMAGE);
+        cluster.create(ns, next);
+        cluster.createExamples(ns, "base-xrootd.yaml");
         awaitSettled(ns);
 
         // 1. A version change through the catalog: the image.
@@ -104,19 +92,16 @@ class RollOrderOnRealApiServerTest {
         String redirectorHash = configHash(api.get(statefulSets, ns, REDIRECTOR));
         String workerHash = configHash(api.get(statefulSets, ns, WORKER));
         started = System.nanoTime();
-        List<Seen> reconfigure = watchingConfig(ns, redirectorHash, workerHash, () -> {
+        // The hashes are opaque: a role's value is "new" once its hash differs from the one it had before.
+        Map<String, String> before = Map.of(REDIRECTOR, redirectorHash, WORKER, workerHash);
+        Function<JsonNode, String> hash = sts -> configHash(sts).equals(before.get(sts.at("/metadata/name").asText())) ? "old" : "new";
+        List<Seen> reconfigure = watching(ns, hash, () -> {
             ObjectNode current = api.get(xrootds, ns, NAME);
             current.with("spec").with("config").putArray("all").add("xrootd.trace emsg login stall");
             api.update(xrootds, current);
-        });
+        }, "new");
         double reconfigureSeconds = (System.nanoTime() - started) / 1e9;
-        // Config: the worker's value is "new" once its hash differs from before; the redirector's the same way.
-        List<Seen> normalised = new ArrayList<>();
-        for (Seen seen : reconfigure) {
-            normalised.add(new Seen(seen.redirectorValue().equals(redirectorHash) ? "old" : "new", seen.redirectorDone(),
-                    seen.workerValue().equals(workerHash) ? "old" : "new"));
-        }
-        assertOrdered("configuration change", normalised, "new");
+        assertOrdered("configuration change", reconfigure, "new");
         System.out.printf("e2e roll order: version change %.1f s over %d StatefulSet events, configuration change %.1f s over %d events;"
                 + " workers held behind the redirectors in both%n", upgradeSeconds, upgrade.size(), reconfigureSeconds, reconfigure.size());
     }
@@ -169,31 +154,6 @@ class RollOrderOnRealApiServerTest {
         return seen;
     }
 
-    static List<Seen> watchingConfig(String ns, String redirectorBefore, String workerBefore, Runnable change) throws Exception {
-        List<Seen> seen = new CopyOnWriteArrayList<>();
-        Map<String, JsonNode> latest = new ConcurrentHashMap<>();
-        try (Informer informer = new Informer(api, statefulSets, 0)) {
-            informer.addHandler(handler(ns, latest, () -> {
-                JsonNode redirector = latest.get(REDIRECTOR);
-                JsonNode worker = latest.get(WORKER);
-                if (redirector != null && worker != null) {
-                    seen.add(new Seen(configHash(redirector), done(redirector), configHash(worker)));
-                }
-            }));
-            informer.start();
-            assertTrue(informer.awaitSynced(30, TimeUnit.SECONDS));
-            change.run();
-            E2eCluster.await("both roles on a new configuration", WAIT, () -> {
-                JsonNode redirector = latest.get(REDIRECTOR);
-                JsonNode worker = latest.get(WORKER);
-                return redirector != null && worker != null && !redirectorBefore.equals(configHash(redirector))
-                        && !workerBefore.equals(configHash(worker)) && done(redirector) && done(worker);
-            });
-            awaitSettled(ns);
-        }
-        return seen;
-    }
-
     private static Informer.Handler handler(String ns, Map<String, JsonNode> latest, Runnable record) {
         return new Informer.Handler() {
             @Override
@@ -239,14 +199,6 @@ class RollOrderOnRealApiServerTest {
     }
 
     static void awaitSettled(String ns) throws InterruptedException {
-        E2eCluster.await(ns + " Ready and not Progressing", WAIT, () -> {
-            JsonNode parent = api.get(xrootds, ns, NAME);
-            JsonNode status = parent.path("status");
-            return status.path("observedGeneration").asLong() == parent.path("metadata").path("generation").asLong()
-                    && "2/2".equals(status.path("redirector").path("ready").asText())
-                    && "3/3".equals(status.path("worker").path("ready").asText())
-                    && "True".equals(Conditions.find(status, "Ready").path("status").asText())
-                    && "False".equals(Conditions.find(status, "Progressing").path("status").asText());
-        });
+        cluster.awaitReady(ns, NAME, "2/2", "3/3", WAIT);
     }
 }

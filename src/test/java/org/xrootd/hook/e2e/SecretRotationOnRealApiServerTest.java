@@ -18,7 +18,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.xrootd.hook.testkit.Conditions;
-import org.xrootd.hook.testkit.Repo;
 import org.xrootd.hook.testkit.Tiers;
 
 /**
@@ -44,17 +43,14 @@ class SecretRotationOnRealApiServerTest {
     static KubeApi.Resource xrootds;
     static KubeApi.Resource secrets;
     static KubeApi.Resource statefulSets;
-    static KubeApi.Resource namespaces;
 
     @BeforeAll
     static void startCluster() throws Exception {
-        E2eCluster.requireBinaries("SecretRotationOnRealApiServerTest");
-        cluster = E2eCluster.start();
+        cluster = E2eCluster.startFor(SecretRotationOnRealApiServerTest.class);
         api = cluster.api;
         xrootds = api.resource("xrootd.org/v1alpha1", "xrootds");
         secrets = api.resource("v1", "secrets");
         statefulSets = api.resource("apps/v1", "statefulsets");
-        namespaces = api.resource("v1", "namespaces");
     }
 
     @AfterAll
@@ -66,16 +62,10 @@ class SecretRotationOnRealApiServerTest {
 
     @Test
     void aRotatedSecretRollsTheRolesThatMountItAndAMissingOneKeepsTheCluster() throws Exception {
-        String ns = "e2e-secrets";
-        ObjectNode namespace = KubeApi.MAPPER.createObjectNode();
-        namespace.put("apiVersion", "v1").put("kind", "Namespace").putObject("metadata").put("name", ns);
-        api.create(namespaces, null, namespace);
-        cluster.kubelet.serve(ns);
+        String ns = cluster.servedNamespace("e2e-secrets");
         api.create(secrets, ns, tlsSecret("first"));
-        for (ObjectNode entry : E2eCluster.manifests(Repo.path("k8s/examples/xrootdversion-5.5.3.yaml"))) {
-            api.create(api.resourceForKind(entry.path("apiVersion").asText(), entry.path("kind").asText()), ns, entry);
-        }
-        ObjectNode parent = E2eCluster.manifests(Repo.path("k8s/examples/base-xrootd.yaml")).get(0);
+        cluster.createExamples(ns, "xrootdversion-5.5.3.yaml");
+        ObjectNode parent = E2eCluster.example("base-xrootd.yaml");
         ((ObjectNode) parent.get("spec")).putObject("tls").put("secretName", SECRET);
         api.create(xrootds, ns, parent);
         awaitReady(ns);
@@ -208,33 +198,14 @@ class SecretRotationOnRealApiServerTest {
     }
 
     static void awaitReady(String ns) throws InterruptedException {
-        E2eCluster.await(ns + " Ready with 2/2 redirectors and 3/3 workers", WAIT, () -> {
-            JsonNode parent = api.get(xrootds, ns, NAME);
-            JsonNode status = parent.path("status");
-            return status.path("observedGeneration").asLong() == parent.path("metadata").path("generation").asLong()
-                    && "2/2".equals(status.path("redirector").path("ready").asText())
-                    && "3/3".equals(status.path("worker").path("ready").asText())
-                    && "True".equals(Conditions.find(status, "Ready").path("status").asText())
-                    && "False".equals(Conditions.find(status, "Progressing").path("status").asText());
-        });
+        cluster.awaitReady(ns, NAME, "2/2", "3/3", WAIT);
     }
 
-    /** Nothing of {@code ns} queued or syncing in the emulator and no write by it in {@code ns} for two seconds. */
     static void awaitQuiet(String ns) throws InterruptedException {
-        long[] since = {System.nanoTime()};
-        int[] writes = {writesIn(ns, 0).size()};
-        E2eCluster.await(ns + " to go quiet", WAIT, () -> {
-            int now = writesIn(ns, 0).size();
-            if (now != writes[0]) {
-                writes[0] = now;
-                since[0] = System.nanoTime();
-                return false;
-            }
-            return cluster.emulator.idle(ns) && System.nanoTime() - since[0] > 2_000_000_000L;
-        });
+        cluster.awaitQuiet(ns, WAIT);
     }
 
     static List<KubeApi.Write> writesIn(String ns, int mark) {
-        return cluster.emulator.api().writesSince(mark).stream().filter(w -> w.path().contains("/namespaces/" + ns + "/")).toList();
+        return cluster.writesIn(ns, mark);
     }
 }

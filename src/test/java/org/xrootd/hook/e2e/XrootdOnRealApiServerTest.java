@@ -76,7 +76,6 @@ class XrootdOnRealApiServerTest {
     static KubeApi.Resource networkPolicies;
     static KubeApi.Resource pods;
     static KubeApi.Resource claims;
-    static KubeApi.Resource namespaces;
     static long suiteStart;
 
     static final ExecutorService SCENARIOS = Executors.newCachedThreadPool(r -> {
@@ -108,8 +107,7 @@ class XrootdOnRealApiServerTest {
     @BeforeAll
     static void startCluster() throws Exception {
         suiteStart = System.nanoTime();
-        E2eCluster.requireBinaries("XrootdOnRealApiServerTest");
-        cluster = E2eCluster.start();
+        cluster = E2eCluster.startFor(XrootdOnRealApiServerTest.class);
         api = cluster.api;
         xrootds = api.resource("xrootd.org/v1alpha1", "xrootds");
         versions = api.resource("catalog.xrootd.org/v1alpha1", "xrootdversions");
@@ -119,7 +117,6 @@ class XrootdOnRealApiServerTest {
         networkPolicies = api.resource("networking.k8s.io/v1", "networkpolicies");
         pods = api.resource("v1", "pods");
         claims = api.resource("v1", "persistentvolumeclaims");
-        namespaces = api.resource("v1", "namespaces");
         System.out.printf("e2e: control plane, CRDs, hook and emulator up in %d ms (apiserver ready in %d ms)%n",
                 cluster.startup.toMillis(), cluster.controlPlane.startupTime().toMillis());
         // Phase 1, hooks v1: every scenario at once, each in its own namespace.
@@ -184,7 +181,7 @@ class XrootdOnRealApiServerTest {
     }
 
     static String createBecomesReady() throws Exception {
-        String ns = namespace("e2e-create");
+        String ns = cluster.namespace("e2e-create");
         int mark = cluster.emulator.api().writeCount();
         String uid = createSample(ns);
 
@@ -351,10 +348,9 @@ class XrootdOnRealApiServerTest {
 
     /** VersionNotFound, then the entry is created: the related-object watch alone brings the cluster up. */
     static String versionNotFoundRecovers() throws Exception {
-        String ns = namespace("e2e-missing");
-        cluster.kubelet.serve(ns);
+        String ns = cluster.servedNamespace("e2e-missing");
         int mark = cluster.emulator.api().writeCount();
-        ObjectNode parent = E2eCluster.manifests(Repo.path("k8s/examples/base-xrootd.yaml")).get(0);
+        ObjectNode parent = E2eCluster.example("base-xrootd.yaml");
         ((ObjectNode) parent.get("spec")).put("version", "5.1.0");
         api.create(xrootds, ns, parent);
         E2eCluster.await("Ready=False with reason VersionNotFound", WAIT,
@@ -385,13 +381,12 @@ class XrootdOnRealApiServerTest {
      */
     static String decoyUnderV1() throws Exception {
         for (String other : DECOYS) {
-            namespace(other);
+            cluster.namespace(other);
             createVersion(other, DECOY_VERSION, "example.org/" + other + ":7.0.0");
         }
-        String ns = namespace(DECOY_NS);
-        cluster.kubelet.serve(ns);
+        String ns = cluster.servedNamespace(DECOY_NS);
         createVersion(ns, DECOY_VERSION, DECOY_OWN_IMAGE);
-        ObjectNode parent = E2eCluster.manifests(Repo.path("k8s/examples/base-xrootd.yaml")).get(0);
+        ObjectNode parent = E2eCluster.example("base-xrootd.yaml");
         ((ObjectNode) parent.get("spec")).put("version", DECOY_VERSION);
         api.create(xrootds, ns, parent);
         awaitReady(ns, "2/2", "3/3");
@@ -449,9 +444,9 @@ class XrootdOnRealApiServerTest {
     }
 
     static String admission() throws Exception {
-        String ns = namespace("e2e-admission");
+        String ns = cluster.namespace("e2e-admission");
         String path = xrootds.path(ns, null) + "?dryRun=All";
-        ObjectNode sample = E2eCluster.manifests(Repo.path("k8s/examples/base-xrootd.yaml")).get(0);
+        ObjectNode sample = E2eCluster.example("base-xrootd.yaml");
         assertEquals(201, cluster.api.raw("POST", path, sample).statusCode());
 
         Map<String, String> cases = new LinkedHashMap<>();
@@ -510,7 +505,7 @@ class XrootdOnRealApiServerTest {
     @Test
     @Order(11)
     void theCorpusMeetsTheGeneratedSchemaOnTheRealApiServer() throws Exception {
-        String ns = namespace("e2e-api-corpus");
+        String ns = cluster.namespace("e2e-api-corpus");
         String path = xrootds.path(ns, null) + "?dryRun=All";
         Map<String, Integer> outcomes = new TreeMap<>();
         List<String> wrong = new ArrayList<>();
@@ -622,21 +617,9 @@ class XrootdOnRealApiServerTest {
 
     // ======================================================================== helpers
 
-    static String namespace(String name) {
-        ObjectNode ns = KubeApi.MAPPER.createObjectNode();
-        ns.put("apiVersion", "v1").put("kind", "Namespace").putObject("metadata").put("name", name);
-        api.create(namespaces, null, ns);
-        return name;
-    }
-
     /** The sample catalog entry and Xrootd from k8s/examples, as `kubectl apply -n ns` would create them. */
     static String createSample(String ns) {
-        for (String file : List.of("xrootdversion-5.5.3.yaml", "xrootdversion-4.11.2.yaml", "base-xrootd.yaml")) {
-            for (ObjectNode object : E2eCluster.manifests(Repo.path("k8s/examples").resolve(file))) {
-                KubeApi.Resource resource = api.resourceForKind(object.path("apiVersion").asText(), object.path("kind").asText());
-                api.create(resource, ns, object);
-            }
-        }
+        cluster.createExamples(ns, "xrootdversion-5.5.3.yaml", "xrootdversion-4.11.2.yaml", "base-xrootd.yaml");
         return api.get(xrootds, ns, NAME).path("metadata").path("uid").asText();
     }
 
@@ -650,8 +633,7 @@ class XrootdOnRealApiServerTest {
 
     /** A namespace with the sample cluster created and Ready (pods reported ready by the fake kubelet). */
     static String readyCluster(String name) throws InterruptedException {
-        String ns = namespace(name);
-        cluster.kubelet.serve(ns);
+        String ns = cluster.servedNamespace(name);
         createSample(ns);
         awaitReady(ns, "2/2", "3/3");
         return ns;
@@ -662,15 +644,7 @@ class XrootdOnRealApiServerTest {
     }
 
     static void awaitReady(String ns, String redirectors, String workers) throws InterruptedException {
-        E2eCluster.await(ns + " Ready with " + redirectors + " redirectors and " + workers + " workers", WAIT, () -> {
-            JsonNode parent = api.get(xrootds, ns, NAME);
-            JsonNode status = parent.path("status");
-            return status.path("observedGeneration").asLong() == parent.path("metadata").path("generation").asLong()
-                    && redirectors.equals(status.path("redirector").path("ready").asText())
-                    && workers.equals(status.path("worker").path("ready").asText())
-                    && "True".equals(Conditions.find(parent.path("status"), "Ready").path("status").asText())
-                    && "False".equals(Conditions.find(parent.path("status"), "Progressing").path("status").asText());
-        });
+        cluster.awaitReady(ns, NAME, redirectors, workers, WAIT);
     }
 
     /** Both StatefulSets run {@code image}, every pod is on the update revision, and the Xrootd is Ready. */
@@ -696,40 +670,16 @@ class XrootdOnRealApiServerTest {
         });
     }
 
-    /** Nothing queued or running in the emulator and no write by it for two seconds. */
     static void awaitQuiet() throws InterruptedException {
-        long[] since = {System.nanoTime()};
-        int[] writes = {cluster.emulator.api().writeCount()};
-        E2eCluster.await(() -> "the emulator to go quiet (recent child updates: " + lastUpdates() + ")", WAIT, () -> {
-            int now = cluster.emulator.api().writeCount();
-            if (now != writes[0]) {
-                writes[0] = now;
-                since[0] = System.nanoTime();
-                return false;
-            }
-            return cluster.emulator.idle() && System.nanoTime() - since[0] > 2_000_000_000L;
-        });
+        cluster.awaitQuiet(WAIT);
     }
 
-    /** Nothing of {@code ns} queued or syncing in the emulator and no write by it in {@code ns} for two seconds. */
     static void awaitQuiet(String ns) throws InterruptedException {
-        long[] since = {System.nanoTime()};
-        int[] writes = {writesIn(ns, 0).size()};
-        E2eCluster.await(() -> ns + " to go quiet (recent child updates: " + lastUpdates() + ")", WAIT, () -> {
-            int now = writesIn(ns, 0).size();
-            if (now != writes[0]) {
-                writes[0] = now;
-                since[0] = System.nanoTime();
-                return false;
-            }
-            return cluster.emulator.idle(ns) && System.nanoTime() - since[0] > 2_000_000_000L;
-        });
+        cluster.awaitQuiet(ns, WAIT);
     }
 
-    /** The emulator's writes in namespace {@code ns} since {@code mark} (a value of its write count). */
     static List<KubeApi.Write> writesIn(String ns, int mark) {
-        return cluster.emulator.api().writesSince(mark).stream()
-                .filter(w -> w.path().contains("/namespaces/" + ns + "/")).toList();
+        return cluster.writesIn(ns, mark);
     }
 
     /** Sync calls the emulator made for the sample parent of {@code ns}. */
@@ -757,11 +707,6 @@ class XrootdOnRealApiServerTest {
                 assertEquals(image, container.path("image").asText(), role + " container " + container.path("name").asText());
             }
         }
-    }
-
-    static String lastUpdates() {
-        List<String> updates = cluster.emulator.updates();
-        return String.join("; ", updates.subList(Math.max(0, updates.size() - 3), updates.size()));
     }
 
     static void awaitChildren(String ns, String uid, int count) throws InterruptedException {
