@@ -67,6 +67,17 @@ class UpgradeUnderLoadRealDaemonTest {
     private final List<LocalPod> endpoints = new CopyOnWriteArrayList<>();
     private final AtomicInteger next = new AtomicInteger();
     private final Map<String, byte[]> existing = new ConcurrentHashMap<>();
+    /** Each redirector's replacement: from its endpoint's removal to its new pod's readiness (System.nanoTime). */
+    private final List<Span> redirectorReplacements = new CopyOnWriteArrayList<>();
+    /** Each worker's replacement: from its stop to its new pod's readiness. */
+    private final List<Span> workerReplacements = new CopyOnWriteArrayList<>();
+
+    /** A request or a replacement, from {@code from} to {@code to} (System.nanoTime). */
+    private record Span(String what, long from, long to) {
+        boolean overlaps(Span other) {
+            return from <= other.to && other.from <= to;
+        }
+    }
 
     @BeforeAll
     void startCluster() throws Exception {
@@ -121,6 +132,8 @@ class UpgradeUnderLoadRealDaemonTest {
         AtomicInteger retried = new AtomicInteger();
         List<String> slowWrites = Collections.synchronizedList(new ArrayList<>());
         List<String> slowReads = Collections.synchronizedList(new ArrayList<>());
+        // Every failed read and every write over the goal, with its time span.
+        List<Span> waited = new CopyOnWriteArrayList<>();
         Map<String, byte[]> written = new ConcurrentHashMap<>();
         List<String> order = new ArrayList<>(existing.keySet());
         Collections.sort(order);
@@ -136,11 +149,13 @@ class UpgradeUnderLoadRealDaemonTest {
                 if (!get.ok() || !java.util.Arrays.equals(existing.get(lfn), DaemonRun.bytes(back))) {
                     failedReads.add(String.format("%s started %s, failed after %s: %s%s", lfn,
                             java.time.LocalTime.now().minus(since(t)), seconds(since(t)), get, ClientTrace.summary(trace)));
+                    waited.add(new Span("failed read of " + lfn, t, System.nanoTime()));
                 } else {
                     goodReadTimes.add(since(t));
                 }
                 if (get.ok() && since(t).compareTo(STALL_GOAL) > 0) {
                     slowReads.add(String.format("%s took %s:%s", lfn, seconds(since(t)), ClientTrace.summary(trace)));
+                    waited.add(new Span("read of " + lfn + " in " + seconds(since(t)), t, System.nanoTime()));
                 }
             }
         }, "reader");
@@ -169,6 +184,7 @@ class UpgradeUnderLoadRealDaemonTest {
                 writeTimes.add(since(t));
                 if (since(t).compareTo(STALL_GOAL) > 0) {
                     slowWrites.add(lfn + " took " + seconds(since(t)) + ": " + attempts);
+                    waited.add(new Span("write of " + lfn + " in " + seconds(since(t)), t, System.nanoTime()));
                 }
                 if (put.ok()) {
                     written.put(lfn, content);
@@ -224,6 +240,15 @@ class UpgradeUnderLoadRealDaemonTest {
         run.timings.put("failed reads", failedReads.isEmpty() ? "none" : "\n      " + String.join("\n      ", failedReads));
         run.timings.put("writes over 5 s", slowWrites.isEmpty() ? "none" : "\n      " + String.join("\n      ", slowWrites));
         run.timings.put("reads over 5 s", slowReads.isEmpty() ? "none" : "\n      " + String.join("\n      ", slowReads));
+        // The failed reads and the reads and writes over 5 s that overlap a redirector's replacement and no worker's.
+        List<String> redirectorWaits = waited.stream()
+                .filter(request -> redirectorReplacements.stream().anyMatch(request::overlaps))
+                .filter(request -> workerReplacements.stream().noneMatch(request::overlaps))
+                .map(request -> request.what() + " during the replacement of " + redirectorReplacements.stream()
+                        .filter(request::overlaps).map(Span::what).toList())
+                .toList();
+        run.timings.put("failed or over 5 s during a redirector's replacement (and no worker's)", redirectorWaits.isEmpty() ? "none"
+                : "\n      " + String.join("\n      ", redirectorWaits));
 
         // Everything written before and during the update reads back identical afterwards.
         for (Map.Entry<String, byte[]> file : written.entrySet()) {
@@ -296,6 +321,7 @@ class UpgradeUnderLoadRealDaemonTest {
     private void roll(List<LocalPod> pods, JsonNode template, boolean serviceEndpoints, List<String> steps, long begin) throws IOException {
         for (int i = pods.size() - 1; i >= 0; i--) {
             LocalPod pod = pods.get(i);
+            long leaving = System.nanoTime();
             if (serviceEndpoints) {
                 endpoints.remove(pod);
             }
@@ -314,6 +340,9 @@ class UpgradeUnderLoadRealDaemonTest {
             waitFor(Duration.ofSeconds(90), () -> cluster.ready(pod), pod + " ready after its replacement");
             if (serviceEndpoints) {
                 endpoints.add(pod);
+                redirectorReplacements.add(new Span(pod.name, leaving, System.nanoTime()));
+            } else {
+                workerReplacements.add(new Span(pod.name, leaving, System.nanoTime()));
             }
             steps.add(String.format("%6.1f s  %s replaced (stopped in %s%s, new IP %s, ready after %s)", since(begin).toMillis() / 1000.0,
                     pod.name, seconds(stopped), drained, pod.host.ip(), seconds(since(started))));
