@@ -152,8 +152,8 @@ public final class XrootdConf {
 
     /**
      * The all.manager list. Every cmsd reads every redirector pod: a manager's cmsd derives the cluster's
-     * identity from the list (XrdCmsSecurity::setSystemID), and a worker or supervisor refuses a manager whose
-     * identity differs from the others' (XrdCmsManager::Verify). A redirector's xrootd reads only its own pod's
+     * identity from the list (XrdCmsSecurity::setSystemID), and a worker or supervisor logs "manager configuration
+     * differs ... making file location unpredictable" for a manager whose identity differs (XrdCmsManager::Verify). A redirector's xrootd reads only its own pod's
      * cmsd: it sends every request to the first connected manager of its list, and XRootD sorts that list by
      * name whatever order the file gives (XrdCmsUtils::SInsert), so it was redirector-0's cmsd, for every
      * redirector, whenever that one was up, even while it was suspended after a restart

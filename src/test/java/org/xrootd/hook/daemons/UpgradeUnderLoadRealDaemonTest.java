@@ -263,29 +263,29 @@ class UpgradeUnderLoadRealDaemonTest {
         // Before the redirectors' preStop drain every redirector replacement reset the requests in flight on it,
         // and XrdCl retried them at the same redirector until the 30 s attempt timeout (XrdClXRootDMsgHandler.cc,
         // HandleError: a connection error at the load balancer itself is retried there): 0-2 failed reads and
-        // 1-2 writes of 32-41 s per run. With the drain (docs/real-daemons.md, two runs): 0 and 1 failed reads of
-        // 319 and 375 (the one: [3011] after 1.06 s, asked of a restarted manager cmsd that was active before every
-        // worker had logged in to it), no retried write, longest write 9.1-11.5 s (a create while a worker is away),
-        // longest read 15.3 s (`cms.delay service`, 15 s: a read of a file on a worker being replaced is told to
-        // wait). The first CI run with the drain, on a quiet machine, had 3 failed reads, each [3011] after 1-5 s
-        // (a restarted manager asked before its workers were back, or a read's only holder excluded as tried).
-        // Bounds: at most 4 failed reads (one per redirector replacement and then some), and only by waiting for
-        // its server ([3011] or the timeout); at most one retried attempt; no write over 20 s, which a write
-        // that hung for the client's 30 s cannot meet.
-        assertTrue(failedReads.size() <= 4, "failed reads: " + failedReads);
+        // 1-2 writes of 32-41 s per run. With the drain, every redirector's xrootd still asked redirector-0's cmsd
+        // (XRootD sorts all.manager), also while it was suspended after its restart: in the three traced runs of
+        // 2026-12-06 every write over 5 s (8.2-12.1 s, two per run) and both failed reads ([3011]) fell in
+        // redirector-0's replacement. Each redirector's xrootd asks its own pod's cmsd since (docs/real-daemons.md,
+        // three runs): none in the twelve redirector replacements; 0, 1 and 0 failed reads of 617-803 (the one: a
+        // read in flight on a worker when it stopped, retried with that worker excluded as tried: [3011] after
+        // 0.11 s), longest read 2.3-6.5 s and longest write 4.2-6.6 s, each over 5 s in a worker's replacement
+        // (a worker's files have no other copy; it is away 5-7 s), no retried write.
+        // Bounds: no failed read and no read or write over 5 s while a redirector is replaced and no worker is
+        // (BASELINE); at most 3 failed reads, and only by waiting for the
+        // server ([3011] or the timeout); at most one retried attempt; no read that succeeded and no write over
+        // 10 s (6.6 s seen; a redirector-0 wait as before took 8.2-12.1 s, a `cms.delay service` of 15 s or a
+        // write that hung for the client's 30 s fails it).
+        assertEquals(List.of(), redirectorWaits, "failed or over 5 s while a redirector was replaced (and no worker)");
+        assertTrue(failedReads.size() <= 3, "failed reads: " + failedReads);
         for (String failed : failedReads) {
             assertTrue(failed.contains("[3011] No servers are available to read the file") || failed.contains("timed out"),
                     "a read that failed otherwise than by waiting for its server (wrong content?): " + failed);
         }
         assertTrue(retried.get() <= 1, retried.get() + " write attempts retried: " + slowWrites);
-        // A read whose file's only holder is away is told to wait `cms.delay service` and asks again: 15 s, the
-        // XRootD default, made the longest read 15.1-15.4 s in every run; with `service 2` (the hook's since
-        // 2026-12-06) 6.1 and 9.3 s, each a read asked while the restarted first manager waited for its first
-        // worker (a worker's cmsd retries a lost manager every 6 s). 14 s keeps a margin for a loaded machine
-        // and fails on a single 15 s wait.
-        assertTrue(longestGoodRead.compareTo(Duration.ofSeconds(14)) <= 0, "longest read that succeeded " + seconds(longestGoodRead)
+        assertTrue(longestGoodRead.compareTo(Duration.ofSeconds(10)) <= 0, "longest read that succeeded " + seconds(longestGoodRead)
                 + ": " + slowReads);
-        assertTrue(longestWrite.compareTo(Duration.ofSeconds(20)) <= 0, "longest write " + seconds(longestWrite) + ": " + slowWrites);
+        assertTrue(longestWrite.compareTo(Duration.ofSeconds(10)) <= 0, "longest write " + seconds(longestWrite) + ": " + slowWrites);
     }
 
     /**
