@@ -274,15 +274,15 @@ class UpgradeUnderLoadRealDaemonTest {
         // (XRootD sorts all.manager), also while it was suspended after its restart: in the five traced runs of
         // 2026-12-06 before the change every write over 5 s (6.1-12.1 s, two per run) and all six failed reads
         // ([3011]) fell in redirector-0's restart. Each redirector's xrootd asks its own pod's cmsd since
-        // (docs/real-daemons.md, four runs): none in the 16 redirector replacements; 0, 1, 0 and 0 failed reads of
-        // 617-1413 (the one: a read in flight on a worker when it stopped, retried with that worker excluded as
+        // (docs/real-daemons.md, five runs): none in the 20 redirector replacements; 0, 1, 0, 0 and 0 failed reads
+        // of 617-1413 (the one: a read in flight on a worker when it stopped, retried with that worker excluded as
         // tried: [3011] after 0.11 s), longest read 2.1-6.5 s and longest write 4.1-6.6 s, each over 5 s in a
         // worker's replacement (a worker's files have no other copy; it is away 5-7 s), no retried write.
         // Bounds: no failed read and no read or write over 5 s begun while a redirector was replaced, at least 1 s
-        // before a worker's replacement (three and four in two runs before the change: it failed there); at most 3 failed reads, and only by
-        // waiting for the server ([3011] or the timeout); at most one retried attempt; no read that succeeded and
-        // no write over 10 s (6.6 s seen; a redirector-0 wait as before took 6.1-12.1 s, a `cms.delay service` of
-        // 15 s or a write that hung for the client's 30 s fails it).
+        // before a worker's replacement (three and four in two runs before the change: it failed there); at most
+        // 3 failed reads, and only by waiting for the server ([3011] or the timeout); at most one retried attempt;
+        // no read that succeeded and no write over 10 s (6.6 s seen; a redirector-0 wait as before took 6.1-12.1 s,
+        // a `cms.delay service` of 15 s or a write that hung for the client's 30 s fails it).
         assertEquals(List.of(), redirectorWaits, "failed or over 5 s, begun while a redirector was replaced");
         assertTrue(failedReads.size() <= 3, "failed reads: " + failedReads);
         for (String failed : failedReads) {
