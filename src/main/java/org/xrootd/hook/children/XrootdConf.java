@@ -152,15 +152,16 @@ public final class XrootdConf {
 
     /**
      * The all.manager list. Every cmsd reads every redirector pod: a manager's cmsd derives the cluster's
-     * identity from the list (XrdCmsSecurity::setSystemID), and a worker or supervisor logs "manager configuration
-     * differs ... making file location unpredictable" for a manager whose identity differs (XrdCmsManager::Verify). A redirector's xrootd reads only its own pod's
-     * cmsd: it sends every request to the first connected manager of its list, and XRootD sorts that list by
-     * name whatever order the file gives (XrdCmsUtils::SInsert), so it was redirector-0's cmsd, for every
-     * redirector, whenever that one was up, even while it was suspended after a restart
-     * (XrdCmsFinderRMT::SelectManager): every redirector waited for redirector-0's workers to log in again,
-     * although its own cmsd knew them all (docs/real-daemons.md). With its own cmsd alone, the readiness probe
-     * ({@code query config cms}) reports that cmsd, so a redirector is Ready only while its own cmsd serves.
-     * The worker's and supervisor's files ({@code only}) keep the list alone: their hash does not change.
+     * identity from the list (XrdCmsSecurity::setSystemID), and a worker or supervisor logs "manager
+     * configuration differs ... making file location unpredictable" for a manager whose identity differs
+     * (XrdCmsManager::Verify). A redirector's xrootd reads only its own pod's cmsd: it sends every request to
+     * the first connected manager of its list, and XRootD sorts that list by name whatever order the file
+     * gives (XrdCmsUtils::SInsert), so it was redirector-0's cmsd, for every redirector, whenever that one was
+     * up, even while it was suspended after a restart (XrdCmsFinderRMT::SelectManager): every redirector
+     * waited for redirector-0's workers to log in again, although its own cmsd knew them all
+     * (docs/real-daemons.md). With its own cmsd alone, the readiness probe ({@code query config cms}) reports
+     * that cmsd, so a redirector is Ready only while its own cmsd serves. The worker's and supervisor's files
+     * ({@code only}) keep the list alone: their hash does not change.
      */
     private static void managerList(XrootdSpec spec, Optional<Component> only, List<String> out) {
         List<String> every = new ArrayList<>();

@@ -64,7 +64,8 @@ class NameLimitsTest {
                 String config = child.at("/data/xrootd.cf").asText();
                 List<String> managers = ConfigReader.managers(config, "cmsd", "worker", Map.of("POD_NAME", "w"));
                 String last = managers.get(managers.size() - 1);
-                assertEquals(List.of(last), ConfigReader.managers(config, "xrootd", "manager", Map.of("POD_NAME", last.substring(0, last.indexOf('.')))));
+                Map<String, String> lastPod = Map.of("POD_NAME", last.substring(0, last.indexOf('.')));
+                assertEquals(List.of(last), ConfigReader.managers(config, "xrootd", "manager", lastPod));
                 for (String manager : managers) {
                     String host = manager.substring(0, manager.lastIndexOf(':'));
                     assertTrue(host.length() <= 253, host);
