@@ -369,9 +369,9 @@ public final class StatefulSets {
             env(env, RedirectNames.LENGTH_ENV, Integer.toString(RedirectNames.lengthWithoutDomain(spec)));
             env(env, RedirectNames.MAX_ENV, Integer.toString(RedirectNames.max(spec)));
         }
-        if (component == Component.WORKER) {
-            // xrootd.cf makes the pod name a worker's identity at the managers (cms.vnid); both daemons
-            // read the file, so both need it.
+        if (component != Component.SUPERVISOR) {
+            // xrootd.cf makes the pod name a worker's identity at the managers (cms.vnid), and the manager a
+            // redirector's xrootd asks (its own pod's cmsd); both daemons read the file, so both get it.
             env.addObject().put("name", XrootdConf.POD_NAME_ENV).putObject("valueFrom").putObject("fieldRef")
                     .put("apiVersion", "v1").put("fieldPath", "metadata.name");
         }
@@ -417,7 +417,8 @@ public final class StatefulSets {
     }
 
     /**
-     * Redirector: its xrootd reaches a manager cmsd that serves (a worker has subscribed). Worker: its
+     * Redirector: its xrootd reaches its own pod's cmsd, the only manager it asks, and that cmsd serves (a
+     * worker has subscribed; a restarted manager cmsd stays suspended until then). Worker: its
      * xrootd is attached to the pod's own cmsd ({@code /a}) and that cmsd holds a connection to a
      * redirector's cmsd port. The attachment alone is true without any redirector (seen on real daemons):
      * the worker would count as ready, and a rolling update would move on, before it is back in the

@@ -18,8 +18,9 @@ import org.xrootd.hook.model.XrootdSpec;
 /**
  * The xrootd.cf shared by every pod and both daemons (docs/xrootd-configuration.md explains each choice).
  * The role comes from the instance name each daemon is started with ({@code -n manager|supervisor|worker}),
- * so one file serves the whole cluster and every member carries the identical all.manager list, from which
- * XRootD derives the cluster's identity.
+ * so one file serves the whole cluster and every cmsd reads the identical all.manager list, from which
+ * XRootD derives the cluster's identity; a redirector's xrootd reads its own pod's cmsd alone
+ * ({@link #managerList}).
  */
 public final class XrootdConf {
     /**
@@ -91,11 +92,7 @@ public final class XrootdConf {
         } else {
             out.add("xrd.network dyndns");
         }
-        out.add("# Every redirector pod, identical in every member: XRootD derives the cluster identity from it.");
-        out.add("# <pod>.<headless Service>, completed by the pod's DNS search list: within XRootD 5.5.3's 78 characters.");
-        for (int i = 0; i < spec.redirector().replicas(); i++) {
-            out.add(GridConf.ownManager(spec) + Names.redirectorHost(spec, i) + ":" + spec.ports().cmsd());
-        }
+        managerList(spec, only, out);
         out.add("xrd.port " + spec.ports().xrootd() + " if exec xrootd");
         out.add("# The pod's cluster domain (start.sh reads it from /etc/resolv.conf), for the cms.allow patterns.");
         out.add("set " + CLUSTER_DOMAIN_VARIABLE + " = $" + CLUSTER_DOMAIN_ENV);
@@ -153,6 +150,47 @@ public final class XrootdConf {
         return String.join("\n", out) + "\n";
     }
 
+    /**
+     * The all.manager list. Every cmsd reads every redirector pod: a manager's cmsd derives the cluster's
+     * identity from the list (XrdCmsSecurity::setSystemID), and a worker or supervisor logs "manager
+     * configuration differs ... making file location unpredictable" for a manager whose identity differs
+     * (XrdCmsManager::Verify). A redirector's xrootd reads only its own pod's cmsd: it sends every request to
+     * the first connected manager of its list, and XRootD sorts that list by name whatever order the file
+     * gives (XrdCmsUtils::SInsert), so it was redirector-0's cmsd, for every redirector, whenever that one was
+     * up, even while it was suspended after a restart (XrdCmsFinderRMT::SelectManager): every redirector
+     * waited for redirector-0's workers to log in again, although its own cmsd knew them all
+     * (docs/real-daemons.md). With its own cmsd alone, the readiness probe ({@code query config cms}) reports
+     * that cmsd, so a redirector is Ready only while its own cmsd serves. The worker's and supervisor's files
+     * ({@code only}) keep the list alone: their hash does not change.
+     */
+    private static void managerList(XrootdSpec spec, Optional<Component> only, List<String> out) {
+        List<String> every = new ArrayList<>();
+        for (int i = 0; i < spec.redirector().replicas(); i++) {
+            every.add(GridConf.ownManager(spec) + Names.redirectorHost(spec, i) + ":" + spec.ports().cmsd());
+        }
+        String own = GridConf.ownManager(spec) + "$(" + POD_NAME_VARIABLE + ")." + Names.headlessService(spec, Component.REDIRECTOR)
+                + ":" + spec.ports().cmsd();
+        if (only.isPresent() && only.get() != Component.REDIRECTOR) {
+            out.add("# Every redirector pod, identical in every member: XRootD derives the cluster identity from it.");
+            out.add("# <pod>.<headless Service>, completed by the pod's DNS search list: within XRootD 5.5.3's 78 characters.");
+            out.addAll(every);
+            return;
+        }
+        out.add("# A redirector's xrootd asks its own pod's cmsd alone: with the whole list it would ask the first name (XRootD");
+        out.add("# sorts the list) even while that manager is suspended after a restart (docs/xrootd-configuration.md).");
+        out.add("if exec xrootd && named " + Component.REDIRECTOR.instance());
+        out.add("   set " + POD_NAME_VARIABLE + " = $" + POD_NAME_ENV);
+        out.add("   " + own);
+        out.add("else");
+        out.add("   # Every redirector pod, identical in every cmsd: XRootD derives the cluster identity from it.");
+        out.add("   # <pod>.<headless Service>, completed by the pod's DNS search list: within XRootD 5.5.3's 78 characters.");
+        every.forEach(line -> out.add("   " + line));
+        out.add("fi");
+    }
+
+    /** The xrootd.cf variable the pod's name is set in (from {@link #POD_NAME_ENV}). */
+    static final String POD_NAME_VARIABLE = "podname";
+
     private static void managerLines(XrootdSpec spec, List<String> out, String indent) {
         out.add(indent + GridConf.managerRole(spec));
         out.add(indent + "xrd.port " + spec.ports().cmsd() + " if exec cmsd");
@@ -208,8 +246,8 @@ public final class XrootdConf {
     private static void identityLines(XrootdSpec spec, List<String> out, String indent) {
         if (VersionQuirks.of(spec.version()).vnid()) {
             out.add(indent + "# Known to the managers by pod name, not address: a pod back with a new IP keeps its slot.");
-            out.add(indent + "set podname = $" + POD_NAME_ENV);
-            out.add(indent + "cms.vnid =$(podname)");
+            out.add(indent + "set " + POD_NAME_VARIABLE + " = $" + POD_NAME_ENV);
+            out.add(indent + "cms.vnid =$(" + POD_NAME_VARIABLE + ")");
         }
     }
 

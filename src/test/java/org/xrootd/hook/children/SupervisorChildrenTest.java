@@ -11,9 +11,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.xrootd.hook.model.Component;
 import org.xrootd.hook.model.XrootdSpec;
+import org.xrootd.hook.testkit.ConfigReader;
 import org.xrootd.hook.testkit.Samples;
 
 /** More than 64 workers: the supervisors' configuration block, StatefulSet and other children. */
@@ -43,8 +45,9 @@ class SupervisorChildrenTest {
                    all.role server
                 """), config);
         // Workers keep listing only the redirectors: the managers hand overflow workers to supervisors.
-        List<String> managers = config.lines().filter(l -> l.startsWith("all.manager")).toList();
+        List<String> managers = ConfigReader.managers(config, "cmsd", "worker", Map.of("POD_NAME", "w"));
         assertEquals(2, managers.size());
+        assertEquals(managers, ConfigReader.managers(config, "cmsd", "supervisor", Map.of()));
         assertTrue(managers.stream().allMatch(l -> l.contains("-xrootd-redirector-")), managers.toString());
     }
 
@@ -140,8 +143,11 @@ class SupervisorChildrenTest {
         JsonNode supervisor = Samples.statefulSet(spec, Component.SUPERVISOR, Samples.image()).at("/spec/template/spec");
         assertEquals(redirector.path("volumes"), supervisor.path("volumes"));
         assertEquals(redirector.at("/containers/1/volumeMounts"), supervisor.at("/containers/1/volumeMounts"));
-        // The same env: supervisors have no cms.vnid (see XrootdQuirksTest), so no pod name either.
-        assertEquals(redirector.at("/containers/1/env").size(), supervisor.at("/containers/1/env").size());
+        // The same env but the pod name: supervisors have no cms.vnid (see XrootdQuirksTest) and ask no manager
+        // of their own, so no pod name; a redirector's xrootd asks its own pod's cmsd by that name.
+        assertEquals(redirector.at("/containers/1/env").size(), supervisor.at("/containers/1/env").size() + 1);
+        assertTrue(redirector.at("/containers/1/env").findValuesAsText("name").contains("POD_NAME"));
+        assertFalse(supervisor.at("/containers/1/env").findValuesAsText("name").contains("POD_NAME"));
         assertEquals("supervisor", supervisor.at("/containers/1/env/0/value").asText());
     }
 

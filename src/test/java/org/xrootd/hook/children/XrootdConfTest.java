@@ -9,9 +9,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.xrootd.hook.model.Component;
 import org.xrootd.hook.model.XrootdSpec;
+import org.xrootd.hook.testkit.ConfigReader;
 import org.xrootd.hook.testkit.Repo;
 import org.xrootd.hook.testkit.Samples;
 
@@ -25,19 +27,41 @@ class XrootdConfTest {
 
     @Test
     void everyRedirectorPodIsAManagerWithoutNamespaceOrClusterDomain() {
-        List<String> managers = XrootdConf.render(Samples.sample()).lines().filter(l -> l.startsWith("all.manager")).toList();
+        String config = XrootdConf.render(Samples.sample());
         // The relative form <pod>.<governing Service>: the pod's DNS search list adds <namespace>.svc.<domain>.
-        assertEquals(List.of(
-                "all.manager base-xrootd-xrootd-redirector-0.xrd-r-ed1625b6:3121",
-                "all.manager base-xrootd-xrootd-redirector-1.xrd-r-ed1625b6:3121"), managers);
+        List<String> every = List.of(
+                "base-xrootd-xrootd-redirector-0.xrd-r-ed1625b6:3121",
+                "base-xrootd-xrootd-redirector-1.xrd-r-ed1625b6:3121");
+        Map<String, String> worker = Map.of("POD_NAME", "base-xrootd-xrootd-worker-0");
+        for (String program : List.of("cmsd", "xrootd")) {
+            assertEquals(every, ConfigReader.managers(config, program, "worker", worker), program);
+        }
+        assertEquals(every, ConfigReader.managers(config, "cmsd", "manager", Map.of("POD_NAME", "base-xrootd-xrootd-redirector-1")));
     }
 
+    /**
+     * Every cmsd reads the same list (the cluster's identity, XrdCmsSecurity::setSystemID); a redirector's
+     * xrootd reads its own pod's cmsd alone: XRootD sorts the list by name (XrdCmsUtils::SInsert) and asks the
+     * first connected manager, suspended or not (XrdCmsFinderRMT::SelectManager).
+     */
     @Test
-    void managerListIsIdenticalForBothRoles() {
+    void eachRedirectorsXrootdAsksItsOwnCmsdAndEveryCmsdReadsTheSameList() {
         XrootdSpec spec = Samples.sample();
-        List<String> manager = XrootdConf.renderFor(spec, Component.REDIRECTOR).lines().filter(l -> l.startsWith("all.manager")).toList();
-        List<String> worker = XrootdConf.renderFor(spec, Component.WORKER).lines().filter(l -> l.startsWith("all.manager")).toList();
-        assertEquals(manager, worker);
+        String config = XrootdConf.render(spec);
+        for (int i = 0; i < 2; i++) {
+            String pod = "base-xrootd-xrootd-redirector-" + i;
+            Map<String, String> env = Map.of("POD_NAME", pod);
+            assertEquals(List.of(pod + ".xrd-r-ed1625b6:3121"), ConfigReader.managers(config, "xrootd", "manager", env), pod);
+            assertEquals(ConfigReader.managers(config, "cmsd", "worker", Map.of("POD_NAME", "w")),
+                    ConfigReader.managers(config, "cmsd", "manager", env), pod);
+            // The redirector's own file (its hash) says the same.
+            assertEquals(ConfigReader.managers(config, "xrootd", "manager", env),
+                    ConfigReader.managers(XrootdConf.renderFor(spec, Component.REDIRECTOR), "xrootd", "manager", env));
+        }
+        // A worker's file holds the list alone, as before: its hash did not change with the redirectors' choice.
+        String worker = XrootdConf.renderFor(spec, Component.WORKER);
+        assertEquals(2, worker.lines().filter(l -> l.startsWith("all.manager ")).count(), worker);
+        assertFalse(worker.contains("$(podname)."), worker);
     }
 
     @Test
@@ -256,8 +280,10 @@ class XrootdConfTest {
         assertTrue(conf.contains("\nall.role meta manager\n"), conf);
         assertFalse(conf.contains("\nall.role manager\n"), conf);
         assertTrue(conf.contains("\ncms.allow host *.sites.example.org\n"), conf);
-        // Its own pods as meta managers: its xrootd finds its cmsd only through such a line.
-        assertEquals(List.of("all.manager meta x-xrootd-redirector-0", "all.manager meta x-xrootd-redirector-1"),
-                conf.lines().filter(l -> l.startsWith("all.manager")).map(l -> l.replaceFirst("\\.[^ ]*$", "")).toList());
+        // Its own pods as meta managers: its xrootd finds its cmsd only through such a line, its own pod's.
+        assertEquals(List.of("meta x-xrootd-redirector-0", "meta x-xrootd-redirector-1"), ConfigReader.managers(conf, "cmsd", "manager",
+                Map.of()).stream().map(l -> l.replaceFirst("\\.[^ ]*$", "")).toList());
+        assertEquals(List.of("meta x-xrootd-redirector-1"), ConfigReader.managers(conf, "xrootd", "manager",
+                Map.of("POD_NAME", "x-xrootd-redirector-1")).stream().map(l -> l.replaceFirst("\\.[^ ]*$", "")).toList());
     }
 }

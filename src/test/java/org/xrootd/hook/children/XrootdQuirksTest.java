@@ -223,7 +223,7 @@ class XrootdQuirksTest {
      * stalled until the old one was dropped (58 s with drop 60). Workers now take their pod name as their
      * identity (first write 1.4 s after the login) at every size; above 64 workers most still log in
      * directly to the managers (SupervisorRealDaemonTest re-creates one); managers log in to nobody;
-     * supervisors have none.
+     * supervisors have none. A redirector's xrootd names its own pod's cmsd by the pod name.
      */
     @ParameterizedTest
     @ValueSource(ints = {1, 64, 65, 200})
@@ -232,7 +232,8 @@ class XrootdQuirksTest {
         for (Component component : Component.values()) {
             List<String> conf = lines(XrootdConf.renderFor(spec, component));
             boolean member = component == Component.WORKER;
-            assertEquals(member, conf.contains("set podname = $POD_NAME"), component + ": " + conf);
+            boolean named = component != Component.SUPERVISOR;
+            assertEquals(named, conf.contains("set podname = $POD_NAME"), component + ": " + conf);
             assertEquals(member, conf.contains("cms.vnid =$(podname)"), component + ": " + conf);
             assertTrue(!member || conf.indexOf("set podname = $POD_NAME") < conf.indexOf("cms.vnid =$(podname)"), conf.toString());
             // Both daemons read the file (set fails on an undefined variable): both containers get the name.
@@ -240,7 +241,7 @@ class XrootdQuirksTest {
                     .getSpec().getTemplate().getSpec();
             for (var container : pod.getContainers()) {
                 var env = container.getEnv().stream().filter(e -> e.getName().equals("POD_NAME")).findFirst();
-                assertEquals(member, env.isPresent(), component + "/" + container.getName());
+                assertEquals(named, env.isPresent(), component + "/" + container.getName());
                 env.ifPresent(e -> assertEquals("metadata.name", e.getValueFrom().getFieldRef().getFieldPath()));
             }
         }
@@ -254,7 +255,11 @@ class XrootdQuirksTest {
         assertTrue(v4.contains("cms.vnid =$(podname)"), v4.toString());
         List<String> v48 = lines(XrootdConf.render(spec("{\"version\":\"4.8.1\"}")));
         assertTrue(v48.contains("xrd.network dyndns cache 0"), v48.toString());
-        assertFalse(v48.stream().anyMatch(l -> l.contains("vnid") || l.contains("$POD_NAME")), v48.toString());
+        assertFalse(v48.stream().anyMatch(l -> l.contains("vnid")), v48.toString());
+        // Only the redirector's xrootd reads the pod name there: its own pod's cmsd.
+        assertEquals(List.of("if exec xrootd && named manager", "set podname = $POD_NAME"),
+                v48.subList(v48.indexOf("set podname = $POD_NAME") - 1, v48.indexOf("set podname = $POD_NAME") + 1));
+        assertEquals(1, v48.stream().filter(l -> l.contains("$POD_NAME")).count(), v48.toString());
         List<String> v5 = lines(XrootdConf.render(spec("{\"version\":\"5.5.3\"}")));
         assertTrue(v5.contains("xrd.network dyndns"), v5.toString());
         assertFalse(v5.stream().anyMatch(l -> l.contains("cache 0")), v5.toString());

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.xrootd.hook.testkit.ConfigReader;
 import org.xrootd.hook.testkit.Tiers;
 
 /**
@@ -85,13 +86,16 @@ class FederationRealDaemonTest {
 
     /** The meta manager's redirector pod as all.manager names it: {@code <pod>.<headless Service>.<namespace>.svc}. */
     private static String redirectorHost(JsonNode response) {
-        String conf = conf(response);
-        String relative = DaemonRun.match(conf, "(?m)^all\\.manager (?:meta )?(\\S+):\\d+$", "all.manager");
-        return relative + "." + DaemonRun.NAMESPACE + ".svc";
+        return firstManager(response).replaceFirst(":\\d+$", "") + "." + DaemonRun.NAMESPACE + ".svc";
     }
 
     private static String redirectorService(JsonNode response) {
-        return DaemonRun.match(conf(response), "(?m)^all\\.manager (?:meta )?[^.]+\\.(\\S+):\\d+$", "all.manager");
+        return firstManager(response).replaceFirst("^[^.]+\\.", "").replaceFirst(":\\d+$", "");
+    }
+
+    /** The first redirector pod of the list every cmsd reads ({@code <pod>.<headless Service>:<port>}). */
+    private static String firstManager(JsonNode response) {
+        return ConfigReader.managers(conf(response), "cmsd", "worker", Map.of("POD_NAME", "w")).get(0).replaceFirst("^meta ", "");
     }
 
     private static String conf(JsonNode response) {

@@ -12,11 +12,13 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.xrootd.hook.fixtures.Cluster;
 import org.xrootd.hook.fixtures.Scenarios;
 import org.xrootd.hook.json.Json;
 import org.xrootd.hook.metacontroller.HookRequest;
+import org.xrootd.hook.testkit.ConfigReader;
 import org.xrootd.hook.testkit.Samples;
 
 /**
@@ -88,8 +90,11 @@ class NamesAllowSyncTest {
         assertEquals("xrd-r-" + sha256Hex8(NAMESPACE + "/" + NAME), governing);
         assertEquals("None", child(response, "Service", governing).path("spec").path("clusterIP").asText());
 
-        List<String> managers = config(response).lines().filter(l -> l.startsWith("all.manager ")).map(l -> l.substring(12)).toList();
+        List<String> managers = ConfigReader.managers(config(response), "cmsd", "worker", Map.of("POD_NAME", "w"));
         assertEquals(16, managers.size());
+        // A redirector's xrootd: its own pod's cmsd, by the same name.
+        assertEquals(List.of(managers.get(15)), ConfigReader.managers(config(response), "xrootd", "manager",
+                Map.of("POD_NAME", NAME + "-xrootd-redirector-15")));
         for (int i = 0; i < 16; i++) {
             String expected = NAME + "-xrootd-redirector-" + i + "." + governing + ":65535";
             assertEquals(expected, managers.get(i));
@@ -147,7 +152,8 @@ class NamesAllowSyncTest {
         assertTrue(children(response, "Service").stream().noneMatch(s -> s.path("metadata").path("name").asText().matches("xrd-[rw]-.*")),
                 names(response).toString());
         String config = config(response);
-        assertTrue(config.contains("\nall.manager base-xrootd-xrootd-redirector-0.base-xrootd-xrootd-redirector:3121\n"), config);
+        assertEquals(List.of("base-xrootd-xrootd-redirector-0.base-xrootd-xrootd-redirector:3121",
+                "base-xrootd-xrootd-redirector-1.base-xrootd-xrootd-redirector:3121"), ConfigReader.managers(config, "cmsd", "worker", Map.of("POD_NAME", "w")));
         assertTrue(config.contains("cms.allow host *.base-xrootd-xrootd-worker.default.svc.$(clusterdom)\n"), config);
         assertTrue(config.contains("cms.allow host *.xrd-s-" + hash + ".default.svc.$(clusterdom)\n"), config);
     }

@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.xrootd.hook.fixtures.Cluster;
 import org.xrootd.hook.json.Json;
 import org.xrootd.hook.model.SpecParser;
+import org.xrootd.hook.testkit.ConfigReader;
 
 /**
  * The longest parent name the hook accepts, in the longest namespace and with the most replicas, gives
@@ -58,13 +60,17 @@ class NameLimitsTest {
                 child.at("/spec/template/metadata/labels").forEach(value -> assertTrue(value.asText().length() <= 63));
             }
             if (kind.equals("ConfigMap")) {
-                for (String line : child.at("/data/xrootd.cf").asText().split("\n")) {
-                    if (line.startsWith("all.manager ")) {
-                        String host = line.substring("all.manager ".length(), line.lastIndexOf(':'));
-                        assertTrue(host.length() <= 253, host);
-                        for (String label : host.split("\\.")) {
-                            assertTrue(label.length() <= 63 && DNS_1123.matcher(label).matches(), "DNS label " + label);
-                        }
+                // Every cmsd's list; the last redirector's xrootd asks its own pod by the same name (POD_NAME).
+                String config = child.at("/data/xrootd.cf").asText();
+                List<String> managers = ConfigReader.managers(config, "cmsd", "worker", Map.of("POD_NAME", "w"));
+                String last = managers.get(managers.size() - 1);
+                Map<String, String> lastPod = Map.of("POD_NAME", last.substring(0, last.indexOf('.')));
+                assertEquals(List.of(last), ConfigReader.managers(config, "xrootd", "manager", lastPod));
+                for (String manager : managers) {
+                    String host = manager.substring(0, manager.lastIndexOf(':'));
+                    assertTrue(host.length() <= 253, host);
+                    for (String label : host.split("\\.")) {
+                        assertTrue(label.length() <= 63 && DNS_1123.matcher(label).matches(), "DNS label " + label);
                     }
                 }
             }
