@@ -138,6 +138,27 @@ class AlertsRealDaemonTest {
         return out;
     }
 
+    /** The firing alerts as "alertname instance" (the daemon's instance name), sorted. */
+    private List<String> firing() throws Exception {
+        List<String> out = new ArrayList<>();
+        for (JsonNode a : prometheus("/api/v1/alerts").path("data").path("alerts")) {
+            if (a.path("state").asText().equals("firing")) {
+                out.add(a.path("labels").path("alertname").asText() + " " + a.path("labels").path("instance_name").asText("?"));
+            }
+        }
+        out.sort(null);
+        return out;
+    }
+
+    /** Every alert with its state and labels, for a failure message. */
+    private String labelled() throws Exception {
+        List<String> out = new ArrayList<>();
+        for (JsonNode a : prometheus("/api/v1/alerts").path("data").path("alerts")) {
+            out.add(a.path("state").asText() + " " + a.path("labels"));
+        }
+        return out.toString();
+    }
+
     private String state(String alert) throws Exception {
         for (JsonNode a : prometheus("/api/v1/alerts").path("data").path("alerts")) {
             if (a.path("labels").path("alertname").asText().equals(alert)) {
@@ -277,7 +298,10 @@ class AlertsRealDaemonTest {
         assertTrue(firing - pending >= SPACE_FOR.minusSeconds(2).toNanos(), "fired " + (firing - pending) / 1e9 + " s after pending");
         System.out.printf("alerts real-daemon: %s pending %.1f s after the fill, firing %.1f s after it; alerts %s%n", SPACE_LOW,
                 pending / 1e9, firing / 1e9, alerts());
-        assertEquals(List.of(SPACE_LOW + " firing"), alerts(), "only the space alert, for ds2 alone");
+        // Firing, not pending: a pending alert notifies nobody. On CI's loaded 2 cores a daemon's report (every 1 s
+        // here) once came more than 3 s late, and XrootdReportsMissing went pending for a moment (2026-12-06):
+        // that is what its for: of a minute absorbs.
+        assertEquals(List.of(SPACE_LOW + " ds2"), firing(), "only the space alert fires, for ds2 alone; alerts " + labelled());
         Files.delete(fill);
         long freed = System.nanoTime();
         await(SPACE_LOW + " resolved", Duration.ofSeconds(60), v -> quietly(() -> alerts().isEmpty()), freed);
