@@ -237,7 +237,9 @@ class MonitorOnRealApiServerTest {
             assertEquals(4, redirector.path("active").asInt(), redirector.toString());
         }
         assertEquals(WORKERS.size(), insight.path("workers").size(), insight.toString());
-        // Who wrote it, by the API server's account: the ServiceAccount, a read (absent) then a create.
+        // Who wrote it, by the API server's account: the ServiceAccount, a read (absent) then a create (its event
+        // may be logged just after the object can be read: below).
+        E2eCluster.await("the create's audit event", WAIT, () -> auditEvents().size() >= 2);
         List<JsonNode> calls = auditEvents();
         assertEquals(List.of("get 404", "create 201"), calls.stream().map(e -> e.path("verb").asText() + " "
                 + e.path("responseStatus").path("code").asInt()).toList(), calls.toString());
@@ -265,6 +267,9 @@ class MonitorOnRealApiServerTest {
         System.out.printf("e2e monitor: ConfigMap updated %d ms after the change (%d ms after the create)%n", updated - switched,
                 updated - createdMillis);
         assertTrue(updated - createdMillis >= MIN_INTERVAL.toMillis() - 1000, "written within the 10 s limit");
+        // The API server logs a request's ResponseComplete event after the response has gone out, so the event can
+        // lag behind the ConfigMap's new resourceVersion (seen once in CI, 2026-12-06): wait for it to be written.
+        E2eCluster.await("the update's audit event", WAIT, () -> auditEvents().size() > calls);
         List<JsonNode> events = auditEvents();
         assertEquals(List.of("update 200"), events.subList(calls, events.size()).stream().map(e -> e.path("verb").asText() + " "
                 + e.path("responseStatus").path("code").asInt()).toList());
